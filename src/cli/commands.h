@@ -1,0 +1,16 @@
+// Each subcommand registers itself on the app and sets the exit code when it runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace mv::cli {
+
+// Shared by every subcommand: extra rule files and the exit code to return.
+struct Globals {
+  std::vector<std::string> rules;
+  int exit_code = 0;
+};
+
+void AddScanCommand(CLI::App& app, Globals& g);
+
+}  // namespace mv::cli

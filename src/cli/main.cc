@@ -1,0 +1,22 @@
+// modelvet: tells which machine-learning model files are really dangerous.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "core/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"modelvet: proves model files unsafe or clears them, without running them"};
+  app.set_version_flag("--version", mv::kVersion);
+  app.require_subcommand(1);
+  mv::cli::Globals g;
+  app.add_option("--rules", g.rules, "Extra rule file or directory of *.toml (repeatable)")
+      ->check(CLI::ExistingPath);
+  mv::cli::AddScanCommand(app, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors exit 2
+  }
+  return g.exit_code;
+}

@@ -1,0 +1,53 @@
+#include "core/facts.h"
+#include "core/report.h"
+#include "core/result.h"
+
+namespace mv {
+
+const char* ErrcName(Errc c) {
+  switch (c) {
+    case Errc::kTruncated: return "truncated";
+    case Errc::kMalformed: return "malformed";
+    case Errc::kLimit: return "limit";
+    case Errc::kIo: return "io";
+    case Errc::kUnsupported: return "unsupported";
+  }
+  return "unknown";
+}
+
+const char* SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "unknown";
+}
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kSafe: return "safe";
+    case Verdict::kNeedsReview: return "needs-review";
+    case Verdict::kUnsafe: return "unsafe";
+    case Verdict::kError: return "error";
+  }
+  return "unknown";
+}
+
+ScanReport::Counts ScanReport::Count() const {
+  Counts c;
+  for (const auto& f : files) {
+    ++c.files;
+    switch (f.verdict) {
+      case Verdict::kSafe: ++c.safe; break;
+      case Verdict::kNeedsReview: ++c.needs_review; break;
+      case Verdict::kUnsafe: ++c.unsafe; break;
+      case Verdict::kError: ++c.error; break;
+    }
+  }
+  return c;
+}
+
+}  // namespace mv

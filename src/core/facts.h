@@ -1,0 +1,36 @@
+// Facts that readers and engines report. Facts never carry a verdict: verdict/ decides.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mv {
+
+enum class Severity : uint8_t { kInfo, kLow, kMedium, kHigh, kCritical };
+const char* SeverityName(Severity s);  // "info" … "critical"
+
+// A defect or disagreement inside a file (zip headers disagree, data after STOP, a limit hit).
+// Anomalies never lower a verdict; a file with only anomalies is `needs-review`.
+struct Anomaly {
+  std::string code;         // stable id, e.g. "zip.local-central-name-mismatch", "limit.depth"
+  std::string message;      // what is wrong, for a person
+  uint64_t offset = 0;      // within the payload named by `location`
+  std::string location;     // filled in by the scanner when empty
+  bool incomplete = false;  // some content was not analysed because of this (fail closed)
+};
+
+// Something a non-pickle engine saw that policy judges against the knowledge base, e.g.
+// {kind "tf.op", subject "ReadFile"}, {kind "keras.module-ref", subject "os.system"},
+// {kind "jinja.attr", subject "__globals__"}, {kind "python.code-name", subject "os.system"}.
+struct Observation {
+  std::string kind;
+  std::string subject;
+  std::string evidence;  // excerpt shown to the user (template text, layer config, op name)
+  uint64_t offset = 0;
+  std::string location;   // filled in by the scanner when empty
+  bool executes = false;  // the loader runs this on load (vs. only references it)
+  std::string loader;     // which loader/setting reaches it, e.g. "keras<3 load_model"
+};
+
+}  // namespace mv

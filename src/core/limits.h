@@ -1,0 +1,44 @@
+// Every limit modelvet enforces, in one place. Hitting one is a finding (`needs-review`), never
+// a silent stop. Each number says why it is what it is.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mv::limits {
+
+// Containers nested deeper than this are not opened: real models nest at most ~4
+// (7z > tar > zip > pickle > nested pickle); deeper is an evasion or a bomb.
+inline constexpr int kMaxNestingDepth = 12;
+// Total bytes produced by decompression for one top-level file. Model pickles are small; the
+// large parts of real models (tensor data) are stored, not compressed, or skipped unread.
+inline constexpr uint64_t kMaxExpandedBytes = 4ull << 30;
+// Decompressed / compressed ratio above which a stream is treated as a bomb (zip bombs reach
+// >1000; deflate of real model data stays below ~20; zeros in numpy arrays reach ~200 per MiB).
+inline constexpr uint64_t kMaxExpansionRatio = 1024;
+// A single decompressed member kept in memory for analysis. Larger members are streamed.
+inline constexpr uint64_t kMaxInMemoryMember = 256ull << 20;
+// Members of one archive examined. Hub repos have < 10,000 files; torch zips hold one per tensor.
+inline constexpr uint64_t kMaxArchiveEntries = 200000;
+// Payloads (pickles, configs) analysed per top-level file.
+inline constexpr uint64_t kMaxPayloads = 100000;
+
+// Pickle machine budgets. A 7B-parameter state dict pickle executes ~3M opcodes.
+inline constexpr uint64_t kMaxPickleSteps = 50'000'000;
+inline constexpr uint64_t kMaxPickleStack = 1'000'000;
+inline constexpr uint64_t kMaxPickleMemo = 4'000'000;
+// Bytes of one string/bytes argument kept for evidence and nested analysis; longer values are
+// skipped by length (tensor payloads) and recorded as truncated.
+inline constexpr size_t kMaxKeptString = 1 << 20;
+// Nested pickles (pickle.loads(b'...')) followed inside one pickle, and their depth.
+inline constexpr int kMaxNestedPickleDepth = 8;
+// Pickles concatenated in one stream (legacy torch uses 3 plus raw storage bytes).
+inline constexpr int kMaxPicklesPerStream = 64;
+// Symbolic value size: items rendered in evidence before eliding.
+inline constexpr size_t kMaxRenderedItems = 16;
+inline constexpr size_t kMaxRenderedChars = 400;
+
+// Per-file wall-clock budget in milliseconds (0 = none). A budget hit is a finding.
+inline constexpr uint64_t kDefaultFileTimeBudgetMs = 120'000;
+
+}  // namespace mv::limits

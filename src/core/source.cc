@@ -1,0 +1,216 @@
+#include "core/source.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace mv {
+
+void ReadTracker::Add(uint64_t off, uint64_t len) {
+  if (len == 0) return;
+  uint64_t begin = off;
+  uint64_t end = off + len;
+  // Merge with every range that overlaps or touches [begin, end).
+  auto it = ranges_.upper_bound(begin);
+  if (it != ranges_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second >= begin) it = prev;
+  }
+  while (it != ranges_.end() && it->first <= end) {
+    begin = std::min(begin, it->first);
+    end = std::max(end, it->second);
+    bytes_ -= it->second - it->first;
+    it = ranges_.erase(it);
+  }
+  ranges_.emplace(begin, end);
+  bytes_ += end - begin;
+}
+
+namespace {
+
+class FileSource final : public Source {
+ public:
+  FileSource(const uint8_t* base, uint64_t size) : base_(base), size_(size) {}
+  ~FileSource() override {
+    if (base_ != nullptr && size_ > 0) munmap(const_cast<uint8_t*>(base_), size_);
+  }
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  uint64_t size() const override { return size_; }
+  Result<ByteSpan> Read(uint64_t off, size_t len) override {
+    if (off > size_) return MakeError(Errc::kTruncated, "read past end of file", off);
+    size_t n = static_cast<size_t>(std::min<uint64_t>(len, size_ - off));
+    tracker_.Add(off, n);
+    return ByteSpan(base_ + off, n);
+  }
+  uint64_t bytes_read() const override { return tracker_.bytes(); }
+
+ private:
+  const uint8_t* base_;
+  uint64_t size_;
+  ReadTracker tracker_;
+};
+
+class MemorySource final : public Source {
+ public:
+  explicit MemorySource(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+  uint64_t size() const override { return bytes_.size(); }
+  Result<ByteSpan> Read(uint64_t off, size_t len) override {
+    if (off > bytes_.size()) return MakeError(Errc::kTruncated, "read past end of buffer", off);
+    size_t n = static_cast<size_t>(std::min<uint64_t>(len, bytes_.size() - off));
+    return ByteSpan(bytes_.data() + off, n);
+  }
+  uint64_t bytes_read() const override { return 0; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+class SubSource final : public Source {
+ public:
+  SubSource(SourcePtr parent, uint64_t begin, uint64_t len)
+      : parent_(std::move(parent)), begin_(begin), len_(len) {}
+  uint64_t size() const override { return len_; }
+  Result<ByteSpan> Read(uint64_t off, size_t len) override {
+    if (off > len_) return MakeError(Errc::kTruncated, "read past end of member", off);
+    size_t n = static_cast<size_t>(std::min<uint64_t>(len, len_ - off));
+    auto r = parent_->Read(begin_ + off, n);
+    if (!r.ok()) {
+      Error e = r.error();
+      e.offset = off;
+      return e;
+    }
+    return r;
+  }
+  bool stable() const override { return parent_->stable(); }
+  uint64_t bytes_read() const override { return parent_->bytes_read(); }
+
+ private:
+  SourcePtr parent_;
+  uint64_t begin_;
+  uint64_t len_;
+};
+
+}  // namespace
+
+Result<SourcePtr> OpenFileSource(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MakeError(Errc::kIo, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return MakeError(Errc::kIo, std::string("cannot stat: ") + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return MakeError(Errc::kIo, "not a regular file");
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  const uint8_t* base = nullptr;
+  if (size > 0) {
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      int err = errno;
+      ::close(fd);
+      return MakeError(Errc::kIo, std::string("cannot map: ") + std::strerror(err));
+    }
+    base = static_cast<const uint8_t*>(p);
+  }
+  ::close(fd);
+  return SourcePtr(std::make_shared<FileSource>(base, size));
+}
+
+SourcePtr MakeMemorySource(std::vector<uint8_t> bytes) {
+  return std::make_shared<MemorySource>(std::move(bytes));
+}
+
+SourcePtr MakeMemorySource(std::string_view bytes) {
+  return std::make_shared<MemorySource>(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+SourcePtr MakeSubSource(SourcePtr parent, uint64_t begin, uint64_t len) {
+  uint64_t psize = parent->size();
+  if (begin > psize) begin = psize;
+  if (len > psize - begin) len = psize - begin;
+  return std::make_shared<SubSource>(std::move(parent), begin, len);
+}
+
+Cursor::Cursor(Source& src, uint64_t begin) : Cursor(src, begin, src.size()) {}
+
+Cursor::Cursor(Source& src, uint64_t begin, uint64_t end) : src_(&src) {
+  end_ = std::min(end, src.size());
+  pos_ = std::min(begin, end_);
+}
+
+Result<ByteSpan> Cursor::Take(size_t n) {
+  if (n > remaining()) return MakeError(Errc::kTruncated, "unexpected end of data", pos_);
+  auto r = src_->Read(pos_, n);
+  if (!r.ok()) return r;
+  if (r->size() != n) return MakeError(Errc::kTruncated, "unexpected end of data", pos_);
+  pos_ += n;
+  return r;
+}
+
+Result<ByteSpan> Cursor::Peek(size_t n) {
+  return src_->Read(pos_, static_cast<size_t>(std::min<uint64_t>(n, remaining())));
+}
+
+Result<uint8_t> Cursor::U8() {
+  MV_ASSIGN_OR_RETURN(ByteSpan b, Take(1));
+  return b[0];
+}
+
+Result<uint16_t> Cursor::Le16() {
+  MV_ASSIGN_OR_RETURN(ByteSpan b, Take(2));
+  return static_cast<uint16_t>(b[0] | (b[1] << 8));
+}
+
+Result<uint32_t> Cursor::Le32() {
+  MV_ASSIGN_OR_RETURN(ByteSpan b, Take(4));
+  return static_cast<uint32_t>(b[0]) | (static_cast<uint32_t>(b[1]) << 8) |
+         (static_cast<uint32_t>(b[2]) << 16) | (static_cast<uint32_t>(b[3]) << 24);
+}
+
+Result<uint32_t> Cursor::Be32() {
+  MV_ASSIGN_OR_RETURN(ByteSpan b, Take(4));
+  return (static_cast<uint32_t>(b[0]) << 24) | (static_cast<uint32_t>(b[1]) << 16) |
+         (static_cast<uint32_t>(b[2]) << 8) | static_cast<uint32_t>(b[3]);
+}
+
+Result<uint64_t> Cursor::Le64() {
+  MV_ASSIGN_OR_RETURN(ByteSpan b, Take(8));
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | b[static_cast<size_t>(i)];
+  return v;
+}
+
+Result<ByteSpan> Cursor::Line(size_t max_len) {
+  size_t window = static_cast<size_t>(std::min<uint64_t>(max_len + 1, remaining()));
+  MV_ASSIGN_OR_RETURN(ByteSpan b, src_->Read(pos_, window));
+  const void* nl = std::memchr(b.data(), '\n', b.size());
+  if (nl == nullptr) {
+    if (b.size() > max_len) return MakeError(Errc::kLimit, "line longer than limit", pos_);
+    return MakeError(Errc::kTruncated, "line not terminated", pos_);
+  }
+  size_t n = static_cast<size_t>(static_cast<const uint8_t*>(nl) - b.data());
+  pos_ += n + 1;
+  return b.first(n);
+}
+
+Status Cursor::Skip(uint64_t n) {
+  if (n > remaining()) {
+    pos_ = end_;
+    return MakeError(Errc::kTruncated, "skip past end of data", pos_);
+  }
+  pos_ += n;
+  return OkStatus();
+}
+
+}  // namespace mv

@@ -1,0 +1,46 @@
+// What a format reader returns: the payloads and members it found, with offsets, and the
+// anomalies it noticed — never a verdict. One folder per format; registry.cc lists them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/facts.h"
+#include "core/source.h"
+
+namespace mv::formats {
+
+// How the scanner should treat a member's bytes.
+enum class Hint : uint8_t {
+  kSniff,         // detect by content (the default, and the only choice for untrusted names)
+  kPickle,        // a pickle stream (found by the container's own structure)
+  kPickleStream,  // several pickles followed by raw data the loader reads (legacy torch)
+};
+
+struct Member {
+  std::string name;     // as the container names it ("archive/data.pkl")
+  SourcePtr data;       // sub-view (stored) or decompressed bytes
+  uint64_t offset = 0;  // offset of the member's data in the container, for evidence
+  Hint hint = Hint::kSniff;
+  std::string loader;  // loader reaching it, when the container decides ("torch.load")
+};
+
+struct ReadOutput {
+  std::string format;  // refined name, e.g. "pytorch-zip" for a zip holding data.pkl
+  std::string loader;  // "torch.load", "np.load", "joblib.load", …; "" when not a model loader
+  std::vector<Member> members;
+  std::vector<Anomaly> anomalies;
+  std::vector<Observation> observations;
+  // Set when the container could not be fully read; members found before the break are kept.
+  bool complete = true;
+};
+
+// Passed to readers so they can charge expansion against the file's budget.
+struct ReadContext {
+  int depth = 0;                // container nesting depth of this source
+  uint64_t expanded_bytes = 0;  // bytes produced by decompression so far (whole file)
+  std::string location;         // location prefix of this source, for messages
+};
+
+}  // namespace mv::formats

@@ -1,0 +1,12 @@
+// HDF5 via libhdf5: Keras .h5 model_config/training_config attributes, Lambda layers.
+#pragma once
+
+#include "core/result.h"
+#include "formats/format.h"
+
+namespace mv::formats::hdf5 {
+
+bool Sniff(Source& src, ByteSpan head);
+Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
+
+}  // namespace mv::formats::hdf5

@@ -1,0 +1,75 @@
+#include "formats/registry.h"
+
+#include "formats/compress/compress.h"
+#include "formats/gguf/gguf.h"
+#include "formats/hdf5/hdf5.h"
+#include "formats/json/json.h"
+#include "formats/npy/npy.h"
+#include "formats/onnx/onnx.h"
+#include "formats/safetensors/safetensors.h"
+#include "formats/savedmodel/savedmodel.h"
+#include "formats/sevenzip/sevenzip.h"
+#include "formats/tar/tar.h"
+#include "formats/torch_legacy/torch_legacy.h"
+#include "formats/zip/zip.h"
+#include "pickle/engine.h"
+
+namespace mv::formats {
+
+namespace {
+
+bool SniffPickle(Source& src, ByteSpan /*head*/) {
+  return pickle::LooksLikePickle(src, 0);
+}
+
+}  // namespace
+
+const std::vector<FormatInfo>& Registry() {
+  // Order matters: exact magic numbers first, then structural checks, then heuristics.
+  static const std::vector<FormatInfo> kFormats = {
+      {FormatId::kZip, "zip", zip::Sniff, zip::Read},
+      {FormatId::kSevenZip, "7z", sevenzip::Sniff, sevenzip::Read},
+      {FormatId::kGzip, "gzip", compress::SniffGzip, compress::ReadGzip},
+      {FormatId::kBzip2, "bzip2", compress::SniffBzip2, compress::ReadBzip2},
+      {FormatId::kXz, "xz", compress::SniffXz, compress::ReadXz},
+      {FormatId::kZstd, "zstd", compress::SniffZstd, compress::ReadZstd},
+      {FormatId::kLz4, "lz4", compress::SniffLz4, compress::ReadLz4},
+      {FormatId::kNpy, "npy", npy::Sniff, npy::Read},
+      {FormatId::kGguf, "gguf", gguf::Sniff, gguf::Read},
+      {FormatId::kHdf5, "hdf5", hdf5::Sniff, hdf5::Read},
+      {FormatId::kTar, "tar", tar::Sniff, tar::Read},
+      {FormatId::kSafetensors, "safetensors", safetensors::Sniff, safetensors::Read},
+      {FormatId::kTorchLegacy, "torch-legacy", torch_legacy::Sniff, torch_legacy::Read},
+      {FormatId::kPickle, "pickle", SniffPickle, nullptr},
+      {FormatId::kZlib, "zlib", compress::SniffZlib, compress::ReadZlib},
+      {FormatId::kOnnx, "onnx", onnx::Sniff, onnx::Read},
+      {FormatId::kSavedModel, "savedmodel", savedmodel::Sniff, savedmodel::Read},
+      {FormatId::kJson, "json", json::Sniff, json::Read},
+  };
+  return kFormats;
+}
+
+const FormatInfo* Find(FormatId id) {
+  for (const auto& f : Registry()) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+FormatId Sniff(Source& src) {
+  auto head = src.Read(0, 4096);
+  if (!head.ok()) return FormatId::kUnknown;
+  ByteSpan h = *head;
+  for (const auto& f : Registry()) {
+    if (f.sniff(src, h)) return f.id;
+    // A sniffer may read elsewhere; re-read the head if the source is not stable.
+    if (!src.stable()) {
+      head = src.Read(0, 4096);
+      if (!head.ok()) return FormatId::kUnknown;
+      h = *head;
+    }
+  }
+  return FormatId::kUnknown;
+}
+
+}  // namespace mv::formats

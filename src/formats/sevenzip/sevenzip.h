@@ -1,0 +1,12 @@
+// 7z archives via libarchive (nullifAI recompressed torch archives).
+#pragma once
+
+#include "core/result.h"
+#include "formats/format.h"
+
+namespace mv::formats::sevenzip {
+
+bool Sniff(Source& src, ByteSpan head);
+Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
+
+}  // namespace mv::formats::sevenzip

@@ -1,0 +1,77 @@
+// The knowledge base: Python callables and format features with a stance (dangerous / benign),
+// a category, a severity and why — loaded from TOML rule files (rules/*.toml, embedded at
+// build time; more with --rules). Loading is strict: unknown keys are errors with file:line.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/facts.h"
+#include "core/result.h"
+#include "pickle/semantics.h"
+
+namespace mv::kb {
+
+enum class Stance : uint8_t { kDangerous, kBenign };
+
+struct Rule {
+  std::string id;       // "<file>:<pattern>", stable, shown in findings
+  std::string pattern;  // "os.system", "os.*" (module and every sub-module/attribute), …
+  Stance stance = Stance::kDangerous;
+  std::string category;  // code-execution, process, network, file-system, browser, debugger,
+                         // package-install, deserialization, import-machinery, native-code, …
+  Severity severity = Severity::kCritical;
+  std::string why;  // for the finding message
+  // Plain-language summary of what a call does, with {0},{1} for rendered arguments,
+  // e.g. "runs the shell command `{0}`". Empty: derived from the category.
+  std::string summary;
+  bool import_acts = false;  // importing the module itself acts (antigravity, this)
+  std::string source;        // "file.toml:line"
+};
+
+// A rule for things that are not Python callables: Observation kinds from format engines
+// ("tf.op" ReadFile, "jinja.attr" __globals__, "keras.module-ref" …).
+struct FeatureRule {
+  std::string kind;
+  std::string pattern;
+  Stance stance = Stance::kDangerous;
+  std::string category;
+  Severity severity = Severity::kHigh;
+  std::string why;
+  std::string summary;
+  std::string source;
+};
+
+class KnowledgeBase {
+ public:
+  // The embedded rules plus each extra file or directory of *.toml files.
+  static Result<std::shared_ptr<const KnowledgeBase>> Load(const std::vector<std::string>& extra);
+  // Parses rule text (one file); for tests and the fuzz target.
+  static Result<std::shared_ptr<const KnowledgeBase>> FromStrings(
+      const std::vector<std::pair<std::string, std::string>>& files);
+
+  // The most specific rule matching a dotted name, after aliases (posix -> os,
+  // __builtin__ -> builtins …) are applied; null when the name is in neither list.
+  const Rule* Match(std::string_view dotted) const;
+  const FeatureRule* MatchFeature(std::string_view kind, std::string_view subject) const;
+  // Canonical name: aliases applied ("posix.system" -> "os.system").
+  std::string Canonical(std::string_view dotted) const;
+  const pickle::Semantics& semantics() const;
+  size_t rule_count() const;
+
+  struct Impl;
+  explicit KnowledgeBase(std::unique_ptr<Impl> impl);
+  ~KnowledgeBase();
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Rule files compiled into the binary: (file name, TOML text).
+const std::vector<std::pair<std::string_view, std::string_view>>& EmbeddedRules();
+
+}  // namespace mv::kb

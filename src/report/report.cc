@@ -1,0 +1,151 @@
+#include "report/report.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/version.h"
+
+namespace mv::report {
+
+using json = nlohmann::ordered_json;
+
+nlohmann::ordered_json FileToJson(const FileReport& f) {
+  json j;
+  j["path"] = f.path;
+  j["format"] = f.format;
+  j["loader"] = f.loader;
+  j["size"] = f.size;
+  j["bytes_read"] = f.bytes_read;
+  if (f.sha256) j["sha256"] = *f.sha256;
+  j["verdict"] = VerdictName(f.verdict);
+  j["summary"] = f.summary;
+  json findings = json::array();
+  for (const auto& x : f.findings) {
+    findings.push_back({{"severity", SeverityName(x.severity)},
+                        {"category", x.category},
+                        {"rule", x.rule},
+                        {"callable", x.callable},
+                        {"evidence", x.evidence},
+                        {"location", x.location},
+                        {"message", x.message}});
+  }
+  j["findings"] = std::move(findings);
+  if (!f.error.empty()) j["error"] = f.error;
+  return j;
+}
+
+nlohmann::ordered_json ToJson(const ScanReport& r) {
+  json files = json::array();
+  for (const auto& f : r.files) files.push_back(FileToJson(f));
+  auto c = r.Count();
+  return json{{"tool", "modelvet"},
+              {"version", kVersion},
+              {"files", std::move(files)},
+              {"summary",
+               {{"files", c.files},
+                {"unsafe", c.unsafe},
+                {"needs_review", c.needs_review},
+                {"safe", c.safe},
+                {"error", c.error}}}};
+}
+
+namespace {
+
+const char* SarifLevel(Severity s) {
+  switch (s) {
+    case Severity::kCritical:
+    case Severity::kHigh: return "error";
+    case Severity::kMedium:
+    case Severity::kLow: return "warning";
+    case Severity::kInfo: return "note";
+  }
+  return "none";
+}
+
+}  // namespace
+
+nlohmann::ordered_json ToSarif(const ScanReport& r) {
+  json results = json::array();
+  json rules = json::array();
+  std::map<std::string, size_t> rule_index;
+  for (const auto& f : r.files) {
+    for (const auto& x : f.findings) {
+      std::string id = x.rule.empty() ? x.category : x.rule;
+      if (!rule_index.count(id)) {
+        rule_index[id] = rules.size();
+        rules.push_back({{"id", id},
+                         {"shortDescription", {{"text", x.category}}},
+                         {"properties", {{"category", x.category}}}});
+      }
+      results.push_back(
+          {{"ruleId", id},
+           {"ruleIndex", rule_index[id]},
+           {"level", SarifLevel(x.severity)},
+           {"message", {{"text", x.evidence.empty() ? x.message : x.evidence + ": " + x.message}}},
+           {"locations",
+            json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", f.path}}}}},
+                          {"logicalLocations", json::array({{{"fullyQualifiedName", x.location},
+                                                             {"kind", "member"}}})}}})},
+           {"properties",
+            {{"severity", SeverityName(x.severity)},
+             {"callable", x.callable},
+             {"verdict", VerdictName(f.verdict)}}}});
+    }
+  }
+  json artifacts = json::array();
+  for (const auto& f : r.files) {
+    json a = {
+        {"location", {{"uri", f.path}}},
+        {"length", f.size},
+        {"properties",
+         {{"verdict", VerdictName(f.verdict)}, {"summary", f.summary}, {"format", f.format}}}};
+    if (f.sha256) a["hashes"] = {{"sha-256", *f.sha256}};
+    artifacts.push_back(std::move(a));
+  }
+  return json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+              {"version", "2.1.0"},
+              {"runs", json::array({{{"tool",
+                                      {{"driver",
+                                        {{"name", "modelvet"},
+                                         {"version", kVersion},
+                                         {"informationUri", "https://github.com/modelvet/modelvet"},
+                                         {"rules", std::move(rules)}}}}},
+                                     {"artifacts", std::move(artifacts)},
+                                     {"results", std::move(results)}}})}};
+}
+
+std::string ToText(const ScanReport& r, bool color) {
+  auto paint = [color](const char* code, const std::string& s) {
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
+  };
+  std::string out;
+  for (const auto& f : r.files) {
+    std::string tag;
+    switch (f.verdict) {
+      case Verdict::kUnsafe: tag = paint("1;31", "UNSAFE "); break;
+      case Verdict::kNeedsReview: tag = paint("1;33", "REVIEW "); break;
+      case Verdict::kSafe: tag = paint("1;32", "SAFE   "); break;
+      case Verdict::kError: tag = paint("1;35", "ERROR  "); break;
+    }
+    std::string what = f.format;
+    if (!f.loader.empty()) what += what.empty() ? f.loader : ", " + f.loader;
+    out += fmt::format("{} {}{}\n", tag, f.path, what.empty() ? "" : "  (" + what + ")");
+    if (!f.summary.empty()) out += fmt::format("  {}\n", f.summary);
+    for (const auto& x : f.findings) {
+      std::string sev = SeverityName(x.severity);
+      const char* code = x.severity >= Severity::kHigh  ? "31"
+                         : x.severity >= Severity::kLow ? "33"
+                                                        : "2";
+      std::string line = x.evidence.empty() ? x.message : x.evidence;
+      out += fmt::format("  {:<8}  {}  {}  {}\n", paint(code, sev), x.category, x.location, line);
+    }
+    if (!f.error.empty()) out += fmt::format("  error: {}\n", f.error);
+  }
+  auto c = r.Count();
+  out += fmt::format("\n{} file(s): {} unsafe, {} needs review, {} safe, {} error\n", c.files,
+                     c.unsafe, c.needs_review, c.safe, c.error);
+  return out;
+}
+
+}  // namespace mv::report

@@ -1,0 +1,17 @@
+// Renders scan reports: JSON (the stable interface of DESIGN.md), SARIF 2.1.0, and text.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/report.h"
+
+namespace mv::report {
+
+nlohmann::ordered_json FileToJson(const FileReport& f);
+nlohmann::ordered_json ToJson(const ScanReport& r);
+nlohmann::ordered_json ToSarif(const ScanReport& r);
+// Human text; `color` adds ANSI colours (the CLI turns it on for terminals).
+std::string ToText(const ScanReport& r, bool color);
+
+}  // namespace mv::report

@@ -1,0 +1,277 @@
+#include "scan/scanner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <system_error>
+
+#include "core/sha256.h"
+#include "formats/registry.h"
+#include "pickle/engine.h"
+#include "verdict/judge.h"
+
+namespace mv::scan {
+
+namespace {
+
+// One unit of work: a byte source to identify and analyse.
+struct Item {
+  SourcePtr src;
+  std::string location;  // chain of member names, "" for the file itself
+  int depth = 0;         // container nesting depth
+  int nested = 0;        // nested-payload depth (pickle.loads inside a pickle)
+  formats::Hint hint = formats::Hint::kSniff;
+  std::string loader;
+};
+
+std::string Join(const std::string& parent, const std::string& name) {
+  if (name.empty()) return parent;
+  if (parent.empty()) return name;
+  return parent + "!" + name;
+}
+
+class Walker {
+ public:
+  Walker(const Options& options, std::chrono::steady_clock::time_point start)
+      : options_(options), start_(start) {}
+
+  void Run(const SourcePtr& root, FileReport& report) {
+    std::vector<Item> stack;
+    stack.push_back({root, "", 0, 0, formats::Hint::kSniff, ""});
+    uint64_t payloads = 0;
+    bool first = true;
+    while (!stack.empty()) {
+      Item item = std::move(stack.back());
+      stack.pop_back();
+      if (++payloads > limits::kMaxPayloads) {
+        LimitHit(item, "limit.payloads",
+                 "more payloads than limits::kMaxPayloads; rest not analysed");
+        break;
+      }
+      if (options_.time_budget_ms > 0 && Elapsed() > options_.time_budget_ms) {
+        LimitHit(item, "limit.time", "per-file time budget exhausted; rest not analysed");
+        break;
+      }
+      Visit(std::move(item), stack, report, first);
+      first = false;
+    }
+  }
+
+  std::vector<verdict::PayloadFacts>& facts() { return facts_; }
+
+ private:
+  uint64_t Elapsed() const {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - start_)
+                                     .count());
+  }
+
+  void LimitHit(const Item& item, const char* code, const char* message) {
+    verdict::PayloadFacts f;
+    f.location = item.location;
+    f.format = "limit";
+    f.anomalies.push_back({code, message, 0, item.location, true});
+    facts_.push_back(std::move(f));
+  }
+
+  void Visit(Item item, std::vector<Item>& stack, FileReport& report, bool top) {
+    formats::FormatId id = formats::FormatId::kPickle;
+    if (item.hint == formats::Hint::kSniff) id = formats::Sniff(*item.src);
+    const formats::FormatInfo* info = formats::Find(id);
+    std::string fmt_name = info ? std::string(info->name) : std::string("unknown");
+
+    if (id == formats::FormatId::kPickle) {
+      VisitPickle(item, stack);
+      Describe(report, top, "pickle", item.loader.empty() ? "pickle.load" : item.loader);
+      return;
+    }
+    if (id == formats::FormatId::kUnknown || info == nullptr || info->read == nullptr) {
+      verdict::PayloadFacts f;
+      f.location = item.location;
+      f.format = item.src->size() == 0 ? "empty" : "unknown";
+      f.loader = item.loader;
+      facts_.push_back(std::move(f));
+      Describe(report, top, item.src->size() == 0 ? "empty" : "data", "");
+      return;
+    }
+
+    formats::ReadContext ctx;
+    ctx.depth = item.depth;
+    ctx.expanded_bytes = expanded_;
+    ctx.location = item.location;
+    auto out = info->read(item.src, ctx);
+    expanded_ = std::max(expanded_, ctx.expanded_bytes);
+    verdict::PayloadFacts f;
+    f.location = item.location;
+    f.format = fmt_name;
+    f.loader = item.loader;
+    if (!out.ok()) {
+      f.unreadable = true;
+      f.anomalies.push_back({std::string("format.") + ErrcName(out.error().code),
+                             fmt_name + ": " + out.error().message, out.error().offset,
+                             item.location, true});
+      facts_.push_back(std::move(f));
+      Describe(report, top, fmt_name, item.loader);
+      return;
+    }
+    formats::ReadOutput& o = *out;
+    if (!o.format.empty()) f.format = o.format;
+    if (!o.loader.empty()) f.loader = o.loader;
+    for (auto& a : o.anomalies) {
+      if (a.location.empty()) a.location = item.location;
+      f.anomalies.push_back(std::move(a));
+    }
+    for (auto& ob : o.observations) {
+      if (ob.location.empty()) ob.location = item.location;
+      f.observations.push_back(std::move(ob));
+    }
+    if (!o.complete && f.anomalies.empty()) {
+      f.anomalies.push_back(
+          {"format.incomplete", f.format + ": not fully read", 0, item.location, true});
+    }
+    std::string member_loader = f.loader;
+    Describe(report, top, f.format, f.loader);
+    // Single-member wrappers (gzip, xz, …) name the format of what they wrap: "xz+pickle".
+    wrapper_pending_ = top && o.members.size() == 1 && o.members[0].name.empty();
+    facts_.push_back(std::move(f));
+
+    if (!o.members.empty() && item.depth + 1 > limits::kMaxNestingDepth) {
+      LimitHit(item, "limit.depth", "containers nested deeper than limits::kMaxNestingDepth");
+      return;
+    }
+    // Push in reverse so members are analysed (and reported) in container order.
+    for (auto it = o.members.rbegin(); it != o.members.rend(); ++it) {
+      Item child;
+      child.src = it->data;
+      child.location = Join(item.location, it->name);
+      child.depth = item.depth + 1;
+      child.nested = item.nested;
+      child.hint = it->hint;
+      child.loader = !it->loader.empty() ? it->loader : member_loader;
+      stack.push_back(std::move(child));
+    }
+  }
+
+  void VisitPickle(const Item& item, std::vector<Item>& stack) {
+    pickle::Options po;
+    po.semantics = &options_.kb->semantics();
+    po.trailing_data_expected = item.hint == formats::Hint::kPickleStream;
+    traces_.push_back(pickle::Analyze(*item.src, 0, item.src->size(), po));
+    pickle::Trace& t = traces_.back();
+    verdict::PayloadFacts f;
+    f.location = item.location;
+    f.format = "pickle";
+    f.loader = item.loader.empty() ? "pickle.load" : item.loader;
+    f.trace = &t;
+    for (auto a : t.anomalies) {
+      if (a.location.empty()) a.location = item.location;
+      f.anomalies.push_back(std::move(a));
+    }
+    facts_.push_back(std::move(f));
+    for (auto it = t.nested.rbegin(); it != t.nested.rend(); ++it) {
+      std::string where = Join(item.location, it->via + "@" + std::to_string(it->offset));
+      if (item.nested + 1 > limits::kMaxNestedPickleDepth) {
+        LimitHit(Item{nullptr, where, 0, 0, formats::Hint::kSniff, ""}, "limit.nested-payload",
+                 "nested payloads deeper than limits::kMaxNestedPickleDepth");
+        continue;
+      }
+      Item child;
+      child.src = MakeMemorySource(it->data);
+      child.location = where;
+      child.depth = item.depth + 1;
+      child.nested = item.nested + 1;
+      child.loader = it->via;
+      stack.push_back(std::move(child));
+    }
+  }
+
+  // Records the file's format and loader from the outermost payload (and the one a
+  // single-member wrapper holds).
+  void Describe(FileReport& report, bool top, const std::string& format,
+                const std::string& loader) {
+    if (top) {
+      report.format = format;
+      report.loader = loader;
+    } else if (wrapper_pending_) {
+      report.format += "+" + format;
+      if (report.loader.empty()) report.loader = loader;
+      wrapper_pending_ = false;
+    }
+  }
+
+  const Options& options_;
+  std::chrono::steady_clock::time_point start_;
+  std::deque<pickle::Trace> traces_;  // stable addresses for PayloadFacts::trace
+  std::vector<verdict::PayloadFacts> facts_;
+  uint64_t expanded_ = 0;
+  bool wrapper_pending_ = false;
+};
+
+}  // namespace
+
+FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
+                      const Options& options) {
+  FileReport report;
+  report.path = display_path;
+  report.size = src->size();
+  Walker walker(options, std::chrono::steady_clock::now());
+  walker.Run(src, report);
+  verdict::Judgement j = verdict::Judge(walker.facts(), *options.kb);
+  report.verdict = j.verdict;
+  report.findings = std::move(j.findings);
+  report.summary = std::move(j.summary);
+  if (options.compute_sha256) {
+    auto h = Sha256Hex(*src);
+    if (h.ok()) {
+      report.sha256 = *h;
+    } else {
+      report.error = "sha256: " + h.error().message;
+    }
+  }
+  report.bytes_read = src->bytes_read();
+  return report;
+}
+
+FileReport ScanFile(const std::string& path, const Options& options) {
+  auto src = OpenFileSource(path);
+  if (!src.ok()) {
+    FileReport r;
+    r.path = path;
+    r.verdict = Verdict::kError;
+    r.error = src.error().message;
+    r.summary = "could not be read: " + src.error().message;
+    return r;
+  }
+  return ScanSource(*src, path, options);
+}
+
+std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(fs::symlink_status(p, ec))) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> found;
+    fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const auto& e = *it;
+      if (e.is_directory(ec) && e.path().filename() == ".git") {
+        it.disable_recursion_pending();  // VCS metadata is not part of a model
+        continue;
+      }
+      // Links to files are followed (the HF cache is built of them); links to directories are
+      // not descended into, so a tree cannot loop.
+      if (e.is_regular_file(ec)) found.push_back(e.path().string());
+    }
+    if (ec) out.push_back(p);  // unreadable directory: reported as an error
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+}  // namespace mv::scan
