@@ -1,0 +1,100 @@
+#include "core/source.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace mv {
+namespace {
+
+TEST(ReadTracker, CountsOverlapsOnce) {
+  ReadTracker t;
+  t.Add(0, 10);
+  t.Add(5, 10);  // overlaps [5,10)
+  t.Add(20, 5);  // disjoint
+  t.Add(15, 5);  // touches both neighbours: merges into [0,25)
+  EXPECT_EQ(t.bytes(), 25u);
+  t.Add(3, 2);
+  EXPECT_EQ(t.bytes(), 25u);
+  t.Add(100, 0);
+  EXPECT_EQ(t.bytes(), 25u);
+}
+
+TEST(MemorySource, ReadsAndClips) {
+  auto s = MakeMemorySource(std::string_view("hello world"));
+  auto r = s->Read(6, 100);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::string(r->begin(), r->end()), "world");
+  EXPECT_FALSE(s->Read(12, 1).ok());
+  EXPECT_EQ(s->bytes_read(), 0u);
+}
+
+TEST(SubSource, ForwardsAndCountsAtRoot) {
+  std::string path = testing::TempDir() + "/mv_source_test.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "0123456789abcdef";
+  }
+  auto root = OpenFileSource(path);
+  ASSERT_TRUE(root.ok());
+  auto sub = MakeSubSource(*root, 4, 8);  // "456789ab"
+  EXPECT_EQ(sub->size(), 8u);
+  auto r = sub->Read(2, 100);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::string(r->begin(), r->end()), "6789ab");
+  EXPECT_EQ((*root)->bytes_read(), 6u);
+  EXPECT_EQ(sub->bytes_read(), 6u);
+  std::remove(path.c_str());
+}
+
+TEST(FileSource, MissingFileIsIoError) {
+  auto r = OpenFileSource("/nonexistent/modelvet/file");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kIo);
+}
+
+TEST(Cursor, IntegersAndBounds) {
+  auto s = MakeMemorySource(std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  Cursor c(*s);
+  EXPECT_EQ(*c.U8(), 1);
+  EXPECT_EQ(*c.Le16(), 0x0302);
+  EXPECT_EQ(*c.Le32(), 0x07060504u);
+  EXPECT_EQ(c.remaining(), 2u);
+  auto t = c.Take(3);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().code, Errc::kTruncated);
+  EXPECT_EQ(c.pos(), 7u);  // a failed take does not advance
+  EXPECT_FALSE(c.Skip(5).ok());
+  EXPECT_TRUE(c.at_end());
+}
+
+TEST(Cursor, LinesRespectLimit) {
+  auto s = MakeMemorySource(std::string_view("os\nsystem\nlonglonglong"));
+  Cursor c(*s);
+  auto a = c.Line(10);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(std::string(a->begin(), a->end()), "os");
+  auto b = c.Line(10);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(std::string(b->begin(), b->end()), "system");
+  auto d = c.Line(4);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, Errc::kLimit);
+  auto e = c.Line(100);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, Errc::kTruncated);
+}
+
+TEST(Cursor, WindowedCursorStopsAtEnd) {
+  auto s = MakeMemorySource(std::string_view("abcdefgh"));
+  Cursor c(*s, 2, 5);
+  EXPECT_EQ(c.remaining(), 3u);
+  auto t = c.Take(3);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(std::string(t->begin(), t->end()), "cde");
+  EXPECT_FALSE(c.U8().ok());
+}
+
+}  // namespace
+}  // namespace mv

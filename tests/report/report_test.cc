@@ -1,0 +1,72 @@
+#include "report/report.h"
+
+#include <gtest/gtest.h>
+
+namespace mv {
+namespace {
+
+ScanReport Sample() {
+  ScanReport r;
+  FileReport u;
+  u.path = "gpt2/pytorch_model.bin";
+  u.format = "pytorch-zip";
+  u.loader = "torch.load";
+  u.size = 1234;
+  u.bytes_read = 567;
+  u.verdict = Verdict::kUnsafe;
+  u.summary = "runs the shell command `ls` on load";
+  u.findings.push_back({Severity::kCritical, "process", "stdlib.toml:os.system", "posix.system",
+                        "posix.system('ls')", "archive/data.pkl@30", "runs a shell command"});
+  r.files.push_back(u);
+  FileReport s;
+  s.path = "ok.pt";
+  s.format = "pytorch-zip";
+  s.verdict = Verdict::kSafe;
+  s.sha256 = std::string(64, 'a');
+  r.files.push_back(s);
+  return r;
+}
+
+TEST(Json, MatchesDesignShape) {
+  auto j = report::ToJson(Sample());
+  EXPECT_EQ(j["tool"], "modelvet");
+  ASSERT_EQ(j["files"].size(), 2u);
+  const auto& f = j["files"][0];
+  EXPECT_EQ(f["verdict"], "unsafe");
+  EXPECT_EQ(f["bytes_read"], 567);
+  EXPECT_FALSE(f.contains("sha256"));
+  EXPECT_EQ(f["findings"][0]["evidence"], "posix.system('ls')");
+  EXPECT_EQ(f["findings"][0]["location"], "archive/data.pkl@30");
+  EXPECT_EQ(j["files"][1]["sha256"], std::string(64, 'a'));
+  EXPECT_EQ(j["summary"]["files"], 2);
+  EXPECT_EQ(j["summary"]["unsafe"], 1);
+  EXPECT_EQ(j["summary"]["safe"], 1);
+  EXPECT_EQ(j["summary"]["needs_review"], 0);
+  // Key order follows DESIGN.md.
+  EXPECT_EQ(j.begin().key(), "tool");
+}
+
+TEST(Sarif, HasRulesResultsAndLevels) {
+  auto j = report::ToSarif(Sample());
+  EXPECT_EQ(j["version"], "2.1.0");
+  const auto& run = j["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"]["name"], "modelvet");
+  ASSERT_EQ(run["results"].size(), 1u);
+  EXPECT_EQ(run["results"][0]["level"], "error");
+  EXPECT_EQ(run["results"][0]["ruleId"], "stdlib.toml:os.system");
+  EXPECT_EQ(run["tool"]["driver"]["rules"][0]["id"], "stdlib.toml:os.system");
+  EXPECT_EQ(run["artifacts"].size(), 2u);
+}
+
+TEST(Text, ShowsVerdictSummaryAndEvidence) {
+  std::string t = report::ToText(Sample(), false);
+  EXPECT_NE(t.find("UNSAFE  gpt2/pytorch_model.bin  (pytorch-zip, torch.load)"), std::string::npos);
+  EXPECT_NE(t.find("runs the shell command `ls` on load"), std::string::npos);
+  EXPECT_NE(t.find("posix.system('ls')"), std::string::npos);
+  EXPECT_NE(t.find("2 file(s): 1 unsafe, 0 needs review, 1 safe, 0 error"), std::string::npos);
+  EXPECT_EQ(t.find("\x1b["), std::string::npos);
+  EXPECT_NE(report::ToText(Sample(), true).find("\x1b["), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mv
