@@ -1,0 +1,102 @@
+// mv::Source over a hub file (resolve/{rev}/{path}) or any URL, read with HTTP Range requests
+// through a small LRU block cache. The scan engine reads through it, so a 10 GB PyTorch zip
+// costs its end-of-central-directory, central directory and pickles, not its tensors.
+//
+// Redirects are followed by hand: Authorization is sent only to the endpoint's own host:port,
+// never after a hop to another host (the CDN URL is pre-signed). The first redirect is resolved
+// once and its Location reused for every range (one resolver hit per file, not per block).
+// Every ranged reply must be 206 with a Content-Range matching the request; a server that
+// ignores Range (200 with the whole body) is tolerated once: the body, bounded by
+// max_fallback_body, is kept in memory and served from there (range_fallback() says so).
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/source.h"
+#include "hub/client.h"
+
+namespace mv::hub {
+
+struct HttpSourceOptions {
+  size_t block_size = 64 << 10;  // bytes per range request (rounded; reads spanning blocks merge)
+  size_t cache_blocks = 64;      // LRU capacity: 64 x 64 KiB = 4 MiB per open file
+  // Largest body kept when a server ignores Range; above it Open fails (kBadResponse) rather
+  // than downloading an unbounded file into memory.
+  uint64_t max_fallback_body = 512ull << 20;
+  // Known from the tree listing (size, lfs.oid); used when headers do not say, and checked
+  // against them when they do.
+  std::optional<uint64_t> expected_size;
+  std::string expected_sha256;
+};
+
+class HttpSource final : public Source {
+ public:
+  // Opens {endpoint}/{repo}/resolve/{rev}/{path}: resolves the redirect and learns the size
+  // (X-Linked-Size, Content-Range total of a 1-byte probe, or expected_size), the commit and
+  // the etag. Errors as in client.h (gated, private or missing, not found, offline …).
+  static Result<std::shared_ptr<HttpSource>> Open(HubClient& client, const std::string& repo,
+                                                  const std::string& revision,
+                                                  const std::string& path,
+                                                  HttpSourceOptions options = {});
+  // Opens an arbitrary URL (no hub metadata headers expected).
+  static Result<std::shared_ptr<HttpSource>> OpenUrl(HubClient& client, const std::string& url,
+                                                     HttpSourceOptions options = {});
+  ~HttpSource() override;
+
+  uint64_t size() const override { return size_; }
+  // The span stays valid until the next Read (it points into the block cache or a scratch
+  // buffer); hence stable() is false.
+  Result<ByteSpan> Read(uint64_t off, size_t len) override;
+  bool stable() const override { return false; }
+  // Body bytes actually transferred for this file (block-granular; the whole body after a
+  // range fallback). Re-fetching an evicted block counts again: it was transferred again.
+  uint64_t bytes_read() const override { return bytes_transferred_; }
+
+  uint64_t requests() const { return requests_; }                  // HTTP requests for content
+  uint64_t cache_hits() const { return cache_hits_; }              // blocks served from the cache
+  bool range_fallback() const { return fallback_; }                // server ignored Range
+  const std::string& commit() const { return commit_; }            // X-Repo-Commit
+  const std::string& linked_etag() const { return etag_; }         // sha256 (LFS) or git sha1
+  const std::string& content_url() const { return content_url_; }  // after redirects
+
+  // Whether every byte has passed through the source (in order or not) so the hash is known.
+  bool read_whole() const;
+  // Hex sha256 of the content once read whole, else nullopt.
+  std::optional<std::string> Sha256() const;
+  // Checks the content against expected_sha256, else a 64-hex X-Linked-Etag (sha256), else a
+  // 40-hex one (git blob sha1 of "blob <size>\0" + content). When not yet read whole: with
+  // read_rest, fetches the bytes not yet hashed (counted in bytes_read), else fails
+  // kBadResponse "not read whole". No reference hash known: kBadResponse.
+  // Ok when it matches; kHashMismatch naming both hashes otherwise.
+  Status VerifyHash(bool read_rest = false);
+
+ private:
+  struct Impl;
+  explicit HttpSource(std::unique_ptr<Impl> impl);
+  Status Init(const std::string& url, bool hub_resolve);
+  Result<const std::vector<uint8_t>*> Block(uint64_t index);
+  void HashBlock(uint64_t index, const std::vector<uint8_t>& data);
+
+  std::unique_ptr<Impl> impl_;
+  HttpSourceOptions opt_;
+  uint64_t size_ = 0;
+  std::string commit_, etag_, content_url_;
+  bool fallback_ = false;
+  std::vector<uint8_t> whole_;  // body after a range fallback
+  std::vector<uint8_t> scratch_;
+  uint64_t bytes_transferred_ = 0;
+  uint64_t requests_ = 0;
+  uint64_t cache_hits_ = 0;
+  // LRU block cache: most recent at front.
+  std::list<std::pair<uint64_t, std::vector<uint8_t>>> lru_;
+  std::unordered_map<uint64_t, std::list<std::pair<uint64_t, std::vector<uint8_t>>>::iterator>
+      index_;
+};
+
+}  // namespace mv::hub
