@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "scan/scanner.h"
+
+namespace mv::scan {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ExpandPathsTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(testing::TempDir()) / "mv_expand";
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "b" / "deep");
+    fs::create_directories(root_ / ".git" / "objects");
+    fs::create_directories(root_ / "a");
+    Touch(root_ / "b" / "deep" / "z.bin");
+    Touch(root_ / "a" / "model.pt");
+    Touch(root_ / "top.pkl");
+    Touch(root_ / ".git" / "objects" / "blob");
+    fs::create_symlink(root_ / "a" / "model.pt", root_ / "link-to-file.pt");
+    fs::create_directory_symlink(root_, root_ / "b" / "loop");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  static void Touch(const fs::path& p) { std::ofstream(p) << "x"; }
+  fs::path root_;
+};
+
+TEST_F(ExpandPathsTest, SortedRecursiveSkipsGitAndDirectoryLinks) {
+  auto files = ExpandPaths({root_.string()});
+  std::vector<std::string> want = {
+      (root_ / "a" / "model.pt").string(),
+      (root_ / "b" / "deep" / "z.bin").string(),
+      (root_ / "link-to-file.pt").string(),
+      (root_ / "top.pkl").string(),
+  };
+  EXPECT_EQ(files, want);
+}
+
+TEST_F(ExpandPathsTest, MissingPathsAreKeptForTheReport) {
+  auto files = ExpandPaths({"/nonexistent/x.pt", (root_ / "top.pkl").string()});
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0], "/nonexistent/x.pt");
+}
+
+TEST(ScanFile, UnreadableFileIsErrorNotSafe) {
+  auto kb = kb::KnowledgeBase::Load({});
+  ASSERT_TRUE(kb.ok());
+  Options o;
+  o.kb = *kb;
+  FileReport r = ScanFile("/nonexistent/model.bin", o);
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_NE(r.error.find("cannot open"), std::string::npos);
+}
+
+TEST(ScanFile, Sha256OnlyWhenAsked) {
+  auto kb = kb::KnowledgeBase::Load({});
+  ASSERT_TRUE(kb.ok());
+  fs::path p = fs::path(testing::TempDir()) / "mv_sha.txt";
+  std::ofstream(p) << "abc";
+  Options o;
+  o.kb = *kb;
+  EXPECT_FALSE(ScanFile(p, o).sha256.has_value());
+  o.compute_sha256 = true;
+  FileReport r = ScanFile(p, o);
+  ASSERT_TRUE(r.sha256.has_value());
+  EXPECT_EQ(*r.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(r.bytes_read, 3u);
+  fs::remove(p);
+}
+
+}  // namespace
+}  // namespace mv::scan
