@@ -57,14 +57,14 @@ const FormatInfo* Find(FormatId id) {
 }
 
 FormatId Sniff(Source& src) {
-  auto head = src.Read(0, 4096);
+  auto head = src.Read(0, kSniffHead);
   if (!head.ok()) return FormatId::kUnknown;
   ByteSpan h = *head;
   for (const auto& f : Registry()) {
     if (f.sniff(src, h)) return f.id;
     // A sniffer may read elsewhere; re-read the head if the source is not stable.
     if (!src.stable()) {
-      head = src.Read(0, 4096);
+      head = src.Read(0, kSniffHead);
       if (!head.ok()) return FormatId::kUnknown;
       h = *head;
     }

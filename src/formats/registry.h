@@ -35,7 +35,7 @@ enum class FormatId : uint8_t {
 struct FormatInfo {
   FormatId id;
   std::string_view name;  // "zip", "pickle", …
-  // Content check. `head` holds the first bytes (up to 4 KiB); `src` may be read for more.
+  // Content check. `head` holds the first bytes (up to 512); `src` may be read for more.
   bool (*sniff)(Source& src, ByteSpan head);
   // Reader; null for formats handled by an engine directly (pickle).
   Result<ReadOutput> (*read)(const SourcePtr& src, ReadContext& ctx);
