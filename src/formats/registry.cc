@@ -18,6 +18,10 @@ namespace mv::formats {
 
 namespace {
 
+// Enough for every magic number and a tar header; sniffers that need more read it themselves,
+// so a stored tensor costs one small read.
+constexpr size_t kSniffHead = 512;
+
 bool SniffPickle(Source& src, ByteSpan /*head*/) {
   return pickle::LooksLikePickle(src, 0);
 }
