@@ -1,0 +1,650 @@
+// SQLite implementation of Store: WAL journal, foreign keys on, a busy timeout so concurrent
+// modelvet processes wait instead of failing, ordered schema migrations recorded in
+// schema_version, and every multi-row change inside BEGIN IMMEDIATE … COMMIT.
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.h"
+
+namespace mv::store {
+namespace {
+
+// Concurrent writers (several audits at once) wait this long for the lock. An audit commit
+// takes milliseconds; a whole minute means something is stuck.
+constexpr int kBusyTimeoutMs = 60'000;
+
+// Ordered migrations: step i brings the schema from version i to i+1. Never edit a released
+// step; append a new one.
+constexpr const char* kMigrations[] = {
+    // v1: the tables.
+    R"sql(
+CREATE TABLE models (
+  id            TEXT PRIMARY KEY NOT NULL,
+  author        TEXT NOT NULL DEFAULT '',
+  revision      TEXT NOT NULL DEFAULT 'main',
+  sha           TEXT NOT NULL DEFAULT '',
+  downloads     INTEGER NOT NULL DEFAULT 0,
+  likes         INTEGER NOT NULL DEFAULT 0,
+  license       TEXT NOT NULL DEFAULT '',
+  license_risk  TEXT NOT NULL DEFAULT '',
+  hub_flag      TEXT NOT NULL DEFAULT '',
+  hub_message   TEXT NOT NULL DEFAULT '',
+  status        TEXT NOT NULL DEFAULT '' CHECK (status IN
+                  ('', 'no-findings', 'suspected', 'confirmed-unsafe', 'false-positive')),
+  missed_by_hub INTEGER NOT NULL DEFAULT 0 CHECK (missed_by_hub IN (0, 1)),
+  status_source TEXT NOT NULL DEFAULT '' CHECK (status_source IN ('', 'automatic', 'reviewer')),
+  verification  TEXT NOT NULL DEFAULT '',
+  last_audit    TEXT NOT NULL DEFAULT '',
+  version       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE scans (
+  id            INTEGER PRIMARY KEY,
+  model         TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  revision      TEXT NOT NULL,
+  sha           TEXT NOT NULL,
+  started       TEXT NOT NULL,
+  finished      TEXT NOT NULL,
+  files_total   INTEGER NOT NULL,
+  files_scanned INTEGER NOT NULL,
+  bytes_read    INTEGER NOT NULL,
+  tool_version  TEXT NOT NULL,
+  error         TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE files (
+  model       TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  path        TEXT NOT NULL,
+  scan        INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+  sha256      TEXT NOT NULL DEFAULT '',
+  oid         TEXT NOT NULL DEFAULT '',
+  size        INTEGER NOT NULL DEFAULT 0,
+  hub_status  TEXT NOT NULL DEFAULT '',
+  hub_message TEXT NOT NULL DEFAULT '',
+  hub_imports TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(hub_imports)),
+  verdict     TEXT NOT NULL DEFAULT '' CHECK (verdict IN
+                ('', 'safe', 'needs-review', 'unsafe', 'error')),
+  summary     TEXT NOT NULL DEFAULT '',
+  bytes_read  INTEGER NOT NULL DEFAULT 0,
+  report      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(report)),
+  PRIMARY KEY (model, path)
+);
+CREATE TABLE status_history (
+  id            INTEGER PRIMARY KEY,
+  model         TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  time          TEXT NOT NULL,
+  from_status   TEXT NOT NULL,
+  to_status     TEXT NOT NULL CHECK (to_status IN
+                  ('no-findings', 'suspected', 'confirmed-unsafe', 'false-positive')),
+  missed_by_hub INTEGER NOT NULL CHECK (missed_by_hub IN (0, 1)),
+  source        TEXT NOT NULL CHECK (source IN ('automatic', 'reviewer')),
+  who           TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  scan          INTEGER REFERENCES scans(id) ON DELETE SET NULL
+);
+CREATE TABLE reviews (
+  id                INTEGER PRIMARY KEY,
+  model             TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  path              TEXT NOT NULL,
+  decision          TEXT NOT NULL CHECK (decision IN ('confirmed-unsafe', 'false-positive')),
+  note              TEXT NOT NULL,
+  reviewer          TEXT NOT NULL CHECK (reviewer <> ''),
+  time              TEXT NOT NULL,
+  file_sha          TEXT NOT NULL,
+  active            INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  superseded_time   TEXT NOT NULL DEFAULT '',
+  superseded_reason TEXT NOT NULL DEFAULT ''
+);
+)sql",
+    // v2: indexes for the per-model queries and the table order.
+    R"sql(
+CREATE INDEX models_by_downloads ON models(downloads DESC, id);
+CREATE INDEX history_by_model ON status_history(model, id);
+CREATE INDEX reviews_by_model ON reviews(model, path, active);
+CREATE INDEX scans_by_model ON scans(model, id);
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+Error DbError(sqlite3* db, std::string_view what) {
+  return MakeError(Errc::kIo, std::string("store: ") + std::string(what) + ": " +
+                                  (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+// A prepared statement with positional binds; finalised on destruction.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(st_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool prepared() const { return rc_ == SQLITE_OK; }
+  Stmt& Bind(const std::string& v) {
+    sqlite3_bind_text(st_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(const char* v) { return Bind(std::string(v)); }
+  Stmt& Bind(int64_t v) {
+    sqlite3_bind_int64(st_, ++n_, v);
+    return *this;
+  }
+  Stmt& Bind(uint64_t v) { return Bind(static_cast<int64_t>(v)); }
+  Stmt& Bind(bool v) { return Bind(static_cast<int64_t>(v ? 1 : 0)); }
+  Stmt& BindNullIfZero(int64_t v) {
+    if (v == 0) {
+      sqlite3_bind_null(st_, ++n_);
+      return *this;
+    }
+    return Bind(v);
+  }
+  // SQLITE_ROW → true, SQLITE_DONE → false; other codes are errors.
+  Result<bool> Step() {
+    if (!prepared()) return DbError(db_, "prepare");
+    int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return DbError(db_, "step");
+  }
+  Status Run() {
+    auto r = Step();
+    if (!r.ok()) return r.error();
+    return OkStatus();
+  }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(st_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(st_, col)))
+             : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(st_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+  int n_ = 0;
+};
+
+Status Exec(sqlite3* db, const char* sql) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg ? msg : "unknown error";
+    sqlite3_free(msg);
+    return MakeError(Errc::kIo, "store: " + m);
+  }
+  return OkStatus();
+}
+
+// BEGIN IMMEDIATE on construction (takes the write lock up front, so the busy timeout applies
+// here and not half-way through); ROLLBACK unless Commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { begun_ = Exec(db, "BEGIN IMMEDIATE"); }
+  ~Transaction() {
+    if (begun_.ok() && !done_) (void)Exec(db_, "ROLLBACK");
+  }
+  const Status& begun() const { return begun_; }
+  Status Commit() {
+    auto s = Exec(db_, "COMMIT");
+    if (s.ok()) done_ = true;
+    return s;
+  }
+
+ private:
+  sqlite3* db_;
+  Status begun_ = OkStatus();
+  bool done_ = false;
+};
+
+#define MV_STORE_STEP(stmt)          \
+  do {                               \
+    auto _s = (stmt).Run();          \
+    if (!_s.ok()) return _s.error(); \
+  } while (0)
+
+constexpr const char* kModelColumns =
+    "id, author, revision, sha, downloads, likes, license, license_risk, hub_flag, "
+    "hub_message, status, missed_by_hub, status_source, verification, last_audit, version";
+
+ModelRecord ReadModel(const Stmt& s) {
+  ModelRecord m;
+  m.id = s.Text(0);
+  m.author = s.Text(1);
+  m.revision = s.Text(2);
+  m.sha = s.Text(3);
+  m.downloads = static_cast<uint64_t>(s.Int(4));
+  m.likes = static_cast<uint64_t>(s.Int(5));
+  m.license = s.Text(6);
+  m.license_risk = s.Text(7);
+  m.hub_flag = s.Text(8);
+  m.hub_message = s.Text(9);
+  m.status = s.Text(10);
+  m.missed_by_hub = s.Int(11) != 0;
+  m.status_source = s.Text(12);
+  m.verification = s.Text(13);
+  m.last_audit = s.Text(14);
+  m.version = s.Int(15);
+  return m;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override { sqlite3_close_v2(db_); }
+
+  std::string Describe() const override { return "sqlite:" + path_; }
+
+  Status Init() {
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    sqlite3_extended_result_codes(db_, 1);
+    MV_RETURN_IF_ERROR(Exec(db_, "PRAGMA foreign_keys = ON"));
+    {
+      Stmt fk(db_, "PRAGMA foreign_keys");
+      auto row = fk.Step();
+      if (!row.ok()) return row.error();
+      if (!*row || fk.Int(0) != 1)
+        return MakeError(Errc::kUnsupported, "store: this SQLite cannot enforce foreign keys");
+    }
+    {
+      Stmt wal(db_, "PRAGMA journal_mode = WAL");
+      auto row = wal.Step();
+      if (!row.ok()) return row.error();
+      // In-memory databases answer "memory"; files must be in WAL.
+      if (*row && wal.Text(0) != "wal" && path_ != ":memory:")
+        return MakeError(Errc::kIo,
+                         "store: cannot switch " + path_ + " to WAL mode (" + wal.Text(0) + ")");
+    }
+    MV_RETURN_IF_ERROR(Exec(db_, "PRAGMA synchronous = NORMAL"));
+    return Migrate();
+  }
+
+  Result<std::optional<ModelRecord>> GetModel(const std::string& id) override {
+    Stmt s(db_, (std::string("SELECT ") + kModelColumns + " FROM models WHERE id = ?").c_str());
+    s.Bind(id);
+    auto row = s.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return std::optional<ModelRecord>();
+    return std::optional<ModelRecord>(ReadModel(s));
+  }
+
+  Result<std::vector<ModelRecord>> ListModels() override {
+    Stmt s(db_,
+           (std::string("SELECT ") + kModelColumns + " FROM models ORDER BY downloads DESC, id")
+               .c_str());
+    std::vector<ModelRecord> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      out.push_back(ReadModel(s));
+    }
+    return out;
+  }
+
+  Result<std::vector<FileRecord>> ListFiles(const std::string& model) override {
+    Stmt s(db_,
+           "SELECT model, path, sha256, oid, size, hub_status, hub_message, hub_imports, "
+           "verdict, summary, bytes_read, report FROM files WHERE model = ? ORDER BY path");
+    s.Bind(model);
+    std::vector<FileRecord> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      FileRecord f;
+      f.model = s.Text(0);
+      f.path = s.Text(1);
+      f.sha256 = s.Text(2);
+      f.oid = s.Text(3);
+      f.size = static_cast<uint64_t>(s.Int(4));
+      f.hub_status = s.Text(5);
+      f.hub_message = s.Text(6);
+      f.hub_imports_json = s.Text(7);
+      f.verdict = s.Text(8);
+      f.summary = s.Text(9);
+      f.bytes_read = static_cast<uint64_t>(s.Int(10));
+      f.report_json = s.Text(11);
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  Result<std::vector<ScanRecord>> ListScans(const std::string& model) override {
+    Stmt s(db_,
+           "SELECT id, model, revision, sha, started, finished, files_total, files_scanned, "
+           "bytes_read, tool_version, error FROM scans WHERE model = ? ORDER BY id");
+    s.Bind(model);
+    std::vector<ScanRecord> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      ScanRecord r;
+      r.id = s.Int(0);
+      r.model = s.Text(1);
+      r.revision = s.Text(2);
+      r.sha = s.Text(3);
+      r.started = s.Text(4);
+      r.finished = s.Text(5);
+      r.files_total = static_cast<uint64_t>(s.Int(6));
+      r.files_scanned = static_cast<uint64_t>(s.Int(7));
+      r.bytes_read = static_cast<uint64_t>(s.Int(8));
+      r.tool_version = s.Text(9);
+      r.error = s.Text(10);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<std::vector<StatusChange>> History(const std::string& model) override {
+    Stmt s(db_,
+           "SELECT id, model, time, from_status, to_status, missed_by_hub, source, who, reason, "
+           "IFNULL(scan, 0) FROM status_history WHERE model = ? ORDER BY id");
+    s.Bind(model);
+    std::vector<StatusChange> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      StatusChange c;
+      c.id = s.Int(0);
+      c.model = s.Text(1);
+      c.time = s.Text(2);
+      c.from = s.Text(3);
+      c.to = s.Text(4);
+      c.missed_by_hub = s.Int(5) != 0;
+      c.source = s.Text(6);
+      c.who = s.Text(7);
+      c.reason = s.Text(8);
+      c.scan = s.Int(9);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  Result<std::vector<Review>> ListReviews(const std::string& model, bool active_only) override {
+    Stmt s(db_, active_only
+                    ? "SELECT id, model, path, decision, note, reviewer, time, file_sha, active, "
+                      "superseded_time, superseded_reason FROM reviews WHERE model = ? AND "
+                      "active = 1 ORDER BY id"
+                    : "SELECT id, model, path, decision, note, reviewer, time, file_sha, active, "
+                      "superseded_time, superseded_reason FROM reviews WHERE model = ? "
+                      "ORDER BY id");
+    s.Bind(model);
+    std::vector<Review> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      Review r;
+      r.id = s.Int(0);
+      r.model = s.Text(1);
+      r.path = s.Text(2);
+      r.decision = s.Text(3);
+      r.note = s.Text(4);
+      r.reviewer = s.Text(5);
+      r.time = s.Text(6);
+      r.file_sha = s.Text(7);
+      r.active = s.Int(8) != 0;
+      r.superseded_time = s.Text(9);
+      r.superseded_reason = s.Text(10);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Status UpsertListing(const ModelRecord& m) override {
+    Stmt s(db_,
+           "INSERT INTO models (id, author, downloads, likes, license, license_risk, hub_flag, "
+           "hub_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+           "author = excluded.author, downloads = excluded.downloads, likes = excluded.likes, "
+           "license = excluded.license, license_risk = excluded.license_risk, "
+           "hub_flag = excluded.hub_flag, hub_message = excluded.hub_message");
+    s.Bind(m.id)
+        .Bind(m.author)
+        .Bind(m.downloads)
+        .Bind(m.likes)
+        .Bind(m.license)
+        .Bind(m.license_risk)
+        .Bind(m.hub_flag)
+        .Bind(m.hub_message);
+    return s.Run();
+  }
+
+  Result<int64_t> CommitAudit(const AuditCommit& a) override {
+    Transaction tx(db_);
+    if (!tx.begun().ok()) return tx.begun().error();
+    MV_RETURN_IF_ERROR(WriteModel(a.model, a.expected_version));
+
+    Stmt scan(db_,
+              "INSERT INTO scans (model, revision, sha, started, finished, files_total, "
+              "files_scanned, bytes_read, tool_version, error) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    scan.Bind(a.model.id)
+        .Bind(a.scan.revision)
+        .Bind(a.scan.sha)
+        .Bind(a.scan.started)
+        .Bind(a.scan.finished)
+        .Bind(a.scan.files_total)
+        .Bind(a.scan.files_scanned)
+        .Bind(a.scan.bytes_read)
+        .Bind(a.scan.tool_version)
+        .Bind(a.scan.error);
+    MV_STORE_STEP(scan);
+    int64_t scan_id = sqlite3_last_insert_rowid(db_);
+
+    Stmt del(db_, "DELETE FROM files WHERE model = ?");
+    del.Bind(a.model.id);
+    MV_STORE_STEP(del);
+    for (const FileRecord& f : a.files) {
+      Stmt ins(db_,
+               "INSERT INTO files (model, path, scan, sha256, oid, size, hub_status, "
+               "hub_message, hub_imports, verdict, summary, bytes_read, report) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      ins.Bind(a.model.id)
+          .Bind(f.path)
+          .Bind(scan_id)
+          .Bind(f.sha256)
+          .Bind(f.oid)
+          .Bind(f.size)
+          .Bind(f.hub_status)
+          .Bind(f.hub_message)
+          .Bind(f.hub_imports_json)
+          .Bind(f.verdict)
+          .Bind(f.summary)
+          .Bind(f.bytes_read)
+          .Bind(f.report_json);
+      MV_STORE_STEP(ins);
+    }
+    for (const auto& sup : a.superseded) {
+      Stmt up(db_,
+              "UPDATE reviews SET active = 0, superseded_time = ?, superseded_reason = ? "
+              "WHERE id = ? AND model = ? AND active = 1");
+      up.Bind(sup.time).Bind(sup.reason).Bind(sup.review_id).Bind(a.model.id);
+      MV_STORE_STEP(up);
+      if (sqlite3_changes(db_) != 1)
+        return MakeError(Errc::kIo, "conflict: review " + std::to_string(sup.review_id) + " of " +
+                                        a.model.id + " is no longer active");
+    }
+    for (const StatusChange& c : a.changes) MV_RETURN_IF_ERROR(WriteChange(c, a.model.id, scan_id));
+    MV_RETURN_IF_ERROR(tx.Commit());
+    return scan_id;
+  }
+
+  Result<int64_t> CommitReview(const ReviewCommit& r) override {
+    Transaction tx(db_);
+    if (!tx.begun().ok()) return tx.begun().error();
+    MV_RETURN_IF_ERROR(WriteModel(r.model, r.expected_version));
+    // A new decision on the same file replaces the previous one.
+    Stmt old(db_,
+             "UPDATE reviews SET active = 0, superseded_time = ?, superseded_reason = ? "
+             "WHERE model = ? AND path = ? AND active = 1");
+    old.Bind(r.review.time)
+        .Bind("replaced by a later review by " + r.review.reviewer)
+        .Bind(r.model.id)
+        .Bind(r.review.path);
+    MV_STORE_STEP(old);
+    Stmt ins(db_,
+             "INSERT INTO reviews (model, path, decision, note, reviewer, time, file_sha) "
+             "VALUES (?,?,?,?,?,?,?)");
+    ins.Bind(r.model.id)
+        .Bind(r.review.path)
+        .Bind(r.review.decision)
+        .Bind(r.review.note)
+        .Bind(r.review.reviewer)
+        .Bind(r.review.time)
+        .Bind(r.review.file_sha);
+    MV_STORE_STEP(ins);
+    int64_t id = sqlite3_last_insert_rowid(db_);
+    if (r.change) MV_RETURN_IF_ERROR(WriteChange(*r.change, r.model.id, 0));
+    MV_RETURN_IF_ERROR(tx.Commit());
+    return id;
+  }
+
+ private:
+  // Inserts the model (expected_version 0 and absent) or updates it when its version is still
+  // expected_version; bumps the version either way.
+  Status WriteModel(const ModelRecord& m, int64_t expected_version) {
+    Stmt up(db_,
+            "UPDATE models SET author = ?, revision = ?, sha = ?, downloads = ?, likes = ?, "
+            "license = ?, license_risk = ?, hub_flag = ?, hub_message = ?, status = ?, "
+            "missed_by_hub = ?, status_source = ?, verification = ?, last_audit = ?, "
+            "version = version + 1 WHERE id = ? AND version = ?");
+    up.Bind(m.author)
+        .Bind(m.revision)
+        .Bind(m.sha)
+        .Bind(m.downloads)
+        .Bind(m.likes)
+        .Bind(m.license)
+        .Bind(m.license_risk)
+        .Bind(m.hub_flag)
+        .Bind(m.hub_message)
+        .Bind(m.status)
+        .Bind(m.missed_by_hub)
+        .Bind(m.status_source)
+        .Bind(m.verification)
+        .Bind(m.last_audit)
+        .Bind(m.id)
+        .Bind(expected_version);
+    MV_STORE_STEP(up);
+    if (sqlite3_changes(db_) == 1) return OkStatus();
+    Stmt exists(db_, "SELECT version FROM models WHERE id = ?");
+    exists.Bind(m.id);
+    auto row = exists.Step();
+    if (!row.ok()) return row.error();
+    if (*row)
+      return MakeError(Errc::kIo, "conflict: " + m.id + " changed meanwhile (version " +
+                                      std::to_string(exists.Int(0)) + ", expected " +
+                                      std::to_string(expected_version) + "); retry");
+    if (expected_version != 0)
+      return MakeError(Errc::kIo, "conflict: " + m.id + " was deleted meanwhile");
+    Stmt ins(db_, (std::string("INSERT INTO models (") + kModelColumns +
+                   ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)")
+                      .c_str());
+    ins.Bind(m.id)
+        .Bind(m.author)
+        .Bind(m.revision)
+        .Bind(m.sha)
+        .Bind(m.downloads)
+        .Bind(m.likes)
+        .Bind(m.license)
+        .Bind(m.license_risk)
+        .Bind(m.hub_flag)
+        .Bind(m.hub_message)
+        .Bind(m.status)
+        .Bind(m.missed_by_hub)
+        .Bind(m.status_source)
+        .Bind(m.verification)
+        .Bind(m.last_audit);
+    return ins.Run();
+  }
+
+  Status WriteChange(const StatusChange& c, const std::string& model, int64_t scan_id) {
+    Stmt s(db_,
+           "INSERT INTO status_history (model, time, from_status, to_status, missed_by_hub, "
+           "source, who, reason, scan) VALUES (?,?,?,?,?,?,?,?,?)");
+    s.Bind(model)
+        .Bind(c.time)
+        .Bind(c.from)
+        .Bind(c.to)
+        .Bind(c.missed_by_hub)
+        .Bind(c.source)
+        .Bind(c.who)
+        .Bind(c.reason)
+        .BindNullIfZero(scan_id);
+    return s.Run();
+  }
+
+  Status Migrate() {
+    MV_RETURN_IF_ERROR(Exec(db_,
+                            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
+                            "NOT NULL, applied TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT"
+                            "%H:%M:%SZ', 'now')))"));
+    for (;;) {
+      Transaction tx(db_);
+      if (!tx.begun().ok()) return tx.begun().error();
+      Stmt cur(db_, "SELECT IFNULL(MAX(version), 0) FROM schema_version");
+      auto row = cur.Step();
+      if (!row.ok()) return row.error();
+      int64_t v = *row ? cur.Int(0) : 0;
+      if (v > kSchemaVersion)
+        return MakeError(Errc::kUnsupported,
+                         "store: " + path_ + " has schema version " + std::to_string(v) +
+                             ", newer than this modelvet knows (" + std::to_string(kSchemaVersion) +
+                             "); upgrade modelvet");
+      if (v == kSchemaVersion) return OkStatus();
+      // Another process may have migrated between our check and our lock: the check above
+      // ran inside the write lock, so v is current.
+      MV_RETURN_IF_ERROR(Exec(db_, kMigrations[v]));
+      Stmt rec(db_, "INSERT INTO schema_version (version) VALUES (?)");
+      rec.Bind(v + 1);
+      MV_STORE_STEP(rec);
+      MV_RETURN_IF_ERROR(tx.Commit());
+    }
+  }
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace
+
+int SqliteSchemaVersion() {
+  return kSchemaVersion;
+}
+
+std::string DefaultDbPath() {
+  if (const char* p = std::getenv("MODELVET_DB"); p && *p) return p;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
+    return std::string(x) + "/modelvet/modelvet.db";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.local/share/modelvet/modelvet.db";
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  if (path != ":memory:") {
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec)
+      return MakeError(Errc::kIo, "store: cannot create " + parent.string() + ": " + ec.message());
+  }
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = DbError(db, "cannot open " + path);
+    sqlite3_close_v2(db);
+    return e;
+  }
+  auto store = std::make_unique<SqliteStore>(db, path);
+  MV_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace mv::store

@@ -1,0 +1,159 @@
+// The audit store: models, their files, scans, status history and reviews. One abstract
+// interface so a PostgreSQL backend (multi-machine runs) can replace the embedded SQLite one;
+// nothing here names a database type.
+//
+// Contract of every implementation:
+// - each Commit* call is one transaction: either every row it describes is written, or none
+//   (no half-written decision);
+// - models carry a `version` that each commit bumps; a commit whose `expected_version` no longer
+//   matches fails with a message starting "conflict:" (another process decided meanwhile);
+// - strings are UTF-8; times are ISO-8601 UTC ("2026-10-06T12:00:00Z"); json columns hold text.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace mv::store {
+
+// Model statuses (DESIGN.md "Model statuses"): no-findings, suspected, confirmed-unsafe,
+// false-positive; "" for a model seen in a listing but never audited.
+struct ModelRecord {
+  std::string id;  // "org/name"
+  std::string author;
+  std::string revision = "main";  // revision audited as asked ("main", a tag, a commit)
+  std::string sha;                // commit the audit saw
+  uint64_t downloads = 0;
+  uint64_t likes = 0;
+  std::string license;       // declared ids, comma-separated ("apache-2.0", "other:foo")
+  std::string license_risk;  // permissive, public-domain, … (audit/license.h)
+  std::string hub_flag;      // worst flagged level the hub shows ("unsafe"); "" when none
+  std::string hub_message;   // the hub's own message for the worst flagged file
+  std::string status;
+  bool missed_by_hub = false;
+  std::string status_source;  // automatic | reviewer
+  std::string verification;   // one line: "Verified unsafe: opens a web browser on load"
+  std::string last_audit;     // time of the last audit; "" never audited
+  int64_t version = 0;        // bumped on every commit touching the model
+};
+
+struct FileRecord {
+  std::string model;
+  std::string path;
+  std::string sha256;  // sha256 of the content when known (LFS oid, or computed)
+  std::string oid;     // git blob sha1 from the tree
+  uint64_t size = 0;
+  std::string hub_status;               // worst level of the hub's scanners ("" unknown)
+  std::string hub_message;              // first message of a flagged hub scanner
+  std::string hub_imports_json = "[]";  // [{"module","name","safety"}] from pickleImportScan
+  std::string verdict;  // safe | needs-review | unsafe | error; "" when not analysed
+  std::string summary;  // our one-line summary
+  uint64_t bytes_read = 0;
+  std::string report_json = "{}";  // our FileReport as JSON (report/json)
+  // The content identity reviews are pinned to: sha256 when known, else the git oid.
+  std::string ContentId() const { return sha256.empty() ? oid : sha256; }
+};
+
+struct ScanRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string model;
+  std::string revision;
+  std::string sha;
+  std::string started;
+  std::string finished;
+  uint64_t files_total = 0;
+  uint64_t files_scanned = 0;
+  uint64_t bytes_read = 0;
+  std::string tool_version;
+  std::string error;  // why the audit is incomplete, "" when complete
+};
+
+struct StatusChange {
+  int64_t id = 0;
+  std::string model;
+  std::string time;
+  std::string from;  // "" for the first status
+  std::string to;
+  bool missed_by_hub = false;
+  std::string source;  // automatic | reviewer
+  std::string who;     // "modelvet 0.1.0" or the reviewer
+  std::string reason;
+  int64_t scan = 0;  // the scan that caused it (0: a review)
+};
+
+struct Review {
+  int64_t id = 0;
+  std::string model;
+  std::string path;
+  std::string decision;  // confirmed-unsafe | false-positive
+  std::string note;
+  std::string reviewer;
+  std::string time;
+  std::string file_sha;  // FileRecord::ContentId() when decided; the review holds while equal
+  bool active = true;
+  std::string superseded_time;
+  std::string superseded_reason;  // "file changed: <old> -> <new>"
+};
+
+// One audit, written atomically: the model row (status included), its current files (they
+// replace the previous set), the scan, the status changes and the reviews it invalidated.
+struct AuditCommit {
+  ModelRecord model;
+  int64_t expected_version = 0;  // ModelRecord::version as read; 0 when the model is new
+  std::vector<FileRecord> files;
+  ScanRecord scan;
+  std::vector<StatusChange> changes;  // scan ids are filled in by the store
+  struct Supersede {
+    int64_t review_id = 0;
+    std::string time;
+    std::string reason;
+  };
+  std::vector<Supersede> superseded;
+};
+
+// One reviewer decision, written atomically with the status it leads to.
+struct ReviewCommit {
+  Review review;
+  ModelRecord model;
+  int64_t expected_version = 0;
+  std::optional<StatusChange> change;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual std::string Describe() const = 0;  // "sqlite:/path/to/modelvet.db"
+
+  virtual Result<std::optional<ModelRecord>> GetModel(const std::string& id) = 0;
+  // Every model, most downloaded first (ties by id).
+  virtual Result<std::vector<ModelRecord>> ListModels() = 0;
+  virtual Result<std::vector<FileRecord>> ListFiles(const std::string& model) = 0;
+  virtual Result<std::vector<ScanRecord>> ListScans(const std::string& model) = 0;
+  // Oldest first.
+  virtual Result<std::vector<StatusChange>> History(const std::string& model) = 0;
+  virtual Result<std::vector<Review>> ListReviews(const std::string& model, bool active_only) = 0;
+
+  // A model seen in a hub listing: inserts it or refreshes author, downloads, likes, license
+  // and hub flag; status fields and version are left alone.
+  virtual Status UpsertListing(const ModelRecord& model) = 0;
+  // Returns the scan id.
+  virtual Result<int64_t> CommitAudit(const AuditCommit& audit) = 0;
+  // Returns the review id.
+  virtual Result<int64_t> CommitReview(const ReviewCommit& review) = 0;
+};
+
+// $MODELVET_DB, else $XDG_DATA_HOME/modelvet/modelvet.db, else
+// ~/.local/share/modelvet/modelvet.db.
+std::string DefaultDbPath();
+
+// Opens (creating it and its directory when missing) and migrates the SQLite store at path.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+// The schema version this build migrates to (for tests and `--version` style output).
+int SqliteSchemaVersion();
+
+}  // namespace mv::store
