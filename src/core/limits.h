@@ -38,6 +38,27 @@ inline constexpr int kMaxPicklesPerStream = 64;
 inline constexpr size_t kMaxRenderedItems = 16;
 inline constexpr size_t kMaxRenderedChars = 400;
 
+// Non-pickle formats (formats/{gguf,safetensors,onnx,hdf5,json,savedmodel,pycode}).
+// Marshal objects decoded from one code blob; a large Keras lambda holds a few thousand.
+inline constexpr uint64_t kMaxMarshalObjects = 1'000'000;
+// Marshal container nesting; CPython's own marshal refuses deeper than 2000.
+inline constexpr size_t kMaxMarshalDepth = 2000;
+// safetensors header: the reference (Rust) loader refuses headers above 100,000,000 bytes.
+inline constexpr uint64_t kMaxSafetensorsHeader = 100'000'000;
+// JSON configs read whole (Keras config.json / model_config): real ones stay below ~10 MiB.
+inline constexpr uint64_t kMaxConfigBytes = 64ull << 20;
+// JSON nesting followed while walking a config; Keras nests models a few dozen levels.
+inline constexpr int kMaxJsonDepth = 512;
+// Protobuf message nesting (ONNX subgraphs, SavedModel functions); protobuf's own default
+// recursion limit is 100.
+inline constexpr int kMaxProtoDepth = 100;
+// Protobuf documents parsed in memory (saved_model.pb, keras_metadata.pb); TF refuses > 2 GiB.
+inline constexpr uint64_t kMaxProtoBytes = 2ull << 30;
+// HDF5 files handed to libhdf5 as an in-memory image (zero-copy when the source is mapped).
+inline constexpr uint64_t kMaxHdf5Bytes = 8ull << 30;
+// Observations of one kind kept per payload (a SavedModel lists every op of every node).
+inline constexpr size_t kMaxObservationsPerPayload = 10000;
+
 // Per-file wall-clock budget in milliseconds (0 = none). A budget hit is a finding.
 inline constexpr uint64_t kDefaultFileTimeBudgetMs = 120'000;
 
