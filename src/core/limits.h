@@ -18,6 +18,18 @@ inline constexpr uint64_t kMaxExpandedBytes = 4ull << 30;
 inline constexpr uint64_t kMaxExpansionRatio = 1024;
 // A single decompressed member kept in memory for analysis. Larger members are streamed.
 inline constexpr uint64_t kMaxInMemoryMember = 256ull << 20;
+// Below this many output bytes the expansion ratio is not enforced: a tiny member of repeated
+// bytes (an all-zero 64 KiB tensor) exceeds any ratio harmlessly; bombs need far more output.
+inline constexpr uint64_t kExpansionRatioFloor = 1ull << 20;
+// Memory a single stream decoder may allocate (xz/lzma dictionaries). Real files use <= 64 MiB
+// dictionaries; a larger one only makes the decoder itself a memory bomb.
+inline constexpr uint64_t kMaxDecoderMemory = 256ull << 20;
+// A zip central directory is read whole (one request over HTTP): 200,000 entries with long
+// names stay below 64 MiB.
+inline constexpr uint64_t kMaxCentralDirectoryBytes = 64ull << 20;
+// Text headers read whole before parsing (npy header dict, tar pax/GNU long-name records).
+// numpy itself refuses npy headers above 10,000 bytes unless told otherwise.
+inline constexpr uint64_t kMaxHeaderBytes = 1ull << 20;
 // Members of one archive examined. Hub repos have < 10,000 files; torch zips hold one per tensor.
 inline constexpr uint64_t kMaxArchiveEntries = 200000;
 // Payloads (pickles, configs) analysed per top-level file.
@@ -61,5 +73,21 @@ inline constexpr size_t kMaxObservationsPerPayload = 10000;
 
 // Per-file wall-clock budget in milliseconds (0 = none). A budget hit is a finding.
 inline constexpr uint64_t kDefaultFileTimeBudgetMs = 120'000;
+
+// Remote reading (hub/http_source). A range request covers one 64 KiB block: small enough that
+// a zip's end record and a torch pickle cost a few requests, large enough to amortise latency.
+inline constexpr size_t kHttpBlockSize = 64 << 10;
+// Blocks cached per open remote file (64 x 64 KiB = 4 MiB): a zip's central directory and the
+// pickle being parsed stay resident while tensors are skipped.
+inline constexpr size_t kHttpCacheBlocks = 64;
+// Body kept in memory when a server ignores Range and sends the whole file; above this the
+// file is not read (error) rather than downloading an unbounded body into memory.
+inline constexpr uint64_t kHttpMaxFallbackBody = 512ull << 20;
+// Largest single Read on a remote source (one scratch buffer); same bound as a member in memory.
+inline constexpr uint64_t kHttpMaxSingleRead = kMaxInMemoryMember;
+// Largest JSON body accepted from the hub API (a tree page of 1,000 expanded entries is ~2 MiB).
+inline constexpr uint64_t kHttpMaxApiBody = 64ull << 20;
+// Redirect hops followed for one request (the hub uses 1-2: resolve -> CDN).
+inline constexpr int kHttpMaxRedirects = 8;
 
 }  // namespace mv::limits

@@ -18,17 +18,20 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/source.h"
 #include "hub/client.h"
 
 namespace mv::hub {
 
 struct HttpSourceOptions {
-  size_t block_size = 64 << 10;  // bytes per range request (rounded; reads spanning blocks merge)
-  size_t cache_blocks = 64;      // LRU capacity: 64 x 64 KiB = 4 MiB per open file
+  size_t block_size =
+      limits::kHttpBlockSize;  // bytes per range request (rounded; reads spanning blocks merge)
+  size_t cache_blocks =
+      limits::kHttpCacheBlocks;  // LRU capacity: 64 x 64 KiB = 4 MiB per open file
   // Largest body kept when a server ignores Range; above it Open fails (kBadResponse) rather
   // than downloading an unbounded file into memory.
-  uint64_t max_fallback_body = 512ull << 20;
+  uint64_t max_fallback_body = limits::kHttpMaxFallbackBody;
   // Known from the tree listing (size, lfs.oid); used when headers do not say, and checked
   // against them when they do.
   std::optional<uint64_t> expected_size;
@@ -65,7 +68,9 @@ class HttpSource final : public Source {
   const std::string& linked_etag() const { return etag_; }         // sha256 (LFS) or git sha1
   const std::string& content_url() const { return content_url_; }  // after redirects
 
-  // Whether every byte has passed through the source (in order or not) so the hash is known.
+  // Whether the content has been hashed to its end: bytes are hashed in order as they are
+  // transferred (a block that arrives early waits in the cache for the gap to be filled).
+  // True after a range fallback, or when a reader went through the file front to back.
   bool read_whole() const;
   // Hex sha256 of the content once read whole, else nullopt.
   std::optional<std::string> Sha256() const;
@@ -78,10 +83,15 @@ class HttpSource final : public Source {
 
  private:
   struct Impl;
-  explicit HttpSource(std::unique_ptr<Impl> impl);
-  Status Init(const std::string& url, bool hub_resolve);
+  explicit HttpSource(std::unique_ptr<Impl> impl, HttpSourceOptions options);
+  Status Init(const std::string& url);
+  // Transfers bytes [a, b]; after a range fallback returns an empty string and fallback_ is set.
+  Result<std::string> Fetch(uint64_t a, uint64_t b);
+  // The block, from the cache or transferred; null after a switch to the fallback body.
   Result<const std::vector<uint8_t>*> Block(uint64_t index);
-  void HashBlock(uint64_t index, const std::vector<uint8_t>& data);
+  void InsertBlock(uint64_t index, std::vector<uint8_t> data);
+  void StartFallback(std::string body);
+  void HashAdvance();
 
   std::unique_ptr<Impl> impl_;
   HttpSourceOptions opt_;
@@ -94,9 +104,9 @@ class HttpSource final : public Source {
   uint64_t requests_ = 0;
   uint64_t cache_hits_ = 0;
   // LRU block cache: most recent at front.
-  std::list<std::pair<uint64_t, std::vector<uint8_t>>> lru_;
-  std::unordered_map<uint64_t, std::list<std::pair<uint64_t, std::vector<uint8_t>>>::iterator>
-      index_;
+  using BlockList = std::list<std::pair<uint64_t, std::vector<uint8_t>>>;
+  BlockList lru_;
+  std::unordered_map<uint64_t, BlockList::iterator> index_;
 };
 
 }  // namespace mv::hub
