@@ -90,4 +90,9 @@ inline constexpr uint64_t kHttpMaxApiBody = 64ull << 20;
 // Redirect hops followed for one request (the hub uses 1-2: resolve -> CDN).
 inline constexpr int kHttpMaxRedirects = 8;
 
+// Files of one hub repo scanned by `modelvet audit`. Model repos hold tens of files; the largest
+// (sharded checkpoints, many ONNX/GGUF variants) a few thousand. Files past this are recorded as
+// not analysed, which keeps the model `suspected` (fail closed), never `no-findings`.
+inline constexpr size_t kMaxAuditFiles = 5000;
+
 }  // namespace mv::limits
