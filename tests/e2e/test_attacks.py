@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Published bypasses as regression tests: runs `modelvet scan --format json` over every case
+of tests/cases/attacks.tsv and checks the verdict and the evidence substrings.
+
+Env: MODELVET_BIN (the CLI), MODELVET_SOURCE_DIR (the repo). Stdlib only. Prints one line per
+failure, a per-technique table of failures, and 'N passed, N failed'; exits 1 on any failure.
+Optional: ATTACKS_FILTER=<substring> runs only matching paths.
+"""
+import collections
+import json
+import os
+import subprocess
+import sys
+
+BIN = os.environ.get("MODELVET_BIN", "build/modelvet")
+SRC = os.environ.get("MODELVET_SOURCE_DIR", os.getcwd())
+TSV = os.path.join(SRC, "tests", "cases", "attacks.tsv")
+BATCH = 40  # files per CLI run (one process per file would dominate the runtime)
+
+
+def load_cases():
+    cases = []
+    with open(TSV, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 5:
+                raise SystemExit(f"{TSV}:{n}: expected 5 tab-separated columns, got {len(cols)}")
+            path, verdict, evidence, technique, source = cols
+            if verdict not in ("unsafe", "safe", "needs-review", "not-safe"):
+                raise SystemExit(f"{TSV}:{n}: unknown verdict {verdict!r}")
+            ev = [e for e in evidence.split("|") if e]
+            if verdict == "safe" and ev:
+                raise SystemExit(f"{TSV}:{n}: a safe case cannot list evidence")
+            cases.append({"path": path, "verdict": verdict, "evidence": ev,
+                          "technique": technique, "source": source, "line": n})
+    return cases
+
+
+def scan(paths):
+    """Scans paths in one CLI run; returns {path: file report} or raises on a broken run."""
+    full = [os.path.join(SRC, p) for p in paths]
+    proc = subprocess.run([BIN, "scan", "--format", "json", *full], capture_output=True,
+                          timeout=600)
+    if proc.returncode < 0:
+        raise RuntimeError(f"modelvet died with signal {-proc.returncode}: "
+                           f"{proc.stderr.decode(errors='replace')[-500:]}")
+    if proc.returncode not in (0, 1, 2):
+        raise RuntimeError(f"modelvet exit {proc.returncode}: "
+                           f"{proc.stderr.decode(errors='replace')[-500:]}")
+    doc = json.loads(proc.stdout)
+    out = {}
+    for f in doc.get("files", []):
+        out[os.path.relpath(f["path"], SRC)] = f
+    return out
+
+
+def check(case, report):
+    """Returns a failure message, or None."""
+    if report is None:
+        return "missing from the report"
+    got = report.get("verdict")
+    want = case["verdict"]
+    ok = got != "safe" if want == "not-safe" else got == want
+    if got == "error":
+        ok = False
+    if not ok:
+        return f"verdict {got}, want {want}"
+    texts = [(f.get("evidence") or "") + "\n" + (f.get("callable") or "")
+             for f in report.get("findings", [])]
+    missing = [e for e in case["evidence"] if not any(e in t for t in texts)]
+    if missing:
+        return "evidence missing: " + ", ".join(repr(m) for m in missing)
+    return None
+
+
+def main():
+    cases = load_cases()
+    flt = os.environ.get("ATTACKS_FILTER")
+    if flt:
+        cases = [c for c in cases if flt in c["path"]]
+    missing_files = [c["path"] for c in cases if not os.path.isfile(os.path.join(SRC, c["path"]))]
+    if missing_files:
+        print("fixtures missing (run tests/fixtures/attacks/gen_attacks.py):", *missing_files[:5])
+        return 1
+    reports = {}
+    broken = 0
+    for i in range(0, len(cases), BATCH):
+        chunk = [c["path"] for c in cases[i:i + BATCH]]
+        try:
+            reports.update(scan(chunk))
+        except (RuntimeError, json.JSONDecodeError, subprocess.TimeoutExpired) as e:
+            # Isolate the file that breaks the CLI: rescan one by one.
+            for p in chunk:
+                try:
+                    reports.update(scan([p]))
+                except (RuntimeError, json.JSONDecodeError, subprocess.TimeoutExpired) as e1:
+                    reports[p] = {"verdict": f"CRASH ({str(e1).splitlines()[0][:120]})",
+                                  "findings": []}
+                    broken += 1
+            del e
+
+    passed, failed = 0, 0
+    by_tech = collections.defaultdict(lambda: [0, 0])
+    for c in cases:
+        msg = check(c, reports.get(c["path"]))
+        fam = c["technique"].split("/")[0]
+        by_tech[fam][1] += 1
+        if msg is None:
+            passed += 1
+        else:
+            failed += 1
+            by_tech[fam][0] += 1
+            print(f"FAIL {c['path']} [{c['technique']}]: {msg}")
+
+    if failed:
+        print("\nfailures by technique (failed/total):")
+        for fam in sorted(by_tech):
+            f, t = by_tech[fam]
+            if f:
+                print(f"  {fam:8s} {f:3d}/{t:<3d}")
+    if broken:
+        print(f"\n{broken} file(s) crashed or hung the CLI")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
