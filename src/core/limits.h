@@ -49,6 +49,17 @@ inline constexpr int kMaxPicklesPerStream = 64;
 // Symbolic value size: items rendered in evidence before eliding.
 inline constexpr size_t kMaxRenderedItems = 16;
 inline constexpr size_t kMaxRenderedChars = 400;
+// Calls/imports recorded per pickle stream. A 7B-parameter state dict records ~10k; a trace
+// this long is an evasion or a bomb, and would cost gigabytes to keep.
+inline constexpr uint64_t kMaxPickleCalls = 1'000'000;
+// Resolvers followed one inside another (partial(methodcaller(...)) invoked through map):
+// real gadgets nest 2-3; the bound keeps the derived-call walk finite.
+inline constexpr int kMaxDerivedCallDepth = 8;
+// Items of one map()/apply gadget turned into derived calls; the rest is a limit finding.
+inline constexpr size_t kMaxDerivedCallsPerOp = 64;
+// Output of one decoder evaluated at analysis time (zlib.decompress(b'...') feeding
+// pickle.loads): payloads hidden this way are small; bigger is a decompression bomb.
+inline constexpr size_t kMaxDecodedPayload = 64u << 20;
 
 // Non-pickle formats (formats/{gguf,safetensors,onnx,hdf5,json,savedmodel,pycode}).
 // Marshal objects decoded from one code blob; a large Keras lambda holds a few thousand.
