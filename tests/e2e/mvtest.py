@@ -1,0 +1,82 @@
+"""Shared helpers for the end-to-end tests (standard library only).
+
+The tests drive the built CLI: MODELVET_BIN is the binary, MODELVET_SOURCE_DIR the repository
+(both set by ctest; defaults let a developer run `python3 tests/e2e/test_x.py` from a build
+with build/modelvet)."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import unittest
+
+SOURCE_DIR = pathlib.Path(os.environ.get("MODELVET_SOURCE_DIR",
+                                         pathlib.Path(__file__).resolve().parents[2]))
+BIN = os.environ.get("MODELVET_BIN", str(SOURCE_DIR / "build" / "modelvet"))
+FIXTURES = SOURCE_DIR / "tests" / "fixtures" / "models"
+CASES = SOURCE_DIR / "tests" / "cases" / "models.tsv"
+VERDICTS = {"safe", "needs-review", "unsafe", "error"}
+SEVERITIES = {"info", "low", "medium", "high", "critical"}
+
+
+def run(*args, timeout=300, cwd=None):
+    """Runs modelvet with args; returns CompletedProcess (text mode)."""
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd)
+
+
+def scan_json(*paths, extra=()):
+    """Runs `scan --format json` and returns (exit code, parsed report, stderr)."""
+    p = run("scan", "--format", "json", *extra, *paths)
+    try:
+        report = json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        raise AssertionError(f"stdout is not JSON ({e}); exit {p.returncode}; "
+                             f"stdout={p.stdout[:500]!r} stderr={p.stderr[:500]!r}")
+    return p.returncode, report, p.stderr
+
+
+def by_path(report):
+    """Maps realpath -> file entry."""
+    return {os.path.realpath(f["path"]): f for f in report.get("files", [])}
+
+
+def load_cases():
+    rows = []
+    with open(CASES, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 5:
+                raise ValueError(f"{CASES}:{n}: expected 5 tab-separated columns, got {len(cols)}")
+            rel, verdict, evidence, tid, why = cols
+            if verdict not in VERDICTS:
+                raise ValueError(f"{CASES}:{n}: unknown verdict {verdict!r}")
+            terms = [] if evidence == "-" else evidence.split("|")
+            rows.append({"rel": rel, "verdict": verdict, "terms": terms, "id": tid, "why": why})
+    return rows
+
+
+def main(extra_report=None):
+    """Runs the module's tests; prints 'N passed, N failed'; exits non-zero on failure."""
+    if not os.access(BIN, os.X_OK):
+        print(f"modelvet binary not found: {BIN} (set MODELVET_BIN)")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules["__main__"])
+    result = unittest.TestResult()
+    suite.run(result)
+    for kind, items in (("FAIL", result.failures), ("ERROR", result.errors)):
+        for test, tb in items:
+            lines = [l for l in tb.strip().splitlines() if l.strip()]
+            msg = lines[-1] if kind == "FAIL" else "\n    ".join(lines[-4:])
+            print(f"{kind}: {test.id().split('.', 1)[-1]}: {msg[:400]}")
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    passed = result.testsRun - failed - len(result.skipped)
+    if extra_report:
+        extra_report()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

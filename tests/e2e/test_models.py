@@ -1,0 +1,113 @@
+"""Data-driven verdict tests: every row of tests/cases/models.tsv is one test.
+
+A row says which verdict modelvet must reach for a fixture and which evidence terms must show
+up: each `|`-separated term must occur in the `evidence` or `callable` of some finding. An
+`unsafe` row also needs a finding of severity high or critical; a `safe` row must have none.
+All fixtures are scanned by one CLI run (fast); if that run does not produce a report, each
+file is scanned on its own so one crash does not hide the other results."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mvtest  # noqa: E402
+
+CASES = mvtest.load_cases()
+RESULTS = {}  # realpath -> file entry (or {"_error": text})
+BATCH = {}
+FAILED_ROWS = []
+
+
+def scan_all():
+    if RESULTS or BATCH:
+        return
+    paths = [str(mvtest.FIXTURES / c["rel"]) for c in CASES]
+    try:
+        code, report, _ = mvtest.scan_json(*paths)
+        BATCH["exit"] = code
+        BATCH["summary"] = report.get("summary", {})
+        RESULTS.update(mvtest.by_path(report))
+        return
+    except Exception as e:  # crash or bad JSON: isolate per file
+        BATCH["error"] = str(e)
+    for p in paths:
+        try:
+            _, report, _ = mvtest.scan_json(p, extra=())
+            RESULTS.update(mvtest.by_path(report))
+        except Exception as e:
+            RESULTS[os.path.realpath(p)] = {"_error": str(e)[:300]}
+
+
+def check_case(c):
+    """Returns a list of problems (empty when the case passes)."""
+    scan_all()
+    entry = RESULTS.get(os.path.realpath(mvtest.FIXTURES / c["rel"]))
+    if entry is None:
+        return ["file missing from the report"]
+    if "_error" in entry:
+        return [entry["_error"]]
+    problems = []
+    if entry.get("verdict") != c["verdict"]:
+        problems.append(f"verdict {entry.get('verdict')!r}, want {c['verdict']!r}")
+    findings = entry.get("findings", [])
+    hay = [f"{f.get('evidence', '')}\n{f.get('callable', '')}" for f in findings]
+    missing = [t for t in c["terms"] if not any(t in h for h in hay)]
+    if missing:
+        problems.append(f"evidence terms not found: {missing}")
+    strong = [f for f in findings if f.get("severity") in ("high", "critical")]
+    if c["verdict"] == "unsafe" and not strong:
+        problems.append("no high/critical finding")
+    if c["verdict"] == "safe" and strong:
+        problems.append(f"high/critical finding on a safe file: {strong[0].get('evidence')!r}")
+    return problems
+
+
+class ModelCases(unittest.TestCase):
+    def test_batch_exit_code(self):
+        """The batch holds unsafe files, so the CLI must exit 1 and count them."""
+        scan_all()
+        self.assertNotIn("error", BATCH, BATCH.get("error"))
+        self.assertEqual(BATCH["exit"], 1)
+        want_unsafe = sum(1 for c in CASES if c["verdict"] == "unsafe")
+        self.assertEqual(BATCH["summary"].get("files"), len(CASES))
+        self.assertEqual(BATCH["summary"].get("unsafe"), want_unsafe)
+
+    def test_case_file_sane(self):
+        self.assertGreater(len(CASES), 50)
+        for c in CASES:
+            self.assertTrue((mvtest.FIXTURES / c["rel"]).is_file(), c["rel"])
+            if c["verdict"] == "unsafe":
+                self.assertTrue(c["terms"], c["rel"])
+
+
+def make_test(c):
+    def test(self):
+        problems = check_case(c)
+        if problems:
+            FAILED_ROWS.append((c, problems))
+            self.fail(f"{c['rel']} [{c['id']}]: " + "; ".join(problems))
+    test.__doc__ = f"{c['rel']} -> {c['verdict']} ({c['id']})"
+    return test
+
+
+for i, c in enumerate(CASES):
+    name = "test_%03d_%s" % (i, "".join(ch if ch.isalnum() else "_" for ch in c["rel"]))
+    setattr(ModelCases, name, make_test(c))
+
+
+def table():
+    if not FAILED_ROWS:
+        return
+    print("\nFailed cases:")
+    print(f"{'fixture':58} {'want':12} {'got':12} problem")
+    for c, problems in sorted(FAILED_ROWS, key=lambda r: r[0]["rel"]):
+        e = RESULTS.get(os.path.realpath(mvtest.FIXTURES / c["rel"]), {})
+        got = e.get("verdict", "-")
+        print(f"{c['rel'][:58]:58} {c['verdict']:12} {got:12} {'; '.join(problems)[:160]}")
+        if e.get("summary"):
+            print(f"{'':58} {'':12} {'':12} summary: {e['summary'][:140]}")
+
+
+if __name__ == "__main__":
+    mvtest.main(extra_report=table)
