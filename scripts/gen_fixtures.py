@@ -679,6 +679,19 @@ def gen_malicious():
     case(f"{mal}pk03-compile-eval-p2.pkl", comp, U, ["compile", "pk03-compile"], "PK-03",
          "eval(compile(src, '<x>', 'exec'))")
 
+    for p in (0, 1):  # text-protocol variants of the other payload families
+        case(f"{mal}pk03-eval-p{p}.pkl",
+             pickle.dumps(Reduce(eval, f"__import__('os').system('echo pk03-eval-p{p}')"),
+                          protocol=p), U, ["eval", f"pk03-eval-p{p}"], "PK-03 OB-01",
+             f"`__builtin__ eval` at protocol {p}")
+        case(f"{mal}pk02-popen-p{p}.pkl",
+             pickle.dumps(Reduce(subprocess.Popen, ["echo", f"pk02-p{p}"]), protocol=p), U,
+             ["Popen", f"pk02-p{p}"], "PK-02 OB-11", f"`commands Popen` at protocol {p}")
+    case(f"{mal}pk05-webbrowser-p1.pkl",
+         pickle.dumps(Reduce(__import__("webbrowser").open_new_tab, "https://example.invalid/p1"),
+                      protocol=1), U, ["open_new_tab", "example.invalid/p1"], "PK-05 OB-01",
+         "webbrowser.open_new_tab at protocol 1")
+
     # PK-04 .. PK-06
     case(f"{mal}pk04-runpy-run-code-p2.pkl",
          P(2) + G("runpy", "_run_code") + BU("print('pk04-runpy')") + ED + T2 + R + STOP, U,

@@ -74,11 +74,30 @@ class ModelCases(unittest.TestCase):
         self.assertEqual(BATCH["summary"].get("unsafe"), want_unsafe)
 
     def test_case_file_sane(self):
+        """Every fixture has exactly one case row and every row names an existing file."""
         self.assertGreater(len(CASES), 50)
+        rels = [c["rel"] for c in CASES]
+        self.assertEqual(len(rels), len(set(rels)))
         for c in CASES:
             self.assertTrue((mvtest.FIXTURES / c["rel"]).is_file(), c["rel"])
             if c["verdict"] == "unsafe":
                 self.assertTrue(c["terms"], c["rel"])
+        on_disk = {str(p.relative_to(mvtest.FIXTURES)) for sub in ("benign", "malicious")
+                   for p in (mvtest.FIXTURES / sub).rglob("*") if p.is_file()}
+        self.assertEqual(on_disk - set(rels), set(), "fixtures without a case row")
+
+    def test_samples_are_fixture_copies(self):
+        """samples/ (the README demo) holds byte-identical copies of benign and malicious cases."""
+        want = {(mvtest.FIXTURES / c["rel"]).read_bytes(): c["verdict"] for c in CASES}
+        verdicts = set()
+        samples = [p for p in (mvtest.SOURCE_DIR / "samples").iterdir()
+                   if p.is_file() and p.name != "README.md"]
+        self.assertGreater(len(samples), 3)
+        for p in samples:
+            self.assertFalse(p.is_symlink(), p)
+            self.assertIn(p.read_bytes(), want, f"{p.name} is not a copy of a fixture")
+            verdicts.add(want[p.read_bytes()])
+        self.assertEqual(verdicts, {"safe", "unsafe"})
 
 
 def make_test(c):
