@@ -1,42 +1,760 @@
 #include "kb/kb.h"
 
-#include <map>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace mv::kb {
 
-// Placeholder until the rule loader lands.
+namespace {
+
+// Closed vocabularies: a typo in a rule file is a load error, not a silently ignored rule.
+constexpr std::array kCategories = {
+    "code-execution",
+    "process",
+    "network",
+    "file-system",
+    "browser",
+    "debugger",
+    "package-install",
+    "deserialization",
+    "import-machinery",
+    "native-code",
+    "code-object",
+    "interpreter-hooks",
+    "deferred-execution",
+    "apply-gadget",
+    "introspection",
+    "module-poisoning",
+    "remote-load",
+    "information",
+    "resource",
+    "path-traversal",
+    "template-injection",
+    "reconstructor",
+    "data",
+    "library-class",
+    "custom-op",
+};
+constexpr std::array kCodecs = {"base64", "base32", "base16",        "hex",         "zlib",  "gzip",
+                                "bz2",    "lzma",   "latin1-encode", "utf8-encode", "by-arg"};
+
+struct SemanticName {
+  const char* name;
+  pickle::Semantic semantic;
+};
+constexpr std::array kSemanticKinds = {
+    SemanticName{"getattr", pickle::Semantic::kGetattr},
+    SemanticName{"import-module", pickle::Semantic::kImportModule},
+    SemanticName{"resolve-name", pickle::Semantic::kResolveName},
+    SemanticName{"import-from", pickle::Semantic::kImportFrom},
+    SemanticName{"attr-getter", pickle::Semantic::kAttrGetter},
+    SemanticName{"item-getter", pickle::Semantic::kItemGetter},
+    SemanticName{"method-caller", pickle::Semantic::kMethodCaller},
+    SemanticName{"partial", pickle::Semantic::kPartial},
+    SemanticName{"apply", pickle::Semantic::kApply},
+    SemanticName{"call-arg", pickle::Semantic::kCallArg},
+    SemanticName{"deferred-call", pickle::Semantic::kDeferredCall},
+    SemanticName{"deserialize", pickle::Semantic::kDeserialize},
+    SemanticName{"decode", pickle::Semantic::kDecode},
+    SemanticName{"bytes-io", pickle::Semantic::kBytesIO},
+};
+
+template <size_t N>
+bool In(const std::array<const char*, N>& set, std::string_view v) {
+  return std::any_of(set.begin(), set.end(), [&](const char* s) { return v == s; });
+}
+
+Error Fail(const std::string& where, const std::string& msg) {
+  return MakeError(Errc::kMalformed, where + ": " + msg);
+}
+
+std::string Where(const std::string& file, const toml::source_region& r) {
+  return file + ":" + std::to_string(r.begin.line);
+}
+
+Result<Severity> ParseSeverity(std::string_view s, const std::string& where) {
+  static constexpr std::array<std::pair<const char*, Severity>, 5> kNames = {{
+      {"info", Severity::kInfo},
+      {"low", Severity::kLow},
+      {"medium", Severity::kMedium},
+      {"high", Severity::kHigh},
+      {"critical", Severity::kCritical},
+  }};
+  for (const auto& [n, v] : kNames) {
+    if (s == n) return v;
+  }
+  return Fail(where, "unknown severity '" + std::string(s) + "' (info|low|medium|high|critical)");
+}
+
+Result<Stance> ParseStance(std::string_view s, const std::string& where) {
+  if (s == "dangerous") return Stance::kDangerous;
+  if (s == "benign") return Stance::kBenign;
+  if (s == "review") return Stance::kReview;
+  return Fail(where, "unknown stance '" + std::string(s) + "' (dangerous|benign|review)");
+}
+
+bool IsIdentChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// "mod.sub.name" or "mod.sub.*": identifier components, a `*` only as the whole last one.
+bool ValidCallablePattern(std::string_view p) {
+  if (p.empty()) return false;
+  size_t start = 0;
+  while (true) {
+    size_t dot = p.find('.', start);
+    std::string_view comp =
+        p.substr(start, dot == std::string_view::npos ? p.size() - start : dot - start);
+    if (comp.empty()) return false;
+    bool last = dot == std::string_view::npos;
+    if (comp == "*") {
+      if (!last || start == 0) return false;
+    } else {
+      for (char c : comp) {
+        if (!IsIdentChar(c)) return false;
+      }
+    }
+    if (last) return true;
+    start = dot + 1;
+  }
+}
+
+bool ValidIdentifier(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), IsIdentChar);
+}
+
+// Glob with `*` (any run) and `?` (one byte); iterative, O(|p|·|s|) worst case.
+bool Glob(std::string_view p, std::string_view s) {
+  size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
+      ++pi;
+      ++si;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      si = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+size_t Literal(std::string_view p) {
+  return static_cast<size_t>(
+      std::count_if(p.begin(), p.end(), [](char c) { return c != '*' && c != '?'; }));
+}
+
+int StanceStrictness(Stance s) {
+  switch (s) {
+    case Stance::kDangerous: return 2;
+    case Stance::kReview: return 1;
+    case Stance::kBenign: return 0;
+  }
+  return 2;
+}
+
+}  // namespace
+
 struct KnowledgeBase::Impl {
   pickle::Semantics semantics;
-  std::vector<Rule> rules;
+  std::vector<Rule> rules;  // never grows after the indexes below are built
+  std::vector<FeatureRule> features;
+  std::unordered_map<std::string, size_t> exact;      // "os.system"
+  std::unordered_map<std::string, size_t> prefix;     // "os" for "os.*"
+  std::unordered_map<std::string, size_t> attribute;  // "__globals__" in any component
+  std::unordered_map<std::string, std::string> aliases;
+  size_t alias_max_components = 0;
+  struct FeatureIndex {
+    std::unordered_map<std::string, size_t> exact;
+    std::vector<size_t> globs;
+  };
+  std::unordered_map<std::string, FeatureIndex> features_by_kind;
+
+  std::string Canonical(std::string_view dotted) const;
+  const Rule* MatchCanonical(const std::string& c) const;
 };
+
+std::string KnowledgeBase::Impl::Canonical(std::string_view dotted) const {
+  if (aliases.empty()) return std::string(dotted);
+  // Longest aliased module prefix at a component boundary.
+  std::vector<size_t> ends;
+  for (size_t i = 0; i < dotted.size() && ends.size() < alias_max_components; ++i) {
+    if (dotted[i] == '.') ends.push_back(i);
+  }
+  if (ends.size() < alias_max_components) ends.push_back(dotted.size());
+  for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
+    auto a = aliases.find(std::string(dotted.substr(0, *it)));
+    if (a != aliases.end()) return a->second + std::string(dotted.substr(*it));
+  }
+  return std::string(dotted);
+}
+
+const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
+  const Rule* best = nullptr;
+  bool best_exact = false;
+  if (auto e = exact.find(c); e != exact.end()) {
+    best = &rules[e->second];
+    best_exact = true;
+  } else {
+    std::string_view v(c);
+    while (!v.empty()) {
+      if (auto p = prefix.find(std::string(v)); p != prefix.end()) {
+        best = &rules[p->second];
+        break;
+      }
+      size_t dot = v.rfind('.');
+      if (dot == std::string_view::npos) break;
+      v = v.substr(0, dot);
+    }
+  }
+  if (best != nullptr && (best_exact || best->stance == Stance::kDangerous)) return best;
+  // Laundering checks (OB-08): a dangerous attribute anywhere after the module, or a tail that
+  // names a dangerous callable exactly (`pathlib.os.system`, `numpy.core._internal.sys.modules`).
+  size_t first_dot = c.find('.');
+  if (first_dot == std::string::npos) return best;
+  if (!attribute.empty()) {
+    size_t start = first_dot + 1;
+    while (start <= c.size()) {
+      size_t dot = c.find('.', start);
+      size_t end = dot == std::string::npos ? c.size() : dot;
+      if (auto a = attribute.find(c.substr(start, end - start)); a != attribute.end()) {
+        return &rules[a->second];
+      }
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+  }
+  for (size_t dot = first_dot; dot != std::string::npos; dot = c.find('.', dot + 1)) {
+    std::string tail = Canonical(std::string_view(c).substr(dot + 1));
+    if (tail.find('.') == std::string::npos) break;
+    if (auto e = exact.find(tail);
+        e != exact.end() && rules[e->second].stance == Stance::kDangerous) {
+      return &rules[e->second];
+    }
+  }
+  return best;
+}
+
+namespace {
+
+// Parses rule files into an Impl. Embedded files come first; a rule in an extra (user) file
+// may redefine a pattern an embedded file defines (it replaces it); any other duplicate is an
+// error naming both places.
+class Loader {
+ public:
+  explicit Loader(KnowledgeBase::Impl& impl) : impl_(impl) {}
+
+  Status Add(const std::string& file, std::string_view text, bool user) {
+    toml::table doc;
+    try {
+      doc = toml::parse(text, file);
+    } catch (const toml::parse_error& e) {
+      return Fail(file + ":" + std::to_string(e.source().begin.line), std::string(e.description()));
+    }
+    docs_.push_back({file, std::move(doc), user});
+    return OkStatus();
+  }
+
+  Status Build() {
+    // Aliases first: rule patterns must be written with canonical module names.
+    for (auto& d : docs_) MV_RETURN_IF_ERROR(CheckTopLevel(d));
+    for (auto& d : docs_) MV_RETURN_IF_ERROR(LoadAliases(d));
+    for (auto& d : docs_) MV_RETURN_IF_ERROR(LoadRules(d));
+    for (auto& d : docs_) MV_RETURN_IF_ERROR(LoadSemantics(d));
+    ExpandSemanticAliases();
+    return OkStatus();
+  }
+
+ private:
+  struct Doc {
+    std::string file;
+    toml::table table;
+    bool user;
+  };
+
+  Status CheckTopLevel(const Doc& d) {
+    static constexpr std::array kTop = {"dangerous", "benign",   "review", "attribute",
+                                        "feature",   "semantic", "alias"};
+    for (auto&& [k, v] : d.table) {
+      if (!In(kTop, k.str())) {
+        return Fail(Where(d.file, k.source()), "unknown top-level key '" + std::string(k.str()) +
+                                                   "' (dangerous, benign, review, attribute, "
+                                                   "feature, semantic, alias)");
+      }
+      if (k.str() == "alias") {
+        if (!v.is_table()) return Fail(Where(d.file, k.source()), "'alias' must be a table");
+      } else if (!v.is_array_of_tables()) {
+        return Fail(Where(d.file, k.source()), "'" + std::string(k.str()) +
+                                                   "' must be an array of tables ([[" +
+                                                   std::string(k.str()) + "]])");
+      }
+    }
+    return OkStatus();
+  }
+
+  // Checks that `t` has only `allowed` keys and every `required` key.
+  template <size_t A, size_t R>
+  Status CheckKeys(const std::string& file, const toml::table& t, const char* section,
+                   const std::array<const char*, A>& allowed,
+                   const std::array<const char*, R>& required) {
+    for (auto&& [k, v] : t) {
+      if (!In(allowed, k.str())) {
+        std::string list;
+        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        return Fail(Where(file, k.source()), "unknown key '" + std::string(k.str()) + "' in [[" +
+                                                 section + "]] (allowed: " + list + ")");
+      }
+    }
+    for (const char* r : required) {
+      if (!t.contains(r)) {
+        return Fail(Where(file, t.source()),
+                    std::string("[[") + section + "]] needs key '" + r + "'");
+      }
+    }
+    return OkStatus();
+  }
+
+  static Result<std::string> Str(const std::string& file, const toml::table& t, const char* key,
+                                 std::string def = "") {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return def;
+    if (!n->is_string())
+      return Fail(Where(file, n->source()), std::string("'") + key + "' must be a string");
+    return std::string(*n->value<std::string_view>());
+  }
+  static Result<bool> Bool(const std::string& file, const toml::table& t, const char* key) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return false;
+    if (!n->is_boolean())
+      return Fail(Where(file, n->source()), std::string("'") + key + "' must be true or false");
+    return *n->value<bool>();
+  }
+  static Result<int> Int(const std::string& file, const toml::table& t, const char* key) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return 0;
+    if (!n->is_integer())
+      return Fail(Where(file, n->source()), std::string("'") + key + "' must be an integer");
+    int64_t v = *n->value<int64_t>();
+    if (v < 0 || v > 16)
+      return Fail(Where(file, n->source()), std::string("'") + key + "' must be 0..16");
+    return static_cast<int>(v);
+  }
+  // `pattern = "x"` or `patterns = ["x", …]` (exactly one of them); each with its own line.
+  static Result<std::vector<std::pair<std::string, std::string>>> Patterns(const std::string& file,
+                                                                           const toml::table& t,
+                                                                           const char* one,
+                                                                           const char* many) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const toml::node* a = t.get(one);
+    const toml::node* b = t.get(many);
+    if ((a == nullptr) == (b == nullptr)) {
+      return Fail(Where(file, t.source()),
+                  std::string("give exactly one of '") + one + "' or '" + many + "'");
+    }
+    if (a != nullptr) {
+      if (!a->is_string())
+        return Fail(Where(file, a->source()), std::string("'") + one + "' must be a string");
+      out.emplace_back(std::string(*a->value<std::string_view>()), Where(file, a->source()));
+      return out;
+    }
+    const toml::array* arr = b->as_array();
+    if (arr == nullptr || arr->empty()) {
+      return Fail(Where(file, b->source()),
+                  std::string("'") + many + "' must be a non-empty array of strings");
+    }
+    for (const toml::node& n : *arr) {
+      if (!n.is_string())
+        return Fail(Where(file, n.source()), std::string("'") + many + "' must hold strings");
+      out.emplace_back(std::string(*n.value<std::string_view>()), Where(file, n.source()));
+    }
+    return out;
+  }
+
+  Status Category(const std::string& file, const toml::table& t, std::string& out, bool required) {
+    MV_ASSIGN_OR_RETURN(out, Str(file, t, "category"));
+    if (out.empty()) {
+      if (required) return Fail(Where(file, t.source()), "needs a 'category'");
+      return OkStatus();
+    }
+    if (!In(kCategories, out)) {
+      std::string where = Where(file, t.get("category")->source());
+      return Fail(where, "unknown category '" + out + "'");
+    }
+    return OkStatus();
+  }
+
+  Status LoadAliases(const Doc& d) {
+    const toml::table* t = d.table["alias"].as_table();
+    if (t == nullptr) return OkStatus();
+    for (auto&& [k, v] : *t) {
+      std::string where = Where(d.file, k.source());
+      std::string from(k.str());
+      if (!v.is_string()) return Fail(where, "alias '" + from + "' must map to a string");
+      std::string to(*v.value<std::string_view>());
+      if (!ValidCallablePattern(from) || from.find('*') != std::string::npos ||
+          !ValidCallablePattern(to) || to.find('*') != std::string::npos) {
+        return Fail(where, "alias '" + from + "' = '" + to + "' must map a module to a module");
+      }
+      if (from == to) return Fail(where, "alias '" + from + "' maps to itself");
+      auto [it, fresh] = alias_where_.emplace(from, where);
+      if (!fresh)
+        return Fail(where, "duplicate alias '" + from + "' (first at " + it->second + ")");
+      impl_.aliases[from] = to;
+      impl_.alias_max_components =
+          std::max(impl_.alias_max_components,
+                   static_cast<size_t>(std::count(from.begin(), from.end(), '.')) + 1);
+    }
+    return OkStatus();
+  }
+
+  Status AddRule(Rule r, bool user) {
+    const std::string& p = r.pattern;
+    std::unordered_map<std::string, size_t>* index = nullptr;
+    std::string key;
+    if (p.rfind("*.", 0) == 0) {
+      index = &impl_.attribute;
+      key = p.substr(2);
+    } else if (p.size() > 2 && p.compare(p.size() - 2, 2, ".*") == 0) {
+      index = &impl_.prefix;
+      key = p.substr(0, p.size() - 2);
+    } else {
+      index = &impl_.exact;
+      key = p;
+    }
+    if (auto it = index->find(key); it != index->end()) {
+      Rule& old = impl_.rules[it->second];
+      if (user && !from_user_[it->second]) {
+        old = std::move(r);  // a user file refines an embedded rule
+        from_user_[it->second] = true;
+        return OkStatus();
+      }
+      return Fail(r.source, "duplicate pattern '" + p + "' (first at " + old.source + ")");
+    }
+    (*index)[key] = impl_.rules.size();
+    impl_.rules.push_back(std::move(r));
+    from_user_.push_back(user);
+    return OkStatus();
+  }
+
+  Status CheckCanonical(const std::string& pattern, const std::string& where) {
+    std::string canon = impl_.Canonical(pattern);
+    if (canon != pattern) {
+      return Fail(where, "pattern '" + pattern + "' uses an aliased module; write '" + canon + "'");
+    }
+    return OkStatus();
+  }
+
+  Status LoadRules(const Doc& d) {
+    static constexpr std::array kCallableKeys = {"pattern", "patterns", "category",   "severity",
+                                                 "why",     "summary",  "import_acts"};
+    static constexpr std::array kBenignKeys = {"pattern", "patterns", "category", "why", "summary"};
+    static constexpr std::array kAttributeKeys = {"names", "category", "severity", "why",
+                                                  "summary"};
+    static constexpr std::array kFeatureKeys = {"kind",     "pattern",  "patterns", "stance",
+                                                "category", "severity", "why",      "summary"};
+    static constexpr std::array kWhy = {"why"};
+    static constexpr std::array kAttrReq = {"names", "why", "category"};
+    static constexpr std::array kFeatReq = {"kind", "stance", "why"};
+
+    for (const char* section : {"dangerous", "review", "benign"}) {
+      const toml::array* arr = d.table[section].as_array();
+      if (arr == nullptr) continue;
+      Stance stance = std::string_view(section) == "dangerous" ? Stance::kDangerous
+                      : std::string_view(section) == "review"  ? Stance::kReview
+                                                               : Stance::kBenign;
+      for (const toml::node& n : *arr) {
+        const toml::table& t = *n.as_table();
+        if (stance == Stance::kBenign) {
+          MV_RETURN_IF_ERROR(CheckKeys(d.file, t, section, kBenignKeys, kWhy));
+        } else {
+          MV_RETURN_IF_ERROR(CheckKeys(d.file, t, section, kCallableKeys, kWhy));
+        }
+        Rule base;
+        base.stance = stance;
+        MV_RETURN_IF_ERROR(Category(d.file, t, base.category, stance != Stance::kBenign));
+        MV_ASSIGN_OR_RETURN(base.why, Str(d.file, t, "why"));
+        MV_ASSIGN_OR_RETURN(base.summary, Str(d.file, t, "summary"));
+        std::string sev;
+        MV_ASSIGN_OR_RETURN(sev, Str(d.file, t, "severity",
+                                     stance == Stance::kDangerous ? "critical"
+                                     : stance == Stance::kReview  ? "medium"
+                                                                  : "info"));
+        MV_ASSIGN_OR_RETURN(base.severity, ParseSeverity(sev, Where(d.file, t.source())));
+        MV_ASSIGN_OR_RETURN(base.import_acts, Bool(d.file, t, "import_acts"));
+        std::vector<std::pair<std::string, std::string>> pats;
+        MV_ASSIGN_OR_RETURN(pats, Patterns(d.file, t, "pattern", "patterns"));
+        for (auto& [p, where] : pats) {
+          if (!ValidCallablePattern(p)) {
+            return Fail(where, "bad pattern '" + p + "' (want module.name or module.*)");
+          }
+          MV_RETURN_IF_ERROR(CheckCanonical(p, where));
+          Rule r = base;
+          r.pattern = p;
+          r.id = FileName(d.file) + ":" + p;
+          r.source = where;
+          MV_RETURN_IF_ERROR(AddRule(std::move(r), d.user));
+        }
+      }
+    }
+
+    if (const toml::array* arr = d.table["attribute"].as_array()) {
+      for (const toml::node& n : *arr) {
+        const toml::table& t = *n.as_table();
+        MV_RETURN_IF_ERROR(CheckKeys(d.file, t, "attribute", kAttributeKeys, kAttrReq));
+        Rule base;
+        base.stance = Stance::kDangerous;
+        MV_RETURN_IF_ERROR(Category(d.file, t, base.category, true));
+        MV_ASSIGN_OR_RETURN(base.why, Str(d.file, t, "why"));
+        MV_ASSIGN_OR_RETURN(base.summary, Str(d.file, t, "summary"));
+        std::string sev;
+        MV_ASSIGN_OR_RETURN(sev, Str(d.file, t, "severity", "high"));
+        MV_ASSIGN_OR_RETURN(base.severity, ParseSeverity(sev, Where(d.file, t.source())));
+        std::vector<std::pair<std::string, std::string>> names;
+        MV_ASSIGN_OR_RETURN(names, Patterns(d.file, t, "name", "names"));
+        for (auto& [name, where] : names) {
+          if (!ValidIdentifier(name)) return Fail(where, "bad attribute name '" + name + "'");
+          Rule r = base;
+          r.pattern = "*." + name;
+          r.id = FileName(d.file) + ":" + r.pattern;
+          r.source = where;
+          MV_RETURN_IF_ERROR(AddRule(std::move(r), d.user));
+        }
+      }
+    }
+
+    if (const toml::array* arr = d.table["feature"].as_array()) {
+      for (const toml::node& n : *arr) {
+        const toml::table& t = *n.as_table();
+        MV_RETURN_IF_ERROR(CheckKeys(d.file, t, "feature", kFeatureKeys, kFeatReq));
+        FeatureRule base;
+        MV_ASSIGN_OR_RETURN(base.kind, Str(d.file, t, "kind"));
+        if (base.kind.empty()) return Fail(Where(d.file, t.source()), "'kind' must not be empty");
+        std::string stance;
+        MV_ASSIGN_OR_RETURN(stance, Str(d.file, t, "stance"));
+        MV_ASSIGN_OR_RETURN(base.stance, ParseStance(stance, Where(d.file, t.source())));
+        MV_RETURN_IF_ERROR(Category(d.file, t, base.category, base.stance != Stance::kBenign));
+        MV_ASSIGN_OR_RETURN(base.why, Str(d.file, t, "why"));
+        MV_ASSIGN_OR_RETURN(base.summary, Str(d.file, t, "summary"));
+        std::string sev;
+        MV_ASSIGN_OR_RETURN(sev, Str(d.file, t, "severity",
+                                     base.stance == Stance::kDangerous ? "high"
+                                     : base.stance == Stance::kReview  ? "medium"
+                                                                       : "info"));
+        MV_ASSIGN_OR_RETURN(base.severity, ParseSeverity(sev, Where(d.file, t.source())));
+        std::vector<std::pair<std::string, std::string>> pats;
+        MV_ASSIGN_OR_RETURN(pats, Patterns(d.file, t, "pattern", "patterns"));
+        for (auto& [p, where] : pats) {
+          if (p.empty()) return Fail(where, "empty feature pattern");
+          FeatureRule r = base;
+          r.pattern = p;
+          r.source = where;
+          auto& idx = impl_.features_by_kind[r.kind];
+          bool glob = p.find_first_of("*?") != std::string::npos;
+          std::string key = r.kind + "\n" + p;
+          auto [it, fresh] = feature_where_.emplace(key, impl_.features.size());
+          if (!fresh) {
+            FeatureRule& old = impl_.features[it->second];
+            if (d.user && !feature_user_[it->second]) {
+              old = std::move(r);
+              feature_user_[it->second] = true;
+              continue;
+            }
+            return Fail(where, "duplicate feature pattern '" + p + "' for kind '" + base.kind +
+                                   "' (first at " + old.source + ")");
+          }
+          if (glob) {
+            idx.globs.push_back(impl_.features.size());
+          } else {
+            idx.exact[p] = impl_.features.size();
+          }
+          impl_.features.push_back(std::move(r));
+          feature_user_.push_back(d.user);
+        }
+      }
+    }
+    return OkStatus();
+  }
+
+  Status LoadSemantics(const Doc& d) {
+    static constexpr std::array kKeys = {"names", "kind", "func_arg", "data_arg", "codec"};
+    static constexpr std::array kReq = {"names", "kind"};
+    const toml::array* arr = d.table["semantic"].as_array();
+    if (arr == nullptr) return OkStatus();
+    for (const toml::node& n : *arr) {
+      const toml::table& t = *n.as_table();
+      MV_RETURN_IF_ERROR(CheckKeys(d.file, t, "semantic", kKeys, kReq));
+      std::string kind;
+      MV_ASSIGN_OR_RETURN(kind, Str(d.file, t, "kind"));
+      pickle::SemanticEntry e;
+      bool found = false;
+      for (const auto& k : kSemanticKinds) {
+        if (kind == k.name) {
+          e.semantic = k.semantic;
+          found = true;
+        }
+      }
+      if (!found) {
+        return Fail(Where(d.file, t.get("kind")->source()), "unknown semantic kind '" + kind + "'");
+      }
+      MV_ASSIGN_OR_RETURN(e.func_arg, Int(d.file, t, "func_arg"));
+      MV_ASSIGN_OR_RETURN(e.data_arg, Int(d.file, t, "data_arg"));
+      MV_ASSIGN_OR_RETURN(e.codec, Str(d.file, t, "codec"));
+      if (e.semantic == pickle::Semantic::kDecode) {
+        if (!In(kCodecs, e.codec)) {
+          return Fail(Where(d.file, t.source()),
+                      "decode needs a known 'codec', got '" + e.codec + "'");
+        }
+      } else if (!e.codec.empty()) {
+        return Fail(Where(d.file, t.get("codec")->source()),
+                    "'codec' is only for kind = \"decode\"");
+      }
+      std::vector<std::pair<std::string, std::string>> names;
+      MV_ASSIGN_OR_RETURN(names, Patterns(d.file, t, "name", "names"));
+      for (auto& [name, where] : names) {
+        if (!ValidCallablePattern(name) || name.find('*') != std::string::npos) {
+          return Fail(where, "bad semantic name '" + name + "' (want module.name)");
+        }
+        MV_RETURN_IF_ERROR(CheckCanonical(name, where));
+        auto [it, fresh] = semantic_where_.emplace(name, where);
+        if (!fresh)
+          return Fail(where, "duplicate semantic '" + name + "' (first at " + it->second + ")");
+        impl_.semantics[name] = e;
+      }
+    }
+    return OkStatus();
+  }
+
+  // The engine looks names up as the loader resolves them (`_pickle.loads`, `_io.BytesIO`),
+  // before aliases: every aliased spelling of a semantic name gets the same entry.
+  void ExpandSemanticAliases() {
+    std::vector<std::pair<std::string, pickle::SemanticEntry>> extra;
+    for (const auto& [from, to] : impl_.aliases) {
+      for (const auto& [name, e] : impl_.semantics) {
+        if (name.size() > to.size() && name.compare(0, to.size(), to) == 0 &&
+            name[to.size()] == '.') {
+          extra.emplace_back(from + name.substr(to.size()), e);
+        }
+      }
+    }
+    for (auto& [n, e] : extra) impl_.semantics.emplace(std::move(n), std::move(e));
+  }
+
+  static std::string FileName(const std::string& path) {
+    return std::filesystem::path(path).filename().string();
+  }
+
+  KnowledgeBase::Impl& impl_;
+  std::vector<Doc> docs_;
+  std::vector<bool> from_user_;
+  std::vector<bool> feature_user_;
+  std::unordered_map<std::string, std::string> alias_where_;
+  std::unordered_map<std::string, std::string> semantic_where_;
+  std::unordered_map<std::string, size_t> feature_where_;
+};
+
+Result<std::string> ReadText(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return MakeError(Errc::kIo, p.string() + ": cannot open rule file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return MakeError(Errc::kIo, p.string() + ": cannot read rule file");
+  return ss.str();
+}
+
+}  // namespace
 
 KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KnowledgeBase::~KnowledgeBase() = default;
 
-Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(const std::vector<std::string>&) {
-  return std::shared_ptr<const KnowledgeBase>(
-      std::make_shared<KnowledgeBase>(std::make_unique<Impl>()));
+Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(
+    const std::vector<std::string>& extra) {
+  namespace fs = std::filesystem;
+  auto impl = std::make_unique<Impl>();
+  Loader loader(*impl);
+  for (const auto& [name, text] : EmbeddedRules()) {
+    MV_RETURN_IF_ERROR(loader.Add(std::string(name), text, false));
+  }
+  for (const auto& e : extra) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    if (fs::is_directory(e, ec)) {
+      for (const auto& entry : fs::directory_iterator(e, ec)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".toml") {
+          files.push_back(entry.path());
+        }
+      }
+      if (ec) return MakeError(Errc::kIo, e + ": " + ec.message());
+      std::sort(files.begin(), files.end());
+    } else {
+      files.emplace_back(e);
+    }
+    for (const auto& f : files) {
+      std::string text;
+      MV_ASSIGN_OR_RETURN(text, ReadText(f));
+      MV_RETURN_IF_ERROR(loader.Add(f.string(), text, true));
+    }
+  }
+  MV_RETURN_IF_ERROR(loader.Build());
+  return std::shared_ptr<const KnowledgeBase>(std::make_shared<KnowledgeBase>(std::move(impl)));
 }
 
 Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::FromStrings(
-    const std::vector<std::pair<std::string, std::string>>&) {
-  return Load({});
+    const std::vector<std::pair<std::string, std::string>>& files) {
+  auto impl = std::make_unique<Impl>();
+  Loader loader(*impl);
+  for (const auto& [name, text] : files) MV_RETURN_IF_ERROR(loader.Add(name, text, false));
+  MV_RETURN_IF_ERROR(loader.Build());
+  return std::shared_ptr<const KnowledgeBase>(std::make_shared<KnowledgeBase>(std::move(impl)));
 }
 
-const Rule* KnowledgeBase::Match(std::string_view) const {
-  return nullptr;
+const Rule* KnowledgeBase::Match(std::string_view dotted) const {
+  if (dotted.empty()) return nullptr;
+  return impl_->MatchCanonical(impl_->Canonical(dotted));
 }
-const FeatureRule* KnowledgeBase::MatchFeature(std::string_view, std::string_view) const {
-  return nullptr;
+
+const FeatureRule* KnowledgeBase::MatchFeature(std::string_view kind,
+                                               std::string_view subject) const {
+  auto k = impl_->features_by_kind.find(std::string(kind));
+  if (k == impl_->features_by_kind.end()) return nullptr;
+  const Impl::FeatureIndex& idx = k->second;
+  if (auto e = idx.exact.find(std::string(subject)); e != idx.exact.end()) {
+    return &impl_->features[e->second];
+  }
+  const FeatureRule* best = nullptr;
+  for (size_t i : idx.globs) {
+    const FeatureRule& r = impl_->features[i];
+    if (!Glob(r.pattern, subject)) continue;
+    if (best == nullptr || Literal(r.pattern) > Literal(best->pattern) ||
+        (Literal(r.pattern) == Literal(best->pattern) &&
+         StanceStrictness(r.stance) > StanceStrictness(best->stance))) {
+      best = &r;
+    }
+  }
+  return best;
 }
+
 std::string KnowledgeBase::Canonical(std::string_view dotted) const {
-  return std::string(dotted);
+  return impl_->Canonical(dotted);
 }
 const pickle::Semantics& KnowledgeBase::semantics() const {
   return impl_->semantics;
 }
 size_t KnowledgeBase::rule_count() const {
-  return impl_->rules.size();
+  return impl_->rules.size() + impl_->features.size();
 }
 
 }  // namespace mv::kb

@@ -15,7 +15,11 @@
 
 namespace mv::kb {
 
-enum class Stance : uint8_t { kDangerous, kBenign };
+// kDangerous: reaching it makes a file unsafe (severity >= medium) or needs-review (low/info).
+// kBenign: known harmless; a non-empty `summary` on a benign rule is the note that explains the
+// clearing of something naive scanners flag ("functools.partial wraps only benign callables").
+// kReview: never cleared automatically, never proof of harm (code objects, Keras lambdas).
+enum class Stance : uint8_t { kDangerous, kBenign, kReview };
 
 struct Rule {
   std::string id;       // "<file>:<pattern>", stable, shown in findings
@@ -55,7 +59,14 @@ class KnowledgeBase {
 
   // The most specific rule matching a dotted name, after aliases (posix -> os,
   // __builtin__ -> builtins …) are applied; null when the name is in neither list.
+  // Exact patterns beat `mod.*`; longer prefixes beat shorter ones. When the best match is a
+  // benign wildcard (or nothing), the name is also checked for laundering: a dangerous
+  // attribute component (`__globals__`) or a tail that is exactly a dangerous name
+  // (`pathlib.os.system` -> `os.system`) wins. Cost: a few hash lookups per component;
+  // callers with many names should cache by name (verdict/ does).
   const Rule* Match(std::string_view dotted) const;
+  // Feature rules of `kind`: exact pattern first, else the glob (`*`, `?`) with the most
+  // literal characters; ties go to the stricter stance. Null when no rule of the kind matches.
   const FeatureRule* MatchFeature(std::string_view kind, std::string_view subject) const;
   // Canonical name: aliases applied ("posix.system" -> "os.system").
   std::string Canonical(std::string_view dotted) const;

@@ -1,0 +1,368 @@
+#include "kb/kb.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace mv::kb {
+namespace {
+
+std::shared_ptr<const KnowledgeBase> Embedded() {
+  static auto kb = [] {
+    auto r = KnowledgeBase::Load({});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : nullptr;
+  }();
+  return kb;
+}
+
+Result<std::shared_ptr<const KnowledgeBase>> One(const std::string& text) {
+  return KnowledgeBase::FromStrings({{"t.toml", text}});
+}
+
+std::string ErrorOf(const std::string& text) {
+  auto r = One(text);
+  return r.ok() ? std::string("<loaded>") : r.error().message;
+}
+
+TEST(Embedded, LoadsAndHasRules) {
+  auto kb = Embedded();
+  ASSERT_NE(kb, nullptr);
+  EXPECT_GT(kb->rule_count(), 500u);
+  EXPECT_GE(EmbeddedRules().size(), 5u);
+  EXPECT_GT(kb->semantics().size(), 40u);
+}
+
+TEST(Embedded, DangerousStdlib) {
+  auto kb = Embedded();
+  struct Case {
+    const char* name;
+    const char* category;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {"posix.system", "process"},
+           {"nt.system", "process"},
+           {"os.system", "process"},
+           {"os.popen", "process"},
+           {"posix.execv", "process"},
+           {"subprocess.Popen", "process"},
+           {"commands.getoutput", "process"},
+           {"builtins.eval", "code-execution"},
+           {"__builtin__.exec", "code-execution"},
+           {"runpy._run_code", "code-execution"},
+           {"webbrowser.open", "browser"},
+           {"pdb.set_trace", "debugger"},
+           {"bdb.Bdb.run", "debugger"},
+           {"pip.main", "package-install"},
+           {"pip._internal.cli.main.main", "package-install"},
+           {"ensurepip._run_pip", "package-install"},
+           {"_pickle.loads", "deserialization"},
+           {"ctypes.CDLL", "native-code"},
+           {"_ctypes.dlopen", "native-code"},
+           {"socket.create_connection", "network"},
+           {"urllib.request.urlopen", "network"},
+           {"urllib2.urlopen", "network"},
+           {"shutil.rmtree", "file-system"},
+           {"_io.FileIO", "file-system"},
+           {"timeit.timeit", "code-execution"},
+           {"asyncio.unix_events._UnixSubprocessTransport._start", "deferred-execution"},
+           {"uuid._get_command_stdout", "process"},
+           {"idlelib.run.Executive.runcode", "code-execution"},
+           {"numpy.testing._private.utils.runstring", "code-execution"},
+           {"numpy.f2py.crackfortran.getlincoef", "code-execution"},
+           {"torch.jit.unsupported_tensor_ops.execWrapper", "code-execution"},
+           {"torch.utils.collect_env.run", "process"},
+           {"torch._inductor.codecache.compile_file", "process"},
+           {"torch.hub.load", "remote-load"},
+           {"mlflow.projects.backend.local._run_entry_point", "process"},
+           {"setuptools._distutils.spawn.spawn", "package-install"},
+           {"sys.modules", "module-poisoning"},
+           {"antigravity.x", "browser"},
+       }) {
+    const Rule* r = kb->Match(c.name);
+    ASSERT_NE(r, nullptr) << c.name;
+    EXPECT_EQ(r->stance, Stance::kDangerous) << c.name;
+    EXPECT_EQ(r->category, c.category) << c.name;
+  }
+  EXPECT_TRUE(kb->Match("antigravity.x")->import_acts);
+  EXPECT_FALSE(kb->Match("os.system")->import_acts);
+}
+
+TEST(Embedded, BenignAllowlist) {
+  auto kb = Embedded();
+  for (const char* n : {"torch._utils._rebuild_tensor_v2",
+                        "torch.nn.modules.linear.Linear",
+                        "torch.FloatStorage",
+                        "torch.Size",
+                        "torch.device",
+                        "torch.bfloat16",
+                        "collections.OrderedDict",
+                        "__builtin__.set",
+                        "builtins.frozenset",
+                        "numpy.core.multiarray._reconstruct",
+                        "numpy._core.multiarray.scalar",
+                        "numpy.dtype",
+                        "copy_reg._reconstructor",
+                        "_codecs.encode",
+                        "sklearn.linear_model._logistic.LogisticRegression",
+                        "joblib.numpy_pickle.NumpyArrayWrapper",
+                        "transformers.training_args.TrainingArguments",
+                        "transformers.trainer_utils.IntervalStrategy",
+                        "ultralytics.nn.tasks.SegmentationModel",
+                        "ultralytics.nn.modules.head.Detect.forward",
+                        "argparse.Namespace",
+                        "pathlib.PosixPath",
+                        "posixpath.join",
+                        "io.BytesIO",
+                        "_io.BytesIO",
+                        "os.stat_result",
+                        "builtins.getattr",
+                        "functools.partial",
+                        "uuid.UUID",
+                        "datetime.datetime"}) {
+    const Rule* r = kb->Match(n);
+    ASSERT_NE(r, nullptr) << n;
+    EXPECT_EQ(r->stance, Stance::kBenign) << n;
+  }
+}
+
+TEST(Embedded, UnknownIsNull) {
+  auto kb = Embedded();
+  EXPECT_EQ(kb->Match("mypkg.models.Net"), nullptr);
+  EXPECT_EQ(kb->Match("__main__.Net"), nullptr);
+  EXPECT_EQ(kb->Match(""), nullptr);
+  // Substring traps (FP-23): names that merely contain dangerous words.
+  EXPECT_EQ(kb->Match("mypkg.system_prompt.Config"), nullptr);
+  EXPECT_EQ(kb->Match("open_clip.model.CLIP"), nullptr);
+}
+
+TEST(Embedded, LaunderedDottedNames) {
+  auto kb = Embedded();
+  // OB-08: a dangerous tail under an allowlisted or unknown module.
+  for (const char* n : {"pathlib.os.system", "torch.nn.modules.os.system",
+                        "numpy.core._internal.sys.modules", "builtins.print.__self__.exec",
+                        "numpy.__builtins__", "ultralytics.nn.Foo.__init__.__globals__",
+                        "posixpath.os.system", "transformers.AutoModel.from_pretrained"}) {
+    const Rule* r = kb->Match(n);
+    ASSERT_NE(r, nullptr) << n;
+    EXPECT_EQ(r->stance, Stance::kDangerous) << n;
+  }
+  // A tail must match a dangerous name exactly, not through a wildcard.
+  EXPECT_EQ(kb->Match("mypkg.code.Model"), nullptr);
+}
+
+TEST(Embedded, AliasesAndCanonical) {
+  auto kb = Embedded();
+  EXPECT_EQ(kb->Canonical("posix.system"), "os.system");
+  EXPECT_EQ(kb->Canonical("nt.system"), "os.system");
+  EXPECT_EQ(kb->Canonical("__builtin__.getattr"), "builtins.getattr");
+  EXPECT_EQ(kb->Canonical("copy_reg._reconstructor"), "copyreg._reconstructor");
+  EXPECT_EQ(kb->Canonical("commands.getoutput"), "subprocess.getoutput");
+  EXPECT_EQ(kb->Canonical("_operator.attrgetter"), "operator.attrgetter");
+  EXPECT_EQ(kb->Canonical("numpy._core.multiarray._reconstruct"),
+            "numpy.core.multiarray._reconstruct");
+  EXPECT_EQ(kb->Canonical("posixpathx.join"), "posixpathx.join");  // component boundary
+  EXPECT_EQ(kb->Canonical("os.system"), "os.system");
+}
+
+TEST(Embedded, MostSpecificWins) {
+  auto kb = Embedded();
+  // Exact benign beats the dangerous module wildcard (documented in benign.toml).
+  EXPECT_EQ(kb->Match("io.BytesIO")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->Match("io.FileIO")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->Match("os.path.join")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->Match("os.path.expanduser")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->Match("inspect.getattr_static")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->Match("inspect.currentframe")->stance, Stance::kDangerous);
+  // Longer dangerous prefix inside a benign library.
+  EXPECT_EQ(kb->Match("sklearn.datasets.fetch_openml")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->Match("sklearn.tree._tree.Tree")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->Match("torch.jit._pickle.build_intlist")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->Match("torch.jit.load")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->Match("marshal.loads")->stance, Stance::kReview);
+}
+
+TEST(Embedded, SemanticsIncludeAliasSpellings) {
+  auto kb = Embedded();
+  const auto& s = kb->semantics();
+  ASSERT_TRUE(s.count("builtins.getattr"));
+  EXPECT_EQ(s.at("builtins.getattr").semantic, pickle::Semantic::kGetattr);
+  EXPECT_EQ(s.at("builtins.getattr").data_arg, 1);
+  EXPECT_EQ(s.at("_operator.attrgetter").semantic, pickle::Semantic::kAttrGetter);
+  EXPECT_EQ(s.at("_pickle.loads").semantic, pickle::Semantic::kDeserialize);
+  EXPECT_EQ(s.at("_frozen_importlib._gcd_import").semantic, pickle::Semantic::kImportModule);
+  EXPECT_EQ(s.at("numpy._core._ufunc_reconstruct").semantic, pickle::Semantic::kImportFrom);
+  EXPECT_EQ(s.at("_io.BytesIO").semantic, pickle::Semantic::kBytesIO);
+  EXPECT_EQ(s.at("pkgutil.resolve_name").semantic, pickle::Semantic::kResolveName);
+  EXPECT_EQ(s.at("weakref.finalize").semantic, pickle::Semantic::kDeferredCall);
+  EXPECT_EQ(s.at("weakref.finalize").func_arg, 1);
+  EXPECT_EQ(s.at("base64.b64decode").codec, "base64");
+  EXPECT_EQ(s.at("_codecs.encode").codec, "latin1-encode");
+  EXPECT_EQ(s.at("functools.partial").semantic, pickle::Semantic::kPartial);
+}
+
+TEST(Embedded, Features) {
+  auto kb = Embedded();
+  const FeatureRule* f = kb->MatchFeature("tf.op", "ReadFile");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("tf.op", "SaveV2")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->MatchFeature("tf.op", "PyFunc")->category, "code-execution");
+  EXPECT_EQ(kb->MatchFeature("jinja.attr", "__globals__")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("jinja.attr", "__weird__")->stance, Stance::kReview);
+  EXPECT_EQ(kb->MatchFeature("jinja.attr", "content")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "../../etc/passwd")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "/etc/passwd")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "model.onnx_data")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->MatchFeature("keras.lambda", "lambda_1")->stance, Stance::kReview);
+  EXPECT_EQ(kb->MatchFeature("keras.module-ref", "keras.layers.Dense")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->MatchFeature("keras.module-ref", "keras.utils.get_file")->stance,
+            Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("no.such.kind", "x"), nullptr);
+}
+
+// ------------------------------------------------------------------ loader strictness
+
+TEST(Loader, MinimalFile) {
+  auto r = One(R"(
+[alias]
+"posix" = "os"
+
+[[dangerous]]
+category = "process"
+why = "runs a shell command"
+summary = "runs `{0}`"
+patterns = ["os.system", "os.*"]
+
+[[benign]]
+why = "data"
+pattern = "os.stat_result"
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Rule* sys = (*r)->Match("posix.system");
+  ASSERT_NE(sys, nullptr);
+  EXPECT_EQ(sys->pattern, "os.system");
+  EXPECT_EQ(sys->id, "t.toml:os.system");
+  EXPECT_EQ(sys->source, "t.toml:9");
+  EXPECT_EQ(sys->severity, Severity::kCritical);
+  EXPECT_EQ((*r)->Match("os.getcwd")->pattern, "os.*");
+  EXPECT_EQ((*r)->Match("os")->pattern, "os.*");  // the module itself
+  EXPECT_EQ((*r)->Match("osx.foo"), nullptr);
+  EXPECT_EQ((*r)->Match("os.stat_result")->stance, Stance::kBenign);
+  EXPECT_EQ((*r)->rule_count(), 3u);
+}
+
+TEST(Loader, UnknownTopLevelKeyNamesLine) {
+  EXPECT_EQ(ErrorOf("\n\n[[dangerus]]\nwhy = 'x'\n"),
+            "t.toml:3: unknown top-level key 'dangerus' (dangerous, benign, review, attribute, "
+            "feature, semantic, alias)");
+}
+
+TEST(Loader, UnknownKeyInTableNamesLine) {
+  std::string e = ErrorOf(
+      "[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os.system'\nsevrity = 'high'\n");
+  EXPECT_EQ(e.rfind("t.toml:5: unknown key 'sevrity' in [[dangerous]]", 0), 0u) << e;
+}
+
+TEST(Loader, Errors) {
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\npattern = 'os.system'\n"),
+            "t.toml:1: [[dangerous]] needs key 'why'");
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'proces'\nwhy = 'x'\npattern = 'os.system'\n"),
+            "t.toml:2: unknown category 'proces'");
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\nseverity = 'huge'\n"
+                    "pattern = 'os.system'\n"),
+            "t.toml:1: unknown severity 'huge' (info|low|medium|high|critical)");
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os.*.x'\n"),
+            "t.toml:4: bad pattern 'os.*.x' (want module.name or module.*)");
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os..x'\n"),
+            "t.toml:4: bad pattern 'os..x' (want module.name or module.*)");
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\n"),
+            "t.toml:1: give exactly one of 'pattern' or 'patterns'");
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npatterns = [1]\n"),
+            "t.toml:4: 'patterns' must hold strings");
+  EXPECT_EQ(ErrorOf("[[benign]]\nwhy = 'x'\npattern = 'a.b'\n[[benign]]\nwhy = 'y'\n"
+                    "pattern = 'a.b'\n"),
+            "t.toml:6: duplicate pattern 'a.b' (first at t.toml:3)");
+  EXPECT_EQ(ErrorOf("[alias]\nposix = 'os'\n[[benign]]\nwhy = 'x'\npattern = 'posix.stat'\n"),
+            "t.toml:5: pattern 'posix.stat' uses an aliased module; write 'os.stat'");
+  EXPECT_EQ(ErrorOf("dangerous = 3\n"),
+            "t.toml:1: 'dangerous' must be an array of tables ([[dangerous]])");
+  EXPECT_EQ(ErrorOf("[[semantic]]\nkind = 'getatr'\nnames = ['builtins.getattr']\n"),
+            "t.toml:2: unknown semantic kind 'getatr'");
+  EXPECT_EQ(ErrorOf("[[semantic]]\nkind = 'decode'\nnames = ['zlib.decompress']\n"),
+            "t.toml:1: decode needs a known 'codec', got ''");
+  EXPECT_EQ(ErrorOf("[[semantic]]\nkind = 'getattr'\ncodec = 'zlib'\nnames = ['a.b']\n"),
+            "t.toml:3: 'codec' is only for kind = \"decode\"");
+  EXPECT_EQ(ErrorOf("[[feature]]\nkind = 'tf.op'\nstance = 'evil'\nwhy = 'x'\npattern = 'A'\n"),
+            "t.toml:1: unknown stance 'evil' (dangerous|benign|review)");
+  // TOML syntax errors carry the line too.
+  std::string e = ErrorOf("[[benign]]\nwhy = 'x'\npattern = \n");
+  EXPECT_EQ(e.rfind("t.toml:3: ", 0), 0u) << e;
+}
+
+TEST(Loader, AttributeAndFeatureRules) {
+  auto r = One(R"(
+[[attribute]]
+category = "introspection"
+why = "dunder"
+names = ["__globals__"]
+
+[[benign]]
+why = "lib"
+pattern = "lib.*"
+
+[[dangerous]]
+category = "process"
+why = "x"
+pattern = "os.system"
+
+[[feature]]
+kind = "tf.op"
+stance = "dangerous"
+category = "file-system"
+why = "reads"
+patterns = ["Read*", "ReadFile"]
+
+[[feature]]
+kind = "tf.op"
+stance = "benign"
+why = "other"
+pattern = "*"
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto& kb = **r;
+  EXPECT_EQ(kb.Match("lib.Model")->stance, Stance::kBenign);
+  EXPECT_EQ(kb.Match("lib.Model.__globals__")->pattern, "*.__globals__");
+  EXPECT_EQ(kb.Match("lib.os.system")->pattern, "os.system");
+  EXPECT_EQ(kb.Match("__globals__"), nullptr);  // module position is not an attribute
+  EXPECT_EQ(kb.MatchFeature("tf.op", "ReadFile")->pattern, "ReadFile");
+  EXPECT_EQ(kb.MatchFeature("tf.op", "ReadSomething")->pattern, "Read*");
+  EXPECT_EQ(kb.MatchFeature("tf.op", "Add")->pattern, "*");
+  EXPECT_EQ(kb.MatchFeature("keras.lambda", "x"), nullptr);
+}
+
+TEST(Loader, UserFileRefinesEmbeddedRule) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "mv_kb_test_rules";
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "mine.toml") << "[[benign]]\nwhy = 'our class'\npattern = "
+                                        "'mypkg.models.*'\n\n[[dangerous]]\ncategory = "
+                                        "'process'\nseverity = 'high'\nwhy = 'override'\n"
+                                        "pattern = 'os.system'\n";
+    std::ofstream(dir / "ignored.txt") << "not toml";
+  }
+  auto r = KnowledgeBase::Load({dir.string()});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)->Match("mypkg.models.Net")->stance, Stance::kBenign);
+  EXPECT_EQ((*r)->Match("os.system")->severity, Severity::kHigh);
+  EXPECT_EQ((*r)->Match("os.system")->why, "override");
+  auto missing = KnowledgeBase::Load({(dir / "nope.toml").string()});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("nope.toml: cannot open rule file"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace mv::kb
