@@ -81,6 +81,9 @@ inline constexpr uint64_t kMaxProtoBytes = 2ull << 30;
 inline constexpr uint64_t kMaxHdf5Bytes = 8ull << 30;
 // Observations of one kind kept per payload (a SavedModel lists every op of every node).
 inline constexpr size_t kMaxObservationsPerPayload = 10000;
+// Findings kept per (rule, callable) in one file's report: a payload that calls os.system a
+// million times is as unsafe after 20 findings; the rest are counted in one note line.
+inline constexpr size_t kMaxFindingsPerRule = 20;
 
 // Per-file wall-clock budget in milliseconds (0 = none). A budget hit is a finding.
 inline constexpr uint64_t kDefaultFileTimeBudgetMs = 120'000;

@@ -1,23 +1,712 @@
 #include "verdict/judge.h"
 
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/limits.h"
+
 namespace mv::verdict {
 
 std::string FormatLocation(const std::string& location, uint64_t offset) {
   return location + "@" + std::to_string(offset);
 }
 
-// Placeholder until policy lands: fail closed.
-Judgement Judge(const std::vector<PayloadFacts>& facts, const kb::KnowledgeBase&) {
-  Judgement j;
-  j.verdict = Verdict::kNeedsReview;
-  j.summary = "policy not implemented";
-  for (const auto& f : facts) {
-    for (const auto& a : f.anomalies) {
-      j.findings.push_back({Severity::kLow, "anomaly", a.code, "", "",
-                            FormatLocation(a.location, a.offset), a.message});
+namespace {
+
+using pickle::Call;
+using pickle::CallKind;
+using pickle::Semantic;
+using pickle::Value;
+using pickle::ValueKind;
+using pickle::ValuePtr;
+
+// What a finding does to the verdict.
+enum class Impact : uint8_t { kNote, kReview, kUnsafe };
+
+struct Hit {
+  Finding f;
+  Impact impact = Impact::kNote;
+  std::string summary;  // plain-language line this finding would give the file
+  size_t order = 0;
+};
+
+// Cached knowledge about one resolved name: a state dict makes the same few calls millions of
+// times, so each distinct name costs its KB lookups once per Judge().
+struct NameInfo {
+  std::string canonical;
+  const kb::Rule* rule = nullptr;
+  const pickle::SemanticEntry* semantic = nullptr;
+};
+
+const char* CategoryPhrase(const std::string& category) {
+  static const std::unordered_map<std::string, const char*> kPhrases = {
+      {"code-execution", "executes Python code"},
+      {"process", "runs another program"},
+      {"network", "opens a network connection"},
+      {"file-system", "touches the file system"},
+      {"browser", "opens a web browser"},
+      {"debugger", "starts the debugger"},
+      {"package-install", "installs a package"},
+      {"deserialization", "loads another serialized payload"},
+      {"import-machinery", "imports arbitrary code"},
+      {"native-code", "loads native code"},
+      {"code-object", "carries compiled Python code"},
+      {"interpreter-hooks", "changes interpreter state"},
+      {"deferred-execution", "registers code to run later"},
+      {"module-poisoning", "changes module attributes for later lookups"},
+      {"introspection", "reaches interpreter internals"},
+      {"remote-load", "loads another model or repository"},
+      {"information", "reads local information"},
+      {"path-traversal", "reads files outside the model directory"},
+      {"template-injection", "has a template that reaches Python internals"},
+  };
+  auto it = kPhrases.find(category);
+  return it == kPhrases.end() ? "" : it->second;
+}
+
+// Argument as plain text for summaries: strings unquoted, lists of strings joined by spaces.
+std::string Plain(const ValuePtr& v) {
+  constexpr size_t kMax = 120;
+  std::string s;
+  if (!v) return s;
+  auto clip = [&](std::string t, bool truncated) {
+    for (char& c : t) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == '`') c = ' ';
+    }
+    if (t.size() > kMax) {
+      t.resize(kMax);
+      truncated = true;
+    }
+    if (truncated) t += "…";
+    return t;
+  };
+  switch (v->kind) {
+    case ValueKind::kStr:
+    case ValueKind::kBytes:
+    case ValueKind::kByteArray: return clip(v->text, v->truncated);
+    case ValueKind::kGlobal:
+    case ValueKind::kModule: return v->text;
+    case ValueKind::kList:
+    case ValueKind::kTuple: {
+      bool all_str = !v->items.empty();
+      for (const auto& i : v->items) {
+        if (!i || (i->kind != ValueKind::kStr && i->kind != ValueKind::kBytes)) all_str = false;
+      }
+      if (all_str) {
+        for (const auto& i : v->items) {
+          if (!s.empty()) s += " ";
+          s += i->text;
+          if (s.size() > kMax) break;
+        }
+        return clip(s, false);
+      }
+      return clip(pickle::Render(v, kMax), false);
+    }
+    default: return clip(pickle::Render(v, kMax), false);
+  }
+}
+
+bool IsPlainText(const ValuePtr& v) {
+  if (!v) return false;
+  if (v->kind == ValueKind::kStr || v->kind == ValueKind::kBytes) return !v->text.empty();
+  if (v->kind == ValueKind::kList || v->kind == ValueKind::kTuple) {
+    return !v->items.empty() && std::all_of(v->items.begin(), v->items.end(), [](const auto& i) {
+      return i && (i->kind == ValueKind::kStr || i->kind == ValueKind::kBytes);
+    });
+  }
+  return false;
+}
+
+// Fills "{0}", "{1}", "{*}" (all plain-text arguments) and "{name}".
+std::string Fill(const std::string& tmpl, const std::string& name,
+                 const std::vector<ValuePtr>& args) {
+  std::string out;
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] == '{') {
+      size_t close = tmpl.find('}', i);
+      if (close != std::string::npos) {
+        std::string key = tmpl.substr(i + 1, close - i - 1);
+        if (key == "name") {
+          out += name;
+          i = close;
+          continue;
+        }
+        if (key == "*") {
+          std::string all;
+          for (const auto& a : args) {
+            if (!IsPlainText(a)) continue;
+            if (!all.empty()) all += " ";
+            all += Plain(a);
+          }
+          out += all.empty() ? "…" : all;
+          i = close;
+          continue;
+        }
+        if (!key.empty() && key.size() <= 2 &&
+            std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          size_t idx = static_cast<size_t>(std::stoi(key));
+          std::string a = idx < args.size() ? Plain(args[idx]) : "";
+          out += a.empty() ? "…" : a;
+          i = close;
+          continue;
+        }
+      }
+    }
+    out.push_back(tmpl[i]);
+  }
+  // "`…` `…`" from absent optional arguments reads badly: drop an empty trailing code span.
+  const std::string empty_tail = " `…`";
+  if (out.size() > empty_tail.size() &&
+      out.compare(out.size() - empty_tail.size(), empty_tail.size(), empty_tail) == 0) {
+    out.resize(out.size() - empty_tail.size());
+  }
+  return out;
+}
+
+std::string RuleSummary(const kb::Rule& r, const std::string& name,
+                        const std::vector<ValuePtr>& args) {
+  if (!r.summary.empty()) return Fill(r.summary, name, args);
+  const char* phrase = CategoryPhrase(r.category);
+  if (*phrase != '\0') return std::string(phrase) + " (" + name + ")";
+  return "calls " + name;
+}
+
+std::string Evidence(const std::string& name, const std::vector<ValuePtr>& args,
+                     const ValuePtr& kwargs) {
+  std::string e = name + "(";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) e += ", ";
+    e += pickle::Render(args[i], limits::kMaxRenderedChars);
+    if (e.size() > limits::kMaxRenderedChars) break;
+  }
+  if (kwargs && kwargs->kind == ValueKind::kDict && !kwargs->items.empty()) {
+    for (size_t i = 0; i + 1 < kwargs->items.size(); i += 2) {
+      if (!args.empty() || i > 0) e += ", ";
+      const ValuePtr& k = kwargs->items[i];
+      e += (k && k->kind == ValueKind::kStr ? k->text : pickle::Render(k, 40)) + "=" +
+           pickle::Render(kwargs->items[i + 1], 120);
+      if (e.size() > limits::kMaxRenderedChars) break;
     }
   }
-  return j;
+  e += ")";
+  return e;
+}
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Severity Cap(Severity s, Severity cap) {
+  return static_cast<uint8_t>(s) > static_cast<uint8_t>(cap) ? cap : s;
+}
+
+bool IsResolver(Semantic s) {
+  return s == Semantic::kGetattr || s == Semantic::kImportModule || s == Semantic::kResolveName ||
+         s == Semantic::kImportFrom || s == Semantic::kAttrGetter || s == Semantic::kItemGetter;
+}
+
+class Judge_ {
+ public:
+  explicit Judge_(const kb::KnowledgeBase& kb) : kb_(kb) {}
+
+  Judgement Run(const std::vector<PayloadFacts>& facts) {
+    for (const auto& f : facts) Payload(f);
+    return Finish();
+  }
+
+ private:
+  const NameInfo& Info(const std::string& name) {
+    auto it = cache_.find(name);
+    if (it != cache_.end()) return it->second;
+    NameInfo info;
+    info.canonical = kb_.Canonical(name);
+    info.rule = kb_.Match(name);
+    const auto& sem = kb_.semantics();
+    auto s = sem.find(info.canonical);
+    if (s == sem.end()) s = sem.find(name);
+    if (s != sem.end()) info.semantic = &s->second;
+    return cache_.emplace(name, std::move(info)).first->second;
+  }
+
+  // Adds a finding unless an identical one (same key) exists; caps repeats of one rule.
+  void Add(Hit h, const std::string& key) {
+    if (!seen_.insert(key).second) return;
+    std::string per_rule = h.f.rule + "|" + h.f.callable;
+    if (++per_rule_[per_rule] > limits::kMaxFindingsPerRule) {
+      if (per_rule_[per_rule] == limits::kMaxFindingsPerRule + 1) {
+        Hit more;
+        more.f = {Severity::kInfo,
+                  h.f.category,
+                  h.f.rule,
+                  h.f.callable,
+                  "",
+                  h.f.location,
+                  "more findings of this rule were omitted (limits::kMaxFindingsPerRule)"};
+        more.impact = Impact::kNote;
+        more.order = hits_.size();
+        hits_.push_back(std::move(more));
+      }
+      worst_ = std::max(worst_, h.impact);  // an omitted finding still counts
+      return;
+    }
+    worst_ = std::max(worst_, h.impact);
+    h.order = hits_.size();
+    hits_.push_back(std::move(h));
+  }
+
+  void Note(const kb::Rule& r, const std::string& callable, const std::string& location) {
+    if (r.summary.empty()) return;
+    Hit h;
+    h.f = {Severity::kInfo, r.category.empty() ? "benign" : r.category, r.id, callable, callable,
+           location,        r.why + "; cleared: " + r.summary};
+    h.impact = Impact::kNote;
+    h.summary = r.summary;
+    if (std::find(notes_.begin(), notes_.end(), r.summary) == notes_.end()) {
+      notes_.push_back(r.summary);
+    }
+    Add(std::move(h), "note|" + r.id);
+  }
+
+  void Review(Severity sev, const std::string& category, const std::string& rule,
+              const std::string& callable, const std::string& evidence, const std::string& location,
+              const std::string& message, std::string summary, const std::string& key) {
+    Hit h;
+    h.f = {sev, category, rule, callable, evidence, location, message};
+    h.impact = Impact::kReview;
+    h.summary = std::move(summary);
+    Add(std::move(h), key);
+  }
+
+  void Unknown(const std::string& name, const std::string& evidence, const std::string& location,
+               bool called) {
+    std::string module = name.substr(0, name.find('.'));
+    Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
+           std::string(called ? "calls " : "imports ") + name +
+               ", which the knowledge base does not know; loading needs the `" + module +
+               "` library, whose code is not in the file",
+           std::string(called ? "calls " : "imports ") + name +
+               ", which is not in the knowledge base (loading runs that library's code)",
+           "unknown|" + name);
+  }
+
+  // A dangerous or review rule reached by a call (`called`) or only referenced.
+  void Reached(const kb::Rule& r, const std::string& name, const std::vector<ValuePtr>& args,
+               const ValuePtr& kwargs, const std::string& location, const std::string& loader,
+               const std::string& via, bool called) {
+    Hit h;
+    bool unsafe = r.stance == kb::Stance::kDangerous && r.severity >= Severity::kMedium;
+    h.impact = unsafe ? Impact::kUnsafe : Impact::kReview;
+    std::string what = RuleSummary(r, name, args);
+    std::string by = loader.empty() ? std::string("the loader") : loader;
+    if (called || r.import_acts) {
+      h.f.severity = r.severity;
+      h.f.evidence = called ? Evidence(name, args, kwargs) : name;
+      h.summary = what + " on load";
+      h.f.message = r.why + "; " + by +
+                    (called ? " calls it while loading" : " imports it while loading") +
+                    (via.empty() ? "" : " (reached through " + via + ")");
+    } else {
+      h.f.severity = Cap(r.severity, Severity::kHigh);
+      h.f.evidence = name;
+      h.summary = "references " + name + " (" + (r.category.empty() ? "dangerous" : r.category) +
+                  "), which no benign model needs";
+      h.f.message = r.why + "; the file references it without calling it on load" +
+                    std::string(via.empty() ? "" : " (resolved through " + via + ")") +
+                    ", which no benign model needs";
+    }
+    if (r.stance == kb::Stance::kReview) {
+      h.summary = what + (called ? " (needs review)" : "");
+    }
+    h.f.category = r.category;
+    h.f.rule = r.id;
+    h.f.callable = name;
+    h.f.location = location;
+    Add(std::move(h), (called ? "call|" : "ref|") + r.id + "|" + name + "|" + location);
+  }
+
+  // A name reached without a call: imports, resolver results.
+  struct Ref {
+    std::string name;
+    std::string location;
+    std::string loader;
+    std::string via;
+  };
+
+  void Payload(const PayloadFacts& f) {
+    bool executable = false;
+    if (f.trace != nullptr) {
+      executable = true;
+      Trace(f, *f.trace);
+    }
+    for (const auto& o : f.observations) {
+      executable = true;
+      Observe(f, o);
+    }
+    for (const auto& a : f.anomalies) Anomaly(a, f.location);
+    if (f.unreadable) {
+      Review(Severity::kMedium, "anomaly", "format.unreadable", "", f.format,
+             FormatLocation(f.location, 0),
+             f.format + " could not be parsed; its content was not analysed",
+             f.format + " payload could not be parsed", "unreadable|" + f.location);
+    }
+    if (!executable && !f.unreadable && f.anomalies.empty() &&
+        (f.format == "unknown" || f.format == "empty")) {
+      Hit h;
+      h.f = {Severity::kInfo,
+             "format",
+             "format.not-a-model",
+             "",
+             "",
+             FormatLocation(f.location, 0),
+             f.format == "empty" ? "empty; holds no executable content"
+                                 : "not a known model format; holds no executable content"};
+      h.summary = "not a model format; holds no executable content";
+      plain_data_note_ = true;
+      Add(std::move(h), "not-a-model|" + f.location);
+    }
+  }
+
+  void Anomaly(const mv::Anomaly& a, const std::string& fallback_location) {
+    const std::string& where = a.location.empty() ? fallback_location : a.location;
+    std::string loc = FormatLocation(where, a.offset);
+    Review(a.incomplete ? Severity::kMedium : Severity::kLow, "anomaly", a.code, "", "", loc,
+           a.message + (a.incomplete ? " (content after this point was not analysed)" : ""),
+           std::string(a.incomplete ? "could not be fully analysed: " : "anomaly: ") + a.message,
+           "anomaly|" + a.code + "|" + loc);
+  }
+
+  void Trace(const PayloadFacts& f, const pickle::Trace& t) {
+    std::unordered_set<std::string> called;
+    std::vector<Ref> refs;
+    for (size_t i = 0; i < t.calls.size(); ++i) OneCall(f, t, i, called, refs);
+    ++payload_traces_;
+    calls_seen_ += t.calls.size();
+
+    for (const auto& im : t.imports) {
+      refs.push_back({im.resolved, FormatLocation(f.location, im.offset), f.loader, ""});
+    }
+    for (const auto& r : refs) {
+      const NameInfo& info = Info(r.name);
+      if (called.count(info.canonical) != 0) continue;
+      if (r.name.find(':') != std::string::npos) {
+        Review(Severity::kMedium, "anomaly", "pickle.unresolved-extension", r.name, r.name,
+               r.location,
+               "an extension code (EXT opcode) that no registration in the stream defines",
+               "uses an extension code the file does not define", "ext|" + r.name);
+        continue;
+      }
+      if (info.rule == nullptr) {
+        if (info.semantic == nullptr) Unknown(r.name, r.name, r.location, false);
+        continue;
+      }
+      switch (info.rule->stance) {
+        case kb::Stance::kBenign: break;
+        case kb::Stance::kDangerous:
+        case kb::Stance::kReview:
+          if (info.semantic != nullptr && info.rule->stance != kb::Stance::kDangerous) break;
+          Reached(*info.rule, r.name, {}, nullptr, r.location, r.loader, r.via, false);
+          break;
+      }
+    }
+    for (const auto& a : t.anomalies) Anomaly(a, f.location);
+    if (!t.complete) {
+      Review(Severity::kMedium, "anomaly", "pickle.incomplete", "", "",
+             FormatLocation(f.location, t.end_offset),
+             "the pickle stream was not read to its end; later calls were not analysed",
+             "could not be fully analysed: the pickle stream was not read to its end",
+             "incomplete|" + f.location);
+    }
+  }
+
+  // Name of what a resolver call returned, "" when it could not be determined.
+  static std::string ResolvedResult(const pickle::Trace& t, size_t idx) {
+    const Call& c = t.calls[idx];
+    const ValuePtr& r = c.result;
+    if (!r) return "";
+    if (r->kind == ValueKind::kGlobal || r->kind == ValueKind::kModule) return r->text;
+    return "";
+  }
+
+  void OneCall(const PayloadFacts& f, const pickle::Trace& t, size_t idx,
+               std::unordered_set<std::string>& called, std::vector<Ref>& refs) {
+    const Call& c = t.calls[idx];
+    if (c.kind == CallKind::kPersistentLoad) return;
+    const std::string& name = c.resolved;
+    if (name.empty()) {
+      if (c.kind == CallKind::kBuild || c.kind == CallKind::kExtend ||
+          c.kind == CallKind::kSetItem) {
+        return;  // state set on an object whose maker was judged when it was made
+      }
+      std::string loc = FormatLocation(f.location, c.offset);
+      Review(Severity::kMedium, "unresolved-callable", "pickle.unresolved-callable", "",
+             Evidence(pickle::Render(c.callable, 80), c.args, c.kwargs), loc,
+             "the load calls a value the analysis could not resolve",
+             "calls a value the analysis could not resolve", "unresolved|" + loc);
+      return;
+    }
+    const NameInfo& info = Info(name);
+
+    // BUILD / APPEND / SETITEM on an object run that object's own methods.
+    if (c.kind == CallKind::kBuild || c.kind == CallKind::kExtend || c.kind == CallKind::kSetItem) {
+      if (c.target &&
+          (c.target->kind == ValueKind::kGlobal || c.target->kind == ValueKind::kModule)) {
+        std::string loc = FormatLocation(f.location, c.offset);
+        Hit h;
+        h.f = {Severity::kHigh,
+               "module-poisoning",
+               "pickle.build-on-global",
+               c.target->text,
+               "BUILD " + pickle::Render(c.target, 80) + " <- " +
+                   pickle::Render(c.args.empty() ? nullptr : c.args[0], 200),
+               loc,
+               "BUILD sets attributes on a class, function or module, poisoning later lookups; "
+               "no benign pickle does this"};
+        h.impact = Impact::kUnsafe;
+        h.summary = "changes attributes of " + c.target->text + " on load";
+        Add(std::move(h), "poison|" + loc);
+      }
+      return;
+    }
+
+    called.insert(info.canonical);
+    std::string loc = FormatLocation(f.location, c.offset);
+
+    // copyreg._reconstructor(cls, base, state) runs base.__init__(obj, state) (PK-28).
+    if (info.canonical == "copyreg._reconstructor" && c.args.size() >= 2 && c.args[1] &&
+        c.args[1]->kind == ValueKind::kGlobal) {
+      const std::string& base = c.args[1]->text;
+      const NameInfo& bi = Info(base);
+      called.insert(bi.canonical);
+      if (bi.rule != nullptr && bi.rule->stance != kb::Stance::kBenign) {
+        std::vector<ValuePtr> rest(c.args.begin() + 2, c.args.end());
+        Reached(*bi.rule, base, rest, nullptr, loc, f.loader, name, true);
+      } else if (bi.rule == nullptr) {
+        Unknown(base, Evidence(name, c.args, c.kwargs), loc, true);
+      }
+    }
+
+    // Calling an object a previous call made ("types.FunctionType.__call__").
+    if (EndsWith(name, ".__call__") && c.callable && c.callable->kind == ValueKind::kObject) {
+      std::string maker = name.substr(0, name.size() - 9);
+      const NameInfo& mi = Info(maker);
+      if (mi.rule != nullptr && mi.rule->category == "code-object") {
+        Hit h;
+        h.f = {Severity::kCritical,
+               "code-execution",
+               mi.rule->id,
+               maker,
+               Evidence(pickle::Render(c.callable, 80), c.args, c.kwargs),
+               loc,
+               "the load calls a function built from code carried in the file (" + maker +
+                   "); that code runs now"};
+        h.impact = Impact::kUnsafe;
+        h.summary = "runs Python code carried in the file (built by " + maker + ") on load";
+        Add(std::move(h), "code-call|" + loc);
+      } else if (mi.rule == nullptr || mi.rule->stance != kb::Stance::kDangerous) {
+        Review(Severity::kMedium, "unresolved-callable", "pickle.call-object", name,
+               Evidence(pickle::Render(c.callable, 80), c.args, c.kwargs), loc,
+               "the load calls an object made by " + maker + "; what that runs is not known",
+               "calls an object made by " + maker, "call-object|" + maker);
+      }
+      return;
+    }
+
+    if (info.semantic != nullptr) {
+      Semantic s = info.semantic->semantic;
+      if (IsResolver(s)) {
+        std::string target = ResolvedResult(t, idx);
+        bool construction = s == Semantic::kAttrGetter || s == Semantic::kItemGetter;
+        if (target.empty()) {
+          if (!construction) {
+            Review(Severity::kMedium, "unresolved-callable", "pickle.unresolved-resolver", name,
+                   Evidence(name, c.args, c.kwargs), loc,
+                   name + " returns something the analysis could not determine",
+                   "uses " + name + " on something the analysis could not resolve",
+                   "unresolved-resolver|" + loc);
+          }
+          return;
+        }
+        refs.push_back({target, loc, f.loader, name});
+        const NameInfo& ti = Info(target);
+        if (ti.rule != nullptr && ti.rule->stance == kb::Stance::kBenign && info.rule != nullptr &&
+            info.rule->stance == kb::Stance::kBenign) {
+          Note(*info.rule, name, loc);
+        }
+        return;
+      }
+      if (s == Semantic::kDeserialize) {
+        bool nested = std::any_of(t.nested.begin(), t.nested.end(), [&](const auto& n) {
+          return n.offset == c.offset && n.via == name;
+        });
+        if (nested) {
+          Hit h;
+          h.f = {Severity::kInfo,
+                 "deserialization",
+                 "pickle.nested-payload",
+                 name,
+                 Evidence(name, c.args, c.kwargs),
+                 loc,
+                 name +
+                     " loads bytes carried in the stream; they were analysed as a payload of "
+                     "their own"};
+          h.summary = "loads a nested payload that was analysed too";
+          Add(std::move(h), "nested|" + loc);
+          return;
+        }
+        // Data from a path, URL or an unresolved value: the rule below decides.
+      } else if (s == Semantic::kDecode || s == Semantic::kBytesIO || s == Semantic::kPartial ||
+                 s == Semantic::kApply || s == Semantic::kCallArg || s == Semantic::kMethodCaller) {
+        // The engine records what these call as derived calls, judged on their own.
+        if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
+          Note(*info.rule, name, loc);
+        }
+        if (info.rule == nullptr || info.rule->stance == kb::Stance::kBenign) return;
+      }
+      // kDeferredCall falls through: the registration itself is judged by its rule too.
+    }
+
+    const kb::Rule* r = info.rule;
+    if (r == nullptr) {
+      Unknown(name, Evidence(name, c.args, c.kwargs), loc, true);
+      return;
+    }
+    if (r->stance == kb::Stance::kBenign) {
+      Note(*r, name, loc);
+      return;
+    }
+    Reached(*r, name, c.args, c.kwargs, loc, f.loader, c.via, true);
+  }
+
+  void Observe(const PayloadFacts& f, const Observation& o) {
+    std::string loc = FormatLocation(o.location.empty() ? f.location : o.location, o.offset);
+    std::string loader = !o.loader.empty() ? o.loader : f.loader;
+    std::string evidence = o.evidence.empty() ? o.subject : o.evidence;
+    // Names a loader imports are also judged as callables: "os.system" is dangerous whatever
+    // a feature rule of the kind says.
+    if (o.kind == "keras.module-ref" || o.kind == "python.code-name" ||
+        kb_.MatchFeature(o.kind, o.subject) == nullptr) {
+      if (o.subject.find('.') != std::string::npos) {
+        const NameInfo& info = Info(o.subject);
+        if (info.rule != nullptr && info.rule->stance == kb::Stance::kDangerous) {
+          Reached(*info.rule, o.subject, {}, nullptr, loc, loader, o.kind, o.executes);
+          return;
+        }
+      }
+    }
+    const kb::FeatureRule* fr = kb_.MatchFeature(o.kind, o.subject);
+    if (fr == nullptr) {
+      Review(Severity::kLow, "unknown-feature", "kb.unknown-feature", o.subject, evidence, loc,
+             "no rule covers " + o.kind + " `" + o.subject + "`",
+             "has " + o.kind + " `" + o.subject + "`, which no rule covers",
+             "unknown-feature|" + o.kind + "|" + o.subject);
+      return;
+    }
+    std::vector<ValuePtr> args;
+    auto subj = std::make_shared<Value>();
+    subj->kind = ValueKind::kStr;
+    subj->text = o.subject;
+    args.push_back(subj);
+    std::string what = fr->summary.empty()
+                           ? std::string(CategoryPhrase(fr->category)) + " (" + o.subject + ")"
+                           : Fill(fr->summary, o.subject, args);
+    Hit h;
+    h.f.category = fr->category.empty() ? o.kind : fr->category;
+    h.f.rule = fr->kind + ":" + fr->pattern;
+    h.f.callable = o.subject;
+    h.f.evidence = evidence;
+    h.f.location = loc;
+    switch (fr->stance) {
+      case kb::Stance::kBenign:
+        if (!fr->summary.empty()) {
+          h.f.severity = Severity::kInfo;
+          h.f.message = fr->why;
+          h.summary = what;
+          if (std::find(notes_.begin(), notes_.end(), what) == notes_.end()) notes_.push_back(what);
+          Add(std::move(h), "fnote|" + h.f.rule);
+        }
+        return;
+      case kb::Stance::kReview:
+        h.f.severity = fr->severity;
+        h.f.message = fr->why;
+        h.impact = Impact::kReview;
+        h.summary = what;
+        break;
+      case kb::Stance::kDangerous:
+        h.f.severity = o.executes ? fr->severity : Cap(fr->severity, Severity::kHigh);
+        h.impact = fr->severity >= Severity::kMedium ? Impact::kUnsafe : Impact::kReview;
+        h.f.message =
+            fr->why + (o.executes ? "; " + (loader.empty() ? std::string("the loader") : loader) +
+                                        " runs it while loading"
+                                  : std::string());
+        h.summary = what + (o.executes ? " on load" : "");
+        break;
+    }
+    Add(std::move(h), "feature|" + o.kind + "|" + o.subject + "|" + loc);
+  }
+
+  Judgement Finish() {
+    std::stable_sort(hits_.begin(), hits_.end(), [](const Hit& a, const Hit& b) {
+      if (a.f.severity != b.f.severity) return a.f.severity > b.f.severity;
+      if (a.impact != b.impact) return a.impact > b.impact;
+      return a.order < b.order;
+    });
+    Judgement j;
+    switch (worst_) {
+      case Impact::kUnsafe: j.verdict = Verdict::kUnsafe; break;
+      case Impact::kReview: j.verdict = Verdict::kNeedsReview; break;
+      case Impact::kNote: j.verdict = Verdict::kSafe; break;
+    }
+    const Hit* top = nullptr;
+    size_t same = 0;
+    for (const auto& h : hits_) {
+      if (h.impact != worst_) continue;
+      if (top == nullptr) top = &h;
+      ++same;
+    }
+    if (worst_ != Impact::kNote && top != nullptr) {
+      j.summary = top->summary;
+      if (same > 1) {
+        j.summary += " (+" + std::to_string(same - 1) + " more " +
+                     (worst_ == Impact::kUnsafe ? "dangerous" : "open") + " finding" +
+                     (same > 2 ? "s" : "") + ")";
+      }
+    } else if (!notes_.empty()) {
+      for (size_t i = 0; i < notes_.size() && i < 3; ++i) {
+        if (i > 0) j.summary += "; ";
+        j.summary += notes_[i];
+      }
+    } else if (payload_traces_ > 0 && calls_seen_ > 0) {
+      j.summary = "every call the loader makes is a known-benign reconstructor";
+    } else if (payload_traces_ > 0) {
+      j.summary = "plain data; the loader calls nothing";
+    } else if (plain_data_note_) {
+      j.summary = "not a model format; holds no executable content";
+    } else {
+      j.summary = "no executable content found";
+    }
+    j.findings.reserve(hits_.size());
+    for (auto& h : hits_) j.findings.push_back(std::move(h.f));
+    return j;
+  }
+
+  const kb::KnowledgeBase& kb_;
+  std::unordered_map<std::string, NameInfo> cache_;
+  std::vector<Hit> hits_;
+  std::unordered_set<std::string> seen_;
+  std::unordered_map<std::string, size_t> per_rule_;
+  std::vector<std::string> notes_;
+  Impact worst_ = Impact::kNote;
+  size_t payload_traces_ = 0;
+  size_t calls_seen_ = 0;
+  bool plain_data_note_ = false;
+};
+
+}  // namespace
+
+Judgement Judge(const std::vector<PayloadFacts>& facts, const kb::KnowledgeBase& kb) {
+  return Judge_(kb).Run(facts);
 }
 
 }  // namespace mv::verdict
