@@ -188,7 +188,8 @@ Result<std::string> Disassembler::ReadLine(uint64_t op_offset) {
     const void* nl = std::memchr(chunk.data(), '\n', chunk.size());
     size_t n =
         nl ? static_cast<size_t>(static_cast<const uint8_t*>(nl) - chunk.data()) : chunk.size();
-    size_t keep = std::min(n, keep_ - std::min(out.size(), keep_));
+    size_t keep =
+        std::min(n, limits::kMaxKeptString - std::min(out.size(), limits::kMaxKeptString));
     out.append(reinterpret_cast<const char*>(chunk.data()), keep);
     MV_RETURN_IF_ERROR(cur_.Skip(nl ? n + 1 : n));
     line_len += n;

@@ -190,7 +190,8 @@ class Machine {
 
   // Adds `item` to `c`, refusing to build reference cycles the trace could not free.
   void Insert(const ValuePtr& c, ValuePtr item) {
-    if (item && IsContainer(*item) && !item->items.empty() && MayReach(item, c.get())) {
+    if (item &&
+        (item == c || (IsContainer(*item) && !item->items.empty() && MayReach(item, c.get())))) {
       suspicious_.push_back({c, c->items.size()});
     }
     c->items.push_back(std::move(item));
@@ -608,8 +609,8 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
           codec = "latin1-encode";
       }
       ValuePtr in = data();
-      std::string_view raw = *bytes;
-      if (in->kind == ValueKind::kStr && codec == "utf8-encode") raw = in->text;
+      // A str argument is text (UTF-8 here); the encoders turn it into bytes themselves.
+      std::string_view raw = in->kind == ValueKind::kStr ? std::string_view(in->text) : *bytes;
       auto out = DecodeData(codec, raw, limits::kMaxDecodedPayload);
       if (!out.ok()) {
         if (out.error().code == Errc::kLimit) {
