@@ -109,8 +109,14 @@ TEST(Sniff, AcceptsPicklesOfEveryProtocol) {
   EXPECT_TRUE(Sniff(P().Proto(5).Op(Op::kFrame).Le(3, 8).Int(1).Stop().bytes()));
   EXPECT_TRUE(Sniff("(dp0\nS'a'\np1\nI1\nsS'b'\np2\nI2\ns."));
   EXPECT_TRUE(Sniff("cos\nsystem\n(S'ls'\ntR."));
-  EXPECT_TRUE(
-      Sniff(P().Op(Op::kEmptyDict).Put(0).Mark().Str("a").Int(1).Op(Op::kSetItems).Stop().bytes()));
+  EXPECT_TRUE(Sniff(P().Op(Op::kEmptyDict)
+                        .Put(0)
+                        .Mark()
+                        .BinUnicode("a")
+                        .Int(1)
+                        .Op(Op::kSetItems)
+                        .Stop()
+                        .bytes()));
   EXPECT_TRUE(Sniff("N."));
   // A truncated protocol-2 pickle still is one (and is then reported incomplete).
   EXPECT_TRUE(Sniff(P().Proto(2).Global("os", "system").Str("l").bytes()));
