@@ -293,6 +293,20 @@ def check_faults(tmp):
     except AssertionError as e:
         record("faults.read-error-only-exits-2", False, str(e))
 
+    # Strings that are not UTF-8 (a BINUNICODE with raw bytes, found by scan_fuzz) must not
+    # break the JSON report: JSON is UTF-8, so the renderer has to escape them.
+    bad = os.path.join(tmp, "bad-utf8.pkl")
+    write(bad, b"\x80\x05\x8c\x05posix\x94\x8c\x06system\x94\x93\x94"
+          b"\x8c\x0cecho pk0\xff\x08p5\x94\x85\x94R\x94.")
+    try:
+        proc, _ = run([bad, mal])
+        doc = parse(proc)
+        if len(doc["files"]) != 2:
+            raise AssertionError(f"{len(doc['files'])} file reports, want 2")
+        record("faults.non-utf8-strings-keep-json-valid", True)
+    except AssertionError as e:
+        record("faults.non-utf8-strings-keep-json-valid", False, str(e))
+
     # Inside a scanned directory: an unreadable file, a dangling link (an entry whose target
     # vanished) and a FIFO must each appear in the report, never as `safe`.
     d = os.path.join(tmp, "model-dir")
