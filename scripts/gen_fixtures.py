@@ -835,7 +835,7 @@ def gen_malicious():
     struct.pack_into("<H", flag, lo + 6, 0x40)
     struct.pack_into("<H", flag, cd + 8, 0x40)
     case(f"{mal}ct05-flag-bit6.pt", bytes(flag), U, ["system", "ct-zip"], "CT-05",
-         "general-purpose flag bit 6 (strong encryption) set on data.pkl")
+         "flag bit 6 (strong encryption) on a stored data.pkl: torch 1.13 refuses, older miniz loads it")
     case(f"{mal}ct07-deflated-data-pkl.pt",
          torch_zip_with_pickle("archive", payload_pkl, pkl_method=zipfile.ZIP_DEFLATED), U,
          ["system", "ct-zip"], "CT-07", "data.pkl stored with deflate")
