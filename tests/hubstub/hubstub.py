@@ -16,6 +16,7 @@ Test modes (flags, env HUBSTUB_*, or at runtime GET /_stub/config?key=value):
   retry_after=S        seconds in Retry-After and RateLimit t= of those 429s
   page_size=N          entries per page of /api/models and tree listings (Link paging)
   lfs_threshold=B      files of at least B bytes are "LFS" (302 to the CDN), smaller 307
+  bad_range=1          206 replies cover the requested range shifted by one byte
 GET /_stub/stats gives counters (JSON); GET /_stub/reset zeroes them.
 """
 import argparse
@@ -53,6 +54,7 @@ class State:
         self.retry_after = args.retry_after
         self.page_size = args.page_size
         self.lfs_threshold = args.lfs_threshold
+        self.bad_range = False
         self.hub_port = 0
         self.cdn_port = 0
         self.hash_cache = {}
@@ -420,6 +422,8 @@ class Handler(BaseHTTPRequestHandler):
                         setattr(st, k, int(q[k][0]))
                 if "ignore_range" in q:
                     st.ignore_range = q["ignore_range"][0] in ("1", "true", "yes")
+                if "bad_range" in q:
+                    st.bad_range = q["bad_range"][0] in ("1", "true", "yes")
             return self.send(200, {"ok": True})
         self.error(404, "Not found")
 
@@ -635,6 +639,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             start, end = rng
             status = 206
+            shift = 1 if st.bad_range and end + 1 < size else 0  # wrong bytes, wrong header
+            start, end = start + shift, end + shift
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
             st.count("partial_responses")
         length = end - start + 1 if size else 0
