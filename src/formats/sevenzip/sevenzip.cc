@@ -119,7 +119,8 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx) {
     const char* pn = archive_entry_pathname_utf8(e);
     if (pn == nullptr) pn = archive_entry_pathname(e);
     std::string name = pn != nullptr ? pn : "";
-    if (archive_entry_filetype(e) != AE_IFREG) continue;
+    // Entries written without unix attributes (py7zr, Windows 7-Zip) have file type 0.
+    if (archive_entry_filetype(e) == AE_IFDIR) continue;
     if (!names.insert(name).second) {
       note("7z.duplicate-name", "more than one entry is named '" + name + "'", false);
     }
