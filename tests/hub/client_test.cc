@@ -516,6 +516,9 @@ TEST_F(HubTest, RemoteScanOfLargeZipReadsUnderOnePercent) {
   opt.kb = *kb;
   FileReport r = scan::ScanSource(*src, "hubtest/bigmodel/pytorch_model.bin", opt);
   uint64_t size = (*src)->size();
+  RecordProperty("bytes_read", std::to_string(r.bytes_read));
+  RecordProperty("requests", std::to_string((*src)->requests()));
+  RecordProperty("verdict", VerdictName(r.verdict));
   EXPECT_EQ(r.size, size);
   EXPECT_GT(r.bytes_read, 0u);
   EXPECT_LT(r.bytes_read * 100, size) << "bytes_read " << r.bytes_read << " of " << size;
