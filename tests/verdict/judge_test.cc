@@ -1,0 +1,521 @@
+#include "verdict/judge.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "core/limits.h"
+
+namespace mv::verdict {
+namespace {
+
+using pickle::Call;
+using pickle::CallKind;
+using pickle::Import;
+using pickle::Trace;
+using pickle::Value;
+using pickle::ValueKind;
+using pickle::ValuePtr;
+
+const kb::KnowledgeBase& KB() {
+  static auto kb = [] {
+    auto r = kb::KnowledgeBase::Load({});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return *r;
+  }();
+  return *kb;
+}
+
+ValuePtr V(ValueKind k, std::string text = "") {
+  auto v = std::make_shared<Value>();
+  v->kind = k;
+  v->text = std::move(text);
+  return v;
+}
+ValuePtr Str(std::string s) {
+  return V(ValueKind::kStr, std::move(s));
+}
+ValuePtr Global(std::string name) {
+  auto v = V(ValueKind::kGlobal, name);
+  v->type_name = name;
+  return v;
+}
+ValuePtr List(std::vector<ValuePtr> items) {
+  auto v = V(ValueKind::kList);
+  v->items = std::move(items);
+  return v;
+}
+
+// Builds a trace the way the engine records one: every call gets a kObject result.
+struct TraceBuilder {
+  Trace t;
+  TraceBuilder() {
+    t.complete = true;
+    t.pickles = 1;
+    t.protocol = 2;
+  }
+  void Imp(const std::string& module, const std::string& name, uint64_t off) {
+    Import im;
+    im.module = module;
+    im.name = name;
+    im.resolved = module + "." + name;
+    im.offset = off;
+    im.opcode = "GLOBAL";
+    t.imports.push_back(im);
+  }
+  ValuePtr CallOf(CallKind kind, uint64_t off, ValuePtr callable, const std::string& resolved,
+                  std::vector<ValuePtr> args, const std::string& via = "",
+                  ValuePtr result = nullptr, ValuePtr target = nullptr) {
+    Call c;
+    c.kind = kind;
+    c.offset = off;
+    c.callable = std::move(callable);
+    c.resolved = resolved;
+    c.via = via;
+    c.args = std::move(args);
+    c.target = std::move(target);
+    c.opcode = "REDUCE";
+    if (!result) {
+      result = V(ValueKind::kObject);
+      result->call = static_cast<int64_t>(t.calls.size());
+      result->type_name = resolved;
+    }
+    c.result = result;
+    t.calls.push_back(c);
+    return result;
+  }
+  ValuePtr Reduce(const std::string& name, std::vector<ValuePtr> args, uint64_t off,
+                  ValuePtr result = nullptr, const std::string& via = "") {
+    return CallOf(CallKind::kReduce, off, Global(name), name, std::move(args), via, result);
+  }
+};
+
+Judgement JudgeOne(const Trace& t, const std::string& location = "archive/data.pkl",
+                   const std::string& loader = "torch.load") {
+  PayloadFacts f;
+  f.location = location;
+  f.format = "pickle";
+  f.loader = loader;
+  f.trace = &t;
+  return Judge({f}, KB());
+}
+
+std::string Dump(const Judgement& j) {
+  std::string s = std::string(VerdictName(j.verdict)) + " | " + j.summary + "\n";
+  for (const auto& f : j.findings) {
+    s += std::string("  ") + SeverityName(f.severity) + " " + f.category + " " + f.rule + " " +
+         f.callable + " " + f.evidence + " @" + f.location + " :: " + f.message + "\n";
+  }
+  return s;
+}
+
+TEST(Judge, FormatLocation) {
+  EXPECT_EQ(FormatLocation("archive/data.pkl", 30), "archive/data.pkl@30");
+  EXPECT_EQ(FormatLocation("", 30), "@30");
+}
+
+TEST(Judge, DirectCallIsUnsafeCritical) {
+  TraceBuilder b;
+  b.Imp("posix", "system", 2);
+  b.Reduce("posix.system", {Str("ls")}, 30);
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  ASSERT_EQ(j.findings.size(), 1u) << Dump(j);
+  const Finding& f = j.findings[0];
+  EXPECT_EQ(f.severity, Severity::kCritical);
+  EXPECT_EQ(f.category, "process");
+  EXPECT_EQ(f.callable, "posix.system");
+  EXPECT_EQ(f.evidence, "posix.system('ls')");
+  EXPECT_EQ(f.location, "archive/data.pkl@30");
+  EXPECT_EQ(f.rule, "stdlib.toml:os.system");
+  EXPECT_NE(f.message.find("torch.load calls it while loading"), std::string::npos) << f.message;
+  EXPECT_EQ(j.summary, "runs the shell command `ls` on load");
+}
+
+TEST(Judge, SummariesInPlainLanguage) {
+  struct Case {
+    const char* callable;
+    std::vector<ValuePtr> args;
+    const char* summary;
+  };
+  std::vector<Case> cases = {
+      {"webbrowser.open",
+       {Str("https://example.invalid/x")},
+       "opens a web browser at https://example.invalid/x on load"},
+      {"pdb.set_trace", {}, "starts the debugger on load"},
+      {"pip.main",
+       {List({Str("install"), Str("evil-pkg")})},
+       "installs a package from PyPI (`pip install evil-pkg`) on load"},
+      {"builtins.eval",
+       {Str("__import__('os').system('id')")},
+       "evaluates the Python code `__import__('os').system('id')` on load"},
+      {"subprocess.Popen", {List({Str("ls"), Str("-l")})}, "runs the command `ls -l` on load"},
+  };
+  for (const auto& c : cases) {
+    TraceBuilder b;
+    b.Reduce(c.callable, c.args, 10);
+    Judgement j = JudgeOne(b.t);
+    EXPECT_EQ(j.verdict, Verdict::kUnsafe) << c.callable;
+    EXPECT_EQ(j.summary, c.summary) << Dump(j);
+  }
+}
+
+TEST(Judge, GetattrChainIsFollowed) {
+  TraceBuilder b;
+  b.Imp("builtins", "getattr", 2);
+  b.Imp("builtins", "__import__", 20);
+  auto mod = V(ValueKind::kModule, "os");
+  b.Reduce("builtins.__import__", {Str("os")}, 40, mod);
+  auto sys = Global("os.system");
+  b.Reduce("builtins.getattr", {mod, Str("system")}, 50, sys);
+  b.CallOf(CallKind::kReduce, 60, sys, "os.system", {Str("id")}, "builtins.getattr");
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  ASSERT_FALSE(j.findings.empty());
+  EXPECT_EQ(j.findings[0].severity, Severity::kCritical);
+  EXPECT_EQ(j.findings[0].evidence, "os.system('id')");
+  EXPECT_EQ(j.findings[0].location, "archive/data.pkl@60");
+  EXPECT_NE(j.findings[0].message.find("reached through builtins.getattr"), std::string::npos);
+  // Called, so no separate "reference" finding; the os module reference is a high finding.
+  for (const auto& f : j.findings) {
+    EXPECT_FALSE(f.callable == "os.system" && f.severity == Severity::kHigh) << Dump(j);
+    EXPECT_NE(f.category, "unknown-callable") << Dump(j);
+  }
+  EXPECT_EQ(j.summary.rfind("runs the shell command `id` on load", 0), 0u) << j.summary;
+}
+
+TEST(Judge, ReferenceOnlyIsUnsafeHigh) {
+  TraceBuilder b;
+  b.Imp("posix", "system", 5);
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  ASSERT_EQ(j.findings.size(), 1u);
+  EXPECT_EQ(j.findings[0].severity, Severity::kHigh);
+  EXPECT_EQ(j.findings[0].evidence, "posix.system");
+  EXPECT_EQ(j.findings[0].location, "archive/data.pkl@5");
+  EXPECT_EQ(j.summary, "references posix.system (process), which no benign model needs");
+}
+
+TEST(Judge, ResolverResultNotCalledIsReference) {
+  TraceBuilder b;
+  b.Imp("pkgutil", "resolve_name", 2);
+  b.Reduce("pkgutil.resolve_name", {Str("os:system")}, 40, Global("os.system"));
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].callable, "os.system");
+  EXPECT_EQ(j.findings[0].severity, Severity::kHigh);
+  EXPECT_NE(j.findings[0].message.find("resolved through pkgutil.resolve_name"), std::string::npos);
+}
+
+TEST(Judge, ImportThatActsCountsAsCall) {
+  TraceBuilder b;
+  b.Imp("antigravity", "x", 7);
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].severity, Severity::kCritical);
+  EXPECT_EQ(j.findings[0].category, "browser");
+  EXPECT_EQ(j.summary, "opens a web browser (importing antigravity) on load");
+}
+
+TEST(Judge, BenignStateDictIsSafeAndFast) {
+  TraceBuilder b;
+  b.Imp("collections", "OrderedDict", 2);
+  b.Imp("torch._utils", "_rebuild_tensor_v2", 30);
+  b.Imp("torch", "FloatStorage", 60);
+  auto od = b.Reduce("collections.OrderedDict", {}, 25);
+  const size_t kCalls = 1'000'000;
+  b.t.calls.reserve(kCalls + 10);
+  for (size_t i = 0; i < kCalls / 2; ++i) {
+    b.CallOf(CallKind::kPersistentLoad, 100 + i, nullptr, "", {});
+    b.Reduce("torch._utils._rebuild_tensor_v2", {V(ValueKind::kObject)}, 101 + i);
+  }
+  b.CallOf(CallKind::kBuild, 999, Global("collections.OrderedDict.__setstate__"),
+           "collections.OrderedDict.__setstate__", {V(ValueKind::kDict)}, "", nullptr, od);
+  auto start = std::chrono::steady_clock::now();
+  Judgement j = JudgeOne(b.t);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+  EXPECT_TRUE(j.findings.empty()) << Dump(j);
+  EXPECT_EQ(j.summary, "every call the loader makes is a known-benign reconstructor");
+  EXPECT_LT(ms, 3000) << "1M benign calls took " << ms << " ms";
+}
+
+TEST(Judge, YoloGetattrOfBenignClassIsSafe) {
+  // FP-01: __builtin__.getattr(ultralytics...Detect, 'forward') stored, never called; and a
+  // bound method of a benign instance (fused Conv).
+  TraceBuilder b;
+  b.Imp("ultralytics.nn.modules.head", "Segment", 2);
+  b.Imp("__builtin__", "getattr", 40);
+  b.t.imports.back().resolved = "builtins.getattr";
+  b.Imp("ultralytics.nn.modules.head", "Detect", 60);
+  b.Imp("ultralytics.nn.modules.conv", "Conv", 80);
+  b.CallOf(CallKind::kNewObj, 30, Global("ultralytics.nn.modules.head.Segment"),
+           "ultralytics.nn.modules.head.Segment", {});
+  b.Reduce("builtins.getattr", {Global("ultralytics.nn.modules.head.Detect"), Str("forward")}, 90,
+           Global("ultralytics.nn.modules.head.Detect.forward"));
+  auto conv = b.CallOf(CallKind::kNewObj, 95, Global("ultralytics.nn.modules.conv.Conv"),
+                       "ultralytics.nn.modules.conv.Conv", {});
+  b.Reduce("builtins.getattr", {conv, Str("forward_fuse")}, 120,
+           Global("ultralytics.nn.modules.conv.Conv.forward_fuse"));
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+  ASSERT_EQ(j.findings.size(), 1u) << Dump(j);
+  EXPECT_EQ(j.findings[0].severity, Severity::kInfo);
+  EXPECT_EQ(j.findings[0].callable, "builtins.getattr");
+  EXPECT_EQ(j.summary, "builtins.getattr only resolves methods and attributes of benign objects");
+}
+
+TEST(Judge, GetattrOfDunderUnderBenignClassIsUnsafe) {
+  TraceBuilder b;
+  b.Imp("ultralytics.nn.modules.head", "Detect", 2);
+  b.Reduce("builtins.getattr",
+           {Global("ultralytics.nn.modules.head.Detect.forward"), Str("__globals__")}, 90,
+           Global("ultralytics.nn.modules.head.Detect.forward.__globals__"));
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].category, "introspection");
+}
+
+TEST(Judge, UnresolvedGetattrNeedsReview) {
+  TraceBuilder b;
+  b.Reduce("builtins.getattr", {V(ValueKind::kUnknown), Str("x")}, 90);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+  EXPECT_EQ(j.findings[0].rule, "pickle.unresolved-resolver");
+}
+
+TEST(Judge, UnknownClassNeedsReviewLow) {
+  TraceBuilder b;
+  b.Imp("mypkg.models", "Net", 2);
+  b.Imp("collections", "OrderedDict", 20);
+  b.CallOf(CallKind::kNewObj, 30, Global("mypkg.models.Net"), "mypkg.models.Net", {});
+  b.Reduce("collections.OrderedDict", {}, 40);
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+  ASSERT_EQ(j.findings.size(), 1u) << Dump(j);  // one per distinct unknown name
+  EXPECT_EQ(j.findings[0].severity, Severity::kLow);
+  EXPECT_EQ(j.findings[0].category, "unknown-callable");
+  EXPECT_EQ(j.findings[0].callable, "mypkg.models.Net");
+  EXPECT_EQ(j.findings[0].location, "archive/data.pkl@30");
+  EXPECT_EQ(j.summary,
+            "calls mypkg.models.Net, which is not in the knowledge base (loading runs that "
+            "library's code)");
+}
+
+TEST(Judge, TruncatedTraceNeverSafe) {
+  TraceBuilder b;
+  b.t.complete = false;
+  b.t.end_offset = 77;
+  b.Reduce("collections.OrderedDict", {}, 40);
+  b.t.anomalies.push_back({"pickle.truncated", "stream ended inside a frame", 77, "", true});
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+  EXPECT_EQ(j.findings[0].category, "anomaly");
+  EXPECT_EQ(j.findings[0].severity, Severity::kMedium);
+  EXPECT_EQ(j.findings[0].location, "archive/data.pkl@77");
+  EXPECT_EQ(j.summary.rfind("could not be fully analysed: stream ended inside a frame", 0), 0u)
+      << j.summary;
+}
+
+TEST(Judge, AnomaliesOnlyNeedReviewAndNeverLowerUnsafe) {
+  PayloadFacts zip;
+  zip.location = "";
+  zip.format = "pytorch-zip";
+  zip.anomalies.push_back({"zip.local-central-name-mismatch",
+                           "local header names x, central names y", 1234, "", false});
+  Judgement j = Judge({zip}, KB());
+  ASSERT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+  ASSERT_EQ(j.findings.size(), 1u);
+  EXPECT_EQ(j.findings[0].rule, "zip.local-central-name-mismatch");
+  EXPECT_EQ(j.findings[0].location, "@1234");
+  EXPECT_EQ(j.findings[0].severity, Severity::kLow);
+
+  TraceBuilder b;
+  b.Reduce("posix.system", {Str("id")}, 30);
+  PayloadFacts p;
+  p.location = "archive/data.pkl";
+  p.format = "pickle";
+  p.loader = "torch.load";
+  p.trace = &b.t;
+  Judgement j2 = Judge({zip, p}, KB());
+  EXPECT_EQ(j2.verdict, Verdict::kUnsafe);
+  EXPECT_EQ(j2.findings.size(), 2u);
+  EXPECT_EQ(j2.findings[0].severity, Severity::kCritical);  // most severe first
+  EXPECT_EQ(j2.summary, "runs the shell command `id` on load");
+}
+
+TEST(Judge, UnknownFormatIsSafeWithNote) {
+  PayloadFacts f;
+  f.format = "unknown";
+  Judgement j = Judge({f}, KB());
+  EXPECT_EQ(j.verdict, Verdict::kSafe);
+  EXPECT_EQ(j.summary, "not a model format; holds no executable content");
+  ASSERT_EQ(j.findings.size(), 1u);
+  EXPECT_EQ(j.findings[0].severity, Severity::kInfo);
+}
+
+TEST(Judge, UnreadableKnownFormatNeedsReview) {
+  PayloadFacts f;
+  f.format = "safetensors";
+  f.unreadable = true;
+  Judgement j = Judge({f}, KB());
+  EXPECT_EQ(j.verdict, Verdict::kNeedsReview);
+  EXPECT_EQ(j.findings[0].rule, "format.unreadable");
+}
+
+Observation Obs(std::string kind, std::string subject, bool executes = true) {
+  Observation o;
+  o.kind = std::move(kind);
+  o.subject = std::move(subject);
+  o.offset = 12;
+  o.executes = executes;
+  return o;
+}
+
+Judgement JudgeObs(std::vector<Observation> obs) {
+  PayloadFacts f;
+  f.location = "model";
+  f.format = "savedmodel";
+  f.loader = "tf.saved_model.load";
+  f.observations = std::move(obs);
+  return Judge({f}, KB());
+}
+
+TEST(Judge, Observations) {
+  Judgement j = JudgeObs({Obs("tf.op", "ReadFile"), Obs("tf.op", "SaveV2")});
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  ASSERT_EQ(j.findings.size(), 1u);
+  EXPECT_EQ(j.findings[0].callable, "ReadFile");
+  EXPECT_EQ(j.findings[0].location, "model@12");
+  EXPECT_EQ(j.summary, "reads files through the TensorFlow op `ReadFile` on load");
+
+  EXPECT_EQ(JudgeObs({Obs("tf.op", "SaveV2"), Obs("tf.op", "RestoreV2")}).verdict, Verdict::kSafe);
+
+  Judgement k = JudgeObs({Obs("keras.module-ref", "os.system")});
+  EXPECT_EQ(k.verdict, Verdict::kUnsafe) << Dump(k);
+  EXPECT_EQ(k.findings[0].severity, Severity::kCritical);
+  EXPECT_EQ(JudgeObs({Obs("keras.module-ref", "keras.layers.Dense")}).verdict, Verdict::kSafe);
+  EXPECT_EQ(JudgeObs({Obs("keras.module-ref", "mylib.layers.Custom")}).verdict,
+            Verdict::kNeedsReview);
+  EXPECT_EQ(JudgeObs({Obs("keras.lambda", "lambda_1")}).verdict, Verdict::kNeedsReview);
+  Judgement lam = JudgeObs({Obs("keras.lambda", "lambda_1"), Obs("python.code-name", "system")});
+  EXPECT_EQ(lam.verdict, Verdict::kUnsafe) << Dump(lam);
+  EXPECT_EQ(JudgeObs({Obs("jinja.attr", "__globals__")}).verdict, Verdict::kUnsafe);
+  EXPECT_EQ(JudgeObs({Obs("jinja.attr", "content")}).verdict, Verdict::kSafe);
+  EXPECT_EQ(JudgeObs({Obs("onnx.external-data", "../../etc/passwd", false)}).verdict,
+            Verdict::kUnsafe);
+  EXPECT_EQ(JudgeObs({Obs("onnx.external-data", "model.onnx_data", false)}).verdict,
+            Verdict::kSafe);
+  Judgement u = JudgeObs({Obs("brand.new-kind", "x")});
+  EXPECT_EQ(u.verdict, Verdict::kNeedsReview);
+  EXPECT_EQ(u.findings[0].rule, "kb.unknown-feature");
+}
+
+TEST(Judge, DeferredCallThroughAtexit) {
+  TraceBuilder b;
+  b.Reduce("atexit.register", {Global("posix.system"), Str("id")}, 20);
+  b.CallOf(CallKind::kDerived, 20, Global("posix.system"), "posix.system", {Str("id")},
+           "atexit.register");
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].severity, Severity::kCritical);
+  bool saw_system = false;
+  for (const auto& f : j.findings) {
+    if (f.evidence == "posix.system('id')") {
+      saw_system = true;
+      EXPECT_NE(f.message.find("reached through atexit.register"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(saw_system) << Dump(j);
+}
+
+TEST(Judge, PartialOfBenignIsSafeAndOfDangerousIsNot) {
+  TraceBuilder b;
+  b.Imp("functools", "partial", 2);
+  b.Imp("torch.optim.adamw", "AdamW", 20);
+  b.Reduce("functools.partial", {Global("torch.optim.adamw.AdamW")}, 30);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+  EXPECT_EQ(j.summary, "functools.partial wraps only benign callables");
+
+  TraceBuilder d;
+  d.Imp("functools", "partial", 2);
+  d.Imp("posix", "system", 20);
+  d.Reduce("functools.partial", {Global("posix.system"), Str("id")}, 30);
+  Judgement k = JudgeOne(d.t);
+  EXPECT_EQ(k.verdict, Verdict::kUnsafe) << Dump(k);  // a reference, even if never invoked
+}
+
+TEST(Judge, CodeObjectCarriedAndCalled) {
+  TraceBuilder b;
+  auto code = b.Reduce("marshal.loads", {V(ValueKind::kBytes, "\xe3...")}, 10);
+  auto fn = b.Reduce("types.FunctionType", {code, V(ValueKind::kDict)}, 20);
+  Judgement carried = JudgeOne(b.t);
+  EXPECT_EQ(carried.verdict, Verdict::kNeedsReview) << Dump(carried);
+  b.CallOf(CallKind::kReduce, 30, fn, "types.FunctionType.__call__", {});
+  Judgement run = JudgeOne(b.t);
+  ASSERT_EQ(run.verdict, Verdict::kUnsafe) << Dump(run);
+  EXPECT_EQ(run.findings[0].severity, Severity::kCritical);
+  EXPECT_EQ(run.findings[0].location, "archive/data.pkl@30");
+  EXPECT_EQ(run.summary.rfind("runs Python code carried in the file", 0), 0u) << run.summary;
+}
+
+TEST(Judge, NestedPayloadFromConstantBytesIsLeftToItsOwnAnalysis) {
+  TraceBuilder b;
+  b.Reduce("torch.storage._load_from_bytes", {V(ValueKind::kBytes, "\x80\x02...")}, 50);
+  pickle::NestedPayload n;
+  n.via = "torch.storage._load_from_bytes";
+  n.offset = 50;
+  b.t.nested.push_back(n);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+
+  TraceBuilder p;  // a path: another file is loaded, nothing to analyse
+  p.Reduce("torch.load", {Str("other.bin")}, 50);
+  Judgement k = JudgeOne(p.t);
+  EXPECT_EQ(k.verdict, Verdict::kUnsafe) << Dump(k);
+  EXPECT_EQ(k.findings[0].category, "deserialization");
+  EXPECT_EQ(k.summary, "loads another payload from `other.bin` through torch.load on load");
+}
+
+TEST(Judge, ReconstructorWithDangerousBase) {
+  TraceBuilder b;
+  b.Reduce("copyreg._reconstructor",
+           {Global("mypkg.X"), Global("subprocess.Popen"), List({Str("id")})}, 40);
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].callable, "subprocess.Popen");
+  EXPECT_EQ(j.findings[0].severity, Severity::kCritical);
+
+  TraceBuilder ok;
+  ok.Reduce("copyreg._reconstructor",
+            {Global("argparse.Namespace"), Global("builtins.object"), V(ValueKind::kNone)}, 40);
+  EXPECT_EQ(JudgeOne(ok.t).verdict, Verdict::kSafe) << Dump(JudgeOne(ok.t));
+}
+
+TEST(Judge, BuildOnGlobalIsPoisoning) {
+  TraceBuilder b;
+  b.CallOf(CallKind::kBuild, 70, Global("torch._utils.__setstate__"), "torch._utils.__setstate__",
+           {V(ValueKind::kDict)}, "", nullptr, V(ValueKind::kModule, "torch._utils"));
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].category, "module-poisoning");
+}
+
+TEST(Judge, DuplicatesCollapseAndRepeatsAreCapped) {
+  TraceBuilder b;
+  for (int i = 0; i < 100; ++i) b.Reduce("posix.system", {Str("id")}, 30 + i);
+  b.Reduce("posix.system", {Str("id")}, 30);  // identical to the first
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kUnsafe);
+  EXPECT_EQ(j.findings.size(), limits::kMaxFindingsPerRule + 1) << Dump(j);
+  EXPECT_EQ(j.findings.back().severity, Severity::kInfo);
+  EXPECT_EQ(j.summary, "runs the shell command `id` on load (+" +
+                           std::to_string(limits::kMaxFindingsPerRule - 1) +
+                           " more dangerous findings)");
+}
+
+}  // namespace
+}  // namespace mv::verdict
