@@ -35,6 +35,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN
 run_one() {
   local t="$1" name="${1%_fuzz}"
   local work="$BUILD/fuzz-work/$name" art="$BUILD/fuzz-artifacts/$name/"
+  rm -rf "$art"
   mkdir -p "$work" "$art" "$ROOT/fuzz/corpus/$name"
   local seeds=("$ROOT/fuzz/corpus/$name")
   [ -d "$ROOT/tests/fixtures" ] && seeds+=("$ROOT/tests/fixtures")

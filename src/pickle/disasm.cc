@@ -370,6 +370,12 @@ Result<Instr> Disassembler::Next() {
       std::string raw = std::move(in.text);
       in.text.clear();
       const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
+      if (raw.size() < n) {  // only keep_ bytes were kept (e.g. while sniffing): no value
+        in.big = n > 8;
+        in.truncated = true;
+        in.text = "<" + std::to_string(n) + "-byte int>";
+        break;
+      }
       if (n <= 8) {
         uint64_t u = 0;
         for (size_t i = n; i-- > 0;) u = (u << 8) | p[i];
