@@ -37,6 +37,7 @@ struct NameInfo {
   std::string canonical;
   const kb::Rule* rule = nullptr;
   const pickle::SemanticEntry* semantic = nullptr;
+  bool reconstructor = false;  // copyreg._reconstructor: its `base` argument runs
 };
 
 const char* CategoryPhrase(const std::string& category) {
@@ -218,16 +219,23 @@ class Judge_ {
 
  private:
   const NameInfo& Info(const std::string& name) {
+    // Consecutive calls mostly repeat one name (_rebuild_tensor_v2 …): compare before hashing.
+    if (last_ != nullptr && last_->first == name) return last_->second;
     auto it = cache_.find(name);
-    if (it != cache_.end()) return it->second;
+    if (it != cache_.end()) {
+      last_ = &*it;
+      return it->second;
+    }
     NameInfo info;
     info.canonical = kb_.Canonical(name);
     info.rule = kb_.Match(name);
+    info.reconstructor = info.canonical == "copyreg._reconstructor";
     const auto& sem = kb_.semantics();
     auto s = sem.find(info.canonical);
     if (s == sem.end()) s = sem.find(name);
     if (s != sem.end()) info.semantic = &s->second;
-    return cache_.emplace(name, std::move(info)).first->second;
+    last_ = &*cache_.emplace(name, std::move(info)).first;
+    return last_->second;
   }
 
   // Adds a finding unless an identical one (same key) exists; caps repeats of one rule.
@@ -470,11 +478,16 @@ class Judge_ {
       return;
     }
 
-    called.insert(info.canonical);
+    // Only names that could produce a reference finding need tracking (benign ones never do).
+    bool benign = info.rule != nullptr && info.rule->stance == kb::Stance::kBenign;
+    if (!benign) called.insert(info.canonical);
+    if (benign && info.semantic == nullptr && info.rule->summary.empty() && !info.reconstructor) {
+      return;  // the common case: an allowlisted rebuilder, nothing to report
+    }
     std::string loc = FormatLocation(f.location, c.offset);
 
     // copyreg._reconstructor(cls, base, state) runs base.__init__(obj, state) (PK-28).
-    if (info.canonical == "copyreg._reconstructor" && c.args.size() >= 2 && c.args[1] &&
+    if (info.reconstructor && c.args.size() >= 2 && c.args[1] &&
         c.args[1]->kind == ValueKind::kGlobal) {
       const std::string& base = c.args[1]->text;
       const NameInfo& bi = Info(base);
@@ -692,7 +705,8 @@ class Judge_ {
   }
 
   const kb::KnowledgeBase& kb_;
-  std::unordered_map<std::string, NameInfo> cache_;
+  std::unordered_map<std::string, NameInfo> cache_;  // node-based: pointers stay valid
+  const std::pair<const std::string, NameInfo>* last_ = nullptr;
   std::vector<Hit> hits_;
   std::unordered_set<std::string> seen_;
   std::unordered_map<std::string, size_t> per_rule_;
