@@ -206,7 +206,8 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   }
 
   // Torch's first format (torch < 0.4): a tar of pickles read by torch.load's legacy path.
-  std::set<std::string> want = {"sys_info", "pickle", "storages", "tensors"};
+  // legacy_load reads 'storages', 'tensors' and 'pickle'; 'sys_info' is optional.
+  std::set<std::string> want = {"pickle", "storages", "tensors"};
   size_t have = 0;
   for (const auto& m : out.members) have += want.count(m.name);
   if (have == want.size()) {

@@ -59,6 +59,13 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
 std::string Printable(const std::string& s) {
   std::string out;
   for (char c : s.substr(0, 200)) {
@@ -438,7 +445,11 @@ class Reader {
       }
       uint16_t flags = e.flags | l->flags;
       if ((flags & kEncryptFlags) != 0) {
-        Note("zip.encrypted", "entry '" + Printable(e.name) + "' is encrypted; not analysed",
+        // The bit may be a lie (the data plaintext, CT-05): the bytes are still yielded, and
+        // sniffing finds nothing in them when they really are encrypted.
+        Note("zip.encrypted",
+             "entry '" + Printable(e.name) + "' is marked encrypted (flags 0x" + Hex(flags) +
+                 "); its bytes may not be analysable",
              e.local, true);
       } else if ((flags & ~kBenignFlags) != 0 || (e.flags & ~0x0008) != (l->flags & ~0x0008)) {
         Note("zip.flag-bits",
@@ -458,7 +469,8 @@ class Reader {
   void CheckLayout() {
     std::set<std::string> names;
     for (const auto& e : entries_) {
-      if (!names.insert(e.name).second) {
+      // torch (miniz) looks names up case-insensitively: case-folded twins are duplicates too.
+      if (!names.insert(Lower(e.name)).second) {
         Note("zip.duplicate-name", "more than one entry is named '" + Printable(e.name) + "'",
              e.record, false);
       }
@@ -489,7 +501,6 @@ class Reader {
   void Emit() {
     for (auto& e : entries_) {
       if (!e.local_ok) continue;
-      if ((e.flags & kEncryptFlags) != 0) continue;
       if (EndsWith(e.name, "/") && e.csize == 0) continue;  // directory
       if (e.data > size_ || e.csize > size_ - e.data) {
         Note("zip.truncated", "entry '" + Printable(e.name) + "' runs past the end of the file",
@@ -503,10 +514,17 @@ class Reader {
         }
         SourcePtr data = MakeSubSource(src_, e.data, e.csize);
         // The scanner reads pickles and the first 4 KiB whole anyway; tensors stay unread.
-        if (data->size() == e.csize && (e.csize <= 4096 || EndsWith(e.name, ".pkl"))) {
+        if (data->size() == e.csize && (e.csize <= 4096 || EndsWith(Lower(e.name), ".pkl"))) {
           CheckCrc(e, *data);
         }
         out_.members.push_back({e.name, std::move(data), e.data, Hint::kSniff, ""});
+      } else if (e.method == 12 || e.method == 14) {
+        // Python's zipfile reads these; torch's miniz does not. The content is analysed anyway.
+        Note("zip.unusual-method",
+             "entry '" + Printable(e.name) + "' uses " + (e.method == 12 ? "bzip2" : "lzma") +
+                 " compression, which torch cannot load but Python's zipfile can",
+             e.local, false);
+        DecodeOther(e);
       } else if (e.method == 8) {
         if (!e.have_decoded) {
           uint64_t avail = e.data <= size_ ? std::min(e.csize, size_ - e.data) : 0;
@@ -544,6 +562,46 @@ class Reader {
     }
   }
 
+  // bzip2 (12) decodes directly; lzma (14) carries a 4-byte version/size header and 5 bytes
+  // of properties, which become a .lzma ("alone") header in front of a copy of the data.
+  void DecodeOther(Entry& e) {
+    uint64_t avail = e.data <= size_ ? std::min(e.csize, size_ - e.data) : 0;
+    compress::Decoded d;
+    if (e.method == 12) {
+      d = compress::Decode(compress::Codec::kBzip2, *src_, e.data, avail,
+                           compress::OutputBudget(e.csize, ctx_), false);
+    } else {
+      if (avail < 9 || avail > limits::kMaxInMemoryMember) {
+        Note("zip.truncated", "lzma entry '" + Printable(e.name) + "' has no usable header", e.data,
+             true);
+        return;
+      }
+      auto r = src_->Read(e.data, static_cast<size_t>(avail));
+      if (!r.ok() || r->size() != avail) return;
+      ByteSpan b = *r;
+      uint16_t props = Le16(b, 2);
+      if (props != 5) {
+        Note("zip.corrupt", "lzma entry '" + Printable(e.name) + "' has unusual properties", e.data,
+             true);
+        return;
+      }
+      std::vector<uint8_t> alone(b.begin() + 4, b.begin() + 9);
+      uint64_t usize = (e.flags & 0x0002) != 0 ? UINT64_MAX : e.usize;  // bit 1: EOS marker
+      for (int i = 0; i < 8; ++i) alone.push_back(static_cast<uint8_t>(usize >> (8 * i)));
+      alone.insert(alone.end(), b.begin() + 9, b.end());
+      SourcePtr mem = MakeMemorySource(std::move(alone));
+      d = compress::Decode(compress::Codec::kLzmaAlone, *mem, 0, mem->size(),
+                           compress::OutputBudget(e.csize, ctx_), false);
+    }
+    compress::Account(d, "zip", "entry '" + Printable(e.name) + "'", e.data, ctx_, out_.anomalies);
+    if (d.finished) {
+      uint32_t crc = static_cast<uint32_t>(crc32_z(0, d.bytes.data(), d.bytes.size()));
+      if (crc != e.crc) CrcMismatch(e, crc);
+    }
+    out_.members.push_back(
+        {e.name, MakeMemorySource(std::move(d.bytes)), e.data, Hint::kSniff, ""});
+  }
+
   void CheckCrc(const Entry& e, Source& data) {
     uLong crc = 0;
     uint64_t pos = 0;
@@ -579,7 +637,8 @@ class Reader {
     bool config = false;
     bool metadata = false;
     for (const auto& e : entries_) {
-      const std::string& n = e.name;
+      // miniz matches names case-insensitively, so "WEIRD/DATA.PKL" is a torch pickle.
+      const std::string n = Lower(e.name);
       if (EndsWith(n, "/")) continue;
       files = true;
       if (n == "data.pkl" || EndsWith(n, "/data.pkl")) data_pkl = true;
