@@ -1,0 +1,40 @@
+// Fuzz target: the pickle abstract machine (and the sniffer) on arbitrary bytes, with no
+// resolver semantics and with a small table of resolvers, so both paths are exercised.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/source.h"
+#include "pickle/engine.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace mv;
+  SourcePtr src = MakeMemorySource(std::vector<uint8_t>(data, data + size));
+  (void)pickle::LooksLikePickle(*src, 0);
+  static const pickle::Semantics kEmpty;
+  static const pickle::Semantics kSome = [] {
+    pickle::Semantics s;
+    s["builtins.getattr"] = {pickle::Semantic::kGetattr, 0, 0, ""};
+    s["builtins.__import__"] = {pickle::Semantic::kImportModule, 0, 0, ""};
+    s["functools.partial"] = {pickle::Semantic::kPartial, 0, 0, ""};
+    s["operator.methodcaller"] = {pickle::Semantic::kMethodCaller, 0, 0, ""};
+    s["operator.attrgetter"] = {pickle::Semantic::kAttrGetter, 0, 0, ""};
+    s["operator.itemgetter"] = {pickle::Semantic::kItemGetter, 0, 0, ""};
+    s["builtins.map"] = {pickle::Semantic::kApply, 0, 0, ""};
+    s["pickle.loads"] = {pickle::Semantic::kDeserialize, 0, 0, ""};
+    s["zlib.decompress"] = {pickle::Semantic::kDecode, 0, 0, "zlib"};
+    s["base64.b64decode"] = {pickle::Semantic::kDecode, 0, 0, "base64"};
+    s["io.BytesIO"] = {pickle::Semantic::kBytesIO, 0, 0, ""};
+    return s;
+  }();
+  pickle::Options o;
+  o.max_steps = 200000;
+  o.semantics = &kEmpty;
+  pickle::Trace t = pickle::Analyze(*src, 0, src->size(), o);
+  for (const auto& c : t.calls) {
+    for (const auto& a : c.args) (void)pickle::Render(a);
+  }
+  o.semantics = &kSome;
+  t = pickle::Analyze(*src, 0, src->size(), o);
+  for (const auto& c : t.calls) (void)pickle::Render(c.result);
+  return 0;
+}
