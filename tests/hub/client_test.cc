@@ -12,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "core/sha256.h"
 #include "hub/http_source.h"
@@ -74,7 +75,8 @@ class HubTest : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_NE(stub_, nullptr);
-    stub_->Config("rate_limit=0&ignore_range=0&bad_range=0&page_size=50&retry_after=1");
+    stub_->Config(
+        "rate_limit=0&ignore_range=0&bad_range=0&page_size=50&retry_after=1&cdn_expires=3600");
     stub_->Reset();
   }
   static HubConfig Config(const std::string& token = "") {
@@ -348,6 +350,22 @@ TEST_F(HubTest, RangeReadsUseBlockCacheAndVerify206) {
   EXPECT_EQ(ErrorKind(bad.error()), HubErrc::kBadResponse);
   EXPECT_NE(bad.error().message.find("Content-Range `bytes 1-65536/"), std::string::npos)
       << bad.error().message;
+}
+
+TEST_F(HubTest, ExpiredCdnUrlIsResolvedAgain) {
+  stub_->Config("cdn_expires=1");
+  HubClient client(Config());
+  auto src = HttpSource::Open(client, "hubtest/bigmodel", "main", "pytorch_model.bin");
+  ASSERT_TRUE(src.ok()) << src.error().message;
+  std::string first_url = (*src)->content_url();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  stub_->Config("cdn_expires=3600");
+  auto tail = (*src)->Read((*src)->size() - 22, 22);
+  ASSERT_TRUE(tail.ok()) << tail.error().message;
+  EXPECT_EQ(std::string(tail->begin(), tail->begin() + 4), std::string("PK\x05\x06", 4));
+  EXPECT_NE((*src)->content_url(), first_url);
+  EXPECT_EQ(stub_->Stats()["paths"]["/hubtest/bigmodel/resolve/main/pytorch_model.bin"], 2);
+  EXPECT_EQ(stub_->Stats()["cdn_auth_seen"], 0);
 }
 
 TEST_F(HubTest, ServerIgnoringRangeFallsBackToBody) {

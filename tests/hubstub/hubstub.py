@@ -17,6 +17,7 @@ Test modes (flags, env HUBSTUB_*, or at runtime GET /_stub/config?key=value):
   page_size=N          entries per page of /api/models and tree listings (Link paging)
   lfs_threshold=B      files of at least B bytes are "LFS" (302 to the CDN), smaller 307
   bad_range=1          206 replies cover the requested range shifted by one byte
+  cdn_expires=S        signed CDN URLs are valid for S seconds (then 403)
 GET /_stub/stats gives counters (JSON); GET /_stub/reset zeroes them.
 """
 import argparse
@@ -55,6 +56,7 @@ class State:
         self.page_size = args.page_size
         self.lfs_threshold = args.lfs_threshold
         self.bad_range = False
+        self.cdn_expires = 3600
         self.hub_port = 0
         self.cdn_port = 0
         self.hash_cache = {}
@@ -417,7 +419,8 @@ class Handler(BaseHTTPRequestHandler):
         if raw_path == "/_stub/config":
             q = urllib.parse.parse_qs(query)
             with st.lock:
-                for k in ("rate_limit", "retry_after", "page_size", "lfs_threshold"):
+                for k in ("rate_limit", "retry_after", "page_size", "lfs_threshold",
+                          "cdn_expires"):
                     if k in q:
                         setattr(st, k, int(q[k][0]))
                 if "ignore_range" in q:
@@ -573,7 +576,7 @@ class Handler(BaseHTTPRequestHandler):
         sha256, sha1 = self.state.hashes(full)
         quoted = urllib.parse.quote(path)
         if repo.is_lfs(path):
-            expires = int(time.time()) + 3600
+            expires = int(time.time()) + self.state.cdn_expires
             cdn_path = f"/cdn/{org}/{name}/{repo.sha}/{quoted}"
             loc = (f"http://127.0.0.1:{self.state.cdn_port}{cdn_path}?Expires={expires}"
                    f"&Signature={sign(cdn_path, expires)}")
