@@ -79,7 +79,6 @@ bool RetryableCurl(CURLcode c) {
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-    case CURLE_COULDNT_RESOLVE_HOST: return true;
     default: return false;
   }
 }
