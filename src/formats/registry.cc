@@ -11,6 +11,7 @@
 #include "formats/sevenzip/sevenzip.h"
 #include "formats/tar/tar.h"
 #include "formats/torch_legacy/torch_legacy.h"
+#include "formats/torchscript/torchscript.h"
 #include "formats/zip/zip.h"
 #include "pickle/engine.h"
 
@@ -49,6 +50,7 @@ const std::vector<FormatInfo>& Registry() {
       {FormatId::kOnnx, "onnx", onnx::Sniff, onnx::Read},
       {FormatId::kSavedModel, "savedmodel", savedmodel::Sniff, savedmodel::Read},
       {FormatId::kJson, "json", json::Sniff, json::Read},
+      {FormatId::kTorchScriptCode, "torchscript-code", torchscript::Sniff, torchscript::Read},
   };
   return kFormats;
 }

@@ -30,6 +30,7 @@ enum class FormatId : uint8_t {
   kOnnx,
   kSavedModel,  // TensorFlow saved_model.pb / keras_metadata.pb
   kJson,        // a JSON document (Keras config.json, HF configs) judged for code refs
+  kTorchScriptCode,  // a TorchScript code file (code/**.py in a torch.jit.save zip)
 };
 
 struct FormatInfo {

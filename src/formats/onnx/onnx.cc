@@ -1,13 +1,265 @@
 #include "formats/onnx/onnx.h"
 
+#include <set>
+
+#include "core/limits.h"
+#include "formats/protowire/protowire.h"
+
 namespace mv::formats::onnx {
 
-bool Sniff(Source& /*src*/, ByteSpan /*head*/) {
+namespace {
+
+using protowire::Frame;
+
+// Message types of the onnx.proto subset walked (field numbers from onnx/onnx.proto3).
+enum Msg : int {
+  kModel,
+  kGraph,
+  kNode,
+  kAttr,
+  kTensor,
+  kEntry,
+  kOpset,
+  kFunction,
+  kSparse,
+  kTraining
+};
+
+constexpr const char* kLoader = "onnx.load / onnxruntime.InferenceSession";
+
+bool StandardDomain(const std::string& d) {
+  static const std::set<std::string> kDomains = {"",
+                                                 "ai.onnx",
+                                                 "ai.onnx.ml",
+                                                 "ai.onnx.preview.training",
+                                                 "ai.onnx.training",
+                                                 "com.microsoft",
+                                                 "com.microsoft.nchwc",
+                                                 "com.microsoft.experimental",
+                                                 "com.microsoft.dml",
+                                                 "org.pytorch.aten",
+                                                 "com.ms.internal.nhwc"};
+  return kDomains.count(d) > 0;
+}
+
+uint64_t ElemBytes(uint64_t dtype) {
+  switch (dtype) {
+    case 2:
+    case 3:
+    case 9:
+    case 17:
+    case 18:
+    case 19:
+    case 20: return 1;
+    case 4:
+    case 5:
+    case 10:
+    case 16: return 2;
+    case 1:
+    case 6:
+    case 12: return 4;
+    case 7:
+    case 11:
+    case 13:
+    case 14: return 8;
+    case 15: return 16;
+    default: return 0;  // strings, 4-bit types: not checked
+  }
+}
+
+// A location that leaves the model's folder: absolute, a drive or UNC path, or any ".." part.
+bool Escapes(const std::string& loc) {
+  if (loc.empty()) return false;
+  if (loc[0] == '/' || loc[0] == '\\') return true;
+  if (loc.size() > 1 && loc[1] == ':') return true;
+  size_t start = 0;
+  while (start <= loc.size()) {
+    size_t e = loc.find_first_of("/\\", start);
+    if (e == std::string::npos) e = loc.size();
+    if (loc.compare(start, e - start, "..") == 0 && e - start == 2) return true;
+    start = e + 1;
+  }
   return false;
 }
 
-Result<ReadOutput> Read(const SourcePtr& /*src*/, ReadContext& /*ctx*/) {
-  return MakeError(Errc::kUnsupported, "onnx reader not implemented");
+class Model : public protowire::Schema {
+ public:
+  explicit Model(ReadOutput& out) : out_(out) {}
+
+  int Child(int type, uint32_t field) const override {
+    switch (type) {
+      case kModel:
+        return field == 7    ? kGraph
+               : field == 8  ? kOpset
+               : field == 25 ? kFunction
+               : field == 20 ? kTraining
+                             : -1;
+      case kTraining: return field == 1 || field == 3 ? kGraph : -1;
+      case kGraph: return field == 1 ? kNode : field == 5 ? kTensor : field == 15 ? kSparse : -1;
+      case kNode: return field == 5 ? kAttr : -1;
+      case kAttr:
+        return field == 5 || field == 10   ? kTensor
+               : field == 6 || field == 11 ? kGraph
+               : field == 22               ? kSparse
+                                           : -1;
+      case kTensor: return field == 13 ? kEntry : -1;
+      case kSparse: return field == 1 || field == 2 ? kTensor : -1;
+      case kFunction: return field == 7 ? kNode : field == 9 ? kOpset : -1;
+      default: return -1;
+    }
+  }
+  size_t Keep(int type, uint32_t field) const override {
+    if (type == kNode && (field == 3 || field == 4 || field == 7)) return 256;
+    if (type == kTensor && field == 8) return 256;
+    if (type == kEntry && (field == 1 || field == 2)) return 4096;
+    if (type == kFunction && (field == 1 || field == 10)) return 256;
+    return 0;
+  }
+  bool Packed(int type, uint32_t field) const override { return type == kTensor && field == 1; }
+
+  void End(Frame& f, Frame* parent) override {
+    switch (f.type) {
+      case kEntry:
+        if (parent) parent->entries.emplace_back(f.str[1], f.str[2]);
+        break;
+      case kTensor: Tensor(f); break;
+      case kNode: Node(f); break;
+      case kModel: root_ = f; break;
+      default: break;
+    }
+  }
+
+  const Frame& root() const { return root_; }
+  uint64_t nodes = 0, tensors = 0;
+
+ private:
+  void Tensor(Frame& f) {
+    ++tensors;
+    std::string name = f.str[8];
+    std::string location;
+    uint64_t ext_len = UINT64_MAX;
+    for (const auto& [k, v] : f.entries) {
+      if (k == "location") location = v;
+      if (k == "length") ext_len = std::strtoull(v.c_str(), nullptr, 10);
+    }
+    bool external = f.num.count(14) && f.num[14] == 1;
+    if (external && location.empty()) {
+      Anomaly("onnx.external-data", "tensor '" + name + "' is external but names no location",
+              f.begin);
+    }
+    if (!location.empty() && Escapes(location) && obs_ < limits::kMaxObservationsPerPayload) {
+      ++obs_;
+      Observation o;
+      o.kind = "onnx.external-data";
+      o.subject = location;
+      o.evidence = "tensor '" + name + "' external_data location '" + location + "'";
+      o.offset = f.begin;
+      o.executes = true;  // onnx.load reads the file into the tensor (and re-saving writes it)
+      o.loader = "onnx.load (load_external_data=True), onnx<1.16 path checks";
+      out_.observations.push_back(std::move(o));
+    }
+    // Sizes: raw_data (or the external length) against dims x element size.
+    uint64_t elem = ElemBytes(f.num.count(2) ? f.num[2] : 0);
+    if (elem == 0 || f.packed.size() >= 64) return;
+    uint64_t numel = 1;
+    for (uint64_t d : f.packed) {
+      if (d != 0 && numel > UINT64_MAX / d / elem) return;
+      numel *= d;
+    }
+    uint64_t want = numel * elem;
+    uint64_t have = f.len.count(9) ? f.len[9] : external ? ext_len : UINT64_MAX;
+    if (have != UINT64_MAX && have != want) {
+      Anomaly("onnx.tensor-size",
+              "tensor '" + name + "' holds " + std::to_string(have) +
+                  " bytes but its shape needs " + std::to_string(want),
+              f.begin);
+    }
+  }
+
+  void Node(Frame& f) {
+    ++nodes;
+    const std::string& domain = f.str[7];
+    if (StandardDomain(domain)) return;
+    std::string key = domain + "\n" + f.str[4];
+    if (!seen_.insert(key).second || obs_ >= limits::kMaxObservationsPerPayload) return;
+    ++obs_;
+    Observation o;
+    o.kind = "onnx.custom-domain";
+    o.subject = domain;
+    o.evidence = "node '" + f.str[3] + "' op '" + f.str[4] + "' in domain '" + domain + "'";
+    o.offset = f.begin;
+    o.executes = false;  // the operator's code comes from the host, not from the file
+    o.loader = "onnxruntime (custom op library registered by the host)";
+    out_.observations.push_back(std::move(o));
+  }
+
+  void Anomaly(const std::string& code, const std::string& msg, uint64_t off) {
+    if (out_.anomalies.size() < limits::kMaxObservationsPerPayload) {
+      out_.anomalies.push_back({code, msg, off, "", false});
+    }
+  }
+
+  ReadOutput& out_;
+  Frame root_;
+  std::set<std::string> seen_;
+  size_t obs_ = 0;
+};
+
+}  // namespace
+
+bool Sniff(Source& src, ByteSpan head) {
+  // Trial parse of the ModelProto top level: every field known with its wire type, an
+  // ir_version, and a graph. Submessages are skipped by length, so this reads a few bytes.
+  if (head.empty() || head[0] != 0x08) return false;  // ir_version is written first
+  auto top = protowire::TopLevel(src, 0, src.size(), 4096);
+  if (!top.ok()) return false;
+  bool ir = false, graph = false;
+  for (const auto& t : *top) {
+    switch (t.field) {
+      case 1:
+        if (t.wire != protowire::kVarint || t.value == 0 || t.value > 64) return false;
+        ir = true;
+        break;
+      case 5:
+        if (t.wire != protowire::kVarint) return false;
+        break;
+      case 7:
+        if (t.wire != protowire::kLen) return false;
+        graph = true;
+        break;
+      case 2:
+      case 3:
+      case 4:
+      case 6:
+      case 8:
+      case 14:
+      case 20:
+      case 25:
+      case 26:
+        if (t.wire != protowire::kLen) return false;
+        break;
+      default: return false;
+    }
+  }
+  return ir && graph;
+}
+
+Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
+  ReadOutput out;
+  out.format = "onnx";
+  out.loader = kLoader;
+  Model m(out);
+  Status s = protowire::Walk(*src, 0, src->size(), kModel, m);
+  if (s.ok() && m.root().count.count(7) == 0) {
+    out.anomalies.push_back({"onnx.no-graph", "ModelProto has no graph", 0, "", false});
+  }
+  if (!s.ok()) {
+    if (out.observations.empty()) return s.error();
+    out.complete = false;
+    out.anomalies.push_back({std::string("onnx.") + ErrcName(s.error().code),
+                             "onnx: " + s.error().message, s.error().offset, "", true});
+  }
+  return out;
 }
 
 }  // namespace mv::formats::onnx

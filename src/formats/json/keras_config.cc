@@ -1,0 +1,189 @@
+#include "formats/json/keras_config.h"
+
+#include "core/limits.h"
+#include "formats/pycode/pycode.h"
+
+namespace mv::formats::keras {
+
+namespace {
+
+using nlohmann::json;
+
+const char* LambdaLoader(Flavor f) {
+  return f == Flavor::kKeras2
+             ? "tf-keras/keras<2.13 load_model (no safe_mode); keras 3.0-3.11.2 legacy .h5 "
+               "loading ignores safe_mode"
+             : "keras.saving.load_model(safe_mode=False) or after "
+               "keras.config.enable_unsafe_deserialization()";
+}
+const char* ModuleLoader(Flavor f) {
+  return f == Flavor::kKeras2 ? "tf-keras/keras<3 load_model (Lambda function_type=function)"
+                              : "keras<3.9 load_model imports any module (CVE-2025-1550); "
+                                "keras>=3.9 allows keras.* functions only";
+}
+
+bool KerasModule(const std::string& m) {
+  for (const char* p : {"keras", "tf_keras", "tensorflow", "keras_hub", "keras_nlp", "keras_cv"}) {
+    size_t n = std::char_traits<char>::length(p);
+    if (m.compare(0, n, p) == 0 && (m.size() == n || m[n] == '.')) return true;
+  }
+  return false;
+}
+
+std::string Str(const json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string Cut(std::string s, size_t n = 240) {
+  if (s.size() > n) s = s.substr(0, n) + "…";
+  return s;
+}
+
+class Walker {
+ public:
+  Walker(Flavor f, const std::string& where, ReadOutput& out) : f_(f), where_(where), out_(out) {}
+
+  void Run(const json& root) {
+    std::vector<std::pair<const json*, std::string>> stack;  // (node, enclosing layer name)
+    stack.push_back({&root, ""});
+    while (!stack.empty()) {
+      auto [j, layer] = stack.back();
+      stack.pop_back();
+      if (j->is_object()) {
+        auto cfg = j->find("config");
+        std::string name = cfg != j->end() ? Str(*cfg, "name") : std::string();
+        if (!name.empty()) layer = name;
+        Object(*j, layer);
+        for (auto it = j->begin(); it != j->end(); ++it) {
+          if (it->is_structured()) stack.push_back({&*it, layer});
+        }
+      } else if (j->is_array()) {
+        for (const auto& v : *j) {
+          if (v.is_structured()) stack.push_back({&v, layer});
+        }
+      }
+    }
+  }
+
+ private:
+  void Object(const json& j, const std::string& layer) {
+    std::string cls = Str(j, "class_name");
+    if (cls.empty()) return;
+    auto it = j.find("config");
+    const json& cfg = it != j.end() ? *it : empty_;
+    if (cls == "__lambda__") {
+      // Keras 3: {"code": b64, ...} or generic {"value": [b64, defaults, closure]}.
+      std::string code = Str(cfg, "code");
+      if (code.empty() && cfg.is_object() && cfg.contains("value") && cfg["value"].is_array() &&
+          !cfg["value"].empty() && cfg["value"][0].is_string()) {
+        code = cfg["value"][0].get<std::string>();
+      }
+      Lambda(code, layer);
+      return;
+    }
+    if (cls == "Lambda" && cfg.is_object() && cfg.contains("function")) {
+      const json& fn = cfg["function"];
+      std::string type = Str(cfg, "function_type");
+      if (fn.is_array() && !fn.empty() && fn[0].is_string()) {
+        Lambda(fn[0].get<std::string>(), layer);  // Keras 2 func_dump: [code, defaults, closure]
+      } else if (fn.is_string() && type == "lambda") {
+        Lambda(fn.get<std::string>(), layer);  // very old Keras: the code string alone
+      } else if (fn.is_string() && type == "function") {
+        std::string mod = Str(cfg, "module");
+        ModuleRef(
+            (mod.empty() ? std::string("__main__") : mod) + "." + fn.get<std::string>(), layer,
+            "Lambda function '" + fn.get<std::string>() + "' from module '" + mod + "'", true);
+      }
+    }
+    std::string mod = Str(j, "module");
+    if (mod.empty()) return;
+    if (cls == "function" && cfg.is_string()) {
+      // A function reference: Keras returns vars(module)[name] and the layer calls it.
+      ModuleRef(mod + "." + cfg.get<std::string>(), layer,
+                "function reference " + Cut(j.dump(), 200), true);
+    } else if (!KerasModule(mod)) {
+      ModuleRef(mod + "." + cls, layer, "class from module outside keras: " + Cut(j.dump(), 200),
+                true);
+    } else if (cls == "TorchModuleWrapper") {
+      ModuleRef(mod + "." + cls, layer,
+                "TorchModuleWrapper: from_config torch.load()s bytes from the config "
+                "(CVE-2025-49655, keras 3.11.0-3.11.2)",
+                true);
+    }
+  }
+
+  void Lambda(const std::string& b64, const std::string& layer) {
+    std::string head = where_ + ": Lambda layer '" + layer + "': ";
+    auto bytes = pycode::DecodeBase64(b64);
+    Result<pycode::CodeSummary> s =
+        bytes.ok() ? pycode::Analyze(*bytes) : Result<pycode::CodeSummary>(bytes.error());
+    if (!s.ok()) {
+      Emit("keras.lambda", "",
+           head + "marshalled code could not be decoded (" + s.error().message + ")");
+      out_.anomalies.push_back({"keras.lambda-undecodable",
+                                head + "code not decoded: " + s.error().message, 0, "", true});
+      return;
+    }
+    std::string ev = head + pycode::Describe(*s);
+    if (s->refs.empty()) Emit("keras.lambda", "", ev);
+    for (const auto& r : s->refs) Emit("keras.lambda", r, ev);
+  }
+
+  void ModuleRef(const std::string& subject, const std::string& layer, const std::string& what,
+                 bool executes) {
+    Observation o;
+    o.kind = "keras.module-ref";
+    o.subject = subject;
+    o.evidence = where_ + ": layer '" + layer + "': " + what;
+    o.executes = executes;
+    o.loader = ModuleLoader(f_);
+    Push(std::move(o));
+  }
+
+  void Emit(const std::string& kind, const std::string& subject, const std::string& evidence) {
+    Observation o;
+    o.kind = kind;
+    o.subject = subject;
+    o.evidence = evidence;
+    o.executes = true;  // model reconstruction calls the layer on symbolic inputs
+    o.loader = LambdaLoader(f_);
+    Push(std::move(o));
+  }
+
+  void Push(Observation o) {
+    if (out_.observations.size() < limits::kMaxObservationsPerPayload) {
+      out_.observations.push_back(std::move(o));
+    }
+  }
+
+  Flavor f_;
+  std::string where_;
+  ReadOutput& out_;
+  const json empty_;
+};
+
+}  // namespace
+
+bool LooksLikeConfig(const nlohmann::json& j) {
+  return j.is_object() && j.contains("class_name") && j["class_name"].is_string() &&
+         j.contains("config");
+}
+
+void Analyze(const nlohmann::json& root, Flavor flavor, const std::string& where, ReadOutput& out) {
+  Walker(flavor, where, out).Run(root);
+}
+
+nlohmann::json Parse(std::string_view text) {
+  bool too_deep = false;
+  auto cb = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > limits::kMaxJsonDepth) too_deep = true;
+    return !too_deep;
+  };
+  nlohmann::json j = nlohmann::json::parse(text, cb, /*allow_exceptions=*/false);
+  if (too_deep) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return j;
+}
+
+}  // namespace mv::formats::keras

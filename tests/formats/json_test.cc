@@ -1,0 +1,80 @@
+#include "formats/json/json.h"
+
+#include <gtest/gtest.h>
+
+#include "formats/json/keras_config.h"
+#include "formats/registry.h"
+
+namespace mv::formats {
+namespace {
+
+Result<ReadOutput> ReadJson(const std::string& name, bool sniffed = true) {
+  auto s = OpenFileSource(std::string(MV_FIXTURES) + "/formats/keras/" + name);
+  EXPECT_TRUE(s.ok()) << name;
+  if (!s.ok()) return s.error();
+  EXPECT_EQ(Sniff(**s) == FormatId::kJson, sniffed) << name;
+  ReadContext ctx;
+  return json::Read(*s, ctx);
+}
+
+std::vector<std::string> Kinds(const ReadOutput& o) {
+  std::vector<std::string> v;
+  for (const auto& ob : o.observations) v.push_back(ob.kind + " " + ob.subject);
+  return v;
+}
+
+TEST(KerasJson, Benign) {
+  auto r = ReadJson("benign-config.json");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->format, "keras-config");
+  EXPECT_TRUE(r->observations.empty()) << r->observations[0].subject;
+}
+
+TEST(KerasJson, LambdaCode) {
+  auto r = ReadJson("lambda-config.json");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Kinds(*r), (std::vector<std::string>{"keras.lambda builtins.__import__",
+                                                 "keras.lambda subprocess.run"}));
+  EXPECT_NE(r->observations[1].evidence.find("config.json: Lambda layer 'l'"), std::string::npos);
+  EXPECT_NE(r->observations[1].loader.find("safe_mode=False"), std::string::npos);
+}
+
+TEST(KerasJson, FunctionReferenceOutsideKeras) {
+  auto r = ReadJson("module-function-config.json");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Kinds(*r), std::vector<std::string>{"keras.module-ref subprocess.run"});
+  EXPECT_NE(r->observations[0].loader.find("CVE-2025-1550"), std::string::npos);
+}
+
+TEST(KerasJson, GetFileGadget) {
+  auto r = ReadJson("get-file-config.json");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Kinds(*r), std::vector<std::string>{"keras.module-ref keras.utils.get_file"});
+}
+
+TEST(KerasJson, NotKerasJsonHasNoObservations) {
+  auto r = ReadJson("not-keras.json", /*sniffed=*/true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->format, "json");
+  EXPECT_TRUE(r->observations.empty());
+}
+
+TEST(KerasJson, UndecodableLambdaIsReported) {
+  auto j = keras::Parse(R"({"class_name":"__lambda__","config":{"code":"!!!"}})");
+  ReadOutput out;
+  keras::Analyze(j, keras::Flavor::kKeras3, "config.json", out);
+  ASSERT_EQ(out.observations.size(), 1u);
+  EXPECT_EQ(out.observations[0].subject, "");
+  ASSERT_EQ(out.anomalies.size(), 1u);
+  EXPECT_TRUE(out.anomalies[0].incomplete);
+}
+
+TEST(KerasJson, DeepNestingRejected) {
+  std::string deep(100000, '[');
+  auto src = MakeMemorySource("{\"class_name\":" + deep);
+  ReadContext ctx;
+  EXPECT_FALSE(json::Read(src, ctx).ok());
+}
+
+}  // namespace
+}  // namespace mv::formats
