@@ -76,7 +76,20 @@ std::optional<store::StatusChange> ApplyOutcome(const Outcome& o,
 struct ScannedFile {
   store::FileRecord record;
   uint64_t size = 0;
+  std::optional<Error> fatal;  // the repo's files cannot be read at all: abort the audit
 };
+
+// Errors that hold for every file of the repo (gated, private, offline): the audit stops with a
+// clear message instead of storing a model whose every file "could not be read".
+bool IsAccessError(const Error& e) {
+  switch (hub::ErrorKind(e)) {
+    case hub::HubErrc::kGated:
+    case hub::HubErrc::kPrivateOrMissing:
+    case hub::HubErrc::kForbidden:
+    case hub::HubErrc::kOffline: return true;
+    default: return false;
+  }
+}
 
 ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::string& rev,
                     const std::string& display_rev, const hub::TreeEntry& e, bool hub_flagged,
@@ -100,6 +113,7 @@ ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::
   so.expected_sha256 = e.lfs_sha256;
   auto src = hub::HttpSource::Open(client, repo, rev, e.path, so);
   if (!src.ok()) {
+    out.fatal = IsAccessError(src.error()) ? std::optional<Error>(src.error()) : std::nullopt;
     f.verdict = VerdictName(Verdict::kError);
     f.summary = "could not be read: " + src.error().message;
     f.report_json =
@@ -190,6 +204,7 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
       if (options.progress)
         options.progress(fmt::format("[{}/{}] {}/{}", i + 1, entries.size(), ref.repo, e.path));
       sf = ScanOne(client, ref.repo, rev, ref.revision, e, flagged, repo_level, options);
+      if (sf.fatal) return *sf.fatal;
       ++scanned;
     } else {
       sf.record.path = e.path;
@@ -377,24 +392,29 @@ Result<std::vector<TriageCandidate>> BuildTriageQueue(
       c.flagged.push_back({fi.path, fi.level});
       if (hub::LevelRank(fi.level) > hub::LevelRank(worst)) {
         worst = fi.level;
+        c.hub_flag = fi.level;
         c.hub_message = fi.path + ": " + fi.level;
       }
     }
-    if (store) {
+    candidates.push_back(std::move(c));
+  }
+  std::vector<TriageCandidate> queue = SelectQueue(std::move(candidates), options.limit);
+  if (store) {
+    // Only the queue is saved: `modelvet audit --all` then audits exactly what triage chose.
+    for (const TriageCandidate& c : queue) {
       store::ModelRecord m;
       m.id = c.id;
-      m.author = info->author;
       m.downloads = c.downloads;
       m.likes = c.likes;
       m.license = c.license;
       m.license_risk = c.license_risk;
-      m.hub_flag = worst;
+      m.author = c.id.substr(0, c.id.find('/'));
+      m.hub_flag = c.hub_flag;
       m.hub_message = c.hub_message;
       MV_RETURN_IF_ERROR(store->UpsertListing(m));
     }
-    candidates.push_back(std::move(c));
   }
-  return SelectQueue(std::move(candidates), options.limit);
+  return queue;
 }
 
 }  // namespace mv::audit

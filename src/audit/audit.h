@@ -78,8 +78,9 @@ struct TriageOptions {
 };
 
 // Lists the most downloaded models matching search/author, asks the hub for each one's flags
-// (securityStatus) and returns the queue (SelectQueue). When store is given, every examined
-// model's listing data is saved (UpsertListing). Per-model errors are skipped and reported.
+// (securityStatus) and returns the queue (SelectQueue). When store is given, the queue's models
+// are saved (UpsertListing), so `audit --all` audits exactly them. Per-model errors are skipped and
+// reported.
 Result<std::vector<TriageCandidate>> BuildTriageQueue(
     hub::HubClient& client, store::Store* store, const TriageOptions& options,
     const std::function<void(std::string_view)>& progress = {});

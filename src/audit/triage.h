@@ -22,7 +22,8 @@ struct TriageCandidate {
   std::string license;               // declared, for the table
   std::string license_risk;          // class name
   std::vector<FlaggedFile> flagged;  // files the hub flags (levels caution and worse)
-  std::string hub_message;
+  std::string hub_flag;              // worst flagged level
+  std::string hub_message;           // "path: level" of the worst flagged file
 };
 
 // `training_args.bin` at the root or under any folder.

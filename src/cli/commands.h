@@ -8,9 +8,15 @@ namespace mv::cli {
 // Shared by every subcommand: extra rule files and the exit code to return.
 struct Globals {
   std::vector<std::string> rules;
+  std::string db;  // --db: the audit store (hub commands); "" = store::DefaultDbPath()
   int exit_code = 0;
 };
 
 void AddScanCommand(CLI::App& app, Globals& g);
+// Hub audits (hub_cmds.cc).
+void AddAuditCommand(CLI::App& app, Globals& g);
+void AddTriageCommand(CLI::App& app, Globals& g);
+void AddStatusCommand(CLI::App& app, Globals& g);
+void AddReviewCommand(CLI::App& app, Globals& g);
 
 }  // namespace mv::cli

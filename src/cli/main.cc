@@ -11,7 +11,12 @@ int main(int argc, char** argv) {
   mv::cli::Globals g;
   app.add_option("--rules", g.rules, "Extra rule file or directory of *.toml (repeatable)")
       ->check(CLI::ExistingPath);
+  app.add_option("--db", g.db, "Audit store (default: $MODELVET_DB or ~/.local/share/modelvet)");
   mv::cli::AddScanCommand(app, g);
+  mv::cli::AddAuditCommand(app, g);
+  mv::cli::AddTriageCommand(app, g);
+  mv::cli::AddStatusCommand(app, g);
+  mv::cli::AddReviewCommand(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

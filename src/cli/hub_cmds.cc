@@ -1,0 +1,534 @@
+// Hub audit commands: audit, triage, status, review. The store is the SQLite file at --db (or
+// $MODELVET_DB, or the user's data directory); the hub is HF_ENDPOINT (default huggingface.co).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "audit/audit.h"
+#include "cli/commands.h"
+#include "core/version.h"
+#include "hub/client.h"
+#include "store/store.h"
+
+namespace mv::cli {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string DbPath(const Globals& g, const std::string& local) {
+  if (!local.empty()) return local;
+  if (!g.db.empty()) return g.db;
+  return store::DefaultDbPath();
+}
+
+std::unique_ptr<store::Store> OpenStore(const std::string& path) {
+  auto s = store::OpenSqliteStore(path);
+  if (!s.ok()) {
+    std::cerr << "modelvet: " << s.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(*s);
+}
+
+std::string Human(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::string Thousands(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+std::string StatusLabel(const store::ModelRecord& m) {
+  if (m.status.empty()) return "not audited";
+  return m.missed_by_hub ? m.status + " (missed-by-hub)" : m.status;
+}
+
+// Worst of our file verdicts: unsafe > needs-review > error > safe; "" when none analysed.
+std::string OurVerdict(const std::vector<store::FileRecord>& files) {
+  auto rank = [](const std::string& v) {
+    if (v == "unsafe") return 4;
+    if (v == "needs-review") return 3;
+    if (v == "error") return 2;
+    if (v == "safe") return 1;
+    return 0;
+  };
+  std::string worst;
+  for (const auto& f : files)
+    if (rank(f.verdict) > rank(worst)) worst = f.verdict;
+  return worst;
+}
+
+std::string LicenseLabel(const store::ModelRecord& m) {
+  std::string l = m.license.empty() ? "none" : m.license;
+  return m.license_risk.empty() ? l : l + " (" + m.license_risk + ")";
+}
+
+// Plain aligned columns; the last column is not padded.
+void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return;
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (size_t i = 0; i + 1 < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
+Result<std::shared_ptr<const kb::KnowledgeBase>> LoadKb(const Globals& g) {
+  return kb::KnowledgeBase::Load(g.rules);
+}
+
+void PrintAuditLine(const audit::AuditResult& r) {
+  std::cout << fmt::format("{}  {}  {}\n", r.model.id, StatusLabel(r.model), r.model.verification);
+  std::cout << fmt::format("    {} files, read {} of {}; hub: {}; license {}\n", r.files.size(),
+                           Human(r.bytes_read), Human(r.bytes_total),
+                           r.model.hub_flag.empty() ? "no flag" : r.model.hub_message,
+                           LicenseLabel(r.model));
+  for (const auto& s : r.stale_reviews) std::cout << "    " << s.reason << "\n";
+}
+
+ordered_json AuditJson(const audit::AuditResult& r) {
+  ordered_json files = ordered_json::array();
+  for (const auto& f : r.files)
+    files.push_back({{"path", f.path},
+                     {"hub_status", f.hub_status},
+                     {"verdict", f.verdict},
+                     {"summary", f.summary},
+                     {"bytes_read", f.bytes_read},
+                     {"size", f.size}});
+  ordered_json stale = ordered_json::array();
+  for (const auto& s : r.stale_reviews) stale.push_back(s.reason);
+  return {{"id", r.model.id},
+          {"status", r.model.status},
+          {"missed_by_hub", r.model.missed_by_hub},
+          {"status_source", r.model.status_source},
+          {"verification", r.model.verification},
+          {"bytes_read", r.bytes_read},
+          {"bytes_total", r.bytes_total},
+          {"files", files},
+          {"stale_reviews", stale}};
+}
+
+// Audits each ref; returns the exit code: 2 if any audit failed, else 1 if any model is
+// confirmed-unsafe, else 0.
+int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Globals& g,
+              const std::string& format, size_t max_files, bool quiet) {
+  auto kb = LoadKb(g);
+  if (!kb.ok()) {
+    std::cerr << "modelvet: rules: " << kb.error().message << "\n";
+    return 2;
+  }
+  hub::HubClient client(hub::HubConfig::FromEnv());
+  audit::AuditOptions opts;
+  opts.scan.kb = *kb;
+  opts.max_files = max_files;
+  opts.tool = std::string("modelvet ") + kVersion;
+  bool progress = !quiet && isatty(STDERR_FILENO);
+  if (progress)
+    opts.progress = [](std::string_view line) {
+      std::fprintf(stderr, "\r\x1b[K%.*s", static_cast<int>(line.size()), line.data());
+    };
+  int rc = 0;
+  ordered_json all = ordered_json::array();
+  for (const auto& ref : refs) {
+    auto r = audit::AuditModel(client, st, ref, opts);
+    if (progress) std::fprintf(stderr, "\r\x1b[K");
+    if (!r.ok()) {
+      std::cerr << "modelvet: audit " << ref.ToString() << ": " << r.error().message << "\n";
+      if (format == "json") all.push_back({{"id", ref.repo}, {"error", r.error().message}});
+      rc = 2;
+      continue;
+    }
+    if (r->model.status == "confirmed-unsafe" && rc == 0) rc = 1;
+    if (format == "json")
+      all.push_back(AuditJson(*r));
+    else
+      PrintAuditLine(*r);
+  }
+  if (format == "json") std::cout << all.dump(2) << "\n";
+  return rc;
+}
+
+// ---- audit ----------------------------------------------------------------------------------
+
+struct AuditArgs {
+  std::vector<std::string> repos;
+  bool all = false;
+  std::string format = "text";
+  std::string db;
+  size_t max_files = limits::kMaxAuditFiles;
+  bool quiet = false;
+};
+
+int RunAudit(const AuditArgs& a, Globals& g) {
+  auto st = OpenStore(DbPath(g, a.db));
+  if (!st) return 2;
+  std::vector<hub::RepoRef> refs;
+  for (const auto& text : a.repos) {
+    auto ref = hub::RepoRef::Parse(text);
+    if (!ref.ok()) {
+      std::cerr << "modelvet: audit: " << ref.error().message << "\n";
+      return 2;
+    }
+    refs.push_back(*ref);
+  }
+  if (a.all) {
+    auto models = st->ListModels();
+    if (!models.ok()) {
+      std::cerr << "modelvet: " << models.error().message << "\n";
+      return 2;
+    }
+    for (const auto& m : *models) {
+      hub::RepoRef r;
+      r.repo = m.id;
+      r.revision = m.revision.empty() ? "main" : m.revision;
+      refs.push_back(r);
+    }
+  }
+  if (refs.empty()) {
+    std::cerr << "modelvet: audit: name ORG/NAME[@REV]… or --all (the store is empty: run "
+                 "`modelvet triage` first)\n";
+    return 2;
+  }
+  return RunAudits(refs, *st, g, a.format, a.max_files, a.quiet);
+}
+
+// ---- triage ---------------------------------------------------------------------------------
+
+struct TriageArgs {
+  size_t limit = 20;
+  size_t window = 200;
+  std::string search, author;
+  bool audit = false;
+  std::string format = "text";
+  std::string db;
+  bool quiet = false;
+};
+
+int RunTriage(const TriageArgs& a, Globals& g) {
+  auto st = OpenStore(DbPath(g, a.db));
+  if (!st) return 2;
+  hub::HubClient client(hub::HubConfig::FromEnv());
+  audit::TriageOptions opts;
+  opts.search = a.search;
+  opts.author = a.author;
+  opts.limit = a.limit;
+  opts.window = a.window;
+  auto queue = audit::BuildTriageQueue(client, st.get(), opts, [](std::string_view line) {
+    std::cerr << "modelvet: triage: " << line << "\n";
+  });
+  if (!queue.ok()) {
+    std::cerr << "modelvet: triage: " << queue.error().message << "\n";
+    return 2;
+  }
+  if (a.format == "json" && !a.audit) {
+    ordered_json arr = ordered_json::array();
+    for (const auto& c : *queue) {
+      ordered_json flagged = ordered_json::array();
+      for (const auto& f : c.flagged) flagged.push_back({{"path", f.path}, {"level", f.level}});
+      arr.push_back({{"id", c.id},
+                     {"downloads", c.downloads},
+                     {"hub_flag", c.hub_flag},
+                     {"flagged", flagged},
+                     {"license", c.license},
+                     {"license_risk", c.license_risk}});
+    }
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"#", "MODEL", "DOWNLOADS", "HUB FLAG", "FLAGGED FILES", "LICENSE"}};
+  size_t i = 0;
+  for (const auto& c : *queue) {
+    std::vector<std::string> paths;
+    for (const auto& f : c.flagged) paths.push_back(f.path);
+    rows.push_back({std::to_string(++i), c.id, Thousands(c.downloads), c.hub_flag,
+                    fmt::format("{}", fmt::join(paths, ", ")),
+                    (c.license.empty() ? "none" : c.license) + " (" + c.license_risk + ")"});
+  }
+  std::ostream& out = a.audit ? std::cerr : std::cout;
+  out << fmt::format(
+      "Triage queue: {} flagged model{} (most downloaded first; "
+      "training_args.bin-only flags skipped)\n",
+      queue->size(), queue->size() == 1 ? "" : "s");
+  PrintTable(out, rows);
+  if (!a.audit) return 0;
+  std::vector<hub::RepoRef> refs;
+  for (const auto& c : *queue) {
+    hub::RepoRef r;
+    r.repo = c.id;
+    refs.push_back(r);
+  }
+  return RunAudits(refs, *st, g, a.format, limits::kMaxAuditFiles, a.quiet);
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+struct StatusArgs {
+  std::string model;
+  std::string format = "text";
+  std::string db;
+  bool details = false;
+};
+
+ordered_json ModelJson(store::Store& st, const store::ModelRecord& m, bool details) {
+  auto files = st.ListFiles(m.id);
+  std::vector<store::FileRecord> fl = files.ok() ? *files : std::vector<store::FileRecord>{};
+  ordered_json o = {{"id", m.id},
+                    {"status", m.status.empty() ? "not-audited" : m.status},
+                    {"missed_by_hub", m.missed_by_hub},
+                    {"status_source", m.status_source},
+                    {"hub_flag", m.hub_flag},
+                    {"hub_message", m.hub_message},
+                    {"our_verdict", OurVerdict(fl)},
+                    {"verification", m.verification},
+                    {"downloads", m.downloads},
+                    {"likes", m.likes},
+                    {"license", m.license},
+                    {"license_risk", m.license_risk},
+                    {"revision", m.revision},
+                    {"sha", m.sha},
+                    {"last_audit", m.last_audit}};
+  if (!details) return o;
+  ordered_json fa = ordered_json::array();
+  for (const auto& f : fl) {
+    ordered_json imports = ordered_json::parse(f.hub_imports_json, nullptr, false);
+    if (imports.is_discarded()) imports = ordered_json::array();
+    fa.push_back({{"path", f.path},
+                  {"size", f.size},
+                  {"sha256", f.sha256},
+                  {"oid", f.oid},
+                  {"hub_status", f.hub_status},
+                  {"hub_message", f.hub_message},
+                  {"hub_imports", imports},
+                  {"verdict", f.verdict},
+                  {"summary", f.summary},
+                  {"bytes_read", f.bytes_read}});
+  }
+  o["files"] = fa;
+  ordered_json ra = ordered_json::array();
+  if (auto rv = st.ListReviews(m.id, false); rv.ok())
+    for (const auto& r : *rv)
+      ra.push_back({{"path", r.path},
+                    {"decision", r.decision},
+                    {"note", r.note},
+                    {"reviewer", r.reviewer},
+                    {"time", r.time},
+                    {"file_sha", r.file_sha},
+                    {"active", r.active},
+                    {"superseded_reason", r.superseded_reason}});
+  o["reviews"] = ra;
+  ordered_json ha = ordered_json::array();
+  if (auto h = st.History(m.id); h.ok())
+    for (const auto& c : *h)
+      ha.push_back({{"time", c.time},
+                    {"from", c.from},
+                    {"to", c.to},
+                    {"missed_by_hub", c.missed_by_hub},
+                    {"source", c.source},
+                    {"who", c.who},
+                    {"reason", c.reason}});
+  o["history"] = ha;
+  return o;
+}
+
+int RunStatus(const StatusArgs& a, Globals& g) {
+  auto st = OpenStore(DbPath(g, a.db));
+  if (!st) return 2;
+  std::vector<store::ModelRecord> models;
+  if (!a.model.empty()) {
+    auto m = st->GetModel(a.model);
+    if (!m.ok()) {
+      std::cerr << "modelvet: " << m.error().message << "\n";
+      return 2;
+    }
+    if (!m->has_value()) {
+      std::cerr << "modelvet: status: " << a.model << " is not in " << st->Describe()
+                << " (run `modelvet audit " << a.model << "`)\n";
+      return 2;
+    }
+    models.push_back(**m);
+  } else {
+    auto all = st->ListModels();
+    if (!all.ok()) {
+      std::cerr << "modelvet: " << all.error().message << "\n";
+      return 2;
+    }
+    models = *all;
+  }
+  bool details = a.details || !a.model.empty();
+  if (a.format == "json") {
+    ordered_json arr = ordered_json::array();
+    for (const auto& m : models) arr.push_back(ModelJson(*st, m, details));
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"MODEL", "STATUS", "HUB FLAG", "OURS", "DOWNLOADS", "LICENSE", "VERIFICATION"}};
+  for (const auto& m : models) {
+    auto files = st->ListFiles(m.id);
+    std::string ours = files.ok() ? OurVerdict(*files) : "";
+    rows.push_back({m.id, StatusLabel(m) + (m.status_source == "reviewer" ? " [reviewed]" : ""),
+                    m.hub_flag.empty() ? "-" : m.hub_flag, ours.empty() ? "-" : ours,
+                    Thousands(m.downloads), LicenseLabel(m), m.verification});
+  }
+  PrintTable(std::cout, rows);
+  if (models.empty()) std::cout << "(no models in " << st->Describe() << ")\n";
+  if (!details) {
+    // The hub's own words, under the table (they are long).
+    bool header = false;
+    for (const auto& m : models) {
+      if (m.hub_message.empty()) continue;
+      if (!header) std::cout << "\nHub messages:\n";
+      header = true;
+      std::cout << "  " << m.id << ": " << m.hub_message << "\n";
+    }
+    return 0;
+  }
+  for (const auto& m : models) {
+    std::cout << "\nFiles of " << m.id << (m.sha.empty() ? "" : " @ " + m.sha) << ":\n";
+    std::vector<std::vector<std::string>> fr = {{"PATH", "HUB", "OURS", "READ", "SUMMARY"}};
+    if (auto files = st->ListFiles(m.id); files.ok())
+      for (const auto& f : *files)
+        fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
+                      f.verdict.empty() ? "not analysed" : f.verdict,
+                      Human(f.bytes_read) + "/" + Human(f.size),
+                      f.summary + (f.hub_message.empty() ? "" : " [hub: " + f.hub_message + "]")});
+    PrintTable(std::cout, fr);
+    if (auto rv = st->ListReviews(m.id, false); rv.ok() && !rv->empty()) {
+      std::cout << "\nReviews:\n";
+      for (const auto& r : *rv)
+        std::cout << fmt::format(
+            "  {} {} {} on {}: {}{}\n", r.time, r.reviewer, r.decision, r.path, r.note,
+            r.active ? "" : " [no longer applies: " + r.superseded_reason + "]");
+    }
+    if (auto h = st->History(m.id); h.ok() && !h->empty()) {
+      std::cout << "\nHistory:\n";
+      for (const auto& c : *h)
+        std::cout << fmt::format(
+            "  {} {} -> {}{} ({}, {}): {}\n", c.time, c.from.empty() ? "new" : c.from, c.to,
+            c.missed_by_hub ? " (missed-by-hub)" : "", c.source, c.who, c.reason);
+    }
+  }
+  return 0;
+}
+
+// ---- review ---------------------------------------------------------------------------------
+
+struct ReviewArgs {
+  std::string model, path, decision, note, reviewer, db;
+};
+
+int RunReview(const ReviewArgs& a, Globals& g) {
+  auto st = OpenStore(DbPath(g, a.db));
+  if (!st) return 2;
+  audit::ReviewRequest req;
+  req.model = a.model;
+  req.path = a.path;
+  req.decision = *audit::ParseDecision(a.decision);  // CLI11 checked the value
+  req.note = a.note;
+  req.reviewer = a.reviewer;
+  if (req.reviewer.empty())
+    if (const char* u = std::getenv("USER"); u && *u) req.reviewer = u;
+  auto r = audit::ApplyReview(*st, req);
+  if (!r.ok()) {
+    std::cerr << "modelvet: " << r.error().message << "\n";
+    return 2;
+  }
+  std::cout << fmt::format("recorded: {} {} {} by {}\n", a.model, a.path, a.decision, req.reviewer);
+  std::cout << fmt::format("status: {} -> {}{}: {}\n",
+                           r->change.from.empty() ? "new" : r->change.from, r->model.status,
+                           r->model.missed_by_hub ? " (missed-by-hub)" : "", r->model.verification);
+  return 0;
+}
+
+void AddDbOption(CLI::App* cmd, std::string& db) {
+  cmd->add_option("--db", db, "Store file (default: $MODELVET_DB or the user data directory)");
+}
+
+}  // namespace
+
+void AddAuditCommand(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<AuditArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "audit", "Validate hub repos: read the hub's flags, scan every file remotely, store status");
+  cmd->add_option("repos", a->repos, "ORG/NAME[@REV]…");
+  cmd->add_flag("--all", a->all,
+                "Audit every model in the store (the triage queue, earlier audits)");
+  cmd->add_option("-f,--format", a->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--max-files", a->max_files, "Files scanned per repo (more: not analysed)")
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  AddDbOption(cmd, a->db);
+  cmd->callback([a, &g] { g.exit_code = RunAudit(*a, g); });
+}
+
+void AddTriageCommand(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<TriageArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "triage", "Hub models to validate: flagged, most downloaded first, minus training_args-only");
+  cmd->add_option("--limit", a->limit, "Queue length")->capture_default_str();
+  cmd->add_option("--window", a->window, "Most-downloaded models examined for flags")
+      ->capture_default_str();
+  cmd->add_option("--search", a->search, "Substring of the repo id");
+  cmd->add_option("--author", a->author, "Org or user");
+  cmd->add_flag("--audit", a->audit, "Audit every model of the queue");
+  cmd->add_option("-f,--format", a->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  AddDbOption(cmd, a->db);
+  cmd->callback([a, &g] { g.exit_code = RunTriage(*a, g); });
+}
+
+void AddStatusCommand(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<StatusArgs>();
+  CLI::App* cmd = app.add_subcommand("status", "The models table: statuses, hub flags, licenses");
+  cmd->add_option("model", a->model, "ORG/NAME: one model with its files, reviews and history");
+  cmd->add_option("-f,--format", a->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_flag("--details", a->details, "Files, reviews and history of every model");
+  AddDbOption(cmd, a->db);
+  cmd->callback([a, &g] { g.exit_code = RunStatus(*a, g); });
+}
+
+void AddReviewCommand(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<ReviewArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("review", "Record a reviewer's decision on a file of an audited model");
+  cmd->add_option("model", a->model, "ORG/NAME")->required();
+  cmd->add_option("path", a->path, "File path in the repo")->required();
+  cmd->add_option("--decision", a->decision, "confirmed-unsafe or false-positive")
+      ->required()
+      ->check(CLI::IsMember({"confirmed-unsafe", "false-positive"}));
+  cmd->add_option("--note", a->note, "Why")->required();
+  cmd->add_option("--reviewer", a->reviewer, "Who decides (default: $USER)");
+  AddDbOption(cmd, a->db);
+  cmd->callback([a, &g] { g.exit_code = RunReview(*a, g); });
+}
+
+}  // namespace mv::cli
