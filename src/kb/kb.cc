@@ -238,12 +238,19 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
       start = dot + 1;
     }
   }
+  // Each tail, and each of its prefixes of two or more components, against exact dangerous
+  // names: `numpy.core._internal.sys.modules.__setitem__` reaches `sys.modules`.
   for (size_t dot = first_dot; dot != std::string::npos; dot = c.find('.', dot + 1)) {
     std::string tail = Canonical(std::string_view(c).substr(dot + 1));
-    if (tail.find('.') == std::string::npos) break;
-    if (auto e = exact.find(tail);
-        e != exact.end() && rules[e->second].stance == Stance::kDangerous) {
-      return &rules[e->second];
+    size_t second = tail.find('.');
+    if (second == std::string::npos) break;
+    for (size_t end = tail.find('.', second + 1);; end = tail.find('.', end + 1)) {
+      std::string head = end == std::string::npos ? tail : tail.substr(0, end);
+      if (auto e = exact.find(head);
+          e != exact.end() && rules[e->second].stance == Stance::kDangerous) {
+        return &rules[e->second];
+      }
+      if (end == std::string::npos) break;
     }
   }
   return best;

@@ -302,7 +302,7 @@ class Judge_ {
   // A dangerous or review rule reached by a call (`called`) or only referenced.
   void Reached(const kb::Rule& r, const std::string& name, const std::vector<ValuePtr>& args,
                const ValuePtr& kwargs, const std::string& location, const std::string& loader,
-               const std::string& via, bool called) {
+               const std::string& via, bool called, const std::string& ref_evidence = "") {
     Hit h;
     bool unsafe = r.stance == kb::Stance::kDangerous && r.severity >= Severity::kMedium;
     h.impact = unsafe ? Impact::kUnsafe : Impact::kReview;
@@ -317,7 +317,7 @@ class Judge_ {
                     (via.empty() ? "" : " (reached through " + via + ")");
     } else {
       h.f.severity = Cap(r.severity, Severity::kHigh);
-      h.f.evidence = name;
+      h.f.evidence = ref_evidence.empty() ? name : ref_evidence + " -> " + name;
       h.summary = "references " + name + " (" + (r.category.empty() ? "dangerous" : r.category) +
                   "), which no benign model needs";
       h.f.message = r.why + "; the file references it without calling it on load" +
@@ -340,6 +340,7 @@ class Judge_ {
     std::string location;
     std::string loader;
     std::string via;
+    std::string evidence;  // the resolver call that produced it; "" for imports
   };
 
   void Payload(const PayloadFacts& f) {
@@ -393,7 +394,7 @@ class Judge_ {
     calls_seen_ += t.calls.size();
 
     for (const auto& im : t.imports) {
-      refs.push_back({im.resolved, FormatLocation(f.location, im.offset), f.loader, ""});
+      refs.push_back({im.resolved, FormatLocation(f.location, im.offset), f.loader, "", ""});
     }
     for (const auto& r : refs) {
       const NameInfo& info = Info(r.name);
@@ -414,7 +415,7 @@ class Judge_ {
         case kb::Stance::kDangerous:
         case kb::Stance::kReview:
           if (info.semantic != nullptr && info.rule->stance != kb::Stance::kDangerous) break;
-          Reached(*info.rule, r.name, {}, nullptr, r.location, r.loader, r.via, false);
+          Reached(*info.rule, r.name, {}, nullptr, r.location, r.loader, r.via, false, r.evidence);
           break;
       }
     }
@@ -426,6 +427,38 @@ class Judge_ {
              "could not be fully analysed: the pickle stream was not read to its end",
              "incomplete|" + f.location);
     }
+  }
+
+  // Dotted name of what a value is (a global, a module) or was made by (an object), as far as
+  // the trace shows. Legacy torch files name module classes through persistent ids
+  // (`persistent_load(('module', cls, source_file, source))` returns cls), which the engine
+  // leaves unresolved; they are followed here. Bounded: no recursion over the trace.
+  static std::string ValueName(const pickle::Trace& t, ValuePtr v) {
+    for (int hop = 0; v && hop < 4; ++hop) {
+      switch (v->kind) {
+        case ValueKind::kGlobal:
+        case ValueKind::kModule: return v->text;
+        case ValueKind::kPersistentId: {
+          const ValuePtr pid = v->items.empty() ? nullptr : v->items[0];
+          if (pid && pid->kind == ValueKind::kTuple && pid->items.size() >= 2 && pid->items[0] &&
+              pid->items[0]->kind == ValueKind::kStr && pid->items[0]->text == "module" &&
+              pid->items[1] && pid->items[1]->kind == ValueKind::kGlobal) {
+            return pid->items[1]->text;
+          }
+          return "";
+        }
+        case ValueKind::kObject: {
+          if (!v->type_name.empty()) return v->type_name;
+          if (v->call < 0 || static_cast<size_t>(v->call) >= t.calls.size()) return "";
+          const Call& maker = t.calls[static_cast<size_t>(v->call)];
+          if (!maker.resolved.empty()) return maker.resolved;
+          v = maker.callable;
+          break;
+        }
+        default: return "";
+      }
+    }
+    return "";
   }
 
   // Name of what a resolver call returned, "" when it could not be determined.
@@ -441,7 +474,13 @@ class Judge_ {
                std::unordered_set<std::string>& called, std::vector<Ref>& refs) {
     const Call& c = t.calls[idx];
     if (c.kind == CallKind::kPersistentLoad) return;
-    const std::string& name = c.resolved;
+    std::string followed;
+    if (c.resolved.empty() && c.kind != CallKind::kBuild && c.kind != CallKind::kExtend &&
+        c.kind != CallKind::kSetItem && c.callable &&
+        c.callable->kind == ValueKind::kPersistentId) {
+      followed = ValueName(t, c.callable);
+    }
+    const std::string& name = followed.empty() ? c.resolved : followed;
     if (name.empty()) {
       if (c.kind == CallKind::kBuild || c.kind == CallKind::kExtend ||
           c.kind == CallKind::kSetItem) {
@@ -531,6 +570,11 @@ class Judge_ {
       if (IsResolver(s)) {
         std::string target = ResolvedResult(t, idx);
         bool construction = s == Semantic::kAttrGetter || s == Semantic::kItemGetter;
+        if (target.empty() && s == Semantic::kGetattr && c.args.size() >= 2 && c.args[1] &&
+            c.args[1]->kind == ValueKind::kStr) {
+          std::string base = ValueName(t, c.args[0]);
+          if (!base.empty()) target = base + "." + c.args[1]->text;
+        }
         if (target.empty()) {
           if (!construction) {
             Review(Severity::kMedium, "unresolved-callable", "pickle.unresolved-resolver", name,
@@ -541,7 +585,7 @@ class Judge_ {
           }
           return;
         }
-        refs.push_back({target, loc, f.loader, name});
+        refs.push_back({target, loc, f.loader, name, Evidence(name, c.args, c.kwargs)});
         const NameInfo& ti = Info(target);
         if (ti.rule != nullptr && ti.rule->stance == kb::Stance::kBenign && info.rule != nullptr &&
             info.rule->stance == kb::Stance::kBenign) {
@@ -550,7 +594,10 @@ class Judge_ {
         return;
       }
       if (s == Semantic::kDeserialize) {
-        bool nested = std::any_of(t.nested.begin(), t.nested.end(), [&](const auto& n) {
+        // A str argument is a path or URL (torch.load('other.bin')), never in-stream bytes.
+        auto di = static_cast<size_t>(info.semantic->data_arg);
+        bool path = di < c.args.size() && c.args[di] && c.args[di]->kind == ValueKind::kStr;
+        bool nested = !path && std::any_of(t.nested.begin(), t.nested.end(), [&](const auto& n) {
           return n.offset == c.offset && n.via == name;
         });
         if (nested) {

@@ -140,10 +140,11 @@ TEST(Embedded, UnknownIsNull) {
 TEST(Embedded, LaunderedDottedNames) {
   auto kb = Embedded();
   // OB-08: a dangerous tail under an allowlisted or unknown module.
-  for (const char* n : {"pathlib.os.system", "torch.nn.modules.os.system",
-                        "numpy.core._internal.sys.modules", "builtins.print.__self__.exec",
-                        "numpy.__builtins__", "ultralytics.nn.Foo.__init__.__globals__",
-                        "posixpath.os.system", "transformers.AutoModel.from_pretrained"}) {
+  for (const char* n :
+       {"pathlib.os.system", "torch.nn.modules.os.system", "numpy.core._internal.sys.modules",
+        "builtins.print.__self__.exec", "numpy.core._internal.sys.modules.__setitem__",
+        "torch.os.system.x", "numpy.__builtins__", "ultralytics.nn.Foo.__init__.__globals__",
+        "posixpath.os.system", "transformers.AutoModel.from_pretrained"}) {
     const Rule* r = kb->Match(n);
     ASSERT_NE(r, nullptr) << n;
     EXPECT_EQ(r->stance, Stance::kDangerous) << n;
@@ -180,7 +181,9 @@ TEST(Embedded, MostSpecificWins) {
   EXPECT_EQ(kb->Match("sklearn.tree._tree.Tree")->stance, Stance::kBenign);
   EXPECT_EQ(kb->Match("torch.jit._pickle.build_intlist")->stance, Stance::kBenign);
   EXPECT_EQ(kb->Match("torch.jit.load")->stance, Stance::kDangerous);
-  EXPECT_EQ(kb->Match("marshal.loads")->stance, Stance::kReview);
+  EXPECT_EQ(kb->Match("marshal.loads")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->Match("marshal.dumps")->stance, Stance::kReview);
+  EXPECT_EQ(kb->Match("cloudpickle.cloudpickle.subimport")->stance, Stance::kReview);
 }
 
 TEST(Embedded, SemanticsIncludeAliasSpellings) {

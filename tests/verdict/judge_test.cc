@@ -453,8 +453,10 @@ TEST(Judge, CodeObjectCarriedAndCalled) {
   TraceBuilder b;
   auto code = b.Reduce("marshal.loads", {V(ValueKind::kBytes, "\xe3...")}, 10);
   auto fn = b.Reduce("types.FunctionType", {code, V(ValueKind::kDict)}, 20);
-  Judgement carried = JudgeOne(b.t);
-  EXPECT_EQ(carried.verdict, Verdict::kNeedsReview) << Dump(carried);
+  Judgement carried = JudgeOne(b.t);  // FP-16 policy: building code from the file is unsafe
+  EXPECT_EQ(carried.verdict, Verdict::kUnsafe) << Dump(carried);
+  EXPECT_EQ(carried.findings[0].severity, Severity::kHigh);
+  EXPECT_EQ(carried.findings[0].category, "code-object");
   b.CallOf(CallKind::kReduce, 30, fn, "types.FunctionType.__call__", {});
   Judgement run = JudgeOne(b.t);
   ASSERT_EQ(run.verdict, Verdict::kUnsafe) << Dump(run);
@@ -479,6 +481,51 @@ TEST(Judge, NestedPayloadFromConstantBytesIsLeftToItsOwnAnalysis) {
   EXPECT_EQ(k.verdict, Verdict::kUnsafe) << Dump(k);
   EXPECT_EQ(k.findings[0].category, "deserialization");
   EXPECT_EQ(k.summary, "loads another payload from `other.bin` through torch.load on load");
+}
+
+TEST(Judge, PathArgumentIsNotANestedPayload) {
+  // The engine may hand a str argument on as "bytes"; a str is a path, so the call decides.
+  TraceBuilder p;
+  p.Reduce("torch.load", {Str("other.bin")}, 50);
+  pickle::NestedPayload n;
+  n.via = "torch.load";
+  n.offset = 50;
+  p.t.nested.push_back(n);
+  EXPECT_EQ(JudgeOne(p.t).verdict, Verdict::kUnsafe);
+}
+
+TEST(Judge, LegacyTorchPersistentModuleClassesAreFollowed) {
+  // Legacy torch: persistent_load(('module', cls, source_file, source)) returns cls.
+  TraceBuilder b;
+  b.Imp("torch.nn.modules.conv", "Conv2d", 2);
+  auto pid = V(ValueKind::kPersistentId);
+  auto tup = V(ValueKind::kTuple);
+  tup->items = {Str("module"), Global("torch.nn.modules.conv.Conv2d"), Str("/x.py"), Str("src")};
+  pid->items = {tup};
+  b.CallOf(CallKind::kPersistentLoad, 10, nullptr, "", {tup});
+  auto inst = b.CallOf(CallKind::kNewObj, 20, pid, "", {});
+  inst->type_name.clear();
+  b.Reduce("builtins.getattr", {inst, Str("forward")}, 30);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+
+  auto bad = V(ValueKind::kTuple);
+  bad->items = {Str("module"), Global("posix.system"), Str("/x.py"), Str("src")};
+  auto badpid = V(ValueKind::kPersistentId);
+  badpid->items = {bad};
+  b.CallOf(CallKind::kReduce, 40, badpid, "", {Str("id")});
+  Judgement k = JudgeOne(b.t);
+  EXPECT_EQ(k.verdict, Verdict::kUnsafe) << Dump(k);
+  EXPECT_EQ(k.findings[0].location, "archive/data.pkl@40");
+}
+
+TEST(Judge, ResolverReferenceShowsTheResolverCall) {
+  TraceBuilder b;
+  b.Reduce("builtins.__import__", {Str("os")}, 40, V(ValueKind::kModule, "os"));
+  Judgement j = JudgeOne(b.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].evidence, "builtins.__import__('os') -> os");
+  EXPECT_EQ(j.findings[0].callable, "os");
 }
 
 TEST(Judge, ReconstructorWithDangerousBase) {
