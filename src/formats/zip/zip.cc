@@ -21,6 +21,7 @@
 
 #include "core/limits.h"
 #include "formats/compress/decode.h"
+#include "pickle/engine.h"
 
 namespace mv::formats::zip {
 
@@ -494,7 +495,15 @@ class Reader {
     if (first > 0 && first <= size_) {
       Note("zip.data-before-first-entry",
            std::to_string(first) + " bytes precede the first zip entry", 0, false);
-      out_.members.push_back({"[prefix]", MakeSubSource(src_, 0, first), 0, Hint::kSniff, ""});
+      // A pickle in front (CT-08) is what pickle.load runs: it is analysed over the whole
+      // file, because the zip may sit inside one of its byte strings with the rest of the
+      // pickle after it. Any other prefix is sniffed on its own.
+      SourcePtr prefix = MakeSubSource(src_, 0, first);
+      if (pickle::LooksLikePickle(*prefix, 0)) {
+        out_.members.push_back({"[prefix]", src_, 0, Hint::kPickle, ""});
+      } else {
+        out_.members.push_back({"[prefix]", std::move(prefix), 0, Hint::kSniff, ""});
+      }
     }
   }
 
