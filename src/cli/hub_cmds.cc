@@ -101,10 +101,10 @@ Result<std::shared_ptr<const kb::KnowledgeBase>> LoadKb(const Globals& g) {
 
 void PrintAuditLine(const audit::AuditResult& r) {
   std::cout << fmt::format("{}  {}  {}\n", r.model.id, StatusLabel(r.model), r.model.verification);
-  std::cout << fmt::format("    {} files, read {} of {}; hub: {}; license {}\n", r.files.size(),
-                           Human(r.bytes_read), Human(r.bytes_total),
-                           r.model.hub_flag.empty() ? "no flag" : r.model.hub_message,
-                           LicenseLabel(r.model));
+  std::cout << fmt::format(
+      "    {} file{}, read {} of {}; hub: {}; license {}\n", r.files.size(),
+      r.files.size() == 1 ? "" : "s", Human(r.bytes_read), Human(r.bytes_total),
+      r.model.hub_flag.empty() ? "no flag" : r.model.hub_message, LicenseLabel(r.model));
   for (const auto& s : r.stale_reviews) std::cout << "    " << s.reason << "\n";
 }
 
