@@ -72,9 +72,19 @@ std::string Plain(const ValuePtr& v) {
   std::string s;
   if (!v) return s;
   auto clip = [&](std::string t, bool truncated) {
-    for (char& c : t) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == '`') c = ' ';
+    std::string clean;
+    for (size_t i = 0; i < t.size(); ++i) {
+      char c = t[i];
+      if (c == '\n') {
+        while (!clean.empty() && clean.back() == ' ') clean.pop_back();
+        if (!clean.empty() && i + 1 < t.size()) clean += "; ";
+      } else if (static_cast<unsigned char>(c) < 0x20 || c == '`') {
+        clean += ' ';
+      } else {
+        clean += c;
+      }
     }
+    t = std::move(clean);
     if (t.size() > kMax) {
       t.resize(kMax);
       truncated = true;
@@ -192,6 +202,21 @@ std::string Evidence(const std::string& name, const std::vector<ValuePtr>& args,
   }
   e += ")";
   return e;
+}
+
+// Among findings of equal severity, which one speaks for the file: what runs beats what
+// merely prepares (copyreg.add_extension before the EXT call it enables).
+int CategoryRank(const std::string& c) {
+  static const std::unordered_map<std::string, int> kRank = {
+      {"process", 0},       {"code-execution", 0},     {"package-install", 1},
+      {"browser", 1},       {"debugger", 1},           {"network", 2},
+      {"native-code", 2},   {"remote-load", 2},        {"deserialization", 3},
+      {"file-system", 3},   {"template-injection", 3}, {"path-traversal", 3},
+      {"code-object", 4},   {"deferred-execution", 4}, {"import-machinery", 5},
+      {"introspection", 5}, {"module-poisoning", 6},   {"interpreter-hooks", 6},
+  };
+  auto it = kRank.find(c);
+  return it == kRank.end() ? 7 : it->second;
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
@@ -710,6 +735,8 @@ class Judge_ {
     std::stable_sort(hits_.begin(), hits_.end(), [](const Hit& a, const Hit& b) {
       if (a.f.severity != b.f.severity) return a.f.severity > b.f.severity;
       if (a.impact != b.impact) return a.impact > b.impact;
+      int ra = CategoryRank(a.f.category), rb = CategoryRank(b.f.category);
+      if (ra != rb) return ra < rb;
       return a.order < b.order;
     });
     Judgement j;
