@@ -305,6 +305,26 @@ TEST_F(StoreTest, ListingUpsertKeepsStatusAndOrdersByDownloads) {
   EXPECT_EQ((*all)[1].version, 1);
 }
 
+TEST_F(StoreTest, TwoConnectionsRaceAndOneGetsAConflict) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->CommitAudit(Audit("org/a", "suspected", 0)).ok());
+  // Both processes read version 1 and decide; the second commit must not overwrite the first.
+  auto va = (*a->GetModel("org/a"))->version;
+  auto vb = (*b->GetModel("org/a"))->version;
+  ASSERT_EQ(va, 1);
+  ASSERT_EQ(vb, 1);
+  ASSERT_TRUE(a->CommitAudit(Audit("org/a", "confirmed-unsafe", va)).ok());
+  auto r = b->CommitAudit(Audit("org/a", "no-findings", vb));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("conflict:", 0), 0u) << r.error().message;
+  auto m = b->GetModel("org/a");
+  EXPECT_EQ((*m)->status, "confirmed-unsafe");
+  EXPECT_EQ((*m)->version, 2);
+  EXPECT_EQ(b->History("org/a")->size(), 2u);
+}
+
 TEST(DefaultDbPath, FollowsEnvironment) {
   std::string saved_db = std::getenv("MODELVET_DB") ? std::getenv("MODELVET_DB") : "";
   ::setenv("MODELVET_DB", "/x/y.db", 1);
