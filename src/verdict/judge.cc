@@ -671,7 +671,7 @@ class Judge_ {
     // Names a loader imports are also judged as callables: "os.system" is dangerous whatever
     // a feature rule of the kind says.
     if (o.kind == "keras.module-ref" || o.kind == "python.code-name" ||
-        kb_.MatchFeature(o.kind, o.subject) == nullptr) {
+        o.kind == "torchscript.call" || kb_.MatchFeature(o.kind, o.subject) == nullptr) {
       if (o.subject.find('.') != std::string::npos) {
         const NameInfo& info = Info(o.subject);
         if (info.rule != nullptr && info.rule->stance == kb::Stance::kDangerous) {

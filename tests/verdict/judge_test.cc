@@ -409,6 +409,12 @@ TEST(Judge, Observations) {
             Verdict::kUnsafe);
   EXPECT_EQ(JudgeObs({Obs("onnx.external-data", "model.onnx_data", false)}).verdict,
             Verdict::kSafe);
+  EXPECT_EQ(JudgeObs({Obs("torchscript.code", "")}).verdict, Verdict::kNeedsReview);
+  Judgement ts = JudgeObs({Obs("torchscript.code", ""), Obs("torchscript.call", "os.system")});
+  EXPECT_EQ(ts.verdict, Verdict::kUnsafe) << Dump(ts);
+  EXPECT_EQ(ts.findings[0].category, "process");
+  EXPECT_EQ(JudgeObs({Obs("onnx.custom-domain", "com.microsoft", false)}).verdict, Verdict::kSafe);
+  EXPECT_EQ(JudgeObs({Obs("onnx.custom-domain", "my.ops", false)}).verdict, Verdict::kNeedsReview);
   Judgement u = JudgeObs({Obs("brand.new-kind", "x")});
   EXPECT_EQ(u.verdict, Verdict::kNeedsReview);
   EXPECT_EQ(u.findings[0].rule, "kb.unknown-feature");
@@ -541,6 +547,15 @@ TEST(Judge, ReconstructorWithDangerousBase) {
   ok.Reduce("copyreg._reconstructor",
             {Global("argparse.Namespace"), Global("builtins.object"), V(ValueKind::kNone)}, 40);
   EXPECT_EQ(JudgeOne(ok.t).verdict, Verdict::kSafe) << Dump(JudgeOne(ok.t));
+}
+
+TEST(Judge, SummaryPrefersWhatRunsOverWhatPrepares) {
+  TraceBuilder b;
+  b.Reduce("copyreg.add_extension", {Str("os"), Str("system"), V(ValueKind::kInt, "240")}, 10);
+  b.Reduce("os.system", {Str("id")}, 40);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.findings[0].category, "process") << Dump(j);
+  EXPECT_EQ(j.summary, "runs the shell command `id` on load (+1 more dangerous finding)");
 }
 
 TEST(Judge, BuildOnGlobalIsPoisoning) {
