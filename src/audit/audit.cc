@@ -373,6 +373,7 @@ Result<std::vector<TriageCandidate>> BuildTriageQueue(
   MV_ASSIGN_OR_RETURN(std::vector<hub::ModelInfo> listed, client.ListModels(q));
 
   std::vector<TriageCandidate> candidates;
+  size_t qualifying = 0;
   for (const auto& item : listed) {
     auto info = client.GetModelInfo(item.id, "main", /*security_status=*/true);
     if (!info.ok()) {
@@ -396,7 +397,11 @@ Result<std::vector<TriageCandidate>> BuildTriageQueue(
         c.hub_message = fi.path + ": " + fi.level;
       }
     }
+    bool qualifies = Qualifies(c);
     candidates.push_back(std::move(c));
+    // The listing comes most downloaded first: once `limit` models qualify, the rest cannot
+    // outrank them, and each further look-up costs one call of the hub's API rate limit.
+    if (qualifies && options.limit > 0 && ++qualifying >= options.limit) break;
   }
   std::vector<TriageCandidate> queue = SelectQueue(std::move(candidates), options.limit);
   if (store) {
