@@ -558,6 +558,18 @@ TEST(Judge, SummaryPrefersWhatRunsOverWhatPrepares) {
   EXPECT_EQ(j.summary, "runs the shell command `id` on load (+1 more dangerous finding)");
 }
 
+TEST(Judge, ReportTextIsValidUtf8) {
+  TraceBuilder b;
+  b.Reduce("posix.system", {V(ValueKind::kBytes, "echo \xff\xfe ok \xc3\xa9")}, 10);
+  b.Reduce("bad\xffmod.fn", {}, 20);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.summary.rfind("runs the shell command `echo \\xff\\xfe ok \xc3\xa9` on load", 0), 0u)
+      << j.summary;
+  bool found = false;
+  for (const auto& f : j.findings) found |= f.callable == "bad\\xffmod.fn";
+  EXPECT_TRUE(found) << Dump(j);
+}
+
 TEST(Judge, BuildOnGlobalIsPoisoning) {
   TraceBuilder b;
   b.CallOf(CallKind::kBuild, 70, Global("torch._utils.__setstate__"), "torch._utils.__setstate__",
