@@ -181,6 +181,8 @@ TEST(Embedded, MostSpecificWins) {
   EXPECT_EQ(kb->Match("sklearn.tree._tree.Tree")->stance, Stance::kBenign);
   EXPECT_EQ(kb->Match("torch.jit._pickle.build_intlist")->stance, Stance::kBenign);
   EXPECT_EQ(kb->Match("torch.jit.load")->stance, Stance::kDangerous);
+  // A pickled torch.fx GraphModule exec()s the Python source it carries.
+  EXPECT_EQ(kb->Match("torch.fx.graph_module.reduce_graph_module")->category, "code-execution");
   EXPECT_EQ(kb->Match("marshal.loads")->stance, Stance::kDangerous);
   EXPECT_EQ(kb->Match("marshal.dumps")->stance, Stance::kReview);
   EXPECT_EQ(kb->Match("cloudpickle.cloudpickle.subimport")->stance, Stance::kReview);
