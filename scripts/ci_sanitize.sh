@@ -18,6 +18,7 @@ t1=$(date +%s)
 # memory reservation alone exceeds any useful address-space limit).
 export MODELVET_SANITIZED=1
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$ROOT/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 status=0
 ctest --test-dir "$BUILD" -j "$JOBS" --output-on-failure --timeout 1200 || status=$?

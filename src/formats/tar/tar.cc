@@ -78,7 +78,9 @@ void ParsePax(ByteSpan b, std::string& path, uint64_t& size, bool& has_size) {
       len = len * 10 + static_cast<uint64_t>(b[sp] - '0');
       ++sp;
     }
-    if (sp >= b.size() || b[sp] != ' ' || len == 0 || len > b.size() - p) return;
+    // The length counts its own digits and the space: a shorter one would end the record
+    // before it starts.
+    if (sp >= b.size() || b[sp] != ' ' || len > b.size() - p || len < sp + 1 - p) return;
     std::string rec(b.begin() + static_cast<std::ptrdiff_t>(sp + 1),
                     b.begin() + static_cast<std::ptrdiff_t>(p + len));
     if (!rec.empty() && rec.back() == '\n') rec.pop_back();
