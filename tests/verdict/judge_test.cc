@@ -570,6 +570,15 @@ TEST(Judge, ReportTextIsValidUtf8) {
   EXPECT_TRUE(found) << Dump(j);
 }
 
+TEST(Judge, LowSeverityDangerousRuleOnlyNeedsReview) {
+  TraceBuilder b;
+  b.Reduce("getpass.getuser", {}, 10);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+  EXPECT_EQ(j.findings[0].category, "information");
+  EXPECT_EQ(j.findings[0].severity, Severity::kLow);
+}
+
 TEST(Judge, BuildOnGlobalIsPoisoning) {
   TraceBuilder b;
   b.CallOf(CallKind::kBuild, 70, Global("torch._utils.__setstate__"), "torch._utils.__setstate__",
