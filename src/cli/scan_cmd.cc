@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "report/report.h"
+#include "scan/hf_cache.h"
 #include "scan/scanner.h"
 
 namespace mv::cli {
@@ -19,6 +20,7 @@ struct ScanArgs {
   std::string fail_on = "unsafe";
   bool sha256 = false;
   bool no_color = false;
+  bool hf_cache = false;
   uint64_t time_budget_ms = limits::kDefaultFileTimeBudgetMs;
 };
 
@@ -43,13 +45,27 @@ int RunScan(const ScanArgs& a, Globals& g) {
   opts.compute_sha256 = a.sha256;
   opts.time_budget_ms = a.time_budget_ms;
 
+  if (a.paths.empty() && !a.hf_cache) {
+    std::cerr << "modelvet scan: give PATH… or --hf-cache\n";
+    return 2;
+  }
   std::vector<std::string> files = scan::ExpandPaths(a.paths);
+  // --hf-cache: every cached model snapshot file, named ORG/NAME@REV/path instead of blob paths.
+  std::vector<std::string> display = files;
+  if (a.hf_cache) {
+    std::string dir = scan::HfCacheDir([](const char* n) { return std::getenv(n); });
+    for (auto& f : scan::ListHfCache(dir)) {
+      files.push_back(std::move(f.path));
+      display.push_back(std::move(f.display));
+    }
+  }
   bool progress = isatty(STDERR_FILENO) && files.size() > 1;
   ScanReport report;
   for (size_t i = 0; i < files.size(); ++i) {
     if (progress)
-      std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", i + 1, files.size(), files[i].c_str());
+      std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", i + 1, files.size(), display[i].c_str());
     report.files.push_back(scan::ScanFile(files[i], opts));
+    report.files.back().path = display[i];
   }
   if (progress) std::fprintf(stderr, "\r\x1b[K");
 
@@ -81,7 +97,10 @@ int RunScan(const ScanArgs& a, Globals& g) {
 void AddScanCommand(CLI::App& app, Globals& g) {
   auto a = std::make_shared<ScanArgs>();
   CLI::App* cmd = app.add_subcommand("scan", "Scan model files or directories (recursively)");
-  cmd->add_option("paths", a->paths, "Files or directories")->required();
+  cmd->add_option("paths", a->paths, "Files or directories");
+  cmd->add_flag("--hf-cache", a->hf_cache,
+                "Also scan every model in the Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub, "
+                "~/.cache/huggingface/hub), named ORG/NAME@REV/path");
   cmd->add_option("-f,--format", a->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif"}))
       ->capture_default_str();
