@@ -36,12 +36,13 @@ TEST(Hdf5, LambdaMarshalledCode) {
   ASSERT_TRUE(r.ok());
   std::vector<std::string> subjects;
   for (const auto& o : r->observations) {
-    EXPECT_EQ(o.kind, "keras.lambda");
     EXPECT_TRUE(o.executes);
-    subjects.push_back(o.subject);
+    subjects.push_back(o.kind + " " + o.subject);
   }
-  EXPECT_EQ(subjects, (std::vector<std::string>{"builtins.__import__", "os.system"}));
-  const auto& o = r->observations[1];
+  EXPECT_EQ(subjects,
+            (std::vector<std::string>{"keras.lambda lambda", "python.code-name builtins.__import__",
+                                      "python.code-name os.system"}));
+  const auto& o = r->observations[2];
   EXPECT_NE(o.evidence.find("model_config (keras_version 2.12.0): Lambda layer 'lambda'"),
             std::string::npos)
       << o.evidence;

@@ -33,10 +33,11 @@ TEST(KerasJson, Benign) {
 TEST(KerasJson, LambdaCode) {
   auto r = ReadJson("lambda-config.json");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(Kinds(*r), (std::vector<std::string>{"keras.lambda builtins.__import__",
-                                                 "keras.lambda subprocess.run"}));
-  EXPECT_NE(r->observations[1].evidence.find("config.json: Lambda layer 'l'"), std::string::npos);
-  EXPECT_NE(r->observations[1].loader.find("safe_mode=False"), std::string::npos);
+  EXPECT_EQ(Kinds(*r),
+            (std::vector<std::string>{"keras.lambda l", "python.code-name builtins.__import__",
+                                      "python.code-name subprocess.run"}));
+  EXPECT_NE(r->observations[2].evidence.find("config.json: Lambda layer 'l'"), std::string::npos);
+  EXPECT_NE(r->observations[2].loader.find("safe_mode=False"), std::string::npos);
 }
 
 TEST(KerasJson, FunctionReferenceOutsideKeras) {
@@ -60,11 +61,13 @@ TEST(KerasJson, NotKerasJsonHasNoObservations) {
 }
 
 TEST(KerasJson, UndecodableLambdaIsReported) {
-  auto j = keras::Parse(R"({"class_name":"__lambda__","config":{"code":"!!!"}})");
+  auto j = keras::Parse(
+      R"({"class_name":"Lambda","config":{"name":"x","function":{"class_name":"__lambda__","config":{"code":"!!!"}}}})");
   ReadOutput out;
   keras::Analyze(j, keras::Flavor::kKeras3, "config.json", out);
   ASSERT_EQ(out.observations.size(), 1u);
-  EXPECT_EQ(out.observations[0].subject, "");
+  EXPECT_EQ(out.observations[0].kind, "keras.lambda");
+  EXPECT_EQ(out.observations[0].subject, "x");
   ASSERT_EQ(out.anomalies.size(), 1u);
   EXPECT_TRUE(out.anomalies[0].incomplete);
 }

@@ -51,9 +51,11 @@ TEST(SavedModel, KerasMetadataLambda) {
   auto r = ReadPb("writefile/keras_metadata.pb");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->format, "keras-metadata");
-  ASSERT_EQ(r->observations.size(), 1u);
+  ASSERT_EQ(r->observations.size(), 2u);
   EXPECT_EQ(r->observations[0].kind, "keras.lambda");
-  EXPECT_EQ(r->observations[0].subject, "builtins.exec");
+  EXPECT_EQ(r->observations[0].subject, "lambda");
+  EXPECT_EQ(r->observations[1].kind, "python.code-name");
+  EXPECT_EQ(r->observations[1].subject, "builtins.exec");
   EXPECT_NE(r->observations[0].evidence.find("root.layer-1"), std::string::npos);
 }
 

@@ -114,21 +114,25 @@ class Walker {
     }
   }
 
+  // One keras.lambda (subject: the layer name) plus one python.code-name per name the code
+  // uses ("os.system", "builtins.exec"; an attribute of a computed value gives its bare name).
   void Lambda(const std::string& b64, const std::string& layer) {
     std::string head = where_ + ": Lambda layer '" + layer + "': ";
     auto bytes = pycode::DecodeBase64(b64);
     Result<pycode::CodeSummary> s =
         bytes.ok() ? pycode::Analyze(*bytes) : Result<pycode::CodeSummary>(bytes.error());
     if (!s.ok()) {
-      Emit("keras.lambda", "",
+      Emit("keras.lambda", layer,
            head + "marshalled code could not be decoded (" + s.error().message + ")");
       out_.anomalies.push_back({"keras.lambda-undecodable",
                                 head + "code not decoded: " + s.error().message, 0, "", true});
       return;
     }
     std::string ev = head + pycode::Describe(*s);
-    if (s->refs.empty()) Emit("keras.lambda", "", ev);
-    for (const auto& r : s->refs) Emit("keras.lambda", r, ev);
+    Emit("keras.lambda", layer, ev);
+    for (const auto& r : s->refs) {
+      Emit("python.code-name", r.rfind("*.", 0) == 0 ? r.substr(2) : r, ev);
+    }
   }
 
   void ModuleRef(const std::string& subject, const std::string& layer, const std::string& what,

@@ -19,9 +19,11 @@ enum class Flavor : uint8_t {
 bool LooksLikeConfig(const nlohmann::json& j);
 
 // Observations emitted (kind, subject):
-//   keras.lambda      — one per dotted name a Lambda's marshalled code uses ("os.system",
-//                       "builtins.exec"); subject "" when the code uses no names or cannot be
-//                       decoded. executes=true.
+//   keras.lambda      — one per Lambda layer with code; subject = the layer name, evidence =
+//                       the decoded summary. executes=true.
+//   python.code-name  — one per dotted name that code uses ("os.system", "builtins.exec",
+//                       "subprocess.run"; an attribute of a computed value gives its bare name,
+//                       "__subclasses__"). executes=true.
 //   keras.module-ref  — "module.name" of a function reference or of a class from a module
 //                       outside keras/tensorflow ("subprocess.run", "keras.utils.get_file",
 //                       "os.system" from the Keras 2 function_type=function form,
