@@ -35,6 +35,13 @@ TEST(TorchScript, HostileCalls) {
             "f = open(\"/etc/hostname\")  # open( in a comment is ignored: open(");
 }
 
+TEST(TorchScript, FreeFunctionFileClaimed) {
+  auto src =
+      MakeMemorySource(std::string_view("def relu(input: Tensor,\n    inplace: bool=False) -> "
+                                        "Tensor:\n  return torch.relu(input)\n"));
+  EXPECT_EQ(Sniff(*src), FormatId::kTorchScriptCode);
+}
+
 TEST(TorchScript, PlainPythonNotClaimed) {
   auto src = MakeMemorySource(std::string_view("import os\nos.system('id')\n"));
   EXPECT_NE(Sniff(*src), FormatId::kTorchScriptCode);

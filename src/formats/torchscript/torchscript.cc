@@ -32,9 +32,14 @@ bool Sniff(Source& /*src*/, ByteSpan head) {
   std::string_view h(reinterpret_cast<const char*>(head.data()), head.size());
   if (h.find('\0') != std::string_view::npos) return false;
   if (h.rfind("op_version_set = ", 0) == 0) return true;
-  return h.rfind("class ", 0) == 0 && h.find("(Module):\n") != std::string_view::npos &&
-         (h.find("__parameters__ = ") != std::string_view::npos ||
-          h.find("def forward(self") != std::string_view::npos);
+  // The serializer writes module classes and free functions with full type annotations; a
+  // hand-made archive may omit them, so a leading `class`/`def` with a colon-terminated header
+  // is enough (Python sources in a repo start with imports, docstrings or comments).
+  if (h.rfind("class ", 0) != 0 && h.rfind("def ", 0) != 0) return false;
+  size_t nl = h.find('\n');
+  if (nl == std::string_view::npos) return false;
+  size_t colon = h.find(":\n");
+  return colon != std::string_view::npos && h.find('(') < colon;
 }
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {

@@ -8,8 +8,8 @@
 
 namespace mv::formats::torchscript {
 
-// Text that starts like a TorchScript code file: "op_version_set = N" (torch < 1.6) or a
-// `class X(Module):` body with `__parameters__` / `def forward(self`.
+// Text that starts like a TorchScript code file: "op_version_set = N" (torch < 1.6), or a
+// leading `class X(...):` / `def f(...):` header (what torch.jit.save writes under code/).
 bool Sniff(Source& src, ByteSpan head);
 // Observations: ("torchscript.code", "") once per file; ("torchscript.call", name) for
 // os.*/subprocess.*/sys.*/shutil.*/socket.*/importlib.*, builtins.open/eval/exec/__import__/
