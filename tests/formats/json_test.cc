@@ -60,6 +60,18 @@ TEST(KerasJson, NotKerasJsonHasNoObservations) {
   EXPECT_TRUE(r->observations.empty());
 }
 
+TEST(KerasJson, ClassNameAfterPaddingStillFound) {
+  std::string cfg = R"({"pad":")" + std::string(8000, 'x') +
+                    R"(","class_name":"Lambda","config":{"name":"p","function":{"module":"os",)"
+                    R"("class_name":"function","config":"system"}}})";
+  auto src = MakeMemorySource(cfg);
+  EXPECT_EQ(Sniff(*src), FormatId::kJson);
+  ReadContext ctx;
+  auto r = json::Read(src, ctx);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Kinds(*r), std::vector<std::string>{"keras.module-ref os.system"});
+}
+
 TEST(KerasJson, UndecodableLambdaIsReported) {
   auto j = keras::Parse(
       R"({"class_name":"Lambda","config":{"name":"x","function":{"class_name":"__lambda__","config":{"code":"!!!"}}}})");

@@ -6,16 +6,22 @@
 namespace mv::formats::json {
 
 bool Sniff(Source& /*src*/, ByteSpan head) {
-  // A JSON object (optional BOM/whitespace) naming a "class_name" early: a serialized Keras
-  // object. Other JSON is left to the "data" path (it holds no code).
+  // Any JSON object: `{` then a key or `}` (optional BOM and whitespace). Keras ignores unknown
+  // keys, so "class_name" may sit anywhere in config.json: every object is parsed, and one
+  // larger than limits::kMaxConfigBytes is a limit finding rather than unread data.
   size_t i = 0;
   if (head.size() >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) i = 3;
-  while (i < head.size() &&
-         (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
-    ++i;
+  auto ws = [&] {
+    while (i < head.size() &&
+           (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) {
+      ++i;
+    }
+  };
+  ws();
   if (i >= head.size() || head[i] != '{') return false;
-  std::string_view h(reinterpret_cast<const char*>(head.data()), head.size());
-  return h.find("\"class_name\"") != std::string_view::npos;
+  ++i;
+  ws();
+  return i < head.size() && (head[i] == '"' || head[i] == '}');
 }
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
