@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Time-boxed libFuzzer run of every fuzz target (fuzz/<name>_fuzz.cc), built with clang and
 # ASan+UBSan. Each target is seeded with fuzz/corpus/<name>/ plus tests/fixtures; new inputs go
-# to BUILD/fuzz-work/<name>/ (not the repo). A crash, leak, timeout or OOM is copied into
-# fuzz/corpus/<name>/ as a regression seed (ctest replays it from then on) and fails the run.
+# to BUILD/fuzz-work/<name>/ (not the repo). A crash, leak or OOM is copied into
+# fuzz/corpus/<name>/ as a regression seed (ctest replays it from then on), a hang into
+# fuzz/hangs/<name>/; either fails the run.
 # Usage: scripts/fuzz.sh [target…]
 # env: FUZZ_SECONDS (60 per target), FUZZ_MAX_LEN (262144), FUZZ_JOBS (nproc: targets run in
 #      parallel), FUZZ_TIMEOUT (25 s per input), BUILD_DIR (build-fuzz)
@@ -51,8 +52,13 @@ run_one() {
     result="FAILED(rc=$rc)"
     for a in "$art"*; do
       [ -e "$a" ] || continue
-      cp "$a" "$ROOT/fuzz/corpus/$name/regress-$(basename "$a")"
-      echo "fuzz: $t: reproducer fuzz/corpus/$name/regress-$(basename "$a")" >&2
+      # Crashes, leaks and OOMs join the replayed corpus at once; hangs wait in fuzz/hangs/
+      # (a replayed hang would stall every ctest run) until the reader is fixed.
+      local dest="$ROOT/fuzz/corpus/$name"
+      case "$(basename "$a")" in timeout-*) dest="$ROOT/fuzz/hangs/$name" ;; esac
+      mkdir -p "$dest"
+      cp "$a" "$dest/regress-$(basename "$a")"
+      echo "fuzz: $t: reproducer ${dest#"$ROOT"/}/regress-$(basename "$a")" >&2
     done
     tail -40 "$log" >&2
   fi
