@@ -72,6 +72,19 @@ TEST(KerasJson, ClassNameAfterPaddingStillFound) {
   EXPECT_EQ(Kinds(*r), std::vector<std::string>{"keras.module-ref os.system"});
 }
 
+TEST(KerasJson, TorchModuleWrapperBytesBecomeMember) {
+  auto j = keras::Parse(
+      R"({"module":"keras.layers","class_name":"TorchModuleWrapper","config":{"name":"t","module":"gAJ9cQAu"}})");
+  ReadOutput out;
+  keras::Analyze(j, keras::Flavor::kKeras3, "config.json", out);
+  ASSERT_EQ(out.members.size(), 1u);
+  EXPECT_EQ(out.members[0].name, "layer 't' module (base64)");
+  EXPECT_EQ(out.members[0].data->size(), 6u);
+  EXPECT_EQ(Sniff(*out.members[0].data), FormatId::kPickle);
+  EXPECT_EQ(Kinds(out),
+            std::vector<std::string>{"keras.module-ref keras.layers.TorchModuleWrapper"});
+}
+
 TEST(KerasJson, UndecodableLambdaIsReported) {
   auto j = keras::Parse(
       R"({"class_name":"Lambda","config":{"name":"x","function":{"class_name":"__lambda__","config":{"code":"!!!"}}}})");

@@ -111,6 +111,13 @@ class Walker {
                 "TorchModuleWrapper: from_config torch.load()s bytes from the config "
                 "(CVE-2025-49655, keras 3.11.0-3.11.2)",
                 true);
+      // The bytes it loads (base64 in config.module) are a payload of their own.
+      std::string b64 = Str(cfg, "module");
+      if (auto bytes = pycode::DecodeBase64(b64); bytes.ok() && !bytes->empty()) {
+        out_.members.push_back(
+            {"layer '" + layer + "' module (base64)", MakeMemorySource(std::move(*bytes)), 0,
+             Hint::kSniff, "torch.load(weights_only=False) in TorchModuleWrapper.from_config"});
+      }
     }
   }
 
