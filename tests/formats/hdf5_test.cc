@@ -69,3 +69,20 @@ TEST(Hdf5, GarbageAfterSignatureIsAnError) {
 
 }  // namespace
 }  // namespace mv::formats
+
+namespace mv::formats {
+namespace {
+
+// libhdf5 loops on this file's corrupt global heap (found by scan_fuzz); the reader's child
+// process is killed after limits::kHdf5TimeoutMs and the file is reported, not hung on.
+TEST(Hdf5, LibraryHangIsALimit) {
+  auto s = OpenFileSource(std::string(MV_FIXTURES) + "/formats/hdf5/broken-global-heap-hang.h5");
+  ASSERT_TRUE(s.ok());
+  ReadContext ctx;
+  auto r = hdf5::Read(*s, ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kLimit);
+}
+
+}  // namespace
+}  // namespace mv::formats

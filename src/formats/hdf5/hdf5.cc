@@ -2,8 +2,14 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include <mutex>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 
 #include "core/limits.h"
 #include "formats/json/keras_config.h"
@@ -13,12 +19,6 @@ namespace mv::formats::hdf5 {
 namespace {
 
 constexpr uint8_t kSig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-
-// libhdf5 (serial build) is not thread-safe; every call goes through this lock.
-std::mutex& Lock() {
-  static std::mutex m;
-  return m;
-}
 
 // Closes an HDF5 handle with the matching close function.
 struct Handle {
@@ -101,17 +101,98 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   }
   ReadOutput out;
   out.format = "hdf5";
+  // libhdf5 can loop for minutes on a corrupt global heap (fuzz/hangs/scan/regress-timeout-*),
+  // and a library call cannot be interrupted: the attributes are read in a child process that
+  // is killed after limits::kHdf5TimeoutMs. The child sends [tag u8][len u64][bytes] records.
   std::optional<std::string> model, training, version;
-  {
-    std::lock_guard<std::mutex> lock(Lock());
+  int fds[2];
+  if (::pipe(fds) != 0) return MakeError(Errc::kIo, "pipe failed", 0);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return MakeError(Errc::kIo, "fork failed", 0);
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string msg;
+    auto put = [&](char tag, const std::string& v) {
+      msg += tag;
+      uint64_t n = v.size();
+      msg.append(reinterpret_cast<const char*>(&n), 8);
+      msg += v;
+    };
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the library never prints
-    Handle f{H5LTopen_file_image(image, all.size(),
-                                 H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE),
-             H5Fclose};
-    if (f.id < 0) return MakeError(Errc::kMalformed, "libhdf5 cannot open the file", 0);
-    MV_ASSIGN_OR_RETURN(model, StringAttr(f.id, "model_config"));
-    MV_ASSIGN_OR_RETURN(training, StringAttr(f.id, "training_config"));
-    MV_ASSIGN_OR_RETURN(version, StringAttr(f.id, "keras_version"));
+    hid_t f = H5LTopen_file_image(image, all.size(),
+                                  H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+    if (f < 0) {
+      put('E', "libhdf5 cannot open the file");
+    } else {
+      for (auto [tag, name] : {std::pair{'m', "model_config"}, std::pair{'t', "training_config"},
+                               std::pair{'v', "keras_version"}}) {
+        auto r = StringAttr(f, name);
+        if (!r.ok()) {
+          put('E', r.error().message);
+          break;
+        }
+        if (*r) put(tag, **r);
+      }
+    }
+    const char* p = msg.data();
+    size_t left = msg.size();
+    while (left > 0) {
+      ssize_t w = ::write(fds[1], p, left);
+      if (w <= 0) break;
+      p += w;
+      left -= static_cast<size_t>(w);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string msg;
+  bool timed_out = false;
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kHdf5TimeoutMs);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    int pr = ::poll(&pfd, 1, static_cast<int>(left));
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr <= 0) {
+      timed_out = pr == 0;
+      break;
+    }
+    char buf[65536];
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    msg.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (timed_out) {
+    return MakeError(Errc::kLimit, "libhdf5 did not finish within limits::kHdf5TimeoutMs", 0);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return MakeError(Errc::kMalformed, "libhdf5 failed on the file", 0);
+  }
+  for (size_t i = 0; i < msg.size();) {
+    if (msg.size() - i < 9) return MakeError(Errc::kIo, "short reply from the HDF5 reader", 0);
+    char tag = msg[i];
+    uint64_t n = 0;
+    std::memcpy(&n, msg.data() + i + 1, 8);
+    if (n > msg.size() - i - 9) return MakeError(Errc::kIo, "short reply from the HDF5 reader", 0);
+    std::string v = msg.substr(i + 9, static_cast<size_t>(n));
+    i += 9 + static_cast<size_t>(n);
+    if (tag == 'E') return MakeError(Errc::kMalformed, v, 0);
+    (tag == 'm' ? model : tag == 't' ? training : version) = std::move(v);
   }
   if (!model && !training) return out;  // plain HDF5 or weights only: data, no code
   out.format = "keras-h5";
