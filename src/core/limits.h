@@ -44,6 +44,9 @@ inline constexpr uint64_t kMaxPickleMemo = 4'000'000;
 inline constexpr size_t kMaxKeptString = 1 << 20;
 // Nested pickles (pickle.loads(b'...')) followed inside one pickle, and their depth.
 inline constexpr int kMaxNestedPickleDepth = 8;
+// Bytes searched after a pickle's STOP for another pickle hidden behind junk (resync). Junk
+// between streams is an evasion, not a format feature; 16 MiB covers any padding seen so far.
+inline constexpr uint64_t kMaxResyncScan = 16ull << 20;
 // Pickles concatenated in one stream (legacy torch uses 3 plus raw storage bytes).
 inline constexpr int kMaxPicklesPerStream = 64;
 // Symbolic value size: items rendered in evidence before eliding.

@@ -344,6 +344,27 @@ class Machine {
   Status JoblibArray(const ValuePtr& wrapper, const ValuePtr& state);
   void StartPickle() { st_ = PickleState{}; }
 
+  static constexpr uint64_t kNoPickle = ~0ull;
+  // Offset of the next PROTO opcode after `from` that starts a plausible pickle, searching at
+  // most limits::kMaxResyncScan bytes; kNoPickle if none.
+  uint64_t FindNextPickle(uint64_t from) {
+    uint64_t stop = std::min(dis_.end(), from + limits::kMaxResyncScan);
+    constexpr size_t kChunk = 64 << 10;
+    for (uint64_t off = from; off + 1 < stop;) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk + 1, stop - off));
+      auto r = src_.Read(off, want);
+      if (!r.ok() || r->size() < 2) return kNoPickle;
+      std::vector<uint8_t> chunk(r->begin(), r->end());  // LooksLikePickle reads the source
+      for (size_t i = 0; i + 1 < chunk.size(); ++i) {
+        if (chunk[i] == 0x80 && chunk[i + 1] <= 5 && LooksLikePickle(src_, off + i)) {
+          return off + i;
+        }
+      }
+      off += chunk.size() - 1;
+    }
+    return kNoPickle;
+  }
+
   Source& src_;
   Disassembler dis_;
   const Options& opt_;
@@ -1079,6 +1100,13 @@ Status Machine::Exec(const Instr& in) {
                  nullptr,
                  ""};
       Invoke(s, 0);
+      // Legacy torch.load resolves ('module', cls, source_file, source) to cls itself; passing
+      // the class on lets policy judge it when it is called.
+      if (pid->kind == ValueKind::kTuple && pid->items.size() >= 2 && pid->items[0] &&
+          pid->items[0]->kind == ValueKind::kStr && pid->items[0]->text == "module" &&
+          pid->items[1] && pid->items[1]->kind == ValueKind::kGlobal) {
+        return Push(pid->items[1]);
+      }
       ValuePtr v = New(ValueKind::kPersistentId);
       v->items.push_back(pid);
       v->call = static_cast<int64_t>(trace_.calls.size() - 1);
@@ -1191,12 +1219,23 @@ Trace Machine::Run() {
       StartPickle();
       continue;
     }
-    if (!opt_.trailing_data_expected) {
-      Note("pickle.data-after-stop",
-           std::to_string(dis_.end() - dis_.pos()) + " bytes follow the pickle's STOP opcode",
-           dis_.pos(), false);
+    if (opt_.trailing_data_expected) break;
+    Note("pickle.data-after-stop",
+         std::to_string(dis_.end() - dis_.pos()) + " bytes follow the pickle's STOP opcode",
+         dis_.pos(), false);
+    // Loaders that read several pickles, or seek, can reach a pickle hidden behind junk:
+    // resynchronise on the next PROTO that starts a plausible pickle.
+    uint64_t next = FindNextPickle(dis_.pos());
+    if (next == kNoPickle) break;
+    if (trace_.pickles >= opt_.max_pickles) {
+      Note("limit.pickles", "more pickles in one stream than limits::kMaxPicklesPerStream", next,
+           true);
+      break;
     }
-    break;
+    Note("pickle.hidden-after-junk", "another pickle starts after non-pickle bytes", next, false);
+    dis_.Seek(next);
+    ++pickle_index_;
+    StartPickle();
   }
   if (!saved_.empty() || (trace_.pickles == 0 && !incomplete_)) incomplete_ = true;
   trace_.end_offset = dis_.pos();
@@ -1213,57 +1252,107 @@ Trace Analyze(Source& src, uint64_t begin, uint64_t end, const Options& options)
   return m.Run();
 }
 
+namespace {
+
+bool IsDottedName(std::string_view s) {
+  if (s.empty() || s.size() > 200) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsStringOp(Op op) {
+  switch (op) {
+    case Op::kShortBinUnicode:
+    case Op::kBinUnicode:
+    case Op::kUnicode:
+    case Op::kString:
+    case Op::kBinUnicode8: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+// Positive evidence only, so that raw tensor bytes are not taken for pickles: a structurally
+// consistent prefix (to STOP, or kMaxOps opcodes), or a find_class with a plausible dotted
+// name. The second rule keeps damaged streams whose payload ran before the break (the C
+// unpickler imports and calls before it meets the garbage), whatever their PROTO.
 bool LooksLikePickle(Source& src, uint64_t begin) {
   constexpr int kMaxOps = 64;
-  constexpr uint64_t kWindow = 512;
   Disassembler d(src, begin, src.size());
-  d.set_limits(0, 256);
-  int depth = 0;
-  std::vector<int> marks;
-  std::unordered_set<int64_t> memo;
+  d.set_limits(256, 256);
+  // What each stack slot and memo entry holds, as far as sniffing needs: a string or not.
+  std::vector<bool> stack;
+  std::vector<size_t> marks;
+  std::unordered_map<int64_t, bool> memo;
   bool proto_first = false;
+  bool newer_ops = false;  // protocol-2+ opcodes without a leading PROTO
+  bool imported = false;   // a find_class with plausible names
   for (int n = 0; n < kMaxOps; ++n) {
-    if (n > 0 && d.pos() - begin > kWindow) return true;
     auto r = d.Next();
     if (!r.ok()) {
+      if (imported) return true;
       // Truncated: still a (damaged) pickle if it began like one.
-      return r.error().code == Errc::kTruncated && d.pos() >= src.size() &&
+      return r.error().code == Errc::kTruncated && d.pos() >= src.size() && !newer_ops &&
              ((proto_first && n >= 2) || n >= 8);
     }
     const Instr& in = *r;
     const OpInfo* info = LookupOp(in.op);
     if (in.op == Op::kProto) {
-      if (n != 0 || in.num > 5) return false;
-      proto_first = true;
+      if (in.num > 5) return imported;
+      if (n == 0) proto_first = true;
       continue;
     }
-    if (!proto_first && info->protocol >= 2) return false;  // protocol 0/1 streams only
+    if (!proto_first && info->protocol >= 2) newer_ops = true;
+    if ((in.op == Op::kGlobal || in.op == Op::kInst) && IsDottedName(in.text) &&
+        IsDottedName(in.text2)) {
+      imported = true;
+    }
+    if (in.op == Op::kStackGlobal && stack.size() >= 2 && stack[stack.size() - 1] &&
+        stack[stack.size() - 2]) {
+      imported = true;
+    }
     if (in.op == Op::kFrame) continue;
     if (in.op == Op::kMark) {
-      marks.push_back(depth);
+      marks.push_back(stack.size());
       continue;
     }
-    if (in.op == Op::kPop && !marks.empty() && marks.back() == depth) {
+    if (in.op == Op::kPop && !marks.empty() && marks.back() == stack.size()) {
       marks.pop_back();
+      continue;
+    }
+    if (in.op == Op::kPut || in.op == Op::kBinPut || in.op == Op::kLongBinPut ||
+        in.op == Op::kMemoize) {
+      if (stack.empty()) return imported;
+      int64_t key = in.op == Op::kMemoize ? static_cast<int64_t>(memo.size()) : in.num;
+      memo[key] = stack.back();
       continue;
     }
     if (in.op == Op::kGet || in.op == Op::kBinGet || in.op == Op::kLongBinGet) {
-      if (!memo.count(in.num)) return false;
+      auto it = memo.find(in.num);
+      if (it == memo.end()) return imported;
+      stack.push_back(it->second);
+      continue;
     }
-    if (in.op == Op::kPut || in.op == Op::kBinPut || in.op == Op::kLongBinPut) memo.insert(in.num);
-    if (in.op == Op::kMemoize) memo.insert(static_cast<int64_t>(memo.size()));
-    int fence = marks.empty() ? 0 : marks.back();
+    size_t fence = marks.empty() ? 0 : marks.back();
     if (info->uses_mark) {
-      if (marks.empty()) return false;
-      depth = marks.back();
+      if (marks.empty()) return imported;
+      stack.resize(marks.back());
       marks.pop_back();
-      fence = marks.empty() ? 0 : marks.back();
+      fence = 0;
     }
-    if (depth - info->pops < (info->uses_mark ? 0 : fence)) return false;
-    depth = depth - info->pops + info->pushes;
-    if (in.op == Op::kStop) return depth == 0 && marks.empty() && (proto_first || n >= 1);
+    if (stack.size() < fence + info->pops) return imported;
+    stack.resize(stack.size() - info->pops);
+    for (int i = 0; i < info->pushes; ++i) stack.push_back(IsStringOp(in.op));
+    if (in.op == Op::kStop) {
+      return imported || (stack.empty() && marks.empty() && !newer_ops && (proto_first || n >= 1));
+    }
   }
-  return true;
+  return imported || !newer_ops;
 }
 
 }  // namespace mv::pickle

@@ -265,7 +265,12 @@ std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
       }
       // Links to files are followed (the HF cache is built of them); links to directories are
       // not descended into, so a tree cannot loop.
-      if (e.is_regular_file(ec)) found.push_back(e.path().string());
+      if (e.is_regular_file(ec)) {
+        found.push_back(e.path().string());
+      } else if (!e.is_directory(ec)) {
+        // Dangling links, FIFOs, sockets, devices: reported (as errors), never silently dropped.
+        found.push_back(e.path().string());
+      }
     }
     if (ec) out.push_back(p);  // unreadable directory: reported as an error
     std::sort(found.begin(), found.end());

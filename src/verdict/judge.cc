@@ -425,7 +425,8 @@ class Judge_ {
              f.format + " could not be parsed; its content was not analysed",
              f.format + " payload could not be parsed", "unreadable|" + f.location);
     }
-    if (!executable && !f.unreadable && f.anomalies.empty() &&
+    // Only for the file itself: raw members of containers (tensor storages) are expected.
+    if (!executable && !f.unreadable && f.anomalies.empty() && f.location.empty() &&
         (f.format == "unknown" || f.format == "empty")) {
       Hit h;
       h.f = {Severity::kInfo,
