@@ -65,6 +65,8 @@ constexpr std::array kSemanticKinds = {
     SemanticName{"deserialize", pickle::Semantic::kDeserialize},
     SemanticName{"decode", pickle::Semantic::kDecode},
     SemanticName{"bytes-io", pickle::Semantic::kBytesIO},
+    SemanticName{"str-join", pickle::Semantic::kStrJoin},
+    SemanticName{"concat", pickle::Semantic::kConcat},
 };
 
 template <size_t N>

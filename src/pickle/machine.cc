@@ -344,6 +344,28 @@ class Machine {
   Status JoblibArray(const ValuePtr& wrapper, const ValuePtr& state);
   void StartPickle() { st_ = PickleState{}; }
 
+  // An opcode that crosses its frame's end is read differently by CPython's unpicklers (and
+  // versions): opcodes swallowed by the straddling argument may run (OB-13). Bytes from the
+  // first plausible pickle start inside [from, to) are handed on as a nested payload.
+  void FollowDivergentParse(uint64_t from, uint64_t to) {
+    uint64_t stop = std::min({to, dis_.end(), from + limits::kMaxResyncScan});
+    for (uint64_t p = from; p < stop; ++p) {
+      if (!LooksLikePickle(src_, p)) continue;
+      uint64_t len = std::min<uint64_t>(dis_.end() - p, limits::kMaxDecodedPayload);
+      auto r = src_.Read(p, static_cast<size_t>(len));
+      if (!r.ok()) return;
+      NestedPayload np;
+      np.data.assign(r->begin(), r->end());
+      np.via = "frame-straddle";
+      np.offset = p;
+      trace_.nested.push_back(std::move(np));
+      Note("pickle.frame-divergence",
+           "opcodes hidden inside an argument that crosses a frame end; analysed separately", p,
+           false);
+      return;
+    }
+  }
+
   static constexpr uint64_t kNoPickle = ~0ull;
   // Offset of the next PROTO opcode after `from` that starts a plausible pickle, searching at
   // most limits::kMaxResyncScan bytes; kNoPickle if none.
@@ -615,10 +637,55 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       trace_.nested.push_back(std::move(np));
       break;
     }
+    case Semantic::kStrJoin: {
+      // Names assembled at load time ("".join(['o', 's'])) so that no literal names them.
+      ValuePtr sep = Arg(a, 0);
+      ValuePtr seq = Arg(a, 1);
+      if (!IsStr(sep) || !seq || !IsContainer(*seq) || seq->truncated) break;
+      std::string out;
+      for (size_t i = 0; i < seq->items.size(); ++i) {
+        const ValuePtr& it = seq->items[i];
+        if (!IsStr(it)) return;
+        if (i > 0) out += sep->text;
+        out += it->text;
+        if (out.size() > limits::kMaxKeptString) return;
+      }
+      result = New(ValueKind::kStr, out);
+      result->length = out.size();
+      break;
+    }
+    case Semantic::kConcat: {
+      ValuePtr x = Arg(a, 0);
+      ValuePtr y = Arg(a, 1);
+      if (!x || !y || x->kind != y->kind || x->truncated || y->truncated) break;
+      if (x->kind != ValueKind::kStr && x->kind != ValueKind::kBytes) break;
+      if (x->text.size() + y->text.size() > limits::kMaxKeptString) break;
+      result = New(x->kind, x->text + y->text);
+      result->length = result->text.size();
+      break;
+    }
     case Semantic::kDecode: {
       auto bytes = ConstBytes(data());
       if (!bytes) break;
       std::string codec = sem.codec;
+      if (codec == "by-arg") {  // codecs.decode(data, 'base64' | 'zlib_codec' | 'hex' | …)
+        ValuePtr name = Arg(a, static_cast<size_t>(sem.data_arg) + 1);
+        if (!IsStr(name)) break;
+        std::string n = name->text;
+        std::transform(n.begin(), n.end(), n.begin(), ::tolower);
+        std::replace(n.begin(), n.end(), '-', '_');
+        static const std::pair<const char*, const char*> kCodecs[] = {
+            {"base64", "base64"}, {"base64_codec", "base64"}, {"base_64", "base64"},
+            {"zlib", "zlib"},     {"zlib_codec", "zlib"},     {"zip", "zlib"},
+            {"hex", "hex"},       {"hex_codec", "hex"},       {"bz2", "bz2"},
+            {"bz2_codec", "bz2"}, {"base32", "base32"},
+        };
+        codec.clear();
+        for (const auto& [k, v] : kCodecs) {
+          if (n == k) codec = v;
+        }
+        if (codec.empty()) break;
+      }
       if (ValuePtr enc = Arg(a, static_cast<size_t>(sem.data_arg) + 1);
           IsStr(enc) && (codec == "latin1-encode" || codec == "utf8-encode")) {
         std::string e = enc->text;
@@ -1182,6 +1249,7 @@ Trace Machine::Run() {
       warned_frame_ = true;
       Note("pickle.frame-straddle", std::string(OpName(in.op)) + " crosses the end of its frame",
            in.offset, false);
+      FollowDivergentParse(st_.frame_end, in.end);
     }
     if (in.op != Op::kStop) {
       err_code_.clear();

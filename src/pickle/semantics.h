@@ -24,6 +24,8 @@ enum class Semantic : uint8_t {
   kDeserialize,   // f(data, …) loads data as a nested payload (pickle.loads, torch.load)
   kDecode,        // pure decoder evaluated at analysis time (base64.b64decode, zlib.decompress)
   kBytesIO,       // io.BytesIO(b) -> a file over b (so joblib.load(BytesIO(b)) is followed)
+  kStrJoin,       // f(sep, iterable) -> sep.join(items) of constant strings (str.join)
+  kConcat,        // f(a, b) -> a + b of constant strings or bytes (operator.add)
 };
 
 struct SemanticEntry {

@@ -698,3 +698,142 @@ TEST(Render, PythonLikeRepr) {
 
 }  // namespace
 }  // namespace mv::pickle
+
+namespace mv::pickle {
+namespace {
+
+using testing::AnalyzeBytes;
+using testing::P;
+
+bool Has(const Trace& t, const std::string& code) {
+  for (const auto& a : t.anomalies) {
+    if (a.code == code) return true;
+  }
+  return false;
+}
+
+TEST(Machine, StrJoinAndConcatAssembleNames) {
+  Semantics sem = testing::TestSemantics();
+  sem["builtins.str.join"] = {Semantic::kStrJoin, 0, 0, ""};
+  sem["operator.add"] = {Semantic::kConcat, 0, 0, ""};
+  // getattr(__import__("".join(["o","s"])), "sys" + "tem")("id")
+  std::string b = P().Proto(2)
+                      .Global("builtins", "getattr")
+                      .Mark()
+                      .Global("builtins", "__import__")
+                      .Global("builtins", "str.join")
+                      .Str("")
+                      .Mark()
+                      .Str("o")
+                      .Str("s")
+                      .Op(Op::kList)
+                      .Tuple2()
+                      .Reduce()
+                      .Tuple1()
+                      .Reduce()
+                      .Global("operator", "add")
+                      .Str("sys")
+                      .Str("tem")
+                      .Tuple2()
+                      .Reduce()
+                      .Op(Op::kTuple)
+                      .Reduce()
+                      .Str("id")
+                      .Tuple1()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Trace t = AnalyzeBytes(b, &sem);
+  ASSERT_FALSE(t.calls.empty());
+  EXPECT_EQ(t.calls.back().resolved, "os.system");
+  EXPECT_EQ(Render(t.calls.back().args[0]), "'id'");
+}
+
+TEST(Machine, CodecsDecodeNamesItsCodec) {
+  Semantics sem = testing::TestSemantics();
+  sem["codecs.decode"] = {Semantic::kDecode, 0, 0, "by-arg"};
+  std::string inner = P().Proto(2).Call1("os", "system", "id").Stop().bytes();
+  std::string hex;
+  for (unsigned char c : inner) {
+    static const char* d = "0123456789abcdef";
+    hex += d[c >> 4];
+    hex += d[c & 15];
+  }
+  std::string b = P().Proto(2)
+                      .Global("pickle", "loads")
+                      .Global("codecs", "decode")
+                      .Str(hex)
+                      .Str("hex_codec")
+                      .Tuple2()
+                      .Reduce()
+                      .Tuple1()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Trace t = AnalyzeBytes(b, &sem);
+  ASSERT_EQ(t.nested.size(), 1u);
+  EXPECT_EQ(std::string(t.nested[0].data.begin(), t.nested[0].data.end()), inner);
+}
+
+TEST(Machine, PickleHiddenBehindJunkIsFound) {
+  std::string one = P().Proto(2).Int(1).Stop().bytes();
+  std::string two = P().Proto(2).Call1("os", "system", "id").Stop().bytes();
+  std::string junk = std::string("\x00\xffjunk", 6) + std::string(100, '\x01');
+  Trace t = AnalyzeBytes(one + junk + two);
+  EXPECT_TRUE(Has(t, "pickle.data-after-stop"));
+  EXPECT_TRUE(Has(t, "pickle.hidden-after-junk"));
+  ASSERT_EQ(t.calls.size(), 1u);
+  EXPECT_EQ(t.calls[0].resolved, "os.system");
+  EXPECT_EQ(t.calls[0].pickle_index, 1);
+  // Trailing bytes that hold no pickle: anomaly only.
+  Trace plain = AnalyzeBytes(one + junk);
+  EXPECT_FALSE(Has(plain, "pickle.hidden-after-junk"));
+  EXPECT_TRUE(plain.calls.empty());
+}
+
+TEST(Machine, OpcodesSwallowedByFrameStraddleAreAnalysedSeparately) {
+  // OB-13 shape: FRAME(2) holds 'B' and one length byte; the bytes literal swallows a call.
+  std::string hidden = P().Global("os", "system").Str("id").Tuple1().Reduce().bytes();
+  std::string b = P().Proto(5).Op(Op::kFrame).Le(2, 8).bytes();
+  b += std::string("B\x07\x01\x00\x00", 5) + std::string("\x00\x00", 2) + hidden;
+  b += std::string(0x107 - 2 - hidden.size(), 'N') + "0.";
+  Trace t = AnalyzeBytes(b);
+  EXPECT_TRUE(Has(t, "pickle.frame-straddle"));
+  EXPECT_TRUE(Has(t, "pickle.frame-divergence"));
+  ASSERT_EQ(t.nested.size(), 1u);
+  EXPECT_EQ(t.nested[0].via, "frame-straddle");
+  EXPECT_EQ(std::string(t.nested[0].data.begin(), t.nested[0].data.begin() + 10),
+            hidden.substr(0, 10));
+}
+
+TEST(Sniff, PositiveEvidenceOnly) {
+  auto looks = [](const std::string& s) {
+    SourcePtr src = MakeMemorySource(s);
+    return LooksLikePickle(*src, 0);
+  };
+  // Payload then garbage (nullifAI): the import is evidence enough.
+  EXPECT_TRUE(looks(P().Proto(2).Call1("os", "system", "id").bytes() + "\x00garbage"));
+  // STACK_GLOBAL of memoised strings without PROTO (OB-03/OB-05).
+  EXPECT_TRUE(looks(P().Str("os")
+                        .Put(0)
+                        .Op(Op::kPop)
+                        .Str("system")
+                        .Put(1)
+                        .Op(Op::kPop)
+                        .Get(0)
+                        .Get(1)
+                        .Op(Op::kStackGlobal)
+                        .Str("id")
+                        .Tuple1()
+                        .Reduce()
+                        .Stop()
+                        .bytes()));
+  // A tensor that happens to start like a long string: no evidence.
+  std::string tensor = std::string("X\x10\x00\x00\x00", 5) + std::string(16, '\x3f') +
+                       std::string("\x00\x80\x3f\x00\x00\x80", 6);
+  EXPECT_FALSE(looks(tensor));
+  EXPECT_FALSE(looks("{\"a\": 1}\n"));
+}
+
+}  // namespace
+}  // namespace mv::pickle
