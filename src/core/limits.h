@@ -16,8 +16,20 @@ inline constexpr uint64_t kMaxExpandedBytes = 4ull << 30;
 // Decompressed / compressed ratio above which a stream is treated as a bomb (zip bombs reach
 // >1000; deflate of real model data stays below ~20; zeros in numpy arrays reach ~200 per MiB).
 inline constexpr uint64_t kMaxExpansionRatio = 1024;
-// A single decompressed member kept in memory for analysis. Larger members are streamed.
-inline constexpr uint64_t kMaxInMemoryMember = 256ull << 20;
+// A single decompressed member kept in memory for analysis (7z entries, nested payloads), and
+// the largest single read served from a member decoded on demand. Scans must fit in a 256 MiB
+// address space (tests/e2e/test_limits.py), with the decoder, the mapped input and the pickle
+// state alongside; gzip/xz/zstd/lz4/zlib wrappers and zip entries are streamed instead
+// (formats/compress/stream_source.h), so only what genuinely needs to be whole is bounded here.
+inline constexpr uint64_t kMaxInMemoryMember = 64ull << 20;
+// Members decoded on demand (formats/compress/stream_source.h) keep the last kStreamWindow
+// decoded bytes (parsers look back a little: zip central directories, pickle frames) and the
+// first kStreamHead bytes (format sniffing re-reads the head), and re-decode from the start at
+// most kMaxStreamRestarts times when a read goes further back: tar/zip in gzip read their
+// index then the members (1-2 restarts); more is a pathological access pattern.
+inline constexpr uint64_t kStreamWindow = 8ull << 20;
+inline constexpr uint64_t kStreamHead = 64ull << 10;
+inline constexpr uint64_t kMaxStreamRestarts = 8;
 // Below this many output bytes the expansion ratio is not enforced: a tiny member of repeated
 // bytes (an all-zero 64 KiB tensor) exceeds any ratio harmlessly; bombs need far more output.
 inline constexpr uint64_t kExpansionRatioFloor = 1ull << 20;
@@ -38,10 +50,17 @@ inline constexpr uint64_t kMaxPayloads = 100000;
 // Pickle machine budgets. A 7B-parameter state dict pickle executes ~3M opcodes.
 inline constexpr uint64_t kMaxPickleSteps = 50'000'000;
 inline constexpr uint64_t kMaxPickleStack = 1'000'000;
-inline constexpr uint64_t kMaxPickleMemo = 4'000'000;
-// Bytes of one string/bytes argument kept for evidence and nested analysis; longer values are
-// skipped by length (tensor payloads) and recorded as truncated.
-inline constexpr size_t kMaxKeptString = 1 << 20;
+// Memo entries: a 7B state dict memoises ~1 entry per tensor plus strings (< 100k); each entry
+// costs ~64 bytes (hash node + shared_ptr), so 1M stays near 64 MiB.
+inline constexpr uint64_t kMaxPickleMemo = 1'000'000;
+// Bytes of one string/bytes argument kept in full. Longer values (tensor payloads) are skipped
+// by length with only kEvidencePrefix bytes read, and read back from the file only when a
+// deserialiser or decoder takes them (up to kMaxDecodedPayload): never read what the verdict
+// does not need.
+inline constexpr size_t kMaxKeptString = 64 << 10;
+inline constexpr size_t kEvidencePrefix = 256;
+// Text-line arguments (protocol 0) are read whole to find their end anyway; this much is kept.
+inline constexpr size_t kMaxKeptLine = 1 << 20;
 // Nested pickles (pickle.loads(b'...')) followed inside one pickle, and their depth.
 inline constexpr int kMaxNestedPickleDepth = 8;
 // Bytes searched after a pickle's STOP for another pickle hidden behind junk (resync). Junk
@@ -103,8 +122,8 @@ inline constexpr size_t kHttpCacheBlocks = 64;
 // Body kept in memory when a server ignores Range and sends the whole file; above this the
 // file is not read (error) rather than downloading an unbounded body into memory.
 inline constexpr uint64_t kHttpMaxFallbackBody = 512ull << 20;
-// Largest single Read on a remote source (one scratch buffer); same bound as a member in memory.
-inline constexpr uint64_t kHttpMaxSingleRead = kMaxInMemoryMember;
+// Largest single Read on a remote source (one scratch buffer).
+inline constexpr uint64_t kHttpMaxSingleRead = 256ull << 20;
 // Largest JSON body accepted from the hub API (a tree page of 1,000 expanded entries is ~2 MiB).
 inline constexpr uint64_t kHttpMaxApiBody = 64ull << 20;
 // Redirect hops followed for one request (the hub uses 1-2: resolve -> CDN).

@@ -188,8 +188,7 @@ Result<std::string> Disassembler::ReadLine(uint64_t op_offset) {
     const void* nl = std::memchr(chunk.data(), '\n', chunk.size());
     size_t n =
         nl ? static_cast<size_t>(static_cast<const uint8_t*>(nl) - chunk.data()) : chunk.size();
-    size_t keep =
-        std::min(n, limits::kMaxKeptString - std::min(out.size(), limits::kMaxKeptString));
+    size_t keep = std::min(n, limits::kMaxKeptLine - std::min(out.size(), limits::kMaxKeptLine));
     out.append(reinterpret_cast<const char*>(chunk.data()), keep);
     MV_RETURN_IF_ERROR(cur_.Skip(nl ? n + 1 : n));
     line_len += n;
@@ -205,7 +204,8 @@ Status Disassembler::ReadCounted(uint64_t n, Instr& in) {
                      "argument of " + std::to_string(n) + " bytes runs past the end of data",
                      in.offset);
   }
-  uint64_t keep = std::min<uint64_t>(n, keep_);
+  in.data_offset = cur_.pos();
+  uint64_t keep = n <= keep_ ? n : std::min<uint64_t>(keep_, limits::kEvidencePrefix);
   MV_ASSIGN_OR_RETURN(ByteSpan b, cur_.Take(static_cast<size_t>(keep)));
   in.text.assign(reinterpret_cast<const char*>(b.data()), b.size());
   if (keep < n) {

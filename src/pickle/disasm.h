@@ -21,15 +21,16 @@ struct Instr {
   Op op = Op::kStop;
   // Integer arguments (uint1/2/4/8, int4, decimal lines that fit, INT's bool form).
   int64_t num = 0;
-  bool is_bool = false;    // INT written as I01/I00
-  bool big = false;        // LONG/LONG1/LONG4/INT too large for num: decimal in text
-  double fnum = 0;         // FLOAT/BINFLOAT
-  std::string text;        // string/bytes payload (UTF-8 for str), decimal repr of longs,
-                           // module for GLOBAL/INST, pid line for PERSID
-  std::string text2;       // name for GLOBAL/INST
-  uint64_t length = 0;     // real length of a string/bytes argument
-  bool truncated = false;  // text holds only the first limits::kMaxKeptString bytes
-  uint64_t end = 0;        // offset after the argument
+  bool is_bool = false;      // INT written as I01/I00
+  bool big = false;          // LONG/LONG1/LONG4/INT too large for num: decimal in text
+  double fnum = 0;           // FLOAT/BINFLOAT
+  std::string text;          // string/bytes payload (UTF-8 for str), decimal repr of longs,
+                             // module for GLOBAL/INST, pid line for PERSID
+  std::string text2;         // name for GLOBAL/INST
+  uint64_t length = 0;       // real length of a string/bytes argument
+  bool truncated = false;    // text holds only a prefix (limits::kEvidencePrefix bytes)
+  uint64_t end = 0;          // offset after the argument
+  uint64_t data_offset = 0;  // where a counted string/bytes argument's bytes start (0: none)
 };
 
 class Disassembler {

@@ -317,8 +317,28 @@ class Machine {
     return i < a.size() ? a[i] : nullptr;
   }
   // Constant bytes of a value (bytes, bytearray, str as latin-1/utf-8, BytesIO over bytes).
+  // The full bytes of a value skipped by length, read back from the payload on demand.
+  std::optional<std::string> ReadBack(const Value& v) const {
+    if (!v.truncated || v.data_offset == 0 || v.length > limits::kMaxDecodedPayload ||
+        (v.kind != ValueKind::kBytes && v.kind != ValueKind::kByteArray &&
+         v.kind != ValueKind::kStr)) {
+      return std::nullopt;
+    }
+    auto r = src_.Read(v.data_offset, static_cast<size_t>(v.length));
+    if (!r.ok() || r->size() != v.length) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(r->data()), r->size());
+  }
+
   std::optional<std::string> ConstBytes(const ValuePtr& v) const {
-    if (!v || v->truncated) return std::nullopt;
+    if (!v) return std::nullopt;
+    if (v->truncated) {
+      auto full = ReadBack(*v);
+      if (!full) return std::nullopt;
+      if (v->kind != ValueKind::kStr) return full;
+      auto r = DecodeData("latin1-encode", *full, limits::kMaxDecodedPayload);
+      if (r.ok()) return *r;
+      return full;
+    }
     if (v->kind == ValueKind::kBytes || v->kind == ValueKind::kByteArray) return v->text;
     if (v->kind == ValueKind::kStr) {
       auto r = DecodeData("latin1-encode", v->text, limits::kMaxKeptString);
@@ -698,7 +718,11 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       }
       ValuePtr in = data();
       // A str argument is text (UTF-8 here); the encoders turn it into bytes themselves.
-      std::string_view raw = in->kind == ValueKind::kStr ? std::string_view(in->text) : *bytes;
+      std::optional<std::string> full;
+      if (in->kind == ValueKind::kStr && in->truncated && !(full = ReadBack(*in))) break;
+      std::string_view raw = in->kind == ValueKind::kStr
+                                 ? (full ? std::string_view(*full) : std::string_view(in->text))
+                                 : std::string_view(*bytes);
       auto out = DecodeData(codec, raw, limits::kMaxDecodedPayload);
       if (!out.ok()) {
         if (out.error().code == Errc::kLimit) {
@@ -906,6 +930,7 @@ Status Machine::Exec(const Instr& in) {
       ValuePtr v = New(k, std::move(text));
       v->length = in.length;
       v->truncated = in.truncated;
+      v->data_offset = in.data_offset;
       return Push(v);
     }
     case Op::kNone: return Push(New(ValueKind::kNone));
@@ -1358,12 +1383,23 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
   std::vector<size_t> marks;
   std::unordered_map<int64_t, bool> memo;
   bool proto_first = false;
-  bool newer_ops = false;  // protocol-2+ opcodes without a leading PROTO
-  bool imported = false;   // a find_class with plausible names
+  bool newer_ops = false;   // protocol-2+ opcodes without a leading PROTO
+  bool imported = false;    // a find_class with plausible names
+  bool header_only = true;  // nothing but PROTO / FRAME so far
   for (int n = 0; n < kMaxOps; ++n) {
+    uint64_t at = d.pos();
     auto r = d.Next();
     if (!r.ok()) {
       if (imported) return true;
+      // PROTO, then a string/bytes opcode declaring more bytes than the file holds: a damaged
+      // pickle (the loader would fail or allocate), never a tensor (PROTO required first).
+      if (proto_first && header_only && at < src.size()) {
+        auto op = src.Read(at, 1);
+        if (op.ok() && !op->empty()) {
+          uint8_t b = (*op)[0];
+          if (b == 'T' || b == 'X' || b == 'B' || b == 0x8d || b == 0x8e || b == 0x96) return true;
+        }
+      }
       // Truncated: still a (damaged) pickle if it began like one.
       return r.error().code == Errc::kTruncated && d.pos() >= src.size() && !newer_ops &&
              ((proto_first && n >= 2) || n >= 8);
@@ -1375,6 +1411,7 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
       if (n == 0) proto_first = true;
       continue;
     }
+    if (in.op != Op::kFrame) header_only = false;
     if (!proto_first && info->protocol >= 2) newer_ops = true;
     if ((in.op == Op::kGlobal || in.op == Op::kInst) && IsDottedName(in.text) &&
         IsDottedName(in.text2)) {

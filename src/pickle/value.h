@@ -42,6 +42,8 @@ struct Value {
   std::string text;
   bool truncated = false;       // text is a prefix of the real content
   uint64_t length = 0;          // real length of str/bytes (text may be shorter)
+  uint64_t data_offset = 0;     // truncated str/bytes: where all `length` bytes start in the
+                                // payload, so they can be read back when needed (0: unknown)
   std::vector<ValuePtr> items;  // containers; for kDict alternating key, value
   int64_t call = -1;            // kObject: index of the Call that produced it
   uint64_t offset = 0;          // offset of the opcode that produced the value

@@ -92,8 +92,29 @@ TEST(Disasm, HugeArgumentKeptAsPrefix) {
   ASSERT_TRUE(in.ok());
   EXPECT_TRUE(in->truncated);
   EXPECT_EQ(in->length, payload.size());
-  EXPECT_EQ(in->text.size(), limits::kMaxKeptString);
+  EXPECT_EQ(in->text.size(), limits::kEvidencePrefix);
+  EXPECT_EQ(in->data_offset, 5u);
   EXPECT_EQ(d.pos(), 5 + payload.size());
+}
+
+TEST(Machine, HugeBytesReadBackOnlyForDeserialisers) {
+  // pickle.loads(<70 KiB bytes holding a pickle that calls os.system>): the argument is longer
+  // than kMaxKeptString, so it is skipped by length and read back when pickle.loads takes it.
+  std::string inner = P().Proto(2).Call1("os", "system", "id").Stop().bytes();
+  inner += std::string(limits::kMaxKeptString + 1000, 'N');
+  std::string b = P().Proto(4)
+                      .Global("pickle", "loads")
+                      .Op(Op::kBinBytes)
+                      .Le(inner.size(), 4)
+                      .Raw(inner)
+                      .Tuple1()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Semantics sem = testing::TestSemantics();
+  Trace t = testing::AnalyzeBytes(b, &sem);
+  ASSERT_EQ(t.nested.size(), 1u);
+  EXPECT_EQ(t.nested[0].data.size(), inner.size());
 }
 
 TEST(Disasm, LongToDecimal) {
