@@ -329,11 +329,17 @@ class Judge_ {
     hits_.push_back(std::move(h));
   }
 
-  void Note(const kb::Rule& r, const std::string& callable, const std::string& location) {
+  void Note(const kb::Rule& r, const std::string& callable, const std::string& location,
+            const std::string& evidence = "", const std::string& detail = "") {
     if (r.summary.empty()) return;
     Hit h;
-    h.f = {Severity::kInfo, r.category.empty() ? "benign" : r.category, r.id, callable, callable,
-           location,        r.why + "; cleared: " + r.summary};
+    h.f = {Severity::kInfo,
+           r.category.empty() ? "benign" : r.category,
+           r.id,
+           callable,
+           evidence.empty() ? callable : evidence,
+           location,
+           r.why + "; cleared: " + r.summary + detail};
     h.impact = Impact::kNote;
     h.summary = r.summary;
     if (std::find(notes_.begin(), notes_.end(), r.summary) == notes_.end()) {
@@ -655,7 +661,8 @@ class Judge_ {
         const NameInfo& ti = Info(target);
         if (ti.rule != nullptr && ti.rule->stance == kb::Stance::kBenign && info.rule != nullptr &&
             info.rule->stance == kb::Stance::kBenign) {
-          Note(*info.rule, name, loc);
+          Note(*info.rule, name, loc, Evidence(name, c.args, c.kwargs),
+               " (resolves " + target + ", benign by " + ti.rule->id + ")");
         }
         return;
       }

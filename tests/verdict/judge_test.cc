@@ -265,6 +265,11 @@ TEST(Judge, YoloGetattrOfBenignClassIsSafe) {
   ASSERT_EQ(j.findings.size(), 1u) << Dump(j);
   EXPECT_EQ(j.findings[0].severity, Severity::kInfo);
   EXPECT_EQ(j.findings[0].callable, "builtins.getattr");
+  // The clearing shows the reconstructed call and what it resolves to.
+  EXPECT_EQ(j.findings[0].evidence,
+            "builtins.getattr(ultralytics.nn.modules.head.Detect, 'forward')");
+  EXPECT_NE(j.findings[0].message.find("resolves ultralytics.nn.modules.head.Detect.forward"),
+            std::string::npos);
   EXPECT_EQ(j.summary, "builtins.getattr only resolves methods and attributes of benign objects");
 }
 
