@@ -90,6 +90,7 @@ class SubSource final : public Source {
   }
   bool stable() const override { return parent_->stable(); }
   uint64_t bytes_read() const override { return parent_->bytes_read(); }
+  std::vector<Anomaly> TakeAnomalies() override { return parent_->TakeAnomalies(); }
 
  private:
   SourcePtr parent_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/facts.h"
 #include "core/result.h"
 
 namespace mv {
@@ -38,6 +39,10 @@ class Source {
   virtual bool stable() const { return true; }
   // Bytes delivered from the underlying storage so far (file or network), counted once each.
   virtual uint64_t bytes_read() const = 0;
+  // Anomalies noticed while serving reads after the reader that made this source returned
+  // (a member decoded on demand that could not be re-decoded). The scanner collects them
+  // after visiting the source; each is returned once. Sub-views forward to their parent.
+  virtual std::vector<Anomaly> TakeAnomalies() { return {}; }
 };
 
 using SourcePtr = std::shared_ptr<Source>;

@@ -53,8 +53,19 @@ class Walker {
         LimitHit(item, "limit.time", "per-file time budget exhausted; rest not analysed");
         break;
       }
+      // Members decoded on demand can fail after their reader returned; what they report
+      // while this payload is analysed belongs to its facts (incomplete -> needs-review).
+      SourcePtr src = item.src;
+      size_t at = facts_.size();
       Visit(std::move(item), stack, report, first);
       first = false;
+      std::vector<Anomaly> late = src ? src->TakeAnomalies() : std::vector<Anomaly>{};
+      if (!late.empty() && at < facts_.size()) {
+        for (auto& a : late) {
+          if (a.location.empty()) a.location = facts_[at].location;
+          facts_[at].anomalies.push_back(std::move(a));
+        }
+      }
     }
   }
 

@@ -6,6 +6,7 @@
 
 #include "core/limits.h"
 #include "formats/compress/decode.h"
+#include "formats/compress/stream_source.h"
 
 namespace mv::formats::compress {
 
@@ -36,12 +37,16 @@ Result<ReadOutput> ReadStream(const SourcePtr& src, ReadContext& ctx, Codec code
                               const std::string& prefix, uint64_t begin) {
   ReadOutput out;
   uint64_t len = src->size() - std::min(begin, src->size());
-  Decoded d = Decode(codec, *src, begin, len, OutputBudget(len, ctx), true);
+  // Probe once (nothing kept), then hand over a source that decodes again on demand.
+  uint64_t budget = StreamBudget(len, ctx);
+  Decoded d = Probe(codec, *src, begin, len, budget, true);
   Account(d, prefix, prefix + " stream", begin, ctx, out.anomalies);
   uint64_t end = begin + d.consumed;
   bool clean = d.finished && !d.limit_hit && d.error.empty();
   out.complete = clean;
-  out.members.push_back({"", MakeMemorySource(std::move(d.bytes)), begin, Hint::kSniff, ""});
+  StreamSpec spec{codec, src, begin, len, true, budget, prefix + " stream"};
+  out.members.push_back(
+      {"", MakeStreamSource(std::move(spec), d.produced), begin, Hint::kSniff, ""});
   if (clean) Trailing(src, end, prefix, out);
   return out;
 }

@@ -222,7 +222,8 @@ std::unique_ptr<Stream> MakeStream(Codec c) {
 
 }  // namespace
 
-uint64_t OutputBudget(uint64_t compressed, const ReadContext& ctx) {
+namespace {
+uint64_t TotalAndRatio(uint64_t compressed, const ReadContext& ctx) {
   uint64_t total = ctx.expanded_bytes >= limits::kMaxExpandedBytes
                        ? 0
                        : limits::kMaxExpandedBytes - ctx.expanded_bytes;
@@ -230,94 +231,163 @@ uint64_t OutputBudget(uint64_t compressed, const ReadContext& ctx) {
                        ? UINT64_MAX
                        : compressed * limits::kMaxExpansionRatio;
   ratio = std::max(ratio, limits::kExpansionRatioFloor);
-  return std::min({limits::kMaxInMemoryMember, total, ratio});
+  return std::min(total, ratio);
+}
+}  // namespace
+
+uint64_t OutputBudget(uint64_t compressed, const ReadContext& ctx) {
+  return std::min(limits::kMaxInMemoryMember, TotalAndRatio(compressed, ctx));
+}
+
+uint64_t StreamBudget(uint64_t compressed, const ReadContext& ctx) {
+  return TotalAndRatio(compressed, ctx);
+}
+
+struct Decoder::Impl {
+  std::unique_ptr<Stream> stream;
+};
+
+Decoder::Decoder(Codec codec, Source& src, uint64_t begin, uint64_t len, uint64_t max_out,
+                 bool concatenated)
+    : impl_(std::make_unique<Impl>()),
+      src_(src),
+      begin_(begin),
+      max_out_(max_out),
+      concatenated_(concatenated) {
+  end_ = begin + std::min(len, src.size() - std::min(begin, src.size()));
+  begin_ = std::min(begin, end_);
+  chunk_base_ = begin_;
+  impl_->stream = MakeStream(codec);
+  if (!impl_->stream || !impl_->stream->Init()) {
+    d_.error = "decoder initialisation failed";
+    done_ = true;
+  }
+}
+
+Decoder::~Decoder() = default;
+
+size_t Decoder::Next(uint8_t* out, size_t cap) {
+  Stream& stream = *impl_->stream;
+  size_t written = 0;
+  auto pos = [&] { return chunk_base_ + in_pos_; };
+  while (!done_ && written < cap) {
+    if (d_.produced >= max_out_) {
+      d_.limit_hit = true;
+      done_ = true;
+      break;
+    }
+    if (in_pos_ == chunk_.size() && pos() < end_) {
+      chunk_base_ = pos();
+      size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, end_ - chunk_base_));
+      auto r = src_.Read(chunk_base_, want);
+      if (!r.ok()) {
+        d_.error = "read error: " + r.error().message;
+        done_ = true;
+        break;
+      }
+      if (r->empty()) {
+        end_ = chunk_base_;  // the source ended early
+      }
+      // Copy: the span may not outlive the next read, and decoders keep no pointer into it.
+      chunk_.assign(r->begin(), r->end());
+      in_pos_ = 0;
+    }
+    bool at_eof = chunk_base_ + chunk_.size() >= end_;
+    size_t room = static_cast<size_t>(std::min<uint64_t>(cap - written, max_out_ - d_.produced));
+    size_t in_used = 0;
+    size_t out_used = 0;
+    ByteSpan in(chunk_.data() + in_pos_, chunk_.size() - in_pos_);
+    Step st = stream.Run(in, at_eof, out + written, room, in_used, out_used);
+    in_pos_ += in_used;
+    written += out_used;
+    d_.produced += out_used;
+    if (st == Step::kError) {
+      d_.error = stream.error;
+      done_ = true;
+      break;
+    }
+    if (st == Step::kEnd) {
+      d_.finished = true;
+      d_.consumed = pos() - begin_;
+      if (!concatenated_ || pos() >= end_) {
+        done_ = true;
+        break;
+      }
+      auto next = src_.Read(pos(), 8);
+      if (!next.ok() || !stream.IsNextStream(*next)) {
+        done_ = true;
+        break;
+      }
+      // The peek may have invalidated nothing we hold: chunk_ is a copy.
+      if (!stream.Init()) {
+        d_.error = "decoder re-initialisation failed";
+        done_ = true;
+        break;
+      }
+      d_.finished = false;
+      continue;
+    }
+    if (in_used == 0 && out_used == 0) {
+      if (in_pos_ < chunk_.size()) {
+        d_.error = "decoder made no progress";
+      } else if (!at_eof) {
+        continue;  // refill
+      } else {
+        d_.truncated = true;
+      }
+      done_ = true;
+      break;
+    }
+  }
+  if (done_ && !d_.finished) d_.consumed = pos() - begin_;
+  return written;
 }
 
 Decoded Decode(Codec codec, Source& src, uint64_t begin, uint64_t len, uint64_t max_out,
                bool concatenated) {
-  Decoded d;
-  auto stream = MakeStream(codec);
-  if (!stream || !stream->Init()) {
-    d.error = "decoder initialisation failed";
-    return d;
+  Decoder dec(codec, src, begin, len, max_out, concatenated);
+  std::vector<uint8_t> bytes;
+  while (!dec.done()) {
+    size_t old = bytes.size();
+    bytes.resize(old + kChunk);
+    size_t n = dec.Next(bytes.data() + old, kChunk);
+    bytes.resize(old + n);
   }
-  uint64_t end = begin + std::min(len, src.size() - std::min(begin, src.size()));
-  uint64_t pos = std::min(begin, end);
-  std::vector<uint8_t> chunk;
-  bool in_stream = true;  // a stream has started and not yet ended
-  while (true) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, end - pos));
-    auto r = src.Read(pos, want);
-    if (!r.ok()) {
-      d.error = "read error: " + r.error().message;
-      break;
-    }
-    // Copy: the span may not outlive the next read, and decoders keep no pointer into it.
-    chunk.assign(r->begin(), r->end());
-    bool at_eof = pos + chunk.size() >= end;
-    size_t room = static_cast<size_t>(std::min<uint64_t>(kChunk, max_out - d.bytes.size()));
-    if (room == 0) {
-      d.limit_hit = true;
-      break;
-    }
-    size_t old = d.bytes.size();
-    d.bytes.resize(old + room);
-    size_t in_used = 0;
-    size_t out_used = 0;
-    Step st = stream->Run(ByteSpan(chunk.data(), chunk.size()), at_eof, d.bytes.data() + old, room,
-                          in_used, out_used);
-    d.bytes.resize(old + out_used);
-    pos += in_used;
-    if (st == Step::kError) {
-      d.error = stream->error;
-      break;
-    }
-    if (st == Step::kEnd) {
-      in_stream = false;
-      d.finished = true;
-      d.consumed = pos - begin;
-      if (!concatenated || pos >= end) break;
-      auto next = src.Read(pos, 8);
-      if (!next.ok() || !stream->IsNextStream(*next)) break;
-      if (!stream->Init()) {
-        d.error = "decoder re-initialisation failed";
-        break;
-      }
-      in_stream = true;
-      d.finished = false;
-      continue;
-    }
-    if (in_used == 0 && out_used == 0) {
-      // No progress: either the input is exhausted inside a stream, or the decoder stalls.
-      if (at_eof && pos >= end) {
-        d.truncated = true;
-      } else {
-        d.error = "decoder made no progress";
-      }
-      break;
-    }
-  }
-  if (in_stream) d.consumed = pos - begin;
+  Decoded d = dec.state();
+  d.bytes = std::move(bytes);
   return d;
+}
+
+Decoded Probe(Codec codec, Source& src, uint64_t begin, uint64_t len, uint64_t max_out,
+              bool concatenated, uint32_t* crc32_out) {
+  Decoder dec(codec, src, begin, len, max_out, concatenated);
+  std::vector<uint8_t> buf(kChunk);
+  uLong crc = 0;
+  while (!dec.done()) {
+    size_t n = dec.Next(buf.data(), buf.size());
+    if (crc32_out != nullptr && n > 0) crc = crc32_z(crc, buf.data(), n);
+  }
+  if (crc32_out != nullptr) *crc32_out = static_cast<uint32_t>(crc);
+  return dec.state();
 }
 
 void Account(const Decoded& d, const std::string& prefix, const std::string& what, uint64_t offset,
              ReadContext& ctx, std::vector<Anomaly>& out) {
-  ctx.expanded_bytes += d.bytes.size();
+  ctx.expanded_bytes += d.produced;
   if (d.limit_hit) {
     out.push_back({"limit.expansion",
-                   what + ": decompression stopped after " + std::to_string(d.bytes.size()) +
+                   what + ": decompression stopped after " + std::to_string(d.produced) +
                        " bytes (expansion limits: ratio, total or in-memory member); the rest "
                        "was not analysed",
                    offset, "", true});
   } else if (!d.error.empty()) {
     out.push_back({prefix + ".corrupt",
                    what + ": compressed data is corrupt (" + d.error + ") after " +
-                       std::to_string(d.bytes.size()) + " decoded bytes",
+                       std::to_string(d.produced) + " decoded bytes",
                    offset + d.consumed, "", true});
   } else if (d.truncated || !d.finished) {
     out.push_back({prefix + ".truncated",
-                   what + ": compressed stream ends early after " + std::to_string(d.bytes.size()) +
+                   what + ": compressed stream ends early after " + std::to_string(d.produced) +
                        " decoded bytes",
                    offset + d.consumed, "", true});
   }

@@ -100,7 +100,11 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx) {
     if (incomplete) out.complete = false;
   };
   // The ratio is judged against the whole archive: 7z compresses entries as one solid stream.
-  uint64_t budget_total = compress::OutputBudget(src->size(), ctx);
+  // Entries stay in memory until the scanner visits them, so the whole archive's output (not
+  // only each entry) is bounded by limits::kMaxInMemoryMember: libarchive cannot re-decode a
+  // solid block on demand cheaply, and the scan must fit in a 256 MiB address space.
+  uint64_t budget_total =
+      std::min(compress::OutputBudget(src->size(), ctx), limits::kMaxInMemoryMember);
   uint64_t produced = 0;
   uint64_t entries = 0;
   std::set<std::string> names;

@@ -21,6 +21,7 @@
 
 #include "core/limits.h"
 #include "formats/compress/decode.h"
+#include "formats/compress/stream_source.h"
 #include "pickle/engine.h"
 
 namespace mv::formats::zip {
@@ -95,7 +96,10 @@ struct Entry {
   uint64_t data = 0;      // data offset (from the local header)
   bool local_ok = false;  // the local header was read
   bool have_decoded = false;
-  compress::Decoded decoded;  // kept when the local scan already inflated it
+  compress::Decoded decoded;  // probe result, kept when the local scan already inflated it
+  uint32_t actual_crc = 0;    // CRC-32 of the decoded bytes (probe)
+  uint64_t budget = 0;        // output bound the probe ran with
+  uint64_t probe_len = 0;     // compressed bytes the local-scan probe was given
 };
 
 // Applies a zip64 extended-information extra field: fields present in this order only where
@@ -387,9 +391,11 @@ class Reader {
           entries_.push_back(std::move(e));
           return;
         }
-        e.decoded = compress::Decode(compress::Codec::kDeflateRaw, *src_, data, size_ - data,
-                                     compress::OutputBudget(size_ - data, ctx_), false);
+        e.budget = compress::StreamBudget(size_ - data, ctx_);
+        e.decoded = compress::Probe(compress::Codec::kDeflateRaw, *src_, data, size_ - data,
+                                    e.budget, false, &e.actual_crc);
         e.have_decoded = true;
+        e.probe_len = size_ - data;
         e.csize = e.decoded.consumed;
         if (!e.decoded.finished) {
           entries_.push_back(std::move(e));
@@ -535,26 +541,30 @@ class Reader {
              e.local, false);
         DecodeOther(e);
       } else if (e.method == 8) {
+        uint64_t avail = e.data <= size_ ? std::min(e.csize, size_ - e.data) : 0;
         if (!e.have_decoded) {
-          uint64_t avail = e.data <= size_ ? std::min(e.csize, size_ - e.data) : 0;
-          e.decoded = compress::Decode(compress::Codec::kDeflateRaw, *src_, e.data, avail,
-                                       compress::OutputBudget(e.csize, ctx_), false);
+          e.budget = compress::StreamBudget(e.csize, ctx_);
+          e.decoded = compress::Probe(compress::Codec::kDeflateRaw, *src_, e.data, avail, e.budget,
+                                      false, &e.actual_crc);
         }
         compress::Decoded& d = e.decoded;
         compress::Account(d, "zip", "entry '" + Printable(e.name) + "'", e.data, ctx_,
                           out_.anomalies);
         if (d.finished) {
-          if (d.bytes.size() != e.usize) {
+          if (d.produced != e.usize) {
             Note("zip.size-mismatch",
-                 "entry '" + Printable(e.name) + "' inflates to " + std::to_string(d.bytes.size()) +
+                 "entry '" + Printable(e.name) + "' inflates to " + std::to_string(d.produced) +
                      " bytes, header says " + std::to_string(e.usize),
                  e.local, false);
           }
-          uint32_t crc = static_cast<uint32_t>(crc32_z(0, d.bytes.data(), d.bytes.size()));
-          if (crc != e.crc) CrcMismatch(e, crc);
+          if (e.actual_crc != e.crc) CrcMismatch(e, e.actual_crc);
         }
-        out_.members.push_back(
-            {e.name, MakeMemorySource(std::move(d.bytes)), e.data, Hint::kSniff, ""});
+        if (e.have_decoded) avail = e.probe_len;  // decode on demand exactly as probed
+        compress::StreamSpec spec{
+            compress::Codec::kDeflateRaw,           src_, e.data, avail, false, e.budget,
+            "zip entry '" + Printable(e.name) + "'"};
+        out_.members.push_back({e.name, compress::MakeStreamSource(std::move(spec), d.produced),
+                                e.data, Hint::kSniff, ""});
       } else {
         Note("zip.unsupported-method",
              "entry '" + Printable(e.name) + "' uses compression method " +
@@ -575,18 +585,23 @@ class Reader {
   // of properties, which become a .lzma ("alone") header in front of a copy of the data.
   void DecodeOther(Entry& e) {
     uint64_t avail = e.data <= size_ ? std::min(e.csize, size_ - e.data) : 0;
-    compress::Decoded d;
+    uint64_t budget = compress::StreamBudget(e.csize, ctx_);
+    compress::StreamSpec spec;
+    spec.max_out = budget;
+    spec.what = "zip entry '" + Printable(e.name) + "'";
     if (e.method == 12) {
-      d = compress::Decode(compress::Codec::kBzip2, *src_, e.data, avail,
-                           compress::OutputBudget(e.csize, ctx_), false);
+      spec.codec = compress::Codec::kBzip2;
+      spec.parent = src_;
+      spec.begin = e.data;
+      spec.len = avail;
     } else {
-      if (avail < 9 || avail > limits::kMaxInMemoryMember) {
+      if (avail < 9) {
         Note("zip.truncated", "lzma entry '" + Printable(e.name) + "' has no usable header", e.data,
              true);
         return;
       }
-      auto r = src_->Read(e.data, static_cast<size_t>(avail));
-      if (!r.ok() || r->size() != avail) return;
+      auto r = src_->Read(e.data, 9);
+      if (!r.ok() || r->size() != 9) return;
       ByteSpan b = *r;
       uint16_t props = Le16(b, 2);
       if (props != 5) {
@@ -597,18 +612,20 @@ class Reader {
       std::vector<uint8_t> alone(b.begin() + 4, b.begin() + 9);
       uint64_t usize = (e.flags & 0x0002) != 0 ? UINT64_MAX : e.usize;  // bit 1: EOS marker
       for (int i = 0; i < 8; ++i) alone.push_back(static_cast<uint8_t>(usize >> (8 * i)));
-      alone.insert(alone.end(), b.begin() + 9, b.end());
-      SourcePtr mem = MakeMemorySource(std::move(alone));
-      d = compress::Decode(compress::Codec::kLzmaAlone, *mem, 0, mem->size(),
-                           compress::OutputBudget(e.csize, ctx_), false);
+      // The .lzma header in memory, then the compressed data in place (no copy).
+      spec.codec = compress::Codec::kLzmaAlone;
+      spec.parent = compress::MakeConcatSource(MakeMemorySource(std::move(alone)),
+                                               MakeSubSource(src_, e.data + 9, avail - 9));
+      spec.begin = 0;
+      spec.len = spec.parent->size();
     }
+    uint32_t crc = 0;
+    compress::Decoded d =
+        compress::Probe(spec.codec, *spec.parent, spec.begin, spec.len, budget, false, &crc);
     compress::Account(d, "zip", "entry '" + Printable(e.name) + "'", e.data, ctx_, out_.anomalies);
-    if (d.finished) {
-      uint32_t crc = static_cast<uint32_t>(crc32_z(0, d.bytes.data(), d.bytes.size()));
-      if (crc != e.crc) CrcMismatch(e, crc);
-    }
-    out_.members.push_back(
-        {e.name, MakeMemorySource(std::move(d.bytes)), e.data, Hint::kSniff, ""});
+    if (d.finished && crc != e.crc) CrcMismatch(e, crc);
+    out_.members.push_back({e.name, compress::MakeStreamSource(std::move(spec), d.produced), e.data,
+                            Hint::kSniff, ""});
   }
 
   void CheckCrc(const Entry& e, Source& data) {
