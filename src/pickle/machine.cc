@@ -415,6 +415,9 @@ class Machine {
   std::vector<PickleState> saved_;  // outer states while a joblib object-array pickle runs
   std::unordered_map<const Value*, Extra> extra_;
   std::unordered_map<int64_t, std::pair<std::string, std::string>> ext_registry_;
+  // What each EXT code already loaded: the C unpickler keeps copyreg._extension_cache and
+  // calls find_class only on the first EXT of a code.
+  std::unordered_map<int64_t, ValuePtr> ext_cache_;
   std::vector<std::pair<ValuePtr, size_t>> suspicious_;
   uint64_t op_offset_ = 0;
   uint64_t steps_ = 0;
@@ -465,10 +468,11 @@ ValuePtr Machine::InvokeSpecial(const Extra& e, const CallSpec& s, ValuePtr resu
     case Special::kItemGetter: {
       ValuePtr key = e.args.empty() ? nullptr : e.args[0];
       if (obj && key && obj->kind == ValueKind::kDict) {
-        for (size_t i = 0; i + 1 < obj->items.size(); i += 2) {
-          const ValuePtr& k = obj->items[i];
+        // Dict values keep repeated keys; Python keeps the last value, so search backwards.
+        for (size_t i = obj->items.size() / 2; i-- > 0;) {
+          const ValuePtr& k = obj->items[2 * i];
           if (k && k->kind == key->kind && k->text == key->text && !k->truncated) {
-            return obj->items[i + 1];
+            return obj->items[2 * i + 1];
           }
         }
       } else if (obj && key && key->kind == ValueKind::kInt &&
@@ -827,8 +831,9 @@ Status Machine::Build(const ValuePtr& inst, const ValuePtr& state) {
 Status Machine::JoblibArray(const ValuePtr& /*wrapper*/, const ValuePtr& state) {
   auto field = [&](const char* key) -> ValuePtr {
     if (state->kind != ValueKind::kDict) return nullptr;
-    for (size_t i = 0; i + 1 < state->items.size(); i += 2) {
-      if (IsStr(state->items[i]) && state->items[i]->text == key) return state->items[i + 1];
+    for (size_t i = state->items.size() / 2; i-- > 0;) {  // last of a repeated key wins
+      if (IsStr(state->items[2 * i]) && state->items[2 * i]->text == key)
+        return state->items[2 * i + 1];
     }
     return nullptr;
   };
@@ -1100,9 +1105,12 @@ Status Machine::Exec(const Instr& in) {
       if (in.num <= 0) return Err("pickle.ext-code", "EXT specifies code <= 0");
       char via[32];
       std::snprintf(via, sizeof via, "ext 0x%llx", static_cast<unsigned long long>(in.num));
+      if (auto c = ext_cache_.find(in.num); c != ext_cache_.end()) return Push(c->second);
       auto it = ext_registry_.find(in.num);
       if (it != ext_registry_.end()) {
-        return Push(FindClass(it->second.first, it->second.second, name, via));
+        ValuePtr g = FindClass(it->second.first, it->second.second, name, via);
+        ext_cache_[in.num] = g;
+        return Push(g);
       }
       Note("pickle.ext-unregistered",
            "extension code " + std::to_string(in.num) + " is not registered in the stream",

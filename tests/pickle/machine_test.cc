@@ -232,6 +232,30 @@ TEST(Machine, AttrGetterMethodCallerAndPartial) {
   EXPECT_EQ(Render(c->args[0]), "'id'");
 }
 
+TEST(Machine, ItemGetterTakesLastDuplicateKey) {
+  // Found by random_diff_test (duplicate dict keys): Python keeps the LAST value of a repeated
+  // key, so operator.itemgetter('f')({'f': print, 'f': os.system})('id') runs os.system.
+  Semantics sem = TestSemantics();
+  std::string b = P().Proto(2)
+                      .Call1("operator", "itemgetter", "f")
+                      .Op(Op::kEmptyDict)
+                      .Mark()
+                      .Str("f")
+                      .Global("builtins", "print")
+                      .Str("f")
+                      .Global("os", "system")
+                      .Op(Op::kSetItems)
+                      .Tuple1()
+                      .Reduce()
+                      .Str("id")
+                      .Tuple1()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Trace t = AnalyzeBytes(b, &sem);
+  EXPECT_EQ(LastCall(t)->resolved, "os.system");
+}
+
 TEST(Machine, PartialStateFromBuildIsFollowed) {
   Semantics sem = TestSemantics();
   // What pickle.dumps(partial(os.system, 'id')) writes: partial(f) then BUILD (f, args, kw, d).
@@ -401,6 +425,40 @@ TEST(Machine, ExtensionRegistryFromStream) {
   EXPECT_EQ(t.imports[1].opcode, "EXT1");
   EXPECT_EQ(LastCall(t)->resolved, "os.system");
   EXPECT_EQ(LastCall(t)->via, "ext 0xf0");
+}
+
+TEST(Machine, RepeatedExtensionCodeImportsOnce) {
+  // Found by random_diff_test: the C unpickler caches EXT results (copyreg._extension_cache),
+  // so the second EXT1 0xF0 calls no find_class; both calls still resolve to os.system.
+  std::string b = P().Proto(2)
+                      .Global("copyreg", "add_extension")
+                      .Str("os")
+                      .Str("system")
+                      .Int(0xF0)
+                      .Op(Op::kTuple3)
+                      .Reduce()
+                      .Op(Op::kPop)
+                      .Op(Op::kExt1)
+                      .U8(0xF0)
+                      .Str("id")
+                      .Tuple1()
+                      .Reduce()
+                      .Op(Op::kPop)
+                      .Op(Op::kExt1)
+                      .U8(0xF0)
+                      .Str("ls")
+                      .Tuple1()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Trace t = AnalyzeBytes(b);
+  ASSERT_TRUE(t.complete);
+  ASSERT_EQ(t.imports.size(), 2u);
+  EXPECT_EQ(t.imports[1].resolved, "os.system");
+  ASSERT_EQ(t.calls.size(), 3u);
+  EXPECT_EQ(t.calls[1].resolved, "os.system");
+  EXPECT_EQ(t.calls[2].resolved, "os.system");
+  EXPECT_EQ(t.calls[2].via, "ext 0xf0");
 }
 
 TEST(Machine, UnregisteredExtensionIsAnomaly) {
