@@ -23,11 +23,12 @@ inline constexpr uint64_t kMaxExpansionRatio = 1024;
 // (formats/compress/stream_source.h), so only what genuinely needs to be whole is bounded here.
 inline constexpr uint64_t kMaxInMemoryMember = 64ull << 20;
 // Members decoded on demand (formats/compress/stream_source.h) keep the last kStreamWindow
-// decoded bytes (parsers look back a little: zip central directories, pickle frames) and the
-// first kStreamHead bytes (format sniffing re-reads the head), and re-decode from the start at
-// most kMaxStreamRestarts times when a read goes further back: tar/zip in gzip read their
-// index then the members (1-2 restarts); more is a pathological access pattern.
-inline constexpr uint64_t kStreamWindow = 8ull << 20;
+// decoded bytes (+1 MiB slack; parsers look back a little: zip central directories, pickle
+// frames) and the first kStreamHead bytes (format sniffing re-reads the head). Each level of a
+// gzip-in-gzip chain (up to kMaxNestingDepth) holds one window: 12 x ~5 MiB fits in 256 MiB.
+// A read further back re-decodes from the start, at most kMaxStreamRestarts times: tar/zip in
+// gzip read their index then the members (1-2 restarts); more is a pathological access pattern.
+inline constexpr uint64_t kStreamWindow = 4ull << 20;
 inline constexpr uint64_t kStreamHead = 64ull << 10;
 inline constexpr uint64_t kMaxStreamRestarts = 8;
 // Below this many output bytes the expansion ratio is not enforced: a tiny member of repeated

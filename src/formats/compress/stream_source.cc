@@ -11,6 +11,9 @@ namespace mv::formats::compress {
 namespace {
 
 constexpr size_t kDecodeStep = 256 << 10;
+// The window is trimmed back to kStreamWindow once it grows 1 MiB past it (one memmove per
+// MiB decoded keeps the cost small and the bound tight).
+constexpr uint64_t kCompactAt = limits::kStreamWindow + (1 << 20);
 
 class StreamSource final : public Source {
  public:
@@ -53,10 +56,11 @@ class StreamSource final : public Source {
                                        std::min(spec_.max_out, size_), spec_.concatenated);
       win_.clear();
       win_begin_ = 0;
-      win_.reserve(2 * limits::kStreamWindow + kDecodeStep);
+      // Sized to the member: a chain of nested small streams must not hold full windows.
+      win_.reserve(static_cast<size_t>(std::min<uint64_t>(size_, kCompactAt + kDecodeStep)));
     }
     while (Produced() < off + n && !dec_->done()) {
-      if (win_.size() > 2 * limits::kStreamWindow) {
+      if (win_.size() > kCompactAt) {
         uint64_t keep = std::min(off, Produced() - limits::kStreamWindow);
         if (keep > win_begin_) {
           win_.erase(win_.begin(), win_.begin() + static_cast<ptrdiff_t>(keep - win_begin_));
