@@ -12,7 +12,8 @@ __dict__ update and is not a call). `copyreg.add_extension` is a stub that write
 registration into copyreg._inverted_registry (restored after each load) so EXT codes resolve.
 Only sequences that load without error are kept. Per pickle, tests/fixtures/pickle/random/
 <n>.json holds the bytes (hex), pickletools.genops' (opcode, offset) list, the find_class
-(module, name) list in order, the stub calls in order ([dotted name, nargs, nkwargs]) and the
+(module, name) list in order, the stub calls in order ([dotted name, nargs, nkwargs]; an object's __call__ and
+__setitem__ as <maker>.__call__ / <maker>.__setitem__) and the
 number of persistent_load calls.
 
 Deterministic (fixed seed). Run: /usr/bin/python3 tests/pickle/gen_random_pickles.py
@@ -38,7 +39,19 @@ NAMES = [("stubmod", "Cls"), ("stubmod", "func"), ("stubmod", "Outer.Inner"),
 
 
 class StubObj:
-    """What every stub call and persistent_load returns: a plain object with a __dict__."""
+    """What every stub call and persistent_load returns: an object with a __dict__ and no
+    __setstate__; calling it or setting an item on it is recorded as <maker>.__call__ /
+    <maker>.__setitem__ (maker: the stub class that made it)."""
+
+    def __init__(self, calls, maker):
+        self._calls, self._maker = calls, maker
+
+    def __call__(self, *a, **k):
+        self._calls.append([self._maker + ".__call__", len(a), len(k)])
+        return StubObj(self._calls, "?")
+
+    def __setitem__(self, key, value):
+        self._calls.append([self._maker + ".__setitem__", 2, 0])
 
 
 class Recorder(pickle.Unpickler):
@@ -57,17 +70,17 @@ class Recorder(pickle.Unpickler):
             def new(cls, *a, **k):
                 calls.append([dotted, len(a), len(k)])
                 copyreg._inverted_registry[a[2]] = (a[0], a[1])
-                return StubObj()
+                return StubObj(calls, dotted)
         else:
             def new(cls, *a, **k):
                 calls.append([dotted, len(a), len(k)])
-                return StubObj()
+                return StubObj(calls, dotted)
 
         return type(name.replace(".", "_"), (), {"__new__": new})
 
     def persistent_load(self, pid):
         self.persistent += 1
-        return StubObj()
+        return StubObj(self.calls, "?")
 
 
 def text_line(s):
@@ -317,6 +330,29 @@ class Gen:
             self.emit(b"b")
         return "o"
 
+    def obj_call(self, depth):
+        """A stub object called through REDUCE: <maker>.__call__."""
+        self.call(depth)
+        self.tuple_(depth=depth)
+        self.emit(b"R")
+        return "x"  # made by calling an object: never a call target itself
+
+    def obj_setitem(self, depth):
+        """SETITEM(S) on a stub object: one <maker>.__setitem__ call per pair."""
+        r = self.r
+        self.call(depth)
+        if self.p >= 1 and r.random() < 0.5:
+            self.emit(b"(")
+            for _ in range(r.randint(0, 2)):
+                self.value(depth + 1, hashable=True)
+                self.value(depth + 1)
+            self.emit(b"u")
+        else:
+            self.value(depth + 1, hashable=True)
+            self.value(depth + 1)
+            self.emit(b"s")
+        return "o"
+
     def persid(self, depth):
         if self.p == 0 or self.r.random() < 0.3:
             self.emit(b"P" + text_line("pid" + str(self.r.randrange(100))))
@@ -442,7 +478,13 @@ class Gen:
         elif c < 0.7:
             tag = self.container(depth)
         elif c < 0.9:
-            tag = self.call(depth)
+            c2 = r.random()
+            if c2 < 0.15:
+                tag = self.obj_call(depth)
+            elif c2 < 0.3:
+                tag = self.obj_setitem(depth)
+            else:
+                tag = self.call(depth)
         elif c < 0.95:
             tag = self.persid(depth)
         else:
