@@ -35,8 +35,9 @@ inline constexpr uint64_t kMaxStreamRestarts = 8;
 // bytes (an all-zero 64 KiB tensor) exceeds any ratio harmlessly; bombs need far more output.
 inline constexpr uint64_t kExpansionRatioFloor = 1ull << 20;
 // Memory a single stream decoder may allocate (xz/lzma dictionaries). Real files use <= 64 MiB
-// dictionaries; a larger one only makes the decoder itself a memory bomb.
-inline constexpr uint64_t kMaxDecoderMemory = 256ull << 20;
+// dictionaries (xz -9); a larger one only makes the decoder itself a memory bomb, and the whole
+// scan must fit in 256 MiB of address space.
+inline constexpr uint64_t kMaxDecoderMemory = 96ull << 20;
 // A zip central directory is read whole (one request over HTTP): 200,000 entries with long
 // names stay below 64 MiB.
 inline constexpr uint64_t kMaxCentralDirectoryBytes = 64ull << 20;
