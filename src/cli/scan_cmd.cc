@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -61,11 +63,32 @@ int RunScan(const ScanArgs& a, Globals& g) {
   }
   bool progress = isatty(STDERR_FILENO) && files.size() > 1;
   ScanReport report;
+  // Repository summaries: each directory argument, and each cached snapshot (ORG/NAME@REV).
+  auto repo_of = [&a](const std::string& file, const std::string& shown) -> std::string {
+    for (const auto& p : a.paths) {
+      if (std::filesystem::is_directory(p) && file.size() > p.size() && file.rfind(p, 0) == 0) {
+        return p;
+      }
+    }
+    size_t at = shown.find('@');
+    if (a.hf_cache && at != std::string::npos) return shown.substr(0, shown.find('/', at));
+    return "";
+  };
   for (size_t i = 0; i < files.size(); ++i) {
     if (progress)
       std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", i + 1, files.size(), display[i].c_str());
     report.files.push_back(scan::ScanFile(files[i], opts));
     report.files.back().path = display[i];
+    if (std::string repo = repo_of(files[i], display[i]); !repo.empty()) {
+      auto it = std::find_if(report.repositories.begin(), report.repositories.end(),
+                             [&](const auto& g) { return g.name == repo; });
+      if (it == report.repositories.end()) {
+        report.repositories.push_back({repo, {}, {}});
+        it = report.repositories.end() - 1;
+      }
+      it->files.push_back(i);
+      it->counts.Add(report.files.back().verdict);
+    }
   }
   if (progress) std::fprintf(stderr, "\r\x1b[K");
 

@@ -36,17 +36,25 @@ const char* VerdictName(Verdict v) {
   return "unknown";
 }
 
+void ScanReport::Counts::Add(Verdict v) {
+  ++files;
+  switch (v) {
+    case Verdict::kSafe: ++safe; break;
+    case Verdict::kNeedsReview: ++needs_review; break;
+    case Verdict::kUnsafe: ++unsafe; break;
+    case Verdict::kError: ++error; break;
+  }
+}
+
+Verdict ScanReport::Counts::Overall() const {
+  if (unsafe > 0) return Verdict::kUnsafe;
+  if (needs_review > 0 || error > 0) return Verdict::kNeedsReview;
+  return Verdict::kSafe;
+}
+
 ScanReport::Counts ScanReport::Count() const {
   Counts c;
-  for (const auto& f : files) {
-    ++c.files;
-    switch (f.verdict) {
-      case Verdict::kSafe: ++c.safe; break;
-      case Verdict::kNeedsReview: ++c.needs_review; break;
-      case Verdict::kUnsafe: ++c.unsafe; break;
-      case Verdict::kError: ++c.error; break;
-    }
-  }
+  for (const auto& f : files) c.Add(f.verdict);
   return c;
 }
 

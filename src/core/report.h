@@ -41,7 +41,18 @@ struct ScanReport {
   std::vector<FileReport> files;
   struct Counts {
     uint64_t files = 0, unsafe = 0, needs_review = 0, safe = 0, error = 0;
+    void Add(Verdict v);
+    // The repository's verdict: unsafe if any file is; needs-review if any file needs review
+    // or could not be read (fail closed); else safe.
+    Verdict Overall() const;
   };
+  // A model repository scanned as a whole (a directory argument, or one cached snapshot).
+  struct Repository {
+    std::string name;
+    std::vector<size_t> files;  // indexes into `files`
+    Counts counts;
+  };
+  std::vector<Repository> repositories;
   Counts Count() const;
 };
 

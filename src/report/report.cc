@@ -38,16 +38,27 @@ nlohmann::ordered_json FileToJson(const FileReport& f) {
 nlohmann::ordered_json ToJson(const ScanReport& r) {
   json files = json::array();
   for (const auto& f : r.files) files.push_back(FileToJson(f));
-  auto c = r.Count();
-  return json{{"tool", "modelvet"},
-              {"version", kVersion},
-              {"files", std::move(files)},
-              {"summary",
-               {{"files", c.files},
+  auto counts = [](const ScanReport::Counts& c) {
+    return json{{"files", c.files},
                 {"unsafe", c.unsafe},
                 {"needs_review", c.needs_review},
                 {"safe", c.safe},
-                {"error", c.error}}}};
+                {"error", c.error}};
+  };
+  json out = {{"tool", "modelvet"},
+              {"version", kVersion},
+              {"files", std::move(files)},
+              {"summary", counts(r.Count())}};
+  if (!r.repositories.empty()) {
+    json repos = json::array();
+    for (const auto& g : r.repositories) {
+      json e = {{"name", g.name}, {"verdict", VerdictName(g.counts.Overall())}};
+      e.update(counts(g.counts));
+      repos.push_back(std::move(e));
+    }
+    out["repositories"] = std::move(repos);
+  }
+  return out;
 }
 
 namespace {
@@ -119,15 +130,18 @@ std::string ToText(const ScanReport& r, bool color) {
   auto paint = [color](const char* code, const std::string& s) {
     return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
   };
+  auto tag_of = [&paint](Verdict v) {
+    switch (v) {
+      case Verdict::kUnsafe: return paint("1;31", "UNSAFE ");
+      case Verdict::kNeedsReview: return paint("1;33", "REVIEW ");
+      case Verdict::kSafe: return paint("1;32", "SAFE   ");
+      case Verdict::kError: return paint("1;35", "ERROR  ");
+    }
+    return std::string();
+  };
   std::string out;
   for (const auto& f : r.files) {
-    std::string tag;
-    switch (f.verdict) {
-      case Verdict::kUnsafe: tag = paint("1;31", "UNSAFE "); break;
-      case Verdict::kNeedsReview: tag = paint("1;33", "REVIEW "); break;
-      case Verdict::kSafe: tag = paint("1;32", "SAFE   "); break;
-      case Verdict::kError: tag = paint("1;35", "ERROR  "); break;
-    }
+    std::string tag = tag_of(f.verdict);
     std::string what = f.format;
     if (!f.loader.empty()) what += what.empty() ? f.loader : ", " + f.loader;
     out += fmt::format("{} {}{}\n", tag, f.path, what.empty() ? "" : "  (" + what + ")");
@@ -141,6 +155,13 @@ std::string ToText(const ScanReport& r, bool color) {
       out += fmt::format("  {:<8}  {}  {}  {}\n", paint(code, sev), x.category, x.location, line);
     }
     if (!f.error.empty()) out += fmt::format("  error: {}\n", f.error);
+  }
+  if (!r.repositories.empty()) out += "\nRepositories:\n";
+  for (const auto& g : r.repositories) {
+    const auto& k = g.counts;
+    out += fmt::format("{} {}  {} file(s): {} unsafe, {} needs review, {} safe, {} error\n",
+                       tag_of(k.Overall()), g.name, k.files, k.unsafe, k.needs_review, k.safe,
+                       k.error);
   }
   auto c = r.Count();
   out += fmt::format("\n{} file(s): {} unsafe, {} needs review, {} safe, {} error\n", c.files,

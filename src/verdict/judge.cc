@@ -693,7 +693,7 @@ class Judge_ {
                  s == Semantic::kApply || s == Semantic::kCallArg || s == Semantic::kMethodCaller) {
         // The engine records what these call as derived calls, judged on their own.
         if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
-          Note(*info.rule, name, loc);
+          Note(*info.rule, name, loc, Evidence(name, c.args, c.kwargs));
         }
         if (info.rule == nullptr || info.rule->stance == kb::Stance::kBenign) return;
       }
@@ -706,7 +706,7 @@ class Judge_ {
       return;
     }
     if (r->stance == kb::Stance::kBenign) {
-      Note(*r, name, loc);
+      Note(*r, name, loc, Evidence(name, c.args, c.kwargs));
       return;
     }
     Reached(*r, name, c.args, c.kwargs, loc, f.loader, c.via, true);

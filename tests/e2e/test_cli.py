@@ -184,6 +184,11 @@ class CliTest(unittest.TestCase):
                        for f in rep["files"])
         self.assertEqual(names, ["a/b/model.pkl", "a/weights.pt", "top.pkl"])
         self.assertEqual(rep["summary"]["unsafe"], 1)
+        # The directory is summarised as one repository.
+        self.assertEqual(len(rep["repositories"]), 1)
+        repo = rep["repositories"][0]
+        self.assertEqual((repo["name"], repo["verdict"], repo["files"], repo["unsafe"]),
+                         (root, "unsafe", 3, 1))
 
     def test_empty_directory(self):
         d = os.path.join(self.tmp, "empty")

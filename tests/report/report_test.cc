@@ -70,3 +70,29 @@ TEST(Text, ShowsVerdictSummaryAndEvidence) {
 
 }  // namespace
 }  // namespace mv
+
+namespace mv {
+namespace {
+
+TEST(Repositories, CountsVerdictAndRendering) {
+  ScanReport r = Sample();
+  r.repositories.push_back({"acme/tiny@abc", {0, 1}, {}});
+  r.repositories[0].counts.Add(Verdict::kUnsafe);
+  r.repositories[0].counts.Add(Verdict::kSafe);
+  ScanReport::Counts review;
+  review.Add(Verdict::kSafe);
+  review.Add(Verdict::kError);
+  EXPECT_EQ(review.Overall(), Verdict::kNeedsReview);  // an unreadable file is never cleared
+  auto j = report::ToJson(r);
+  ASSERT_EQ(j["repositories"].size(), 1u);
+  EXPECT_EQ(j["repositories"][0]["name"], "acme/tiny@abc");
+  EXPECT_EQ(j["repositories"][0]["verdict"], "unsafe");
+  EXPECT_EQ(j["repositories"][0]["files"], 2);
+  EXPECT_EQ(j["repositories"][0]["unsafe"], 1);
+  EXPECT_NE(report::ToText(r, false).find("UNSAFE  acme/tiny@abc  2 file(s): 1 unsafe"),
+            std::string::npos);
+  EXPECT_FALSE(report::ToJson(Sample()).contains("repositories"));
+}
+
+}  // namespace
+}  // namespace mv
