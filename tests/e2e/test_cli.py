@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -189,6 +190,25 @@ class CliTest(unittest.TestCase):
         repo = rep["repositories"][0]
         self.assertEqual((repo["name"], repo["verdict"], repo["files"], repo["unsafe"]),
                          (root, "unsafe", 3, 1))
+
+    def test_hf_cache_names_by_repo_revision_and_path(self):
+        cache = os.path.join(self.tmp, "hfcache")
+        repo = os.path.join(cache, "models--acme--tiny")
+        self.write("hfcache/models--acme--tiny/blobs/b1", MAL.read_bytes())
+        self.write("hfcache/models--acme--tiny/blobs/b2", SAFE.read_bytes())
+        snap = os.path.join(repo, "snapshots", "abc123")
+        os.makedirs(os.path.join(snap, "sub"))
+        os.symlink("../../blobs/b1", os.path.join(snap, "pytorch_model.bin"))
+        os.symlink("../../../blobs/b2", os.path.join(snap, "sub", "extra.pkl"))
+        env = dict(os.environ, HF_HUB_CACHE=cache)
+        p = subprocess.run([mvtest.BIN, "scan", "--hf-cache", "--format", "json"],
+                           capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        rep = json.loads(p.stdout)
+        self.assertEqual(sorted(f["path"] for f in rep["files"]),
+                         ["acme/tiny@abc123/pytorch_model.bin", "acme/tiny@abc123/sub/extra.pkl"])
+        self.assertEqual([(r["name"], r["verdict"], r["files"]) for r in rep["repositories"]],
+                         [("acme/tiny@abc123", "unsafe", 2)])
 
     def test_empty_directory(self):
         d = os.path.join(self.tmp, "empty")
