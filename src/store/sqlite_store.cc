@@ -144,6 +144,18 @@ class Stmt {
     return Bind(v);
   }
   // SQLITE_ROW → true, SQLITE_DONE → false; other codes are errors.
+  // Reads every row with read(*this); the first step error is returned.
+  template <class T, class Fn>
+  Result<std::vector<T>> Collect(Fn read) {
+    std::vector<T> out;
+    for (;;) {
+      auto row = Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return out;
+      out.push_back(read(*this));
+    }
+  }
+
   Result<bool> Step() {
     if (!prepared()) return DbError(db_, "prepare");
     int rc = sqlite3_step(st_);
@@ -277,14 +289,7 @@ class SqliteStore final : public Store {
     Stmt s(db_,
            (std::string("SELECT ") + kModelColumns + " FROM models ORDER BY downloads DESC, id")
                .c_str());
-    std::vector<ModelRecord> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.error();
-      if (!*row) break;
-      out.push_back(ReadModel(s));
-    }
-    return out;
+    return s.Collect<ModelRecord>([](Stmt& s) { return ReadModel(s); });
   }
 
   Result<std::vector<FileRecord>> ListFiles(const std::string& model) override {
@@ -292,11 +297,7 @@ class SqliteStore final : public Store {
            "SELECT model, path, sha256, oid, size, hub_status, hub_message, hub_imports, "
            "verdict, summary, bytes_read, report FROM files WHERE model = ? ORDER BY path");
     s.Bind(model);
-    std::vector<FileRecord> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    return s.Collect<FileRecord>([](Stmt& s) {
       FileRecord f;
       f.model = s.Text(0);
       f.path = s.Text(1);
@@ -310,9 +311,8 @@ class SqliteStore final : public Store {
       f.summary = s.Text(9);
       f.bytes_read = static_cast<uint64_t>(s.Int(10));
       f.report_json = s.Text(11);
-      out.push_back(std::move(f));
-    }
-    return out;
+      return f;
+    });
   }
 
   Result<std::vector<ScanRecord>> ListScans(const std::string& model) override {
@@ -320,11 +320,7 @@ class SqliteStore final : public Store {
            "SELECT id, model, revision, sha, started, finished, files_total, files_scanned, "
            "bytes_read, tool_version, error FROM scans WHERE model = ? ORDER BY id");
     s.Bind(model);
-    std::vector<ScanRecord> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    return s.Collect<ScanRecord>([](Stmt& s) {
       ScanRecord r;
       r.id = s.Int(0);
       r.model = s.Text(1);
@@ -337,9 +333,8 @@ class SqliteStore final : public Store {
       r.bytes_read = static_cast<uint64_t>(s.Int(8));
       r.tool_version = s.Text(9);
       r.error = s.Text(10);
-      out.push_back(std::move(r));
-    }
-    return out;
+      return r;
+    });
   }
 
   Result<std::vector<StatusChange>> History(const std::string& model) override {
@@ -347,11 +342,7 @@ class SqliteStore final : public Store {
            "SELECT id, model, time, from_status, to_status, missed_by_hub, source, who, reason, "
            "IFNULL(scan, 0) FROM status_history WHERE model = ? ORDER BY id");
     s.Bind(model);
-    std::vector<StatusChange> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    return s.Collect<StatusChange>([](Stmt& s) {
       StatusChange c;
       c.id = s.Int(0);
       c.model = s.Text(1);
@@ -363,9 +354,8 @@ class SqliteStore final : public Store {
       c.who = s.Text(7);
       c.reason = s.Text(8);
       c.scan = s.Int(9);
-      out.push_back(std::move(c));
-    }
-    return out;
+      return c;
+    });
   }
 
   Result<std::vector<Review>> ListReviews(const std::string& model, bool active_only) override {
@@ -377,11 +367,7 @@ class SqliteStore final : public Store {
                       "superseded_time, superseded_reason FROM reviews WHERE model = ? "
                       "ORDER BY id");
     s.Bind(model);
-    std::vector<Review> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    return s.Collect<Review>([](Stmt& s) {
       Review r;
       r.id = s.Int(0);
       r.model = s.Text(1);
@@ -394,9 +380,8 @@ class SqliteStore final : public Store {
       r.active = s.Int(8) != 0;
       r.superseded_time = s.Text(9);
       r.superseded_reason = s.Text(10);
-      out.push_back(std::move(r));
-    }
-    return out;
+      return r;
+    });
   }
 
   Status UpsertListing(const ModelRecord& m) override {
