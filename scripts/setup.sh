@@ -14,10 +14,11 @@ BUILD_PKGS=(
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libarchive-dev
   libsqlite3-dev sqlite3 libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   libhdf5-dev libprotobuf-dev protobuf-compiler
+  python3-zstandard
 )
 FIXTURE_PKGS=(
   python3-torch python3-numpy python3-sklearn python3-joblib python3-h5py python3-onnx
-  python3-lz4 python3-zstandard python3-py7zr
+  python3-lz4 python3-py7zr
 )
 
 missing=()
