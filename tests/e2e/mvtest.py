@@ -42,21 +42,27 @@ def by_path(report):
     return {os.path.realpath(f["path"]): f for f in report.get("files", [])}
 
 
-def load_cases():
+def load_cases(path=None, verdicts=VERDICTS):
+    """Reads a case file: path, verdict, evidence terms (`|`-separated; `-` or empty: none),
+    technique id, why/source — tab-separated, `#` comments."""
+    path = path or CASES
     rows = []
-    with open(CASES, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
             if not line or line.startswith("#"):
                 continue
             cols = line.split("\t")
             if len(cols) != 5:
-                raise ValueError(f"{CASES}:{n}: expected 5 tab-separated columns, got {len(cols)}")
+                raise ValueError(f"{path}:{n}: expected 5 tab-separated columns, got {len(cols)}")
             rel, verdict, evidence, tid, why = cols
-            if verdict not in VERDICTS:
-                raise ValueError(f"{CASES}:{n}: unknown verdict {verdict!r}")
-            terms = [] if evidence == "-" else evidence.split("|")
-            rows.append({"rel": rel, "verdict": verdict, "terms": terms, "id": tid, "why": why})
+            if verdict not in verdicts:
+                raise ValueError(f"{path}:{n}: unknown verdict {verdict!r}")
+            terms = [t for t in evidence.split("|") if t and t != "-"]
+            if verdict == "safe" and terms:
+                raise ValueError(f"{path}:{n}: a safe case cannot list evidence")
+            rows.append({"rel": rel, "verdict": verdict, "terms": terms, "id": tid, "why": why,
+                         "line": n})
     return rows
 
 

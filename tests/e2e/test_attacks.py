@@ -12,6 +12,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mvtest  # noqa: E402
+
 BIN = os.environ.get("MODELVET_BIN", "build/modelvet")
 SRC = os.environ.get("MODELVET_SOURCE_DIR", os.getcwd())
 TSV = os.path.join(SRC, "tests", "cases", "attacks.tsv")
@@ -19,24 +22,9 @@ BATCH = 40  # files per CLI run (one process per file would dominate the runtime
 
 
 def load_cases():
-    cases = []
-    with open(TSV, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line or line.startswith("#"):
-                continue
-            cols = line.split("\t")
-            if len(cols) != 5:
-                raise SystemExit(f"{TSV}:{n}: expected 5 tab-separated columns, got {len(cols)}")
-            path, verdict, evidence, technique, source = cols
-            if verdict not in ("unsafe", "safe", "needs-review", "not-safe"):
-                raise SystemExit(f"{TSV}:{n}: unknown verdict {verdict!r}")
-            ev = [e for e in evidence.split("|") if e]
-            if verdict == "safe" and ev:
-                raise SystemExit(f"{TSV}:{n}: a safe case cannot list evidence")
-            cases.append({"path": path, "verdict": verdict, "evidence": ev,
-                          "technique": technique, "source": source, "line": n})
-    return cases
+    rows = mvtest.load_cases(TSV, ("unsafe", "safe", "needs-review", "not-safe"))
+    return [{"path": r["rel"], "verdict": r["verdict"], "evidence": r["terms"],
+             "technique": r["id"], "source": r["why"], "line": r["line"]} for r in rows]
 
 
 def scan(paths):
