@@ -14,16 +14,9 @@ import json
 import os
 import shutil
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-FIX = os.path.join(ROOT, "tests", "fixtures", "models")
-OUT = os.path.join(HERE, "repos", "audit")
+from make_repos import FIX, HERE, INNOCUOUS_TORCH  # the example repos' fixtures and imports
 
-INNOCUOUS_TORCH = [
-    {"module": "collections", "name": "OrderedDict", "safety": "innocuous"},
-    {"module": "torch._utils", "name": "_rebuild_tensor_v2", "safety": "innocuous"},
-    {"module": "torch", "name": "FloatStorage", "safety": "innocuous"},
-]
+OUT = os.path.join(HERE, "repos", "audit")
 
 # Protocol 2: GLOBAL acme_models.CustomNet, EMPTY_TUPLE, NEWOBJ, EMPTY_DICT, BUILD, STOP.
 CUSTOM_CLASS_PICKLE = b"\x80\x02cacme_models\nCustomNet\nq\x00)\x81q\x01}q\x02b."
