@@ -370,7 +370,10 @@ class Machine {
   void FollowDivergentParse(uint64_t from, uint64_t to) {
     uint64_t stop = std::min({to, dis_.end(), from + limits::kMaxResyncScan});
     for (uint64_t p = from; p < stop; ++p) {
-      if (!LooksLikePickle(src_, p)) continue;
+      // Bytes that are no opcode cannot start a pickle: skip them without a trial parse.
+      auto b = src_.Read(p, 1);
+      if (!b.ok() || b->empty()) return;
+      if (LookupOp((*b)[0]) == nullptr || !LooksLikePickle(src_, p)) continue;
       uint64_t len = std::min<uint64_t>(dis_.end() - p, limits::kMaxDecodedPayload);
       auto r = src_.Read(p, static_cast<size_t>(len));
       if (!r.ok()) return;
