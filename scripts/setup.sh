@@ -6,15 +6,19 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
+# Each package has a user today: the build (CMakeLists.txt), the tests, or a script. Add a
+# package together with the code that needs it.
 BUILD_PKGS=(
-  build-essential cmake ninja-build pkg-config git python3 bsdextrautils
-  clang clang-format clang-tidy libclang-rt-dev valgrind
-  libgtest-dev libgmock-dev libbenchmark-dev
+  build-essential cmake ninja-build pkg-config git python3
+  bsdextrautils                       # column(1): scripts/fuzz.sh summary table
+  clang libclang-rt-dev               # scripts/fuzz.sh: clang + libFuzzer
+  clang-format                        # .clang-format
+  libgtest-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libarchive-dev
-  libsqlite3-dev sqlite3 libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
-  libhdf5-dev libprotobuf-dev protobuf-compiler
-  python3-zstandard
+  libsqlite3-dev libcurl4-openssl-dev libssl-dev
+  libhdf5-dev
+  python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
 )
 FIXTURE_PKGS=(
   python3-torch python3-numpy python3-sklearn python3-joblib python3-h5py python3-onnx
