@@ -63,7 +63,7 @@ def case(rel, data, verdict, evidence, tid, why):
 
 
 # --------------------------------------------------------------------------- opcodes
-# Hand-written pickle opcodes (names follow ATTACKS.md's recipe notation).
+# Hand-written pickle opcodes (names follow the notation of docs/attacks.md).
 def P(n):
     return b"\x80" + bytes([n])
 

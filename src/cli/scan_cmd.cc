@@ -26,7 +26,7 @@ struct ScanArgs {
   uint64_t time_budget_ms = limits::kDefaultFileTimeBudgetMs;
 };
 
-// Exit codes (DESIGN.md): 1 when something is unsafe (a detection wins over any error),
+// Exit codes (docs/cli.md): 1 when something is unsafe (a detection wins over any error),
 // 2 when only read errors occurred, 0 otherwise. --fail-on needs-review makes review exit 1.
 int ExitCode(const ScanReport& r, const std::string& fail_on) {
   auto c = r.Count();

@@ -1,7 +1,7 @@
 // Hugging Face Hub client (libcurl): model info with the hub's security status, file trees with
 // per-file scanner results, model listings with Link-cursor paging, and file metadata of
 // `resolve/`. Results are plain structs; the raw JSON of each object is kept as text where a
-// caller may want fields we do not model. See ../shared/HUB-API.md for the API itself.
+// caller may want fields we do not model. docs/hub-api.md describes the API subset used.
 //
 // Conventions of huggingface_hub are honoured: HF_ENDPOINT, HF_TOKEN (or its token file),
 // HF_HUB_OFFLINE. Every request has a connect and a total timeout; 408/429/5xx are retried with

@@ -20,7 +20,7 @@
 
 namespace mv::store {
 
-// Model statuses (DESIGN.md "Model statuses"): no-findings, suspected, confirmed-unsafe,
+// Model statuses (docs/design.md "Model statuses"): no-findings, suspected, confirmed-unsafe,
 // false-positive; "" for a model seen in a listing but never audited.
 struct ModelRecord {
   std::string id;  // "org/name"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A local stand-in for the Hugging Face Hub (the subset in ../../../shared/HUB-API.md §8).
+"""A local stand-in for the Hugging Face Hub (the API subset of docs/hub-api.md).
 
 Standard library only; listens on 127.0.0.1 only. Two listeners: the hub itself and a "CDN"
 on another port, so a client's drop-Authorization-on-host-change logic is exercised.
