@@ -63,69 +63,13 @@ def case(rel, data, verdict, evidence, tid, why):
 
 
 # --------------------------------------------------------------------------- opcodes
-# Hand-written pickle opcodes (names follow the notation of docs/attacks.md).
-def P(n):
-    return b"\x80" + bytes([n])
-
-
-def G(mod, name):  # GLOBAL (text)
-    return b"c" + mod.encode() + b"\n" + name.encode() + b"\n"
-
-
-def INST(mod, name):
-    return b"i" + mod.encode() + b"\n" + name.encode() + b"\n"
-
-
-def SU(s):  # SHORT_BINUNICODE
-    b = s.encode()
-    assert len(b) < 256
-    return b"\x8c" + bytes([len(b)]) + b
-
-
-def BU(s):  # BINUNICODE
-    b = s.encode()
-    return b"X" + struct.pack("<I", len(b)) + b
-
-
-def V(s):  # UNICODE (protocol 0, raw-unicode-escape)
-    return b"V" + s.encode("raw_unicode_escape") + b"\n"
-
-
-def S(s):  # STRING (protocol 0)
-    return b"S" + repr(s).encode() + b"\n"
-
-
-def BB(b):  # BINBYTES
-    return b"B" + struct.pack("<I", len(b)) + b
-
-
-def J(n):  # BININT
-    return b"J" + struct.pack("<i", n)
-
-
-def BG(i):  # BINGET
-    return b"h" + bytes([i])
-
-
-def BP(i):  # BINPUT
-    return b"q" + bytes([i])
-
-
-M, T, T1, T2, R, STOP, POP, MZ, SG, ED, N = b"(", b"t", b"\x85", b"\x86", b"R", b".", b"0", b"\x94", b"\x93", b"}", b"N"
-O, BLD = b"o", b"b"
-
-
-def EXT1(code):
-    return b"\x82" + bytes([code])
-
-
-def EXT2(code):
-    return b"\x83" + struct.pack("<H", code)
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+from pickleops import *  # noqa: E402,F401,F403 - hand-written opcodes (docs/attacks.md notation)
 
 
 def framed4(body, proto=4):
     """PROTO proto + one FRAME holding body (body ends with STOP)."""
-    return P(proto) + b"\x95" + struct.pack("<Q", len(body)) + body
+    return P(proto) + FRAME(len(body)) + body
 
 
 class Reduce:
