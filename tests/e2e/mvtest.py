@@ -43,8 +43,9 @@ def by_path(report):
 
 
 def load_cases(path=None, verdicts=VERDICTS):
-    """Reads a case file: path, verdict, evidence terms (`|`-separated; `-` or empty: none),
-    technique id, why/source — tab-separated, `#` comments."""
+    """Reads a case file (tests/cases/*.tsv): path from the repository root, verdict, evidence
+    terms (`|`-separated; `-` or empty: none), technique id, why/source — tab-separated, `#`
+    comments. Each row's `rel` is the path as written, `path` the file under SOURCE_DIR."""
     path = path or CASES
     rows = []
     with open(path, encoding="utf-8") as f:
@@ -61,8 +62,8 @@ def load_cases(path=None, verdicts=VERDICTS):
             terms = [t for t in evidence.split("|") if t and t != "-"]
             if verdict == "safe" and terms:
                 raise ValueError(f"{path}:{n}: a safe case cannot list evidence")
-            rows.append({"rel": rel, "verdict": verdict, "terms": terms, "id": tid, "why": why,
-                         "line": n})
+            rows.append({"rel": rel, "path": SOURCE_DIR / rel, "verdict": verdict,
+                         "terms": terms, "id": tid, "why": why, "line": n})
     return rows
 
 
