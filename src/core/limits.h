@@ -46,6 +46,10 @@ inline constexpr uint64_t kMaxCentralDirectoryBytes = 64ull << 20;
 inline constexpr uint64_t kMaxHeaderBytes = 1ull << 20;
 // Members of one archive examined. Hub repos have < 10,000 files; torch zips hold one per tensor.
 inline constexpr uint64_t kMaxArchiveEntries = 200000;
+// Directory levels `scan` walks below a directory argument. Model repos and the HF cache nest
+// fewer than 10; a deeper tree is not scanned past this (an error entry with a
+// `limit.directory-depth` finding), which also bounds the path lengths and the walk's memory.
+inline constexpr int kMaxDirectoryDepth = 64;
 // Payloads (pickles, configs) analysed per top-level file.
 inline constexpr uint64_t kMaxPayloads = 100000;
 
