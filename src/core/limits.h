@@ -130,8 +130,16 @@ inline constexpr size_t kHttpCacheBlocks = 64;
 inline constexpr uint64_t kHttpMaxFallbackBody = 512ull << 20;
 // Largest single Read on a remote source (one scratch buffer).
 inline constexpr uint64_t kHttpMaxSingleRead = 256ull << 20;
-// Largest JSON body accepted from the hub API (a tree page of 1,000 expanded entries is ~2 MiB).
-inline constexpr uint64_t kHttpMaxApiBody = 64ull << 20;
+// Largest JSON body accepted from the hub API (a tree page of 1,000 expanded entries is ~2 MiB;
+// the model info of a 10,000-file repo ~1 MiB).
+inline constexpr uint64_t kHttpMaxApiBody = 32ull << 20;
+// Bytes of all pages of one paginated listing (a repo's tree, a model listing): what is kept
+// grows with them, so their total is bounded, not only the entry count. 64 MiB holds ~30,000
+// expanded tree entries; model repos hold tens to a few thousand files.
+inline constexpr uint64_t kMaxHubListingBytes = 64ull << 20;
+// Nesting of arrays/objects in a hub API reply, checked before parsing. Real replies nest < 8
+// levels; deeper documents are refused so nothing recurses on attacker-chosen depth.
+inline constexpr size_t kMaxHubJsonDepth = 64;
 // Redirect hops followed for one request (the hub uses 1-2: resolve -> CDN).
 inline constexpr int kHttpMaxRedirects = 8;
 
