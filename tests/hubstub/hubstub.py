@@ -497,7 +497,8 @@ class Handler(BaseHTTPRequestHandler):
                     st.bad_range = q["bad_range"][0] in ("1", "true", "yes")
                 for k, off in FAULTS.items():
                     if k in q:
-                        st.faults[k] = q[k][0] if isinstance(off, str) else int(q[k][0] or 0)
+                        v = q[k][-1]  # the last value wins
+                        st.faults[k] = v if isinstance(off, str) else int(v or 0)
             return self.send(200, {"ok": True})
         self.error(404, "Not found")
 
