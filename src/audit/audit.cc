@@ -93,6 +93,11 @@ bool IsAccessError(const Error& e) {
   }
 }
 
+// The hub refuses the repo to us (as opposed to our being offline): worth recording.
+bool IsRestricted(const Error& e) {
+  return IsAccessError(e) && hub::ErrorKind(e) != hub::HubErrc::kOffline;
+}
+
 ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::string& rev,
                     const std::string& display_rev, const hub::TreeEntry& e, bool hub_flagged,
                     const std::string& repo_level, const AuditOptions& options) {
@@ -199,10 +204,13 @@ Error RecordRestricted(hub::HubClient& client, store::Store& store, const std::s
     if (auto s = store.UpsertListing(m); !s.ok()) return s.error();
     author = m.author;
   }
-  std::string text = kAccessRestricted;
+  // The hub answers 401 alike for a private repo and for one that does not exist.
+  bool maybe_missing = hub::ErrorKind(why) == hub::HubErrc::kPrivateOrMissing;
+  std::string text = maybe_missing ? kAccessRestrictedOrMissing : kAccessRestricted;
   if (!client.config().token.empty())
-    text = "not verified: access restricted (the token from " + client.config().token_source +
-           " has no access)";
+    text = std::string("not verified: access restricted") +
+           (maybe_missing ? " or repo missing" : "") + " (the token from " +
+           client.config().token_source + " has no access)";
   if (auto s = store.MarkUnverified(repo, author, text); !s.ok()) return s.error();
   if (options.run != 0) {
     if (auto s = store.MarkRunDone(options.run, repo); !s.ok()) return s.error();
@@ -217,7 +225,7 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
   MV_RETURN_IF_ERROR(hub::ValidateRepoId(ref.repo));
   auto info_r = client.GetModelInfo(ref.repo, ref.revision, true);
   if (!info_r.ok()) {
-    if (IsAccessError(info_r.error()) && hub::ErrorKind(info_r.error()) != hub::HubErrc::kOffline)
+    if (IsRestricted(info_r.error()))
       return RecordRestricted(client, store, ref.repo, nullptr, options, info_r.error());
     return info_r.error();
   }
@@ -226,7 +234,7 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
   std::string rev = info.sha.empty() ? ref.revision : info.sha;
   auto tree_r = client.ListTree(ref.repo, rev, /*expand=*/true, /*recursive=*/true);
   if (!tree_r.ok()) {
-    if (IsAccessError(tree_r.error()) && hub::ErrorKind(tree_r.error()) != hub::HubErrc::kOffline)
+    if (IsRestricted(tree_r.error()))
       return RecordRestricted(client, store, ref.repo, &info, options, tree_r.error());
     return tree_r.error();
   }
@@ -256,7 +264,7 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
         options.progress(fmt::format("[{}/{}] {}/{}", i + 1, entries.size(), ref.repo, e.path));
       sf = ScanOne(client, ref.repo, rev, ref.revision, e, flagged, repo_level, options);
       if (sf.fatal) {
-        if (hub::ErrorKind(*sf.fatal) == hub::HubErrc::kOffline) return *sf.fatal;
+        if (!IsRestricted(*sf.fatal)) return *sf.fatal;
         return RecordRestricted(client, store, ref.repo, &info, options, *sf.fatal);
       }
       ++scanned;

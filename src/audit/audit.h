@@ -33,8 +33,11 @@ struct AuditOptions {
   int64_t run = 0;  // the `audit --all` run (store::AuditRun) the audit counts towards, 0: none
 };
 
-// The verification recorded for a model whose files could not be read (gated or private).
+// The verification recorded for a model whose files the hub refused (gated, forbidden), and for
+// one the hub answers "private or missing" about (it does not say which).
 inline constexpr const char* kAccessRestricted = "not verified: access restricted (set HF_TOKEN)";
+inline constexpr const char* kAccessRestrictedOrMissing =
+    "not verified: access restricted or repo missing (set HF_TOKEN)";
 
 struct AuditResult {
   store::ModelRecord model;  // as committed
@@ -50,7 +53,8 @@ struct AuditResult {
 // the hub's (gated, private or missing, offline, …) and the store's; a file that cannot be read
 // is not an error of the audit but a file with verdict `error`. A repo whose files the hub
 // refuses (gated, private, forbidden) is still recorded: its listing fields and hub flag when
-// known, and the verification kAccessRestricted while it has never been audited.
+// known, and the verification kAccessRestricted (kAccessRestrictedOrMissing for a 401 that may
+// mean "no such repo") while it has never been audited.
 Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, const hub::RepoRef& ref,
                                const AuditOptions& options);
 

@@ -79,7 +79,7 @@ FileReport SkippedReport(const PathEntry& e) {
   r.path = e.path;
   r.verdict = Verdict::kError;
   r.error = e.error;
-  r.summary = "could not be read: " + e.error;
+  r.summary = e.limit.empty() ? "could not be read: " + e.error : e.error;
   if (!e.limit.empty()) {
     r.findings.push_back({Severity::kMedium, "anomaly", e.limit, "", "", "",
                           "part of the tree was not analysed: " + e.error});

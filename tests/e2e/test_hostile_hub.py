@@ -179,8 +179,11 @@ class HostileHub(unittest.TestCase):
         rows = self.status()
         for model in ("examples/gated-model", "examples/private-model"):
             self.assertEqual(rows[model]["status"], "not-audited")
-            self.assertEqual(rows[model]["verification"],
-                             "not verified: access restricted (set HF_TOKEN)")
+        self.assertEqual(rows["examples/gated-model"]["verification"],
+                         "not verified: access restricted (set HF_TOKEN)")
+        # The hub answers a private repo as it answers a missing one.
+        self.assertEqual(rows["examples/private-model"]["verification"],
+                         "not verified: access restricted or repo missing (set HF_TOKEN)")
         self.assertEqual(rows["examples/gated-model"]["license"], "llama3.1")
         # With access, the audit replaces the note.
         env = dict(self.env, HF_TOKEN="hf_stub_approved")
