@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -213,10 +214,11 @@ int RunAudit(const AuditArgs& a, Globals& g) {
   }
   int rc = 0;
   int64_t run = 0;
+  bool unsafe_before = false;  // a model the resumed run finished before is confirmed-unsafe
   if (a.all) {
     // A run killed before its end (SIGKILL, a reboot) is resumed: the models it finished are
     // not audited again. --restart starts over.
-    std::vector<std::string> done;
+    std::set<std::string> done;
     auto open = st->OpenAuditRun();
     if (!open.ok()) {
       PrintError(open.error().message);
@@ -224,7 +226,7 @@ int RunAudit(const AuditArgs& a, Globals& g) {
     }
     if (*open && !a.restart) {
       run = (*open)->id;
-      done = (*open)->done;
+      done.insert((*open)->done.begin(), (*open)->done.end());
       std::cerr << fmt::format(
           "modelvet: audit --all: resuming the run started {} ({} model{} already done; "
           "--restart to start over)\n",
@@ -243,7 +245,11 @@ int RunAudit(const AuditArgs& a, Globals& g) {
       return 2;
     }
     for (const auto& m : *models) {
-      if (std::find(done.begin(), done.end(), m.id) != done.end()) continue;
+      if (done.count(m.id)) {
+        // Finished before the kill: its verdict still counts for the exit code.
+        if (m.status == "confirmed-unsafe") unsafe_before = true;
+        continue;
+      }
       hub::RepoRef r;
       r.repo = m.id;
       r.revision = m.revision.empty() ? "main" : m.revision;
@@ -258,7 +264,7 @@ int RunAudit(const AuditArgs& a, Globals& g) {
     if (refs.empty() && !done.empty()) {
       if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) PrintError(f.error().message);
       if (a.format == "json") std::cout << "[]\n";
-      return rc;
+      return rc == 2 ? 2 : unsafe_before ? 1 : 0;
     }
   }
   if (refs.empty()) {
@@ -273,7 +279,8 @@ int RunAudit(const AuditArgs& a, Globals& g) {
       return 2;
     }
   }
-  return rc == 2 ? 2 : audits;
+  if (rc == 2 || audits == 2) return 2;
+  return audits == 1 || unsafe_before ? 1 : 0;
 }
 
 // ---- triage ---------------------------------------------------------------------------------
