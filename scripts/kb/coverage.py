@@ -34,8 +34,12 @@ def generated_counts():
         text = path.read_text()
         doc = tomllib.loads(text)
         m = re.search(r"^#   (\S+) (\S+) \(Debian \S+ ([^)]*)\)", text, re.M)
-        lib, version = (m.group(1), f"{m.group(2)} (Debian {m.group(3)})") if m else \
-            (path.stem[11:], "?")
+        s = re.search(r"^#   the standard library \(module \S+\) of Python (\S+)", text, re.M)
+        if s:  # one row for the standard library's modules
+            lib, version = "Python standard library", s.group(1)
+        else:
+            lib, version = (m.group(1), f"{m.group(2)} (Debian {m.group(3)})") if m else \
+                (path.stem[11:], "?")
         classes = other = review = 0
         for t in doc.get("benign", []):
             n = len(t.get("patterns", []))
@@ -45,7 +49,8 @@ def generated_counts():
                 other += n
         for t in doc.get("review", []):
             review += len(t.get("patterns", []))
-        out[lib] = (version, classes, other, review)
+        _, c0, o0, r0 = out.get(lib, (version, 0, 0, 0))
+        out[lib] = (version, classes + c0, other + o0, review + r0)
     return out
 
 

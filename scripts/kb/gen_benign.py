@@ -149,6 +149,10 @@ def header(result, libs, date):
         f"# Python {result['python']} and:",
     ]
     for lib in libs:
+        if lib["name"].startswith("stdlib "):
+            lines.append(f"#   the standard library (module {lib['name'][7:]}) of Python "
+                         f"{lib['version']} (Debian python3 {deb_version('python3')})")
+            continue
         spec = libraries.LIBS.get(lib["name"], {"deb": "python3"})
         deb = spec["deb"]
         lines.append(f"#   {lib['name']} {lib['version']} (Debian {deb} {deb_version(deb)}): "
@@ -207,13 +211,25 @@ def write_files(group, result, kept, date):
     written = []
     libs = [lib for lib in result["libraries"] if kept.get(lib["name"])]
     if group == "stdlib":
-        out = [(RULES / f"{PREFIX}stdlib.toml", libs)]
-    else:
-        out = [(RULES / f"{PREFIX}lib_{lib['name'].split('.')[0]}.toml", [lib]) for lib in libs]
-    for path, group_libs in out:
-        lines = header(result, group_libs, date)
-        for lib in group_libs:
-            lines += tables(lib, kept[lib["name"]])
+        # One file per standard-library module, loaded on first use like the libraries'.
+        for old in RULES.glob(f"{PREFIX}lib_*.toml"):
+            if old.read_text().startswith("# GENERATED (stdlib group)"):
+                old.unlink()
+        by_module = {}
+        for lib in libs:
+            for row in kept[lib["name"]]:
+                by_module.setdefault(row[0].split(".")[0], []).append(row)
+        for module, rows in sorted(by_module.items()):
+            path = RULES / f"{PREFIX}lib_{module}.toml"
+            part = dict(libs[0], name=f"stdlib {module}")
+            lines = ["# GENERATED (stdlib group)"] + header(result, [part], date)
+            lines += tables(part, sorted(rows))
+            path.write_text("\n".join(lines).rstrip("\n") + "\n")
+            written.append(path)
+        return written
+    for lib in libs:
+        path = RULES / f"{PREFIX}lib_{lib['name'].split('.')[0]}.toml"
+        lines = header(result, [lib], date) + tables(lib, kept[lib["name"]])
         path.write_text("\n".join(lines).rstrip("\n") + "\n")
         written.append(path)
     return written
