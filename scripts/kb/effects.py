@@ -45,6 +45,17 @@ import_module run_path run_module Proxy download download_file get_file
 hf_hub_download snapshot_download from_pretrained open read_text read_bytes
 """.split())
 
+# ... and any method whose first word says it saves, writes, loads, opens, downloads or runs
+# something (`save_figure`, `write_png`, `load_state`, `open_file`, `exec_module`).
+EFFECT_PREFIXES = frozenset("""
+save write dump load open download fetch upload exec eval spawn unlink urlopen
+""".split())
+
+
+def effect_method(name):
+    return name in EFFECT_METHODS or name.split("_")[0] in EFFECT_PREFIXES
+
+
 # Standard-library names the knowledge base treats as dangerous as *pickle targets* that are
 # harmless inside library code run at load: locks and thread-locals, reading (not changing)
 # process facts, introspection of the library's own classes, attribute access on objects the
@@ -234,7 +245,8 @@ _MISSING = object()
 
 
 class Node:
-    __slots__ = ("func", "owner", "effects", "edges", "dynamic", "refs", "expanded")
+    __slots__ = ("func", "owner", "effects", "edges", "dynamic", "refs", "expanded",
+                 "calls_param")
 
     def __init__(self, func, owner):
         self.func = func
@@ -244,6 +256,7 @@ class Node:
         self.dynamic = 0
         self.refs = []  # (name, obj) of library callables referenced as values
         self.expanded = False
+        self.calls_param = []  # parameters the function's own code calls
 
 
 class Analyzer:
@@ -328,6 +341,17 @@ class Analyzer:
             key = step
         return path
 
+    def root_calls_param(self, key):
+        """Effect text when the function at key calls one of its own parameters: called by a
+        pickle with its arguments, it calls whatever the pickle passes — including a class
+        cleared only for rebuilding (pandas' apply_if_callable, scipy's minimize)."""
+        node = self.nodes[key]
+        if not node.expanded:
+            self._expand(node)
+        if node.calls_param:
+            return f"{qualified_name(node.func)}: calls its argument `{node.calls_param[0]}`"
+        return None
+
     def dynamic_count(self, key):
         """How many reachable functions use getattr with a computed name (a hint)."""
         seen, stack, n = {key}, [key], 0
@@ -403,8 +427,31 @@ class Analyzer:
                 if isinstance(c, types.CodeType):
                     codes.append(c)
             self._scan_code(node, code, glb, cells, first_arg)
+        # Calling a value it was given (a higher-order function: pandas' apply_if_callable,
+        # scipy's minimize) lets a pickle call, with its own arguments, whatever it passes in
+        # — including a class cleared only for rebuilding: an effect.
+        # Only where the pickle calls it (a root, see root_calls_param): inside the library the
+        # values passed along are the library's own.
+        node.calls_param = self._called_params(func.__code__)
         # Dedupe
         node.edges = list(dict.fromkeys(node.edges))
+
+    @staticmethod
+    def _called_params(code):
+        """Parameters the function's own code calls (PUSH_NULL; LOAD_FAST <param> … CALL)."""
+        n = code.co_argcount + code.co_kwonlyargcount + \
+            bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
+        params = set(code.co_varnames[:n])
+        if code.co_argcount:
+            params.discard(code.co_varnames[0]) if code.co_varnames[0] in ("self", "cls") \
+                else None
+        out = []
+        instrs = list(dis.get_instructions(code))
+        for i, ins in enumerate(instrs[1:], 1):
+            if ins.opname in ("LOAD_FAST", "LOAD_DEREF") and ins.argval in params and \
+                    instrs[i - 1].opname == "PUSH_NULL":
+                out.append(ins.argval)
+        return out
 
     def _scan_code(self, node, code, glb, cells, first_arg):
         locals_obj = {}  # local names bound by imports inside the function
@@ -421,7 +468,7 @@ class Analyzer:
             if chain is None:
                 return
             if chain[0] == "obj":
-                self._reach(node, chain[1], called)
+                self._reach(node, chain[1], called, chain[2] if len(chain) > 2 else None)
 
         for i, ins in enumerate(instrs):
             op = ins.opname
@@ -436,14 +483,17 @@ class Analyzer:
                                 chain[1], types.ModuleType) else _MISSING
                         except Exception:
                             val = _MISSING
-                    chain = ("obj", val) if val is not _MISSING else ("unknown",)
-                    if val is _MISSING and name in EFFECT_METHODS:
+                    # A method or classmethod read from a class runs with that class as
+                    # its owner (`HDUList.fromfile` -> `cls._readfrom`).
+                    owner = chain[1] if isinstance(chain[1], type) else None
+                    chain = ("obj", val, owner) if val is not _MISSING else ("unknown",)
+                    if val is _MISSING and effect_method(name):
                         node.effects.append(f"calls .{name}() on an unresolved object")
                 elif chain[0] == "self":
                     owner = node.owner
                     val = static_attr(owner, name) if owner is not None else _MISSING
                     if val is _MISSING:
-                        if name in EFFECT_METHODS:
+                        if effect_method(name):
                             node.effects.append(f"calls self.{name}(), not found on the class")
                         chain = ("unknown",)
                     else:
@@ -456,7 +506,7 @@ class Analyzer:
                         else:
                             chain = ("obj", val)
                 else:
-                    if name in EFFECT_METHODS:
+                    if effect_method(name):
                         node.effects.append(f"calls .{name}() on an unresolved object")
                 chain_called = op == "LOAD_METHOD"
                 continue
@@ -553,8 +603,9 @@ class Analyzer:
                     # dangerous class is an effect either way: _reach judges names first).
                     self._reach(node, x, not isinstance(x, type))
 
-    def _reach(self, node, obj, called):
-        """A chain resolved to obj (called or used as a value)."""
+    def _reach(self, node, obj, called, owner_hint=None):
+        """A chain resolved to obj (called or used as a value); owner_hint: the class it was
+        read from, for methods."""
         if obj is None or obj is _MISSING:
             return
         if type(obj) in (tuple, list, dict, set, frozenset):
@@ -614,8 +665,8 @@ class Analyzer:
         if isinstance(obj, types.FunctionType):
             if not called:
                 node.refs.append((name, raw))
-            owner = None
-            self_ = getattr(raw, "__self__", None)
+            owner = owner_hint
+            self_ = raw.__self__ if isinstance(raw, types.MethodType) else None
             if isinstance(self_, type):
                 owner = self_
             k = self._edge_for(obj, owner)

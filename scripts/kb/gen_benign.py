@@ -183,10 +183,10 @@ def tables(lib, rows):
         m = re.search(r"\(([a-z-]+), [a-z_.]+\)$", effect)
         cat = "code-object" if code else (m.group(1) if m else "file-system")
         chain = items[0][1].split(": ", 1)[-1].rsplit(": ", 1)[0]
-        what = "runs Python source carried in its pickled state" if code else "has an effect"
+        what = "runs Python source carried in the file" if code else "has an effect"
         lines.append("[[review]]")
         lines.append(f"category = {toml_str(cat)}")
-        lines.append(f"why = {toml_str(f'{label}: rebuilding an instance {what} ({chain}: {effect}; generated)')}")
+        lines.append(f"why = {toml_str(f'{label}: rebuilding or calling it {what} ({chain}: {effect}; generated)')}")
         lines.append("patterns = [")
         lines += [f"  {toml_str(d)}," for d, _ in items]
         lines.append("]")

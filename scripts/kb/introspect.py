@@ -429,13 +429,20 @@ class Lib:
                     return f"{chain}: {p[-1][1]}"
             return None
 
+        def own_calls(keys):
+            for k in keys:
+                t = an.root_calls_param(k)
+                if t:
+                    return t
+            return None
+
         for name, (cls, rebuild, init, flag, native) in sorted(self.class_roots.items()):
             eff = self.inherits.get(name) or path_text(rebuild)
             if eff:
                 self.excluded[name] = ("class", eff if eff.startswith("rebuild:")
                                        else "rebuild: " + eff)
                 continue
-            init_eff = path_text(init) or flag
+            init_eff = path_text(init) or own_calls(init) or flag
             if native and flag:
                 # A native class whose documentation says its constructor opens something:
                 # its C __new__ is what NEWOBJ runs too.
@@ -463,6 +470,9 @@ class Lib:
                     continue
                 if not self.in_lib(name):
                     continue
+                mod = effects.module_of(obj) or name.rsplit(".", 1)[0]
+                if libraries.excluded(self.libname, mod):
+                    continue  # a module whose purpose is an effect: never cleared by name
                 if kind == "function" and "." in name[len(effects.module_of(obj) or "") + 1:]:
                     continue  # methods: rebuilt objects never need them by name
                 k = fn_keys.get(name)
@@ -476,7 +486,7 @@ class Lib:
                         self.entries[name] = (kind, "reconstructor" if kind == "reconstructor"
                                               else "library-function", "native")
                     continue
-                eff = path_text([k])
+                eff = path_text([k]) or an.root_calls_param(k)
                 if eff:
                     self.excluded[name] = (kind, eff)
                 else:

@@ -51,10 +51,6 @@ lib("frames", "pandas", "python3-pandas",
     exclude=[r"pandas\.(io|core\.computation|plotting|_testing|util\._tester|util\._print_versions|"
              r"util\._doctools|util\._test_decorators|_libs\.testing|compat\.pickle_compat)"])
 lib("frames", "pytz", "python3-tz", exclude=[r"pytz\.(reference|tzfile)"])
-lib("frames", "patsy", "python3-patsy",
-    # EvalFactor/EvalEnvironment carry formula code that patsy evals when new data is
-    # transformed: code carried by design, never cleared by name.
-    exclude=[r"patsy\.(eval|constraint)"])
 lib("frames", "xarray", "python3-xarray",
     exclude=[r"xarray\.(backends|tutorial|plot|util\.print_versions)"])
 lib("frames", "zarr", "python3-zarr",
@@ -83,7 +79,7 @@ lib("graphs", "networkx", "python3-networkx",
 lib("graphs", "igraph", "python3-igraph",
     exclude=[r"igraph\.(drawing|io|remote|app)"])
 lib("graphs", "rdflib", "python3-rdflib",
-    exclude=[r"rdflib\.(plugins|tools|extras)"])
+    exclude=[r"rdflib\.(plugins?|tools|extras)"])
 
 # -------------------------------------------------------------------- language
 lib("nlp", "nltk", "python3-nltk",
@@ -161,6 +157,8 @@ NOT_GENERATED = {
     "numba": "numba's reducers rebuild functions from pickled bytecode and closures "
              "(numba.core.serialize); judged by the code-carrying rules",
     "tables": "PyTables nodes are views of an open HDF5 file; they are not picklable",
+    "patsy": "patsy's formula objects carry Python code that patsy evals when data is "
+             "transformed (code carried by design); its design objects refuse pickling",
     "netCDF4": "netCDF4 objects are views of an open file; they are not picklable",
     "h5py": "h5py objects are views of an open HDF5 file; they are not picklable",
     "dill": "dill carries Python code (review rules in libraries.toml)",
