@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -727,6 +728,36 @@ TEST(Machine, HugeBytesSkippedByLength) {
   EXPECT_LE(v->text.size(), limits::kMaxKeptString);
   EXPECT_EQ(v->text, std::string(v->text.size(), 'x'));
   EXPECT_LT(src.bytes_read(), 2 * limits::kMaxKeptString + 4096) << "of " << b.size();
+}
+
+TEST(Machine, CycleThroughAPersistentIdIsBroken) {
+  // d = {}; d[persistent_load(d)] = 1 — the key refers back to the dict through the persistent
+  // id, not through a container. Found by the fresh-seed differential run under LeakSanitizer:
+  // the cycle kept the whole graph alive after the trace was gone. Everything the trace holds
+  // must be freed with it.
+  std::string b = P().Proto(2)
+                      .Op(Op::kEmptyDict)
+                      .Put(0)
+                      .Get(0)
+                      .Op(Op::kBinPersId)
+                      .Int(1)
+                      .Op(Op::kSetItem)
+                      .Stop()
+                      .bytes();
+  std::weak_ptr<Value> dict, pid;
+  {
+    Trace t = AnalyzeBytes(b);
+    EXPECT_TRUE(t.complete);
+    ASSERT_EQ(t.calls.size(), 1u);
+    ASSERT_EQ(t.calls[0].kind, CallKind::kPersistentLoad);
+    ASSERT_EQ(t.calls[0].args.size(), 1u);
+    dict = t.calls[0].args[0];
+    pid = t.calls[0].result;
+    ASSERT_FALSE(dict.expired());
+    EXPECT_EQ(dict.lock()->kind, ValueKind::kDict);
+  }
+  EXPECT_TRUE(dict.expired()) << "the dict outlived its trace (a reference cycle)";
+  EXPECT_TRUE(pid.expired());
 }
 
 TEST(Machine, SelfReferentialListRendersBounded) {
