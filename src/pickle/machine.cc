@@ -188,10 +188,10 @@ class Machine {
     return items;
   }
 
-  // Adds `item` to `c`, refusing to build reference cycles the trace could not free.
+  // Adds `item` to `c`, refusing to build reference cycles the trace could not free. Any value
+  // with items can close a cycle, not only containers (a persistent id holds its pid).
   void Insert(const ValuePtr& c, ValuePtr item) {
-    if (item &&
-        (item == c || (IsContainer(*item) && !item->items.empty() && MayReach(item, c.get())))) {
+    if (item && (item == c || (!item->items.empty() && MayReach(item, c.get())))) {
       suspicious_.push_back({c, c->items.size()});
     }
     c->items.push_back(std::move(item));
@@ -207,7 +207,7 @@ class Machine {
       if (!seen.insert(v).second) continue;
       if (--budget < 0) return true;  // unknown: treat as a possible cycle
       for (const auto& i : v->items) {
-        if (i && IsContainer(*i) && !i->items.empty())
+        if (i && !i->items.empty())
           work.push_back(i.get());
         else if (i.get() == target)
           return true;

@@ -1,9 +1,11 @@
 #include "kb/kb.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 namespace mv::kb {
 namespace {
@@ -349,7 +351,9 @@ pattern = "*"
 
 TEST(Loader, UserFileRefinesEmbeddedRule) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "mv_kb_test_rules";
+  // Per process: other ctest runs (another build, another checkout) share the temp directory.
+  fs::path dir = fs::temp_directory_path() / ("mv_kb_test_rules." + std::to_string(::getpid()));
+  fs::remove_all(dir);
   fs::create_directories(dir);
   {
     std::ofstream(dir / "mine.toml") << "[[benign]]\nwhy = 'our class'\npattern = "
