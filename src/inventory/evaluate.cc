@@ -667,6 +667,18 @@ std::vector<Value> Evaluator::EvalCall(const Expr& e) {
           }
           break;
         }
+        if (f.kind == Kind::kDynamic && (path == "require" || path == "import") &&
+            e.args.size() == 1 && !e.args[0].star) {
+          // require('m') / import('m'): the module, as an import binding would give it.
+          const auto& mods = Eval(e.args[0].value);
+          if (mods.size() == 1 && mods[0].kind == Kind::kString) {
+            Value v;
+            v.kind = Kind::kObject;
+            v.text = mods[0].text;
+            Add(out, v);
+            break;
+          }
+        }
         if (f.kind == Kind::kDynamic && (path == "str" || path == "String") && e.args.size() == 1 &&
             !e.args[0].star) {
           AddAll(out, Eval(e.args[0].value));
