@@ -63,9 +63,11 @@ class Detector {
     }
     if (paths.empty() && callee.kind == ExprKind::kAttr) paths.push_back("?." + callee.text);
     if (paths.empty()) return;
-    std::string written = callee.kind == ExprKind::kAttr || callee.kind == ExprKind::kName
-                              ? callee.text
-                              : std::string();
+    // How the code names the call, minus its receiver: "chat.completions.create" for
+    // client.chat.completions.create, "SentenceTransformer" for a bare name.
+    std::string written = DottedText(p_, call.kids[0]);
+    if (size_t dot = written.find('.'); dot != std::string::npos) written = written.substr(dot + 1);
+    if (written.empty() && callee.kind == ExprKind::kAttr) written = callee.text;
     int after = -1;
     for (;;) {
       int index = -1;
