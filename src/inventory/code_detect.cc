@@ -56,7 +56,9 @@ class Detector {
       if (v.text.empty()) continue;
       if (v.kind == Value::Kind::kObject || v.kind == Value::Kind::kDynamic ||
           v.kind == Value::Kind::kClass || v.kind == Value::Kind::kInstance) {
-        paths.push_back(v.text);
+        // Calling what a call returned (a loaded pipeline, a tokenizer) is not calling the
+        // function that made it.
+        paths.push_back(v.kind == Value::Kind::kObject && v.called ? v.text + ".__call__" : v.text);
         if (v.kind == Value::Kind::kDynamic)
           for (const auto& m : p_.star_imports) paths.push_back(m + "." + v.text);
       }

@@ -128,6 +128,7 @@ std::vector<Value> Evaluator::Compute(ExprId id) {
     }
     case ExprKind::kNumber:
     case ExprKind::kBool:
+    case ExprKind::kBytes:
     case ExprKind::kNone: {
       Value v;
       v.kind = Kind::kNone;

@@ -23,6 +23,7 @@ enum class ExprKind : uint8_t {
   kNumber,     // numeric literal
   kBool,       // True/False/true/false
   kNone,       // None/null/undefined
+  kBytes,      // a bytes literal: never an id
   kName,       // text: the identifier
   kAttr,       // kids[0] . text
   kCall,       // kids[0] is the callee; args

@@ -1009,7 +1009,7 @@ class Parser {
       if (Peek().kind == PyTok::kFString) fmt = true;
       toks.push_back(pos_++);
     }
-    if (bytes) return Make(ExprKind::kOpaque, start);
+    if (bytes) return Make(ExprKind::kBytes, start);
     if (!fmt) {
       std::string v;
       for (size_t i : toks) v += t_.strings[t_.tokens[i].value];
