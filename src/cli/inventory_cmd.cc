@@ -175,7 +175,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
     }
   }
   if (int rc = Write(Render(v, a.format, name), a.output); rc != 0) return rc;
-  if (a.queue && enriched->queued > 0 && !a.quiet)
+  if (a.queue && enriched->queued > 0)
     std::cerr << fmt::format("modelvet: {} model{} queued for `modelvet audit --all`\n",
                              enriched->queued, enriched->queued == 1 ? "" : "s");
   if (gate.empty()) return 0;
