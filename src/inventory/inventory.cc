@@ -1,6 +1,12 @@
 #include "inventory/inventory.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -69,26 +75,58 @@ void Collect(const FileFindings& f, const std::string& path, SourceResult& out,
   if (!f.limit.empty() && out.incomplete.empty()) out.incomplete = f.limit;
 }
 
+// Files up to this size are read whole with one read(); larger ones are mapped (model files
+// are read only where the scan needs them). Source files are small: most fit one read.
+constexpr uint64_t kReadWholeBytes = 1 << 20;
+
+Result<SourcePtr> OpenSmall(const std::string& path) {
+  // O_NONBLOCK: a FIFO in the tree must not block the walk; non-regular files are refused.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return MakeError(Errc::kIo, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<uint64_t>(st.st_size) > kReadWholeBytes) {
+    ::close(fd);
+    return OpenFileSource(path);
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  int err = errno;
+  ::close(fd);
+  if (got != bytes.size())
+    return MakeError(Errc::kIo, std::string("short read: ") + std::strerror(err));
+  return MakeMemorySource(std::move(bytes));
+}
+
 }  // namespace
 
 SourceResult ReadSource(FileKind kind, std::string_view text, const std::string& path,
                         const Rules& rules, const std::function<bool(std::string_view)>& local) {
   SourceResult out;
   FileFindings f;
+  Relevance relevant;
+  relevant.call_name = [&rules](std::string_view n) { return rules.IsCallName(n); };
+  relevant.module = [&rules](std::string_view m) { return rules.IsModuleName(m); };
   switch (kind) {
     case FileKind::kPython: {
-      Program p = ReadPython(text);
+      Program p = ReadPython(text, &relevant);
       DetectCalls(p, rules, local, f);
       break;
     }
     case FileKind::kJavaScript: {
-      Program p = ReadJs(text);
+      Program p = ReadJs(text, &relevant);
       DetectCalls(p, rules, local, f);
       break;
     }
     case FileKind::kNotebook: {
       Notebook nb = ReadNotebook(text);
-      Program p = ReadPython(nb.python);
+      Program p = ReadPython(nb.python, &relevant);
       DetectCalls(p, rules, local, f);
       Collect(f, path, out, &nb.file_line);
       FileFindings sh;
@@ -146,15 +184,19 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
   std::vector<File> files;
   std::unordered_set<std::string> paths;  // relative files and directories, for LocalCheck
   if (fs::is_directory(st)) {
-    std::vector<std::pair<fs::path, int>> stack = {{root, 0}};
+    struct Dir {
+      fs::path abs;
+      std::string rel;  // "" for the root
+      int depth;
+    };
+    std::vector<Dir> stack = {{root, "", 0}};
     while (!stack.empty()) {
-      auto [dir, depth] = stack.back();
+      Dir dir = std::move(stack.back());
       stack.pop_back();
       std::vector<fs::directory_entry> entries;
-      fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+      fs::directory_iterator it(dir.abs, fs::directory_options::skip_permission_denied, ec);
       if (ec) {
-        inv.incomplete.push_back(
-            {fs::relative(dir, root, ec).generic_string(), "directory could not be read"});
+        inv.incomplete.push_back({dir.rel.empty() ? "." : dir.rel, "directory could not be read"});
         ec.clear();
         continue;
       }
@@ -165,23 +207,23 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
       std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
         return a.path().filename() < b.path().filename();
       });
-      std::vector<fs::path> subdirs;
+      std::vector<Dir> subdirs;
       for (const auto& e : entries) {
         std::error_code e2;
         fs::file_status ls = e.symlink_status(e2);
         if (e2 || fs::is_symlink(ls)) continue;
-        std::string rel = fs::relative(e.path(), root, e2).generic_string();
+        std::string name = e.path().filename().string();
+        std::string rel = dir.rel.empty() ? name : dir.rel + "/" + name;
         if (fs::is_directory(ls)) {
-          std::string name = e.path().filename().string();
           if (rules.SkipDir(name) || fs::exists(e.path() / "pyvenv.cfg", e2)) continue;
           paths.insert(rel);
-          if (depth + 1 > limits::kMaxInventoryDirDepth) {
+          if (dir.depth + 1 > limits::kMaxInventoryDirDepth) {
             inv.incomplete.push_back({rel,
                                       "limit.inventory-dir-depth: directories nested deeper "
                                       "than limits::kMaxInventoryDirDepth"});
             continue;
           }
-          subdirs.push_back(e.path());
+          subdirs.push_back({e.path(), rel, dir.depth + 1});
         } else if (fs::is_regular_file(ls)) {
           if (files.size() >= limits::kMaxInventoryFiles) {
             inv.incomplete.push_back({rel,
@@ -195,7 +237,7 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
           files.push_back({e.path(), rel});
         }
       }
-      for (auto r = subdirs.rbegin(); r != subdirs.rend(); ++r) stack.push_back({*r, depth + 1});
+      for (auto r = subdirs.rbegin(); r != subdirs.rend(); ++r) stack.push_back(std::move(*r));
     }
   } else {
     files.push_back({root, root.filename().string()});
@@ -206,18 +248,22 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
   std::map<std::tuple<std::string, std::string, std::string>, size_t> index;
   for (const File& file : files) {
     if (options.progress) options.progress(file.rel);
-    auto src = OpenFileSource(file.abs.string());
-    if (!src.ok()) {
-      inv.incomplete.push_back({file.rel, "could not be read: " + src.error().message});
+    auto opened = OpenSmall(file.abs.string());
+    if (!opened.ok()) {
+      inv.incomplete.push_back({file.rel, "could not be read: " + opened.error().message});
       continue;
     }
-    Source& s = **src;
+    SourcePtr src = std::move(*opened);
+    Source& s = *src;
     if (s.size() == 0) continue;
+    // Small files come whole from one read() (counted here); large ones are mapped and count
+    // their own reads.
+    uint64_t counted = s.bytes_read() == 0 && s.size() <= kReadWholeBytes ? s.size() : 0;
     formats::FormatId fmt = formats::Sniff(s);
     if (fmt != formats::FormatId::kUnknown && fmt != formats::FormatId::kJson &&
         fmt != formats::FormatId::kTorchScriptCode) {
-      FileReport r = scan::ScanSource(*src, file.rel, options.scan);
-      inv.bytes_read += s.bytes_read();
+      FileReport r = scan::ScanSource(src, file.rel, options.scan);
+      inv.bytes_read += counted + s.bytes_read();
       if (!ContainerOnly(r.format) || !r.loader.empty() || r.verdict != Verdict::kSafe ||
           !r.findings.empty()) {
         Artifact a;
@@ -238,11 +284,11 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
                   : std::string_view();
     FileKind kind = rules.KindOf(name, FirstLine(head_text));
     if (kind == FileKind::kOther) {
-      inv.bytes_read += s.bytes_read();
+      inv.bytes_read += counted + s.bytes_read();
       continue;
     }
     if (s.size() > limits::kMaxInventorySourceBytes) {
-      inv.bytes_read += s.bytes_read();
+      inv.bytes_read += counted + s.bytes_read();
       inv.incomplete.push_back(
           {file.rel, "limit.inventory-file-size: a " + std::string(FileKindName(kind)) +
                          " source larger than limits::kMaxInventorySourceBytes "
@@ -263,7 +309,7 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
     };
     SourceResult res = ReadSource(kind, text, file.rel, rules, local);
     ++inv.files_read;
-    inv.bytes_read += s.bytes_read();
+    inv.bytes_read += counted + s.bytes_read();
     if (!res.incomplete.empty()) inv.incomplete.push_back({file.rel, res.incomplete});
     for (ModelUse& m : res.models) {
       auto key = std::make_tuple(m.provider, m.id, m.revision);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -91,6 +92,14 @@ struct Binding {
 struct Stmt {
   uint32_t line = 0;
   uint32_t indent = 0;  // statements on the line of a compound header count one deeper
+};
+
+// Which files are worth parsing: a program can only hold a reference if it calls a name that
+// ends some rule's callee pattern or imports a module that starts one. Readers given this skip
+// the parse (tokens only) when neither shows up; null means parse everything.
+struct Relevance {
+  std::function<bool(std::string_view)> call_name;  // the name right before '('
+  std::function<bool(std::string_view)> module;     // an imported module (first dotted part)
 };
 
 struct Program {

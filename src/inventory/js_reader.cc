@@ -67,11 +67,19 @@ class Parser {
     return t_.tokens[i];
   }
   std::string_view Text(size_t k = 0) const { return TokenText(src_, Peek(k)); }
+  bool Same(const JsToken& t, std::string_view w) const {
+    if (t.end - t.begin != w.size()) return false;
+    for (size_t i = 0; i < w.size(); ++i)
+      if (src_[t.begin + i] != w[i]) return false;
+    return true;
+  }
   bool IsPunct(std::string_view x, size_t k = 0) const {
-    return Peek(k).kind == JsTok::kPunct && Text(k) == x;
+    const JsToken& t = Peek(k);
+    return t.kind == JsTok::kPunct && Same(t, x);
   }
   bool IsName(std::string_view x, size_t k = 0) const {
-    return Peek(k).kind == JsTok::kName && Text(k) == x;
+    const JsToken& t = Peek(k);
+    return t.kind == JsTok::kName && Same(t, x);
   }
   bool AtEnd() const { return pos_ >= limit_; }
   bool Accept(std::string_view x) {
@@ -606,48 +614,65 @@ class Parser {
     return Make(ExprKind::kCond, start, {}, {a, b});
   }
 
-  static int Level(std::string_view op, bool name) {
-    if (name) return op == "instanceof" || op == "in" ? 6 : -1;
-    if (op == "??" || op == "||") return 0;
-    if (op == "&&") return 1;
-    if (op == "|") return 2;
-    if (op == "^") return 3;
-    if (op == "&") return 4;
-    if (op == "==" || op == "!=" || op == "===" || op == "!==") return 5;
-    if (op == "<" || op == ">" || op == "<=" || op == ">=") return 6;
-    if (op == "<<" || op == ">>" || op == ">>>") return 7;
-    if (op == "+" || op == "-") return 8;
-    if (op == "*" || op == "/" || op == "%") return 9;
-    if (op == "**") return 10;
-    return -1;
+  // Binary operator level of the token (0 `?? ||` … 10 `**`), -1 when it is none.
+  int TokLevel() const {
+    const JsToken& t = Peek();
+    std::string_view op = Text();
+    if (t.kind == JsTok::kName) return op == "instanceof" || op == "in" ? 6 : -1;
+    if (t.kind != JsTok::kPunct || op.size() > 3) return -1;
+    char c = op[0];
+    char d = op.size() > 1 ? op[1] : '\0';
+    switch (op.size()) {
+      case 1:
+        switch (c) {
+          case '|': return 2;
+          case '^': return 3;
+          case '&': return 4;
+          case '<':
+          case '>': return 6;
+          case '+':
+          case '-': return 8;
+          case '*':
+          case '/':
+          case '%': return 9;
+          default: return -1;
+        }
+      case 2:
+        if ((c == '?' && d == '?') || (c == '|' && d == '|')) return 0;
+        if (c == '&' && d == '&') return 1;
+        if (d == '=' && (c == '=' || c == '!')) return 5;
+        if (d == '=' && (c == '<' || c == '>')) return 6;
+        if ((c == '<' || c == '>') && d == c) return 7;
+        if (c == '*' && d == '*') return 10;
+        return -1;
+      default:
+        if ((c == '=' || c == '!') && d == '=' && op[2] == '=') return 5;
+        if (op == ">>>") return 7;
+        return -1;
+    }
   }
 
-  ExprId ParseBinary(int level) {
-    if (level > 10) return ParseUnary();
+  // Binary operators by precedence climbing (one call per operand, not per level).
+  ExprId ParseBinary(int min_level) {
     size_t start = pos_;
-    ExprId x = ParseBinary(level + 1);
+    ExprId x = ParseUnary();
     if (x < 0) return x;
-    ExprId sum = kNoExpr;
-    while (Peek().kind == JsTok::kPunct || Peek().kind == JsTok::kName) {
-      std::string_view op = Text();
-      if (Level(op, Peek().kind == JsTok::kName) != level) break;
-      std::string ops(op);
+    ExprId sum = kNoExpr;  // the kOr / kAdd this loop builds: a || b || c is one node
+    for (;;) {
+      int level = TokLevel();
+      if (level < min_level) return x;
+      std::string ops(Text());
       ++pos_;
       ExprId y = ParseBinary(level + 1);
-      if (level == 0) {
-        if (x >= 0 && p_.exprs[static_cast<size_t>(x)].kind == ExprKind::kOr && sum == x) {
-          p_.exprs[static_cast<size_t>(x)].kids.push_back(y);
-        } else {
-          x = sum = Make(ExprKind::kOr, start, {}, {x, y});
-        }
-      } else if (ops == "+") {
-        if (sum >= 0 && sum == x) {
-          p_.exprs[static_cast<size_t>(x)].kids.push_back(y);
-        } else {
-          x = sum = Make(ExprKind::kAdd, start, {}, {x, y});
-        }
+      ExprKind kind = level == 0 ? ExprKind::kOr : ops == "+" ? ExprKind::kAdd : ExprKind::kOpaque;
+      if (kind != ExprKind::kOpaque && sum >= 0 && sum == x &&
+          p_.exprs[static_cast<size_t>(x)].kind == kind) {
+        p_.exprs[static_cast<size_t>(x)].kids.push_back(y);
+      } else if (kind != ExprKind::kOpaque) {
+        x = sum = Make(kind, start, {}, {x, y});
       } else {
         x = Make(ExprKind::kOpaque, start, ops, {x, y});
+        sum = kNoExpr;
       }
       if (sum == x) {
         Expr& xe = p_.exprs[static_cast<size_t>(x)];
@@ -656,7 +681,6 @@ class Parser {
         xe.src = src_.substr(f.begin, l.end - f.begin);
       }
     }
-    return x;
   }
 
   ExprId ParseUnary() {
@@ -1029,7 +1053,33 @@ class Parser {
 
 }  // namespace
 
-Program ReadJs(std::string_view source) {
+namespace {
+
+bool Relevant(const JsTokens& toks, std::string_view src, const Relevance& r) {
+  const auto& t = toks.tokens;
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    if (t[i].kind == JsTok::kString) {
+      const std::string& s = toks.strings[t[i].value];
+      if (r.module(std::string_view(s).substr(0, s.find('/', s[0] == '@' ? s.find('/') + 1 : 0))) ||
+          r.module(s))
+        return true;
+      continue;
+    }
+    if (t[i].kind != JsTok::kName) continue;
+    const JsToken& next = t[i + 1];
+    if (next.kind == JsTok::kPunct && next.end - next.begin == 1 && src[next.begin] == '(' &&
+        r.call_name(TokenText(src, t[i])))
+      return true;
+  }
+  for (const auto& parts : toks.templates)
+    for (const auto& part : parts)
+      if (part.expr && part.text.find('(') != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+Program ReadJs(std::string_view source, const Relevance* relevance) {
   Program p;
   p.source = source;
   p.flat = true;
@@ -1037,6 +1087,7 @@ Program ReadJs(std::string_view source) {
   p.stmts.push_back({1, 0});
   JsTokens toks = TokenizeJs(source);
   if (!toks.limit.empty()) p.limit = toks.limit;
+  if (relevance && !Relevant(toks, source, *relevance)) return p;
   p.exprs.reserve(toks.tokens.size() / 2 + 8);
   Parser parser(p, toks, source, 0);
   parser.ScanAll();

@@ -13,7 +13,8 @@
 
 namespace mv::inventory {
 
-// `source` must outlive the returned program.
-Program ReadJs(std::string_view source);
+// `source` must outlive the returned program. `relevance` as for ReadPython (module names are
+// the string literals of the file: import specifiers and require() arguments).
+Program ReadJs(std::string_view source, const Relevance* relevance = nullptr);
 
 }  // namespace mv::inventory

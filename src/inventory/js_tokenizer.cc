@@ -23,12 +23,11 @@ int HexValue(char c) {
   return -1;
 }
 
-constexpr std::array<std::string_view, 1> kPunct4 = {">>>="};
-constexpr std::array<std::string_view, 10> kPunct3 = {"...", "**=", "<<=",  ">>=", ">>>",
-                                                      "&&=", "||=", "?\?=", "===", "!=="};
-constexpr std::array<std::string_view, 20> kPunct2 = {"=>", "?.", "??", "**", "&&", "||", "<<",
-                                                      ">>", "<=", ">=", "==", "!=", "+=", "-=",
-                                                      "*=", "/=", "%=", "&=", "|=", "^="};
+// Multi-character punctuators, longest first.
+constexpr std::array<std::string_view, 31> kPuncts = {
+    ">>>=", "...", "**=", "<<=", ">>=", ">>>", "&&=", "||=", "?\?=", "===", "!==",
+    "=>",   "?.",  "??",  "**",  "&&",  "||",  "<<",  ">>",  "<=",   ">=",  "==",
+    "!=",   "+=",  "-=",  "*=",  "/=",  "%=",  "&=",  "|=",  "^="};
 
 // Keywords after which a `/` starts a regular expression rather than a division.
 bool RegexAfterKeyword(std::string_view w) {
@@ -107,13 +106,7 @@ class Lexer {
           continue;
         }
       }
-      size_t len = 1;
-      for (auto p : kPunct4)
-        if (len == 1 && s_.compare(i, p.size(), p) == 0) len = p.size();
-      for (auto p : kPunct3)
-        if (len == 1 && s_.compare(i, p.size(), p) == 0) len = p.size();
-      for (auto p : kPunct2)
-        if (len == 1 && s_.compare(i, p.size(), p) == 0) len = p.size();
+      size_t len = PunctLength(i);
       // `?.5` is a conditional and a number, not optional chaining.
       if (len == 2 && s_.compare(i, 2, "?.") == 0 && i + 2 < n && s_[i + 2] >= '0' &&
           s_[i + 2] <= '9')
@@ -158,6 +151,14 @@ class Lexer {
     t.end = static_cast<uint32_t>(e);
     t.value = value;
     out_.tokens.push_back(t);
+  }
+
+  size_t PunctLength(size_t i) const {
+    // Only these characters start a multi-character punctuator.
+    if (std::string_view(".*<>&|?=!+-/%^").find(s_[i]) == std::string_view::npos) return 1;
+    for (auto p : kPuncts)
+      if (p[0] == s_[i] && s_.compare(i, p.size(), p) == 0) return p.size();
+    return 1;
   }
 
   bool RegexAllowed() const {

@@ -17,7 +17,12 @@ constexpr std::array<std::string_view, 35> kKeywords = {
     "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
 
 bool IsKeyword(std::string_view s) {
-  return std::find(kKeywords.begin(), kKeywords.end(), s) != kKeywords.end();
+  // Keywords are 2-8 ASCII letters; only those of the same length and first letter are
+  // compared (this runs for every name).
+  if (s.size() < 2 || s.size() > 8) return false;
+  for (std::string_view k : kKeywords)
+    if (k.size() == s.size() && k[0] == s[0] && k == s) return true;
+  return false;
 }
 
 constexpr std::string_view kAugOps[] = {
@@ -64,11 +69,19 @@ class Parser {
     return t_.tokens[std::min(pos_ + k, t_.tokens.size() - 1)];
   }
   std::string_view Text(size_t k = 0) const { return TokenText(src_, Peek(k)); }
+  bool Same(const PyToken& t, std::string_view w) const {
+    if (t.end - t.begin != w.size()) return false;
+    for (size_t i = 0; i < w.size(); ++i)
+      if (src_[t.begin + i] != w[i]) return false;
+    return true;
+  }
   bool IsOp(std::string_view op, size_t k = 0) const {
-    return Peek(k).kind == PyTok::kOp && Text(k) == op;
+    const PyToken& t = Peek(k);
+    return t.kind == PyTok::kOp && Same(t, op);
   }
   bool IsName(std::string_view kw, size_t k = 0) const {
-    return Peek(k).kind == PyTok::kName && Text(k) == kw;
+    const PyToken& t = Peek(k);
+    return t.kind == PyTok::kName && Same(t, kw);
   }
   bool AtLineEnd() const {
     auto k = Peek().kind;
@@ -628,9 +641,17 @@ class Parser {
   }
 
   bool AtCompOp() const {
-    if (Peek().kind == PyTok::kOp) {
-      auto t = Text();
-      return t == "<" || t == ">" || t == "==" || t == ">=" || t == "<=" || t == "!=" || t == "<>";
+    const PyToken& t = Peek();
+    if (t.kind == PyTok::kOp) {
+      size_t n = t.end - t.begin;
+      char c = src_[t.begin];
+      if (n == 1) return c == '<' || c == '>';
+      if (n == 2) {
+        char d = src_[t.begin + 1];
+        return (d == '=' && (c == '=' || c == '<' || c == '>' || c == '!')) ||
+               (c == '<' && d == '>');
+      }
+      return false;
     }
     return IsName("in") || IsName("is") || (IsName("not") && IsName("in", 1));
   }
@@ -652,25 +673,43 @@ class Parser {
     return Make(ExprKind::kOpaque, start, {}, std::move(kids));
   }
 
-  static bool LevelOp(int level, std::string_view t) {
-    switch (level) {
-      case 0: return t == "|";
-      case 1: return t == "^";
-      case 2: return t == "&";
-      case 3: return t == "<<" || t == ">>";
-      case 4: return t == "+" || t == "-";
-      case 5: return t == "*" || t == "/" || t == "//" || t == "%" || t == "@";
-      default: return false;
+  // Binary operator level of the token (0 `|` … 5 `* / // % @`), -1 when it is none.
+  int BinLevel() const {
+    const PyToken& t = Peek();
+    if (t.kind != PyTok::kOp) return -1;
+    size_t n = t.end - t.begin;
+    char c = src_[t.begin];
+    if (n == 1) {
+      switch (c) {
+        case '|': return 0;
+        case '^': return 1;
+        case '&': return 2;
+        case '+':
+        case '-': return 4;
+        case '*':
+        case '/':
+        case '%':
+        case '@': return 5;
+        default: return -1;
+      }
     }
+    if (n == 2 && src_[t.begin + 1] == c) {
+      if (c == '<' || c == '>') return 3;
+      if (c == '/') return 5;
+    }
+    return -1;
   }
 
-  ExprId ParseBin(int level) {
-    if (level > 5) return ParseUnary();
+  // Binary operators by precedence climbing: operands bind tighter at higher levels, so one
+  // call per operand instead of one per level.
+  ExprId ParseBin(int min_level) {
     size_t start = pos_;
-    ExprId x = ParseBin(level + 1);
+    ExprId x = ParseUnary();
     if (x < 0) return x;
     ExprId sum = kNoExpr;  // the kAdd this loop builds: a + b + c is one node
-    while (Peek().kind == PyTok::kOp && LevelOp(level, Text())) {
+    for (;;) {
+      int level = BinLevel();
+      if (level < min_level) return x;
       std::string_view op = Text();
       ++pos_;
       ExprId y = ParseBin(level + 1);
@@ -690,7 +729,6 @@ class Parser {
         x = Make(ExprKind::kOpaque, start, std::string(op), {x, y});
       }
     }
-    return x;
   }
 
   ExprId ParseUnary() {
@@ -1070,12 +1108,40 @@ class Parser {
 
 }  // namespace
 
-Program ReadPython(std::string_view source) {
+namespace {
+
+bool Relevant(const PyTokens& toks, std::string_view src, const Relevance& r) {
+  const auto& t = toks.tokens;
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    if (t[i].kind != PyTok::kName) continue;
+    std::string_view name = TokenText(src, t[i]);
+    const PyToken& next = t[i + 1];
+    if (next.kind == PyTok::kOp && next.end - next.begin == 1 && src[next.begin] == '(' &&
+        r.call_name(name))
+      return true;
+    if ((name == "import" || name == "from") && next.kind == PyTok::kName &&
+        r.module(TokenText(src, next)))
+      return true;
+  }
+  // f-string fields are tokenized later: their calls are looked for in the text.
+  for (const auto& parts : toks.fstrings)
+    for (const auto& part : parts)
+      if (part.expr && part.text.find('(') != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+Program ReadPython(std::string_view source, const Relevance* relevance) {
   Program p;
   p.source = source;
   p.scopes.push_back(Scope{});
   PyTokens toks = TokenizePython(source);
   if (!toks.limit.empty()) p.limit = toks.limit;
+  if (relevance && !Relevant(toks, source, *relevance)) {
+    p.stmts.push_back({1, 0});
+    return p;
+  }
   p.exprs.reserve(toks.tokens.size() / 2 + 8);
   Parser parser(p, toks, source, 0);
   parser.ParseFile();

@@ -12,7 +12,8 @@
 
 namespace mv::inventory {
 
-// `source` must outlive the returned program (expressions point into it).
-Program ReadPython(std::string_view source);
+// `source` must outlive the returned program (expressions point into it). With `relevance`,
+// a source that cannot hold a reference is tokenized only (the program has no calls).
+Program ReadPython(std::string_view source, const Relevance* relevance = nullptr);
 
 }  // namespace mv::inventory

@@ -65,10 +65,6 @@ int HexValue(char c) {
   return -1;
 }
 
-constexpr std::string_view kOps3[] = {"**=", "//=", ">>=", "<<=", "..."};
-constexpr std::string_view kOps2[] = {"**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", ":=",
-                                      "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@="};
-
 class Lexer {
  public:
   Lexer(std::string_view src, uint32_t first_line, int depth, PyTokens& out)
@@ -157,12 +153,7 @@ class Lexer {
         i = StringToken(i, i, Prefix{true, false, false, false});
         continue;
       }
-      size_t len = 1;
-      for (auto op : kOps3)
-        if (s_.compare(i, 3, op) == 0) len = 3;
-      if (len == 1)
-        for (auto op : kOps2)
-          if (s_.compare(i, 2, op) == 0) len = 2;
+      size_t len = OpLength(i);
       if (len == 1) {
         if (c == '(' || c == '[' || c == '{') ++brackets_;
         if ((c == ')' || c == ']' || c == '}') && brackets_ > 0) --brackets_;
@@ -186,6 +177,21 @@ class Lexer {
       return i + 1;
     if (i < s_.size() && s_[i] == '\n' && i > 0 && s_[i - 1] == '\r') ++i;
     return i;
+  }
+
+  // Length of the operator at s_[i]: **= //= >>= <<= ... then the two-character ones
+  // (** // << >> -> and every `x=`), else 1.
+  size_t OpLength(size_t i) const {
+    const size_t n = s_.size();
+    char c = s_[i];
+    char a = i + 1 < n ? s_[i + 1] : '\0';
+    char b = i + 2 < n ? s_[i + 2] : '\0';
+    if ((c == '*' || c == '/' || c == '>' || c == '<') && a == c && b == '=') return 3;
+    if (c == '.' && a == '.' && b == '.') return 3;
+    if ((c == '*' || c == '/' || c == '<' || c == '>') && a == c) return 2;
+    if (c == '-' && a == '>') return 2;
+    if (a == '=' && std::string_view("+-*/%&|^@<>=!:").find(c) != std::string_view::npos) return 2;
+    return 1;
   }
 
   // Line of byte `pos`: "\n", "\r\n" and a lone "\r" each end a line. Calls are mostly

@@ -371,21 +371,39 @@ Result<Rules> Rules::Parse(std::string_view text, const std::string& name) {
   }
   if (rules.calls_.empty()) return MakeError(Errc::kMalformed, name + ": no [[call]] rules");
   if (rules.file_globs_.empty()) return MakeError(Errc::kMalformed, name + ": no [files] table");
+  auto literal = [](const std::string& seg) {
+    return seg.find_first_of("*?") == std::string::npos;
+  };
   for (size_t i = 0; i < rules.calls_.size(); ++i) {
+    int idx = static_cast<int>(i);
     bool generic = false;
-    std::vector<std::string> lasts;
+    std::vector<std::string> lasts, firsts;
     for (const auto& p : rules.calls_[i].patterns) {
-      const std::string& last = p.back();
-      if (last.find_first_of("*?") != std::string::npos) {
+      if (literal(p.back())) {
+        lasts.push_back(p.back());
+      } else if (literal(p.front())) {
+        firsts.push_back(p.front());
+      } else {
         generic = true;
-      } else if (std::find(lasts.begin(), lasts.end(), last) == lasts.end()) {
-        lasts.push_back(last);
       }
     }
     if (generic) {
-      rules.generic_.push_back(static_cast<int>(i));
-    } else {
-      for (const auto& l : lasts) rules.by_last_[l].push_back(static_cast<int>(i));
+      rules.generic_.push_back(idx);
+      continue;
+    }
+    auto add = [idx](std::vector<int>& v) {
+      if (v.empty() || v.back() != idx) v.push_back(idx);
+    };
+    for (const auto& l : lasts) add(rules.by_last_[l]);
+    for (const auto& f : firsts) add(rules.by_first_[f]);
+    // A callee that starts with a module needs that module imported; only patterns open at
+    // the front (`**.from_pretrained`) are triggered by the call's own name.
+    for (const auto& p : rules.calls_[i].patterns) {
+      if (literal(p.front())) {
+        rules.module_names_.insert(p.front());
+      } else if (literal(p.back())) {
+        rules.call_names_.insert(p.back());
+      }
     }
   }
   return rules;
@@ -421,11 +439,22 @@ const CallRule* Rules::MatchCall(const std::vector<std::string>& paths, int afte
     };
     if (auto it = by_last_.find(segs.back()); it != by_last_.end())
       for (int i : it->second) consider(i);
+    if (auto it = by_first_.find(segs.front()); it != by_first_.end())
+      for (int i : it->second) consider(i);
     for (int i : generic_) consider(i);
   }
   if (best < 0) return nullptr;
   if (index) *index = best;
   return &calls_[static_cast<size_t>(best)];
+}
+
+bool Rules::IsCallName(std::string_view name) const {
+  return !generic_.empty() || call_names_.find(name) != call_names_.end();
+}
+
+bool Rules::IsModuleName(std::string_view module) const {
+  if (!generic_.empty()) return true;
+  return module_names_.find(module.substr(0, module.find('.'))) != module_names_.end();
 }
 
 const EnvRule* Rules::MatchEnv(std::string_view upper_name) const {

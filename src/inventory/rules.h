@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/result.h"
@@ -101,6 +102,10 @@ class Rules {
   const CallRule* MatchCall(const std::vector<std::string>& callee_paths, int after,
                             int* index) const;
   const EnvRule* MatchEnv(std::string_view upper_name) const;
+  // For the readers' Relevance: a call named so could match a rule; a module so named could
+  // start a callee. Both true for everything when a rule is wild at both ends.
+  bool IsCallName(std::string_view name) const;
+  bool IsModuleName(std::string_view module) const;
   const std::vector<CommandRule>& commands() const { return commands_; }
   // Config keys (lower case; dotted ones match the last keys of a path).
   bool IsConfigKey(const std::vector<std::string>& lower_path) const;
@@ -116,9 +121,16 @@ class Rules {
 
  private:
   std::vector<CallRule> calls_;
-  // Rules indexed by the literal last segment of a pattern; the rest are tried for every call.
+  // Rules indexed by a literal last segment of their patterns, else by a literal first
+  // segment; only rules whose patterns are wild at both ends are tried for every call.
   std::unordered_map<std::string, std::vector<int>> by_last_;
+  std::unordered_map<std::string, std::vector<int>> by_first_;
   std::vector<int> generic_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> call_names_, module_names_;
   std::vector<EnvRule> env_;
   std::vector<CommandRule> commands_;
   std::vector<std::vector<std::string>> config_keys_;
