@@ -153,9 +153,9 @@ Result<ArgSpec> ParseArg(const toml::node& n, const std::string& file, bool allo
   if (allow_values) {
     MV_ASSIGN_OR_RETURN(*values, r.Strings("values", true));
   }
+  MV_RETURN_IF_ERROR(r.Finish());
   if (a.position < 0 && a.keywords.empty() && a.flags.empty())
     return r.Fail(n, "an argument needs `position`, `keywords` or `flags`");
-  MV_RETURN_IF_ERROR(r.Finish());
   return a;
 }
 
@@ -268,7 +268,7 @@ Status ParseCall(const toml::table& tb, const std::string& file, Rules* /*unused
   for (const auto& pat : c.callees) {
     auto segs = SplitDots(pat);
     if (std::any_of(segs.begin(), segs.end(), [](const std::string& s) { return s.empty(); }))
-      return r.Fail(tb, "callee pattern `" + pat + "` has an empty segment");
+      return r.Fail(*tb.get("callees"), "callee pattern `" + pat + "` has an empty segment");
     c.patterns.push_back(std::move(segs));
   }
   MV_ASSIGN_OR_RETURN(c.target, ParseTarget(r, tb, true));

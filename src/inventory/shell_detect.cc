@@ -262,11 +262,19 @@ void ShellDetector::Dockerfile(std::string_view text) {
     }
     std::string body(first);
     size_t j = i;
-    while (!trimmed(lines[j]).empty() && trimmed(lines[j]).back() == '\\' && j + 1 < lines.size()) {
+    // A line ending in `\` continues the instruction; comment lines inside it are dropped (kept
+    // as a bare `\` so line numbers stay right).
+    bool continued = first.back() == '\\';
+    while (continued && j + 1 < lines.size()) {
       ++j;
       std::string_view next = trimmed(lines[j]);
       body += '\n';
-      body += (next.empty() || next[0] == '#') ? std::string_view("\\") : lines[j];
+      if (!next.empty() && next[0] == '#') {
+        body += "\\";
+        continue;
+      }
+      body += lines[j];
+      continued = !next.empty() && next.back() == '\\';
     }
     i = j + 1;
     size_t sp = body.find_first_of(" \t\n");
