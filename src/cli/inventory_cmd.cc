@@ -137,10 +137,19 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
   }
   inv::Inventory& v = *taken;
 
+  std::string name = a.project;
+  if (name.empty()) {
+    std::filesystem::path p = std::filesystem::absolute(a.path).lexically_normal();
+    name = (p.has_filename() ? p.filename() : p.parent_path().filename()).string();
+  }
   auto opened = store::OpenSqliteStore(DbPathOf(g, a.db));
   if (!opened.ok()) {
+    // Without a store the inventory is still a list of models, only without statuses (a gate
+    // then cannot be decided); a project needs the store.
     std::cerr << "modelvet: " << opened.error().message << "\n";
-    return 2;
+    if (!a.project.empty()) return 2;
+    if (int rc = Write(Render(v, a.format, name), a.output); rc != 0) return rc;
+    return gate.empty() ? 0 : 2;
   }
   store::Store& st = **opened;
   std::unique_ptr<hub::HubClient> client;
@@ -160,11 +169,6 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
   if (!enriched.ok()) {
     std::cerr << "modelvet: " << enriched.error().message << "\n";
     return 2;
-  }
-  std::string name = a.project;
-  if (name.empty()) {
-    std::filesystem::path p = std::filesystem::absolute(a.path).lexically_normal();
-    name = (p.has_filename() ? p.filename() : p.parent_path().filename()).string();
   }
   if (!a.project.empty()) {
     auto c = st.CommitProject(

@@ -154,10 +154,12 @@ inline constexpr size_t kMaxAuditFiles = 5000;
 // Files visited in one tree; a monorepo with vendored code stays well below a million.
 inline constexpr uint64_t kMaxInventoryFiles = 1'000'000;
 // A source file (code, notebook, config, script) read whole for references. Hand-written
-// sources stay below ~1 MiB; larger ones are generated or minified bundles (reported, not read).
-inline constexpr uint64_t kMaxInventorySourceBytes = 8ull << 20;
-// Tokens of one source file: 8 MiB of minified code holds ~2M; each token costs ~24 bytes.
-inline constexpr size_t kMaxInventoryTokens = 4'000'000;
+// sources stay below ~1 MiB; larger ones are generated or minified bundles (reported, not
+// read). A 2 MiB file of nothing but calls costs ~150 MiB and a few seconds to read.
+inline constexpr uint64_t kMaxInventorySourceBytes = 2ull << 20;
+// Tokens of one source file: 2 MiB of dense code holds ~1M; each token costs 20 bytes plus the
+// expressions built from it.
+inline constexpr size_t kMaxInventoryTokens = 1'000'000;
 // Brackets, f-string/template nesting and expression nesting followed by the readers (CPython
 // refuses more than 200 nested parentheses; real code nests a dozen). Deeper is an evasion.
 inline constexpr int kMaxInventoryNesting = 200;

@@ -763,6 +763,10 @@ std::vector<uint32_t> Evaluator::Dominating(const std::vector<uint32_t>& cands, 
   for (size_t i = cands.size(); i-- > 0;) {
     const Binding& b = p_.bindings[cands[i]];
     while (k > static_cast<size_t>(b.stmt) + 1) {
+      if (running == 0) {  // nothing is indented less: no need to look further back
+        k = static_cast<size_t>(b.stmt) + 1;
+        break;
+      }
       --k;
       if (++steps_ > limits::kMaxInventoryEvalSteps) {
         exhausted_ = true;

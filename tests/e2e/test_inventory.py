@@ -212,7 +212,7 @@ class Inventory(unittest.TestCase):
                     "AutoModel.from_pretrained('org/before')\n"
                     "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
         with open(os.path.join(root, "huge.py"), "w") as f:
-            f.write("# generated\n" + "x = 1\n" * ((9 << 20) // 6))
+            f.write("# generated\n" + "x = 1\n" * ((3 << 20) // 6))
         doc = self.inventory_json(root)
         self.assertEqual([m["id"] for m in doc["models"]], ["org/before"])
         reasons = {i["path"]: i["reason"] for i in doc["incomplete"]}
@@ -235,6 +235,20 @@ class Inventory(unittest.TestCase):
         os.symlink(os.path.join(root, "node_modules"), os.path.join(root, "src", "link"))
         doc = self.inventory_json(root)
         self.assertEqual([m["id"] for m in doc["models"]], ["org/src"])
+
+    def test_without_a_store(self):
+        # A store that cannot be opened: the models are still listed, without statuses; a gate
+        # cannot be decided and a project cannot be stored.
+        bad = os.path.join(self.tmp, "not-a-db")
+        os.makedirs(bad, exist_ok=True)
+        run = lambda *a: subprocess.run([mvtest.BIN, "--db", bad, "inventory",
+                                         str(FIXTURES / "web-frontend"), "--offline", "-q", *a],
+                                        capture_output=True, timeout=300)
+        p = run("--format", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(json.loads(p.stdout)["models"]), 6)
+        self.assertEqual(run("--fail-on", "confirmed-unsafe").returncode, 2)
+        self.assertEqual(run("--project", "web").returncode, 2)
 
     def test_bad_fail_on_value(self):
         p = self.inventory(FIXTURES / "web-frontend", "--fail-on", "unsafe", expect_rc=2)
