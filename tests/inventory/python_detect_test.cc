@@ -252,3 +252,24 @@ TEST(PythonDetect, FStringsNestedAndFormatted) {
 
 }  // namespace
 }  // namespace mv::inventory
+
+namespace mv::inventory {
+namespace {
+
+TEST(PythonDetect, MoreProvidersAndLegacyApis) {
+  EXPECT_EQ(
+      testing::Py("import openai, litellm\n"
+                  "from groq import Groq\n"
+                  "import keras_hub\n"
+                  "openai.Completion.create(engine='text-davinci-003', prompt='x')\n"
+                  "Groq().chat.completions.create(model='llama-3.1-8b-instant', messages=[])\n"
+                  "litellm.completion(model='anthropic/claude-3-haiku', messages=[])\n"
+                  "keras_hub.models.GemmaCausalLM.from_preset('hf://google/gemma-2b')\n"
+                  "keras_hub.models.GemmaCausalLM.from_preset('gemma_2b_en')\n"),
+      (std::vector<std::string>{
+          "openai text-davinci-003 (service) L4", "groq llama-3.1-8b-instant (service) L5",
+          "litellm anthropic/claude-3-haiku (service) L6", "huggingface google/gemma-2b L7"}));
+}
+
+}  // namespace
+}  // namespace mv::inventory
