@@ -362,6 +362,7 @@ Result<Rules> Rules::Parse(std::string_view text, const std::string& name) {
           for (auto& g : names) rules.interpreters_.emplace_back(kind, std::move(g));
         }
         MV_ASSIGN_OR_RETURN(rules.skip_dirs_, r.Strings("skip_dirs", true));
+        MV_ASSIGN_OR_RETURN(rules.generated_, r.Strings("generated", false));
       }
       MV_RETURN_IF_ERROR(r.Finish());
     } else {
@@ -484,6 +485,8 @@ bool Rules::HasLocalSuffix(std::string_view name) const {
 }
 
 FileKind Rules::KindOf(std::string_view file_name, std::string_view first_line) const {
+  for (const auto& g : generated_)
+    if (Glob(g, file_name)) return FileKind::kOther;
   for (const auto& [kind, glob] : file_globs_)
     if (Glob(glob, file_name)) return kind;
   if (first_line.size() > 2 && first_line[0] == '#' && first_line[1] == '!') {

@@ -137,6 +137,7 @@ class Rules {
   std::vector<std::string> canonical_;  // sorted
   std::vector<std::string> local_suffixes_;
   std::vector<std::pair<FileKind, std::string>> file_globs_;
+  std::vector<std::string> generated_;
   std::vector<std::pair<FileKind, std::string>> interpreters_;
   std::vector<std::string> skip_dirs_;
 };

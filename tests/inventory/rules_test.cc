@@ -50,6 +50,8 @@ TEST(Rules, EmbeddedLoads) {
   EXPECT_EQ(r.KindOf("run", "#!/usr/bin/env -S python3 -u"), FileKind::kPython);
   EXPECT_EQ(r.KindOf("deploy", "#!/bin/bash -e"), FileKind::kShell);
   EXPECT_EQ(r.KindOf("notes.txt", ""), FileKind::kOther);
+  EXPECT_EQ(r.KindOf("vendor.min.js", ""), FileKind::kOther);
+  EXPECT_EQ(r.KindOf("app.js", ""), FileKind::kJavaScript);
   EXPECT_NE(r.MatchEnv("HF_MODEL_ID"), nullptr);
   EXPECT_EQ(r.MatchEnv("OPENAI_MODEL")->target.provider, "openai");
   EXPECT_TRUE(r.IsConfigKey({"model", "name"}));
