@@ -15,9 +15,9 @@
 
 #include "audit/audit.h"
 #include "cli/commands.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "inventory/enrich.h"
-#include "inventory/escape.h"
 #include "inventory/inventory.h"
 #include "inventory/render.h"
 #include "store/store.h"
@@ -78,7 +78,7 @@ int Write(const std::string& text, const std::string& output) {
   std::ofstream out(output, std::ios::binary);
   out << text;
   if (!out) {
-    std::cerr << "modelvet: cannot write " << output << "\n";
+    std::cerr << "modelvet: cannot write " << EscapeText(output) << "\n";
     return 2;
   }
   return 0;
@@ -106,7 +106,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
       if (v != "confirmed-unsafe" && v != "suspected" && v != "unsafe-artifact") {
         std::cerr << "modelvet inventory: --fail-on takes confirmed-unsafe, suspected, "
                      "unsafe-artifact (comma-separated), not `"
-                  << inv::EscapeForTerminal(v) << "`\n";
+                  << EscapeText(v) << "`\n";
         return 2;
       }
       gate.insert(v);
@@ -116,7 +116,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
   }
   auto kb = kb::KnowledgeBase::Load(g.rules);
   if (!kb.ok()) {
-    std::cerr << "modelvet: rules: " << kb.error().message << "\n";
+    std::cerr << "modelvet: rules: " << EscapeText(kb.error().message) << "\n";
     return 2;
   }
   inv::Options opts;
@@ -125,14 +125,14 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
   bool progress = !a.quiet && isatty(STDERR_FILENO);
   if (progress)
     opts.progress = [](std::string_view p) {
-      std::string s = inv::EscapeForTerminal(p);
+      std::string s = EscapeText(p);
       std::fprintf(stderr, "\r\x1b[K%.*s", static_cast<int>(std::min<size_t>(s.size(), 100)),
                    s.data());
     };
   auto taken = inv::TakeInventory(a.path, opts);
   if (progress) std::fprintf(stderr, "\r\x1b[K");
   if (!taken.ok()) {
-    std::cerr << "modelvet: " << inv::EscapeForTerminal(taken.error().message) << "\n";
+    std::cerr << "modelvet: " << EscapeText(taken.error().message) << "\n";
     return 2;
   }
   inv::Inventory& v = *taken;
@@ -146,7 +146,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
   if (!opened.ok()) {
     // Without a store the inventory is still a list of models, only without statuses (a gate
     // then cannot be decided); a project needs the store.
-    std::cerr << "modelvet: " << opened.error().message << "\n";
+    std::cerr << "modelvet: " << EscapeText(opened.error().message) << "\n";
     if (!a.project.empty()) return 2;
     if (int rc = Write(Render(v, a.format, name), a.output); rc != 0) return rc;
     return gate.empty() ? 0 : 2;
@@ -160,21 +160,21 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
   eo.audit.tool = std::string("modelvet ") + kVersion;
   if (progress)
     eo.progress = [](std::string_view line) {
-      std::string s = inv::EscapeForTerminal(line);
+      std::string s = EscapeText(line);
       std::fprintf(stderr, "\r\x1b[K%.*s", static_cast<int>(std::min<size_t>(s.size(), 100)),
                    s.data());
     };
   auto enriched = inv::Enrich(v, st, client.get(), eo);
   if (progress) std::fprintf(stderr, "\r\x1b[K");
   if (!enriched.ok()) {
-    std::cerr << "modelvet: " << enriched.error().message << "\n";
+    std::cerr << "modelvet: " << EscapeText(enriched.error().message) << "\n";
     return 2;
   }
   if (!a.project.empty()) {
     auto c = st.CommitProject(
         inv::ToProject(v, a.project, audit::NowUtc(), std::string("modelvet ") + kVersion));
     if (!c.ok()) {
-      std::cerr << "modelvet: " << c.error().message << "\n";
+      std::cerr << "modelvet: " << EscapeText(c.error().message) << "\n";
       return 2;
     }
   }
@@ -192,7 +192,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
   if (!undecided.empty()) {
     // Fail closed: the gate cannot pass what was not checked.
     for (const auto& u : undecided)
-      std::cerr << "modelvet: --fail-on undecided: " << inv::EscapeForTerminal(u) << "\n";
+      std::cerr << "modelvet: --fail-on undecided: " << EscapeText(u) << "\n";
     return 2;
   }
   return 0;
@@ -203,19 +203,18 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
 int RunProjectStatus(const std::string& project, const std::string& format, const std::string& db) {
   auto opened = store::OpenSqliteStore(db);
   if (!opened.ok()) {
-    std::cerr << "modelvet: " << opened.error().message << "\n";
+    std::cerr << "modelvet: " << EscapeText(opened.error().message) << "\n";
     return 2;
   }
   store::Store& st = **opened;
   auto p = st.GetProject(project);
   if (!p.ok()) {
-    std::cerr << "modelvet: " << p.error().message << "\n";
+    std::cerr << "modelvet: " << EscapeText(p.error().message) << "\n";
     return 2;
   }
   if (!p->has_value()) {
-    std::cerr << "modelvet: status: no project `" << inv::EscapeForTerminal(project) << "` in "
-              << st.Describe() << " (run `modelvet inventory PATH --project "
-              << inv::EscapeForTerminal(project) << "`)\n";
+    std::cerr << "modelvet: status: no project `" << EscapeText(project) << "` in " << st.Describe()
+              << " (run `modelvet inventory PATH --project " << EscapeText(project) << "`)\n";
     return 2;
   }
   inv::Inventory v = inv::FromProject(**p);
@@ -223,12 +222,12 @@ int RunProjectStatus(const std::string& project, const std::string& format, cons
   inv::EnrichOptions eo;
   auto e = inv::Enrich(v, st, nullptr, eo);
   if (!e.ok()) {
-    std::cerr << "modelvet: " << e.error().message << "\n";
+    std::cerr << "modelvet: " << EscapeText(e.error().message) << "\n";
     return 2;
   }
   auto usage = st.ListModelUsage();
   if (!usage.ok()) {
-    std::cerr << "modelvet: " << usage.error().message << "\n";
+    std::cerr << "modelvet: " << EscapeText(usage.error().message) << "\n";
     return 2;
   }
   for (auto& m : v.models)
@@ -240,16 +239,15 @@ int RunProjectStatus(const std::string& project, const std::string& format, cons
     for (size_t i = 0; i < v.models.size(); ++i) j["models"][i]["projects"] = v.models[i].projects;
     nlohmann::ordered_json out = {{"project",
                                    {{"name", (*p)->project.name},
-                                    {"root", inv::ValidUtf8((*p)->project.root)},
+                                    {"root", (*p)->project.root},
                                     {"last_inventory", (*p)->project.last_inventory},
                                     {"tool_version", (*p)->project.tool_version}}}};
     out.update(j);
     std::cout << inv::DumpJson(out);
     return 0;
   }
-  std::cout << fmt::format("Project {} (inventory of {} at {})\n", inv::EscapeForTerminal(project),
-                           inv::EscapeForTerminal((*p)->project.root),
-                           (*p)->project.last_inventory);
+  std::cout << fmt::format("Project {} (inventory of {} at {})\n", EscapeText(project),
+                           EscapeText((*p)->project.root), (*p)->project.last_inventory);
   std::cout << inv::ToText(v);
   return 0;
 }

@@ -38,8 +38,9 @@ const Arg* FindArg(const Expr& call, const ArgSpec& spec, bool* maybe_star) {
 
 class Detector {
  public:
-  Detector(const Program& p, const Rules& rules, const LocalCheck& local, FileFindings& out)
-      : p_(p), rules_(rules), local_(local), out_(out), ev_(p) {}
+  Detector(const Program& p, const Rules& rules, const LocalCheck& local, FileFindings& out,
+           ImportHook hook)
+      : p_(p), rules_(rules), local_(local), out_(out), ev_(p, std::move(hook)) {}
 
   void Run() {
     for (ExprId id : p_.calls) Call(id);
@@ -80,41 +81,73 @@ class Detector {
     }
   }
 
+  // The values the argument `spec` names can take in `call`: the argument as written, else the
+  // entry of a `**dict` (Python) or `...object` (JavaScript) spread whose dict literal is known.
+  // *unknown: the argument may hide in a spread or *args whose content is not known.
+  std::vector<Value> ArgValues(const Expr& call, const ArgSpec& spec, bool* unknown) {
+    bool star = false;
+    if (const Arg* a = FindArg(call, spec, &star)) return ev_.Eval(a->value);
+    std::vector<Value> out;
+    if (!star) return out;
+    bool maybe = false;
+    for (const Arg& a : call.args) {
+      if (a.star != 2) {
+        maybe = maybe || (a.star == 1 && spec.position >= 0);
+        continue;
+      }
+      for (const Value& v : ev_.Eval(a.value)) {
+        const Expr* d = v.kind == Value::Kind::kContainer && v.ref >= 0
+                            ? &p_.exprs[static_cast<size_t>(v.ref)]
+                            : nullptr;
+        if (!d || d->kind != ExprKind::kDict) {
+          maybe = true;
+          continue;
+        }
+        for (size_t k = 0; k + 1 < d->kids.size(); k += 2) {
+          if (d->kids[k] < 0) {  // a spread inside the spread: not followed further
+            maybe = true;
+            continue;
+          }
+          const Expr& key = p_.exprs[static_cast<size_t>(d->kids[k])];
+          if (key.kind == ExprKind::kString && std::find(spec.keywords.begin(), spec.keywords.end(),
+                                                         key.text) != spec.keywords.end()) {
+            const std::vector<Value>& vs = ev_.Eval(d->kids[k + 1]);
+            out.insert(out.end(), vs.begin(), vs.end());
+          }
+        }
+      }
+    }
+    if (unknown) *unknown = maybe;
+    return out;
+  }
+
   // Returns false when the rule limits ids by glob and none of this call's ids fit.
   bool Apply(const CallRule& rule, const Expr& call, const std::string& written) {
     const Target& t = rule.target;
     for (const SkipWhen& s : rule.skip_when) {
-      const Arg* a = FindArg(call, s.arg, nullptr);
-      if (!a) continue;
-      for (const Value& v : ev_.Eval(a->value))
+      for (const Value& v : ArgValues(call, s.arg, nullptr))
         if (v.kind == Value::Kind::kString &&
             std::find(s.values.begin(), s.values.end(), v.text) != s.values.end())
           return true;  // a dataset or a space: consumed, nothing to list
     }
     std::string revision;
     if (rule.revision) {
-      if (const Arg* a = FindArg(call, *rule.revision, nullptr)) {
-        const auto& vs = ev_.Eval(a->value);
-        if (vs.size() == 1 && vs[0].kind == Value::Kind::kString) revision = vs[0].text;
-      }
+      std::vector<Value> vs = ArgValues(call, *rule.revision, nullptr);
+      if (vs.size() == 1 && vs[0].kind == Value::Kind::kString) revision = vs[0].text;
     }
     bool remote = rule.always_remote_code;
     if (rule.remote_code) {
-      if (const Arg* a = FindArg(call, *rule.remote_code, nullptr))
-        for (const Value& v : ev_.Eval(a->value))
-          if (v.kind == Value::Kind::kNone && v.text == "true") remote = true;
+      for (const Value& v : ArgValues(call, *rule.remote_code, nullptr))
+        if (v.kind == Value::Kind::kNone && v.text == "true") remote = true;
     }
     std::string via = !t.via.empty() ? t.via : written;
     bool accepted = false, dynamic = false;
     std::vector<Found> found;
     for (size_t i = 0; i < rule.ids.size(); ++i) {
-      bool maybe_star = false;
-      const Arg* a = FindArg(call, rule.ids[i], &maybe_star);
-      if (!a) {
-        if (i == 0 && maybe_star) dynamic = true;
-        continue;
-      }
-      for (const Value& v : ev_.Eval(a->value)) {
+      bool unknown = false;
+      std::vector<Value> values = ArgValues(call, rule.ids[i], &unknown);
+      if (i == 0 && unknown) dynamic = true;
+      for (const Value& v : values) {
         switch (v.kind) {
           case Value::Kind::kString: {
             IdResult r = ParseId(v.text, t, rules_);
@@ -162,8 +195,8 @@ class Detector {
 }  // namespace
 
 void DetectCalls(const Program& program, const Rules& rules, const LocalCheck& local,
-                 FileFindings& out) {
-  Detector(program, rules, local, out).Run();
+                 FileFindings& out, ImportHook imports) {
+  Detector(program, rules, local, out, std::move(imports)).Run();
   if (!program.limit.empty() && out.limit.empty()) out.limit = program.limit;
 }
 

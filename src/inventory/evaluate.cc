@@ -289,6 +289,9 @@ int32_t Evaluator::MethodClass(int32_t scope, const std::string& root) const {
 std::vector<Value> Evaluator::EvalName(const Expr& e, const std::string& name) {
   std::vector<uint32_t> found = Resolve(name, e.scope, e.stmt);
   if (found.empty()) {
+    std::vector<Value> star;
+    for (const std::string& m : p_.star_imports)
+      if (Imported(m.empty() || m.back() == '.' ? m + name : m + "." + name, star)) return star;
     Value v = Dyn(e, name);  // a builtin, a global of another file, or a name never bound
     v.env = IsEnvPath(name);
     return {v};
@@ -306,6 +309,7 @@ std::vector<Value> Evaluator::BindingValues(const std::vector<uint32_t>& found) 
         for (const Value& c : Eval(b.value)) AddAll(out, Elements(c));
         break;
       case BindKind::kImport: {
+        if (Imported(b.path, out)) break;
         Value v;
         v.kind = Kind::kObject;
         v.text = b.path;
@@ -413,6 +417,7 @@ std::vector<Value> Evaluator::EvalAttr(ExprId id, const Expr& e) {
   for (const Value& base : Eval(e.kids[0])) {
     switch (base.kind) {
       case Kind::kObject: {
+        if (!base.called && Imported(base.text + "." + e.text, out)) break;
         Value v;
         v.kind = Kind::kObject;
         v.text = base.text + "." + e.text;
@@ -709,6 +714,28 @@ std::vector<Value> Evaluator::EvalCall(const Expr& e) {
     }
   }
   return out;
+}
+
+bool Evaluator::Imported(const std::string& path, std::vector<Value>& out) {
+  if (!hook_) return false;
+  const std::vector<Value>* vs = hook_(path);
+  if (!vs) return false;
+  AddAll(out, *vs);
+  return true;
+}
+
+std::vector<Value> Evaluator::ModuleValue(const std::string& name) {
+  auto it = p_.by_name.find(name);
+  if (it == p_.by_name.end()) return {};
+  std::vector<uint32_t> here;
+  for (uint32_t bi : it->second)
+    if (p_.flat || p_.bindings[bi].scope == 0) here.push_back(bi);
+  if (here.empty()) return {};
+  if (p_.flat) {
+    if (here.size() > limits::kMaxInventoryValues) here.resize(limits::kMaxInventoryValues);
+    return BindingValues(here);
+  }
+  return BindingValues(Dominating(here, 0, true));
 }
 
 std::vector<uint32_t> Evaluator::Resolve(const std::string& name, int32_t scope, uint32_t stmt) {

@@ -1,13 +1,15 @@
 // Static evaluation of program expressions (ir.h): what values a model-id argument can take,
 // following names through the bindings of the same file (module constants, assignments in the
 // same function, branches, loop variables over literal lists, class and `self.` attributes,
-// dataclass field defaults), string building (`+`, f-strings, %, str.format, str.join) and
-// imports with their aliases. Anything that depends on the run (parameters, the environment,
-// other files, function results) is `kDynamic`. Never runs anything; every walk is bounded by
+// dataclass field defaults), string building (`+`, f-strings, %, str.format, str.join),
+// imports with their aliases and, through an ImportHook, names imported from other files of the
+// scanned tree (modules.h). Anything that depends on the run (parameters, the environment,
+// function results) is `kDynamic`. Never runs anything; every walk is bounded by
 // core/limits.h (kMaxInventoryResolveDepth, kMaxInventoryValues, kMaxInventoryEvalSteps).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,14 +43,22 @@ struct Value {
   }
 };
 
+// The values of an imported dotted path ("config.MODEL_ID", "./constants.MODEL") when it names
+// a module-level binding of another file of the tree; null when it does not (a library, a
+// function, a class), and the path stays a kObject.
+using ImportHook = std::function<const std::vector<Value>*(const std::string& path)>;
+
 class Evaluator {
  public:
-  explicit Evaluator(const Program& p) : p_(p) {}
+  explicit Evaluator(const Program& p, ImportHook hook = nullptr) : p_(p), hook_(std::move(hook)) {}
 
   // Possible values of `e` (deduplicated, at most kMaxInventoryValues).
   const std::vector<Value>& Eval(ExprId e);
   // The step budget of the file ran out: later results are kDynamic (a limit finding).
   bool exhausted() const { return exhausted_; }
+  // What `name` holds at the end of the module (what importing it from this file gives); empty
+  // when the module does not bind it.
+  std::vector<Value> ModuleValue(const std::string& name);
 
  private:
   std::vector<Value> Compute(ExprId e);
@@ -72,7 +82,11 @@ class Evaluator {
   static void AddAll(std::vector<Value>& out, const std::vector<Value>& vs);
   Value Dyn(const Expr& e, std::string text = {}) const;
 
+  // hook_ applied to an imported path; false when it does not name a value of another file.
+  bool Imported(const std::string& path, std::vector<Value>& out);
+
   const Program& p_;
+  ImportHook hook_;
   std::unordered_map<ExprId, std::vector<Value>> memo_;
   std::vector<ExprId> active_;  // expressions being evaluated (cycles give kDynamic)
   uint64_t steps_ = 0;

@@ -19,6 +19,7 @@
 #include "inventory/config_detect.h"
 #include "inventory/config_reader.h"
 #include "inventory/js_reader.h"
+#include "inventory/modules.h"
 #include "inventory/notebook.h"
 #include "inventory/python_reader.h"
 #include "inventory/shell_detect.h"
@@ -107,8 +108,10 @@ Result<SourcePtr> OpenSmall(const std::string& path) {
 }  // namespace
 
 SourceResult ReadSource(FileKind kind, std::string_view text, const std::string& path,
-                        const Rules& rules, const std::function<bool(std::string_view)>& local) {
+                        const Rules& rules, const std::function<bool(std::string_view)>& local,
+                        ModuleIndex* modules) {
   SourceResult out;
+  auto hook = [&]() { return modules ? modules->HookFor(path, kind) : ImportHook(); };
   FileFindings f;
   Relevance relevant;
   relevant.call_name = [&rules](std::string_view n) { return rules.IsCallName(n); };
@@ -116,18 +119,18 @@ SourceResult ReadSource(FileKind kind, std::string_view text, const std::string&
   switch (kind) {
     case FileKind::kPython: {
       Program p = ReadPython(text, &relevant);
-      DetectCalls(p, rules, local, f);
+      DetectCalls(p, rules, local, f, hook());
       break;
     }
     case FileKind::kJavaScript: {
       Program p = ReadJs(text, &relevant);
-      DetectCalls(p, rules, local, f);
+      DetectCalls(p, rules, local, f, hook());
       break;
     }
     case FileKind::kNotebook: {
       Notebook nb = ReadNotebook(text);
       Program p = ReadPython(nb.python, &relevant);
-      DetectCalls(p, rules, local, f);
+      DetectCalls(p, rules, local, f, hook());
       Collect(f, path, out, &nb.file_line);
       FileFindings sh;
       ShellDetector shell(rules, local, sh);
@@ -246,6 +249,8 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
 
   // 2. Each file: a model file by content, else a source by name.
   std::map<std::tuple<std::string, std::string, std::string>, size_t> index;
+  std::error_code dir_ec;
+  ModuleIndex modules(fs::is_directory(root, dir_ec) ? root : root.parent_path(), paths, rules);
   for (const File& file : files) {
     if (options.progress) options.progress(file.rel);
     auto opened = OpenSmall(file.abs.string());
@@ -307,7 +312,7 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
       std::string c(cand);
       return paths.count(c) > 0 || (!dir.empty() && paths.count(dir + c) > 0);
     };
-    SourceResult res = ReadSource(kind, text, file.rel, rules, local);
+    SourceResult res = ReadSource(kind, text, file.rel, rules, local, &modules);
     ++inv.files_read;
     inv.bytes_read += counted + s.bytes_read();
     if (!res.incomplete.empty()) inv.incomplete.push_back({file.rel, res.incomplete});

@@ -88,13 +88,16 @@ struct Options {
 Result<Inventory> TakeInventory(const std::string& root, const Options& options);
 
 // Per-file entry point (tests, fuzzing): the references of one source text of the given kind.
-// `path` names the file in findings; `local` tells which would-be ids are paths of the tree.
+// `path` names the file in findings; `local` tells which would-be ids are paths of the tree;
+// `modules` (optional) resolves names imported from other files of the tree.
+class ModuleIndex;
 struct SourceResult {
   std::vector<ModelUse> models;  // one reference each, unmerged
   std::vector<DynamicReference> dynamic;
   std::string incomplete;  // "" or why part of the file was not read
 };
 SourceResult ReadSource(FileKind kind, std::string_view text, const std::string& path,
-                        const Rules& rules, const std::function<bool(std::string_view)>& local);
+                        const Rules& rules, const std::function<bool(std::string_view)>& local,
+                        ModuleIndex* modules = nullptr);
 
 }  // namespace mv::inventory

@@ -843,7 +843,13 @@ class Parser {
         if (!a.star && v.kind == ExprKind::kDict) {
           std::vector<ExprId> kids = v.kids;
           for (size_t i = 0; i + 1 < kids.size(); i += 2) {
-            if (kids[i] < 0) continue;
+            if (kids[i] < 0) {  // f({ ...opts, … }): its properties are arguments too
+              Arg spread;
+              spread.star = 2;
+              spread.value = kids[i + 1];
+              args.push_back(spread);
+              continue;
+            }
             const Expr& k = p_.exprs[static_cast<size_t>(kids[i])];
             if (k.kind != ExprKind::kString) continue;
             Arg kw;

@@ -1,7 +1,8 @@
 // Renderings of an inventory: the text table, the stable JSON document (docs/inventory.md),
 // a CycloneDX 1.6 ML-BOM and SARIF 2.1.0 results at the lines that load suspected or
-// confirmed-unsafe models. Every string from the scanned tree is escaped in text output and made
-// valid UTF-8 in the JSON-based ones.
+// confirmed-unsafe models. Every string from the scanned tree goes through EscapeText
+// (core/text.h) in text output and report::JsonText in the JSON-based ones (bytes that are not
+// UTF-8 as \udcXX, so paths round-trip exactly).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,7 @@ std::string RandomSerial();  // urn:uuid: with a random (v4) UUID
 
 nlohmann::ordered_json ToSarif(const Inventory& inv);
 
-// JSON text; invalid UTF-8 (never produced by the renderers, but a last guard) is replaced.
+// JSON text (report::JsonText, two-space indent) with a final newline.
 std::string DumpJson(const nlohmann::ordered_json& j);
 
 // "huggingface ORG/NAME@REV" style purl for hub and GitHub models; "" for services.

@@ -8,7 +8,6 @@
 #include <random>
 
 #include "core/version.h"
-#include "inventory/escape.h"
 #include "inventory/render.h"
 
 namespace mv::inventory {
@@ -46,11 +45,11 @@ std::string Version(const ModelUse& m) {
 std::string Ref(const ModelUse& m) {
   std::string r = "model:" + m.provider + "/" + m.id;
   if (!m.revision.empty()) r += "@" + m.revision;
-  return ValidUtf8(r);
+  return r;
 }
 
 json Prop(const std::string& name, const std::string& value) {
-  return {{"name", name}, {"value", ValidUtf8(value)}};
+  return {{"name", name}, {"value", value}};
 }
 
 }  // namespace
@@ -78,12 +77,12 @@ json ToCycloneDx(const Inventory& inv, const BomInfo& info) {
     c["bom-ref"] = Ref(m);
     size_t slash = m.id.find('/');
     if (slash != std::string::npos && m.provider != "aws-bedrock") {
-      c["group"] = ValidUtf8(m.id.substr(0, slash));
-      c["name"] = ValidUtf8(m.id.substr(slash + 1));
+      c["group"] = m.id.substr(0, slash);
+      c["name"] = m.id.substr(slash + 1);
     } else {
-      c["name"] = ValidUtf8(m.id);
+      c["name"] = m.id;
     }
-    if (std::string v = Version(m); !v.empty()) c["version"] = ValidUtf8(v);
+    if (std::string v = Version(m); !v.empty()) c["version"] = v;
     c["supplier"] = {{"name", m.provider}};
     if (std::string p = Purl(m); !p.empty()) c["purl"] = p;
     if (!m.sha256.empty()) {
@@ -97,7 +96,7 @@ json ToCycloneDx(const Inventory& inv, const BomInfo& info) {
       while (b <= m.license->size()) {
         size_t e = m.license->find(',', b);
         std::string id = m.license->substr(b, e == std::string::npos ? std::string::npos : e - b);
-        if (!id.empty()) lic.push_back({{"license", {{"name", ValidUtf8(id)}}}});
+        if (!id.empty()) lic.push_back({{"license", {{"name", id}}}});
         if (e == std::string::npos) break;
         b = e + 1;
       }
@@ -117,48 +116,46 @@ json ToCycloneDx(const Inventory& inv, const BomInfo& info) {
     c["properties"] = std::move(props);
     json occ = json::array();
     for (const Reference& r : m.references)
-      occ.push_back({{"location", ValidUtf8(r.path)},
-                     {"line", r.line},
-                     {"additionalContext", ValidUtf8(r.via)}});
+      occ.push_back({{"location", r.path}, {"line", r.line}, {"additionalContext", r.via}});
     c["evidence"] = {{"occurrences", std::move(occ)}};
     depends.push_back(Ref(m));
     if (m.status && *m.status == "confirmed-unsafe") {
       vulns.push_back(
           {{"bom-ref", "vulnerability:" + Ref(m)},
-           {"id", ValidUtf8("modelvet:confirmed-unsafe:" + m.provider + "/" + m.id)},
+           {"id", "modelvet:confirmed-unsafe:" + m.provider + "/" + m.id},
            {"source", {{"name", "modelvet"}}},
            {"ratings", json::array({{{"source", {{"name", "modelvet"}}},
                                      {"severity", "critical"},
                                      {"method", "other"}}})},
-           {"description", ValidUtf8(m.verification.empty() ? "confirmed unsafe by a modelvet audit"
-                                                            : m.verification)},
+           {"description",
+            m.verification.empty() ? "confirmed unsafe by a modelvet audit" : m.verification},
            {"affects", json::array({{{"ref", Ref(m)}}})}});
     }
     components.push_back(std::move(c));
   }
   for (const Artifact& a : inv.artifacts) {
-    std::string ref = ValidUtf8("artifact:" + a.path);
-    json c = {{"type", "machine-learning-model"}, {"bom-ref", ref}, {"name", ValidUtf8(a.path)}};
+    std::string ref = "artifact:" + a.path;
+    json c = {{"type", "machine-learning-model"}, {"bom-ref", ref}, {"name", a.path}};
     if (a.sha256) c["hashes"] = json::array({{{"alg", "SHA-256"}, {"content", *a.sha256}}});
     c["modelCard"] = {{"properties", json::array({Prop("modelvet:verdict", a.verdict)})}};
     c["properties"] =
         json::array({Prop("modelvet:origin", "artifact"), Prop("modelvet:format", a.format),
                      Prop("modelvet:verdict", a.verdict), Prop("modelvet:summary", a.summary)});
-    c["evidence"] = {{"occurrences", json::array({{{"location", ValidUtf8(a.path)}}})}};
+    c["evidence"] = {{"occurrences", json::array({{{"location", a.path}}})}};
     depends.push_back(ref);
     if (a.verdict == "unsafe") {
       vulns.push_back({{"bom-ref", "vulnerability:" + ref},
-                       {"id", ValidUtf8("modelvet:unsafe-artifact:" + a.path)},
+                       {"id", "modelvet:unsafe-artifact:" + a.path},
                        {"source", {{"name", "modelvet"}}},
                        {"ratings", json::array({{{"source", {{"name", "modelvet"}}},
                                                  {"severity", "critical"},
                                                  {"method", "other"}}})},
-                       {"description", ValidUtf8(a.summary)},
+                       {"description", a.summary},
                        {"affects", json::array({{{"ref", ref}}})}});
     }
     components.push_back(std::move(c));
   }
-  std::string root_ref = "application:" + ValidUtf8(info.name.empty() ? "application" : info.name);
+  std::string root_ref = "application:" + (info.name.empty() ? "application" : info.name);
   json bom;
   bom["$schema"] = "http://cyclonedx.org/schema/bom-1.6.schema.json";
   bom["bomFormat"] = "CycloneDX";
@@ -172,7 +169,7 @@ json ToCycloneDx(const Inventory& inv, const BomInfo& info) {
        json::array({{{"type", "application"}, {"name", "modelvet"}, {"version", kVersion}}})}};
   meta["component"] = {{"type", "application"},
                        {"bom-ref", root_ref},
-                       {"name", ValidUtf8(info.name.empty() ? "application" : info.name)}};
+                       {"name", info.name.empty() ? "application" : info.name}};
   bom["metadata"] = std::move(meta);
   bom["components"] = std::move(components);
   bom["dependencies"] = json::array({{{"ref", root_ref}, {"dependsOn", std::move(depends)}}});

@@ -1,6 +1,6 @@
 // The stable JSON document (docs/inventory.md "JSON"): extend, never break.
-#include "inventory/escape.h"
 #include "inventory/render.h"
+#include "report/json_text.h"
 
 namespace mv::inventory {
 
@@ -9,7 +9,7 @@ using json = nlohmann::ordered_json;
 namespace {
 
 json OrNull(const std::optional<std::string>& s) {
-  return s ? json(ValidUtf8(*s)) : json(nullptr);
+  return s ? json(*s) : json(nullptr);
 }
 
 }  // namespace
@@ -19,30 +19,27 @@ json ToJson(const Inventory& inv) {
   for (const ModelUse& m : inv.models) {
     json refs = json::array();
     for (const Reference& r : m.references)
-      refs.push_back({{"path", ValidUtf8(r.path)}, {"line", r.line}, {"via", ValidUtf8(r.via)}});
-    models.push_back(
-        {{"provider", m.provider},
-         {"id", ValidUtf8(m.id)},
-         {"category", CategoryName(m.category)},
-         {"revision", m.revision.empty() ? json(nullptr) : json(ValidUtf8(m.revision))},
-         {"remote_code", m.remote_code},
-         {"references", std::move(refs)},
-         {"status", OrNull(m.status)},
-         {"license", OrNull(m.license)},
-         {"license_risk", OrNull(m.license_risk)}});
+      refs.push_back({{"path", r.path}, {"line", r.line}, {"via", r.via}});
+    models.push_back({{"provider", m.provider},
+                      {"id", m.id},
+                      {"category", CategoryName(m.category)},
+                      {"revision", m.revision.empty() ? json(nullptr) : json(m.revision)},
+                      {"remote_code", m.remote_code},
+                      {"references", std::move(refs)},
+                      {"status", OrNull(m.status)},
+                      {"license", OrNull(m.license)},
+                      {"license_risk", OrNull(m.license_risk)}});
   }
   json dynamic = json::array();
   for (const DynamicReference& d : inv.dynamic_references)
-    dynamic.push_back({{"path", ValidUtf8(d.path)}, {"line", d.line}, {"text", ValidUtf8(d.text)}});
+    dynamic.push_back({{"path", d.path}, {"line", d.line}, {"text", d.text}});
   json artifacts = json::array();
   for (const Artifact& a : inv.artifacts)
-    artifacts.push_back({{"path", ValidUtf8(a.path)},
-                         {"format", a.format},
-                         {"verdict", a.verdict},
-                         {"summary", ValidUtf8(a.summary)}});
+    artifacts.push_back(
+        {{"path", a.path}, {"format", a.format}, {"verdict", a.verdict}, {"summary", a.summary}});
   json incomplete = json::array();
   for (const Incomplete& i : inv.incomplete)
-    incomplete.push_back({{"path", ValidUtf8(i.path)}, {"reason", ValidUtf8(i.reason)}});
+    incomplete.push_back({{"path", i.path}, {"reason", i.reason}});
   return {{"models", std::move(models)},
           {"dynamic_references", std::move(dynamic)},
           {"artifacts", std::move(artifacts)},
@@ -50,7 +47,7 @@ json ToJson(const Inventory& inv) {
 }
 
 std::string DumpJson(const json& j) {
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return report::JsonText(j, 2) + "\n";
 }
 
 }  // namespace mv::inventory

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "core/version.h"
-#include "inventory/escape.h"
 #include "inventory/render.h"
+#include "report/report.h"
 
 namespace mv::inventory {
 
@@ -33,16 +33,13 @@ json ToSarif(const Inventory& inv) {
           {{"ruleId", unsafe ? "inventory.confirmed-unsafe-model" : "inventory.suspected-model"},
            {"ruleIndex", unsafe ? 0 : 1},
            {"level", unsafe ? "error" : "warning"},
-           {"message", {{"text", ValidUtf8(text)}}},
+           {"message", {{"text", text}}},
            {"locations",
             json::array({{{"physicalLocation",
-                           {{"artifactLocation", {{"uri", ValidUtf8(r.path)}}},
+                           {{"artifactLocation", {{"uri", report::SarifUri(r.path)}}},
                             {"region", {{"startLine", std::max<uint32_t>(r.line, 1)}}}}}}})},
            {"properties",
-            {{"model", ValidUtf8(m.id)},
-             {"provider", m.provider},
-             {"status", *m.status},
-             {"via", ValidUtf8(r.via)}}}});
+            {{"model", m.id}, {"provider", m.provider}, {"status", *m.status}, {"via", r.via}}}});
     }
   }
   for (const Artifact& a : inv.artifacts) {
@@ -51,10 +48,10 @@ json ToSarif(const Inventory& inv) {
         {{"ruleId", "inventory.unsafe-artifact"},
          {"ruleIndex", 2},
          {"level", "error"},
-         {"message",
-          {{"text", ValidUtf8(fmt::format("{} ({}): {}", a.path, a.format, a.summary))}}},
-         {"locations", json::array({{{"physicalLocation",
-                                      {{"artifactLocation", {{"uri", ValidUtf8(a.path)}}}}}}})},
+         {"message", {{"text", fmt::format("{} ({}): {}", a.path, a.format, a.summary)}}},
+         {"locations",
+          json::array({{{"physicalLocation",
+                         {{"artifactLocation", {{"uri", report::SarifUri(a.path)}}}}}}})},
          {"properties", {{"format", a.format}, {"verdict", a.verdict}}}});
   }
   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "inventory/escape.h"
+#include "core/text.h"
 #include "inventory/render.h"
 
 namespace mv::inventory {
@@ -13,7 +13,7 @@ namespace {
 
 std::string Used(const std::vector<Reference>& refs) {
   if (refs.empty()) return "-";
-  std::string s = fmt::format("{}:{}", EscapeForTerminal(refs[0].path), refs[0].line);
+  std::string s = fmt::format("{}:{}", EscapeText(refs[0].path), refs[0].line);
   if (refs.size() > 1) s += fmt::format(" (+{} more)", refs.size() - 1);
   return s;
 }
@@ -51,15 +51,15 @@ std::string ToText(const Inventory& inv) {
       {"MODEL", "PROVIDER", "CATEGORY", "STATUS", "LICENSE", "USED AT"}};
   if (projects) rows[0].insert(rows[0].end() - 1, "PROJECTS");
   for (const ModelUse& m : inv.models) {
-    std::string name = EscapeForTerminal(m.id);
-    if (!m.revision.empty()) name += "@" + EscapeForTerminal(m.revision);
+    std::string name = EscapeText(m.id);
+    if (!m.revision.empty()) name += "@" + EscapeText(m.revision);
     if (m.remote_code) name += " [remote code]";
     std::string status = m.status ? *m.status : "-";
     if (m.status && m.missed_by_hub) status += " (missed-by-hub)";
     if (!m.status && !m.audit_error.empty()) status = "not audited";
     std::string license = "-";
     if (m.license) {
-      license = EscapeForTerminal(m.license->empty() ? "none" : *m.license);
+      license = EscapeText(m.license->empty() ? "none" : *m.license);
       if (m.license_risk && !m.license_risk->empty()) license += " (" + *m.license_risk + ")";
     }
     rows.push_back(
@@ -68,30 +68,28 @@ std::string ToText(const Inventory& inv) {
   }
   for (const Artifact& a : inv.artifacts) {
     rows.push_back(
-        {EscapeForTerminal(a.path), "artifact", "self-hosted", a.verdict, "-", "(committed file)"});
+        {EscapeText(a.path), "artifact", "self-hosted", a.verdict, "-", "(committed file)"});
     if (projects) rows.back().insert(rows.back().end() - 1, "-");
   }
   std::string out;
   if (rows.size() > 1) {
     out = Table(rows);
   } else {
-    out = fmt::format("No models found in {}\n", EscapeForTerminal(inv.root));
+    out = fmt::format("No models found in {}\n", EscapeText(inv.root));
   }
   if (!inv.dynamic_references.empty()) {
     std::vector<std::string> where;
     for (const auto& d : inv.dynamic_references)
-      where.push_back(fmt::format("{}:{}", EscapeForTerminal(d.path), d.line));
+      where.push_back(fmt::format("{}:{}", EscapeText(d.path), d.line));
     size_t n = where.size();
     out += fmt::format("{} dynamic reference{} (id built at run time): {}\n", n, n == 1 ? "" : "s",
                        fmt::join(where, ", "));
   }
   for (const ModelUse& m : inv.models)
     if (!m.audit_error.empty())
-      out += fmt::format("not audited: {}: {}\n", EscapeForTerminal(m.id),
-                         EscapeForTerminal(m.audit_error));
+      out += fmt::format("not audited: {}: {}\n", EscapeText(m.id), EscapeText(m.audit_error));
   for (const Incomplete& i : inv.incomplete)
-    out += fmt::format("not fully read: {}: {}\n", EscapeForTerminal(i.path),
-                       EscapeForTerminal(i.reason));
+    out += fmt::format("not fully read: {}: {}\n", EscapeText(i.path), EscapeText(i.reason));
   return out;
 }
 

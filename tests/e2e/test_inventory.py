@@ -193,16 +193,34 @@ class Inventory(unittest.TestCase):
                     "AutoModel.from_pretrained(f'org/{x}\\x1b[2J')\n")
         with open(os.path.join(root, "bad.py"), "wb") as f:
             f.write(b"from transformers import AutoModel\nAutoModel.from_pretrained(n)  # \xff\xfe\n")
+        # A file name that is not UTF-8 (bytes on disk, as any attacker-made tree may have).
+        raw = os.path.join(os.fsencode(root), b"lat\xe9\x9b.py")
+        with open(raw, "wb") as f:
+            f.write(b"from transformers import AutoModel\nAutoModel.from_pretrained('org/latin')\n")
+        with open(os.path.join(os.fsencode(root), b"w eights#1\xff.pkl"), "wb") as f:
+            f.write(b"cos\nsystem\n(S'echo'\ntR.")  # an unsafe committed model file
         p = self.inventory(root)
         self.assertNotIn(b"\x1b", p.stdout)
         self.assertNotIn(b"\x07", p.stdout)
         self.assertNotIn("\u202e".encode(), p.stdout)
-        self.assertIn(b"evil\\x1b[31mred\\x07\\u{202e}.py", p.stdout)
+        self.assertNotIn(b"\xe9\x9b", p.stdout)
+        # The shared escaping of untrusted text (core/text.h): Python repr style.
+        self.assertIn(b"evil\\x1b[31mred\\x07\\u202e.py", p.stdout)
+        self.assertIn(b"lat\\xe9\\x9b.py", p.stdout)
         doc = json.loads(self.inventory(root, "--format", "json").stdout)
-        self.assertEqual(doc["models"][0]["references"][0]["path"], evil)
+        paths = {m["id"]: m["references"][0]["path"] for m in doc["models"]}
+        self.assertEqual(paths["org/escaped"], evil)
+        # Bytes that are not UTF-8 come back exactly (surrogateescape, docs/cli.md).
+        self.assertEqual(paths["org/latin"].encode("utf-8", "surrogateescape"), b"lat\xe9\x9b.py")
         self.assertEqual(len(doc["dynamic_references"]), 2)
-        for fmt in ("sarif", "cyclonedx"):
-            json.loads(self.inventory(root, "--format", fmt).stdout)  # valid JSON (UTF-8)
+        sarif = json.loads(self.inventory(root, "--format", "sarif").stdout)
+        uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                for r in sarif["runs"][0]["results"]]
+        self.assertEqual(uris, ["w%20eights%231%FF.pkl"])  # percent-encoded, never raw
+        bom = json.loads(self.inventory(root, "--format", "cyclonedx").stdout)
+        validate_bom(bom)
+        self.assertIn("org/latin", {c["group"] + "/" + c["name"] for c in bom["components"]
+                                    if "group" in c})
 
     def test_limits_make_the_inventory_incomplete(self):
         root = os.path.join(self.tmp, "limits")
@@ -246,7 +264,7 @@ class Inventory(unittest.TestCase):
                                         capture_output=True, timeout=300)
         p = run("--format", "json")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(len(json.loads(p.stdout)["models"]), 6)
+        self.assertEqual(len(json.loads(p.stdout)["models"]), 7)
         self.assertEqual(run("--fail-on", "confirmed-unsafe").returncode, 2)
         self.assertEqual(run("--project", "web").returncode, 2)
 

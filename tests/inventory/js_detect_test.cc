@@ -81,5 +81,18 @@ TEST(JsDetect, DynamicReferences) {
             (V{"huggingface org/default L5", "dynamic L4", "dynamic L5", "dynamic L6"}));
 }
 
+TEST(JsDetect, ObjectSpreadsInArguments) {
+  // Properties spread into the options object count as written there; a spread of something
+  // unknown may hold the model: a dynamic reference, never silence.
+  EXPECT_EQ(
+      Js("import OpenAI from 'openai';\n"
+         "const client = new OpenAI();\n"
+         "const base = { model: 'gpt-4o-mini', temperature: 0 };\n"
+         "await client.chat.completions.create({ ...base, messages: [] });\n"
+         "await client.chat.completions.create({ ...opts, messages: [] });\n"
+         "await client.chat.completions.create({ ...opts, model: 'gpt-4.1', messages: [] });\n"),
+      (V{"openai gpt-4o-mini (service) L4", "openai gpt-4.1 (service) L6", "dynamic L5"}));
+}
+
 }  // namespace
 }  // namespace mv::inventory

@@ -83,6 +83,23 @@ TEST(PythonDetect, DynamicReferences) {
                "dynamic L9"}));
 }
 
+TEST(PythonDetect, KeywordArgumentsFromDictLiterals) {
+  // **kwargs of a dict literal (also through a name) give their keys as keyword arguments;
+  // **kwargs of anything else may hold the id: a dynamic reference. *args only hide positions.
+  EXPECT_EQ(Py("from openai import OpenAI\n"
+               "from huggingface_hub import hf_hub_download\n"
+               "from transformers import AutoModel\n"
+               "params = {'model': 'gpt-4o', 'temperature': 0}\n"
+               "OpenAI().chat.completions.create(**params, messages=[])\n"
+               "OpenAI().chat.completions.create(**{'model': 'o3-mini'})\n"
+               "OpenAI().chat.completions.create(**settings)\n"
+               "hf_hub_download(**{'repo_id': 'org/data', 'repo_type': 'dataset'})\n"
+               "AutoModel.from_pretrained(**{'pretrained_model_name_or_path': 'org/kw'})\n"
+               "OpenAI().chat.completions.create(*rest, model='gpt-4.1')\n"),
+            (V{"openai gpt-4o (service) L5", "openai o3-mini (service) L6", "huggingface org/kw L9",
+               "openai gpt-4.1 (service) L10", "dynamic L7"}));
+}
+
 TEST(PythonDetect, LocalPathsNeverCount) {
   EXPECT_EQ(Py("import os\n"
                "from pathlib import Path\n"

@@ -1,4 +1,4 @@
-// Config documents, shell command lines, notebooks, id parsing and escaping.
+// Config documents, shell command lines, notebooks and id parsing.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,7 +7,6 @@
 
 #include "detect_testutil.h"
 #include "inventory/config_reader.h"
-#include "inventory/escape.h"
 #include "inventory/inventory.h"
 #include "inventory/js_reader.h"
 #include "inventory/model_id.h"
@@ -146,13 +145,6 @@ TEST(ModelId, HubServiceGithub) {
   EXPECT_EQ(id("claude-3-haiku-20240307", svc), "claude-3-haiku-20240307");
   EXPECT_EQ(id("gpt-4o", svc), "-");
   EXPECT_EQ(id("claude-\x1b[2J", svc), "-");
-}
-
-TEST(Escape, TerminalAndUtf8) {
-  EXPECT_EQ(EscapeForTerminal("a\x1b[31mb\\c\xff\xe2\x80\xae\xc2\x9b"
-                              "d\xc3\xa9"),
-            "a\\x1b[31mb\\\\c\\xff\\u{202e}\\u{009b}d\xc3\xa9");
-  EXPECT_EQ(ValidUtf8("a\xff\xc3"), "a\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 // The relevance prefilter must never change what is found: every fixture source gives the
