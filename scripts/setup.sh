@@ -20,7 +20,9 @@ BUILD_PKGS=(
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libarchive-dev
   libsqlite3-dev libcurl4-openssl-dev libssl-dev
   libhdf5-dev
+  libyaml-dev                         # src/inventory: YAML configs
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
+  python3-jsonschema                  # tests/e2e/test_inventory.py: CycloneDX schema validation
 )
 # Regenerating the generated benign rules and the data-library fixtures (scripts/kb/,
 # scripts/gen_library_fixtures.py): the libraries they introspect, and bubblewrap.

@@ -356,6 +356,7 @@ int RunTriage(const TriageArgs& a, Globals& g) {
 
 struct StatusArgs {
   std::string model;
+  std::string project;
   std::string format = "text";
   std::string db;
   bool details = false;
@@ -441,6 +442,7 @@ ordered_json ModelJson(const ModelView& v, bool details) {
 }
 
 int RunStatus(const StatusArgs& a, Globals& g) {
+  if (!a.project.empty()) return RunProjectStatus(a.project, a.format, DbPath(g, a.db));
   auto st = OpenStore(DbPath(g, a.db));
   if (!st) return 2;
   std::vector<store::ModelRecord> models;
@@ -615,6 +617,7 @@ void AddStatusCommand(CLI::App& app, Globals& g) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_flag("--details", a->details, "Files, reviews and history of every model");
+  cmd->add_option("--project", a->project, "The AI models of a project (`inventory --project`)");
   AddDbOption(cmd, a->db);
   cmd->callback([a, &g] { g.exit_code = RunStatus(*a, g); });
 }

@@ -150,4 +150,28 @@ inline constexpr int kHttpMaxRedirects = 8;
 // not analysed, which keeps the model `suspected` (fail closed), never `no-findings`.
 inline constexpr size_t kMaxAuditFiles = 5000;
 
+// `modelvet inventory` (inventory/): reading an application's source tree.
+// Files visited in one tree; a monorepo with vendored code stays well below a million.
+inline constexpr uint64_t kMaxInventoryFiles = 1'000'000;
+// A source file (code, notebook, config, script) read whole for references. Hand-written
+// sources stay below ~1 MiB; larger ones are generated or minified bundles (reported, not
+// read). A 2 MiB file of nothing but calls costs ~150 MiB and a few seconds to read.
+inline constexpr uint64_t kMaxInventorySourceBytes = 2ull << 20;
+// Tokens of one source file: 2 MiB of dense code holds ~1M; each token costs 20 bytes plus the
+// expressions built from it.
+inline constexpr size_t kMaxInventoryTokens = 1'000'000;
+// Brackets, f-string/template nesting and expression nesting followed by the readers (CPython
+// refuses more than 200 nested parentheses; real code nests a dozen). Deeper is an evasion.
+inline constexpr int kMaxInventoryNesting = 200;
+// f-strings and template literals nested inside each other's replacement fields.
+inline constexpr int kMaxInventoryStringNesting = 16;
+// Steps of following one id through assignments (a = b; b = c; …) and possible values kept for
+// one expression (branches, conditional expressions, `or` defaults multiply them).
+inline constexpr int kMaxInventoryResolveDepth = 24;
+inline constexpr size_t kMaxInventoryValues = 64;
+// Evaluation steps spent on one file's references (keeps crafted assignment graphs linear).
+inline constexpr uint64_t kMaxInventoryEvalSteps = 2'000'000;
+// Directory nesting followed by the tree walk (links to directories are never followed).
+inline constexpr int kMaxInventoryDirDepth = 64;
+
 }  // namespace mv::limits

@@ -119,6 +119,55 @@ CREATE TABLE audit_run_done (
   PRIMARY KEY (run, model)
 );
 )sql",
+    // v4: projects (`modelvet inventory --project`): the models an application uses, where,
+    // and the model files committed in it.
+    R"sql(
+CREATE TABLE projects (
+  name           TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+  root           TEXT NOT NULL DEFAULT '',
+  last_inventory TEXT NOT NULL,
+  tool_version   TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE project_models (
+  project     TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  provider    TEXT NOT NULL CHECK (provider <> ''),
+  model       TEXT NOT NULL CHECK (model <> ''),
+  revision    TEXT NOT NULL DEFAULT '',
+  category    TEXT NOT NULL CHECK (category IN ('self-hosted', 'ai-service')),
+  remote_code INTEGER NOT NULL DEFAULT 0 CHECK (remote_code IN (0, 1)),
+  PRIMARY KEY (project, provider, model, revision)
+);
+CREATE TABLE project_references (
+  project  TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model    TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  path     TEXT NOT NULL,
+  line     INTEGER NOT NULL,
+  via      TEXT NOT NULL DEFAULT '',
+  FOREIGN KEY (project, provider, model, revision)
+    REFERENCES project_models(project, provider, model, revision) ON DELETE CASCADE
+);
+CREATE TABLE project_dynamic_references (
+  project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  path    TEXT NOT NULL,
+  line    INTEGER NOT NULL,
+  text    TEXT NOT NULL
+);
+CREATE TABLE project_artifacts (
+  project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  path    TEXT NOT NULL,
+  format  TEXT NOT NULL,
+  verdict TEXT NOT NULL CHECK (verdict IN ('safe', 'needs-review', 'unsafe', 'error')),
+  summary TEXT NOT NULL DEFAULT '',
+  sha256  TEXT NOT NULL DEFAULT '',
+  size    INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (project, path)
+);
+CREATE INDEX project_models_by_model ON project_models(provider, model);
+CREATE INDEX project_references_by_model ON project_references(project, provider, model, revision);
+CREATE INDEX project_dynamic_by_project ON project_dynamic_references(project);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -557,7 +606,151 @@ class SqliteStore final : public Store {
     return id;
   }
 
+  Status CommitProject(const ProjectInventory& inv) override {
+    const ProjectRecord& pr = inv.project;
+    Transaction tx(db_);
+    if (!tx.begun().ok()) return tx.begun().error();
+    Stmt up(db_,
+            "INSERT INTO projects (name, root, last_inventory, tool_version) VALUES (?,?,?,?) "
+            "ON CONFLICT(name) DO UPDATE SET root = excluded.root, "
+            "last_inventory = excluded.last_inventory, tool_version = excluded.tool_version");
+    up.Bind(pr.name).Bind(pr.root).Bind(pr.last_inventory).Bind(pr.tool_version);
+    MV_STORE_STEP(up);
+    for (const char* sql : {"DELETE FROM project_models WHERE project = ?",
+                            "DELETE FROM project_dynamic_references WHERE project = ?",
+                            "DELETE FROM project_artifacts WHERE project = ?"}) {
+      Stmt del(db_, sql);
+      del.Bind(pr.name);
+      MV_STORE_STEP(del);
+    }
+    for (const ProjectModel& m : inv.models) {
+      Stmt ins(db_,
+               "INSERT INTO project_models (project, provider, model, revision, category, "
+               "remote_code) VALUES (?,?,?,?,?,?)");
+      ins.Bind(pr.name)
+          .Bind(m.provider)
+          .Bind(m.model)
+          .Bind(m.revision)
+          .Bind(m.category)
+          .Bind(m.remote_code);
+      MV_STORE_STEP(ins);
+      for (const ProjectReference& r : m.references) {
+        Stmt ref(db_,
+                 "INSERT INTO project_references (project, provider, model, revision, path, line, "
+                 "via) VALUES (?,?,?,?,?,?,?)");
+        ref.Bind(pr.name)
+            .Bind(m.provider)
+            .Bind(m.model)
+            .Bind(m.revision)
+            .Bind(r.path)
+            .Bind(r.line)
+            .Bind(r.via);
+        MV_STORE_STEP(ref);
+      }
+    }
+    for (const ProjectDynamicReference& d : inv.dynamic_references) {
+      Stmt ins(db_,
+               "INSERT INTO project_dynamic_references (project, path, line, text) VALUES "
+               "(?,?,?,?)");
+      ins.Bind(pr.name).Bind(d.path).Bind(d.line).Bind(d.text);
+      MV_STORE_STEP(ins);
+    }
+    for (const ProjectArtifact& a : inv.artifacts) {
+      Stmt ins(db_,
+               "INSERT INTO project_artifacts (project, path, format, verdict, summary, sha256, "
+               "size) VALUES (?,?,?,?,?,?,?)");
+      ins.Bind(pr.name)
+          .Bind(a.path)
+          .Bind(a.format)
+          .Bind(a.verdict)
+          .Bind(a.summary)
+          .Bind(a.sha256)
+          .Bind(a.size);
+      MV_STORE_STEP(ins);
+    }
+    return tx.Commit();
+  }
+
+  Result<std::optional<ProjectInventory>> GetProject(const std::string& name) override {
+    Stmt ps(db_, "SELECT name, root, last_inventory, tool_version FROM projects WHERE name = ?");
+    ps.Bind(name);
+    auto row = ps.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return std::optional<ProjectInventory>();
+    ProjectInventory inv;
+    inv.project = ReadProject(ps);
+    Stmt ms(db_,
+            "SELECT provider, model, revision, category, remote_code FROM project_models "
+            "WHERE project = ? ORDER BY provider, model, revision");
+    ms.Bind(name);
+    MV_ASSIGN_OR_RETURN(inv.models, ms.Collect<ProjectModel>([](Stmt& s) {
+      ProjectModel m;
+      m.provider = s.Text(0);
+      m.model = s.Text(1);
+      m.revision = s.Text(2);
+      m.category = s.Text(3);
+      m.remote_code = s.Int(4) != 0;
+      return m;
+    }));
+    for (ProjectModel& m : inv.models) {
+      Stmt rs(db_,
+              "SELECT path, line, via FROM project_references WHERE project = ? AND provider = ? "
+              "AND model = ? AND revision = ? ORDER BY path, line, via");
+      rs.Bind(name).Bind(m.provider).Bind(m.model).Bind(m.revision);
+      MV_ASSIGN_OR_RETURN(m.references, rs.Collect<ProjectReference>([](Stmt& s) {
+        return ProjectReference{s.Text(0), s.Int(1), s.Text(2)};
+      }));
+    }
+    Stmt ds(db_,
+            "SELECT path, line, text FROM project_dynamic_references WHERE project = ? "
+            "ORDER BY path, line, text");
+    ds.Bind(name);
+    MV_ASSIGN_OR_RETURN(inv.dynamic_references, ds.Collect<ProjectDynamicReference>([](Stmt& s) {
+      return ProjectDynamicReference{s.Text(0), s.Int(1), s.Text(2)};
+    }));
+    Stmt as(db_,
+            "SELECT path, format, verdict, summary, sha256, size FROM project_artifacts "
+            "WHERE project = ? ORDER BY path");
+    as.Bind(name);
+    MV_ASSIGN_OR_RETURN(inv.artifacts, as.Collect<ProjectArtifact>([](Stmt& s) {
+      ProjectArtifact a;
+      a.path = s.Text(0);
+      a.format = s.Text(1);
+      a.verdict = s.Text(2);
+      a.summary = s.Text(3);
+      a.sha256 = s.Text(4);
+      a.size = static_cast<uint64_t>(s.Int(5));
+      return a;
+    }));
+    return std::optional<ProjectInventory>(std::move(inv));
+  }
+
+  Result<std::vector<ProjectRecord>> ListProjects() override {
+    Stmt s(db_, "SELECT name, root, last_inventory, tool_version FROM projects ORDER BY name");
+    return s.Collect<ProjectRecord>([](Stmt& st) { return ReadProject(st); });
+  }
+
+  Result<std::vector<ModelUsage>> ListModelUsage() override {
+    Stmt s(db_,
+           "SELECT DISTINCT provider, model, project FROM project_models "
+           "ORDER BY provider, model, project");
+    std::vector<ModelUsage> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return out;
+      std::string provider = s.Text(0), model = s.Text(1);
+      if (out.empty() || out.back().provider != provider || out.back().model != model)
+        out.push_back({provider, model, {}});
+      out.back().projects.push_back(s.Text(2));
+    }
+  }
+
  private:
+  static ProjectRecord ReadProject(const Stmt& s) {
+    return ProjectRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3)};
+  }
+
   // Inserts the model (expected_version 0 and absent) or updates it when its version is still
   // expected_version; bumps the version either way.
   Status WriteModel(const ModelRecord& m, int64_t expected_version) {

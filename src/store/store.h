@@ -134,6 +134,59 @@ struct ReviewCommit {
   std::optional<StatusChange> change;
 };
 
+// A project: one application whose models `modelvet inventory --project NAME` recorded. A
+// project's inventory is replaced as a whole by each run (CommitProject).
+struct ProjectReference {
+  std::string path;  // relative to the project's root
+  int64_t line = 0;
+  std::string via;  // from_pretrained, pipeline, MODEL_ID, …
+};
+
+struct ProjectModel {
+  std::string provider;  // huggingface, github, openai, anthropic, …
+  std::string model;     // ORG/NAME (models.id for huggingface) or the service's model name
+  std::string revision;  // "" when the code does not pin one
+  std::string category;  // self-hosted | ai-service
+  bool remote_code = false;
+  std::vector<ProjectReference> references;
+};
+
+struct ProjectArtifact {  // a model file committed in the project's tree
+  std::string path;
+  std::string format;
+  std::string verdict;  // safe | needs-review | unsafe | error
+  std::string summary;
+  std::string sha256;  // "" when not computed
+  uint64_t size = 0;
+};
+
+struct ProjectDynamicReference {  // an id built at run time
+  std::string path;
+  int64_t line = 0;
+  std::string text;
+};
+
+struct ProjectRecord {
+  std::string name;
+  std::string root;            // the directory inventoried (as given)
+  std::string last_inventory;  // time of the last inventory
+  std::string tool_version;
+};
+
+struct ProjectInventory {
+  ProjectRecord project;
+  std::vector<ProjectModel> models;
+  std::vector<ProjectDynamicReference> dynamic_references;
+  std::vector<ProjectArtifact> artifacts;
+};
+
+// Which projects use a model (any revision): a model is counted once across projects.
+struct ModelUsage {
+  std::string provider;
+  std::string model;
+  std::vector<std::string> projects;  // sorted
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -167,6 +220,13 @@ class Store {
   virtual Result<int64_t> CommitAudit(const AuditCommit& audit) = 0;
   // Returns the review id.
   virtual Result<int64_t> CommitReview(const ReviewCommit& review) = 0;
+
+  // Projects (`modelvet inventory --project`). CommitProject replaces the project's models,
+  // references, dynamic references and artifacts in one transaction.
+  virtual Status CommitProject(const ProjectInventory& inventory) = 0;
+  virtual Result<std::optional<ProjectInventory>> GetProject(const std::string& name) = 0;
+  virtual Result<std::vector<ProjectRecord>> ListProjects() = 0;  // by name
+  virtual Result<std::vector<ModelUsage>> ListModelUsage() = 0;   // by provider, model
 };
 
 // $MODELVET_DB, else $XDG_DATA_HOME/modelvet/modelvet.db, else
