@@ -99,6 +99,10 @@ inline constexpr int kMaxJsonDepth = 512;
 // Protobuf message nesting (ONNX subgraphs, SavedModel functions); protobuf's own default
 // recursion limit is 100.
 inline constexpr int kMaxProtoDepth = 100;
+// Top-level protobuf fields read while sniffing ONNX / SavedModel: a loader accepts any number
+// (repeated metadata_props, functions); past this many the file is not claimed by content and
+// must be announced another way (name, container) to be read.
+inline constexpr size_t kMaxSniffProtoFields = 1 << 20;
 // Protobuf documents parsed in memory (saved_model.pb, keras_metadata.pb); TF refuses > 2 GiB.
 inline constexpr uint64_t kMaxProtoBytes = 2ull << 30;
 // HDF5 files handed to libhdf5 as an in-memory image (zero-copy when the source is mapped).

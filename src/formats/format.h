@@ -16,6 +16,11 @@ enum class Hint : uint8_t {
   kSniff,         // detect by content (the default, and the only choice for untrusted names)
   kPickle,        // a pickle stream (found by the container's own structure)
   kPickleStream,  // several pickles followed by raw data the loader reads (legacy torch)
+  // The container's loader reads the member as this format (by its position: code/*.py of a
+  // TorchScript zip, config.json of a .keras zip). Detected by content first; bytes that do not
+  // sniff as it are still read as it, so a broken one is a finding, never data.
+  kTorchScriptCode,
+  kJson,
 };
 
 struct Member {

@@ -208,40 +208,22 @@ class Model : public protowire::Schema {
 }  // namespace
 
 bool Sniff(Source& src, ByteSpan head) {
-  // Trial parse of the ModelProto top level: every field known with its wire type, an
-  // ir_version, and a graph. Submessages are skipped by length, so this reads a few bytes.
-  if (head.empty() || head[0] != 0x08) return false;  // ir_version is written first
-  auto top = protowire::TopLevel(src, 0, src.size(), 4096);
+  // onnx.load parses any well-formed ModelProto: fields in any order, unknown fields and
+  // groups kept, ir_version optional (onnxruntime wants it, onnx.load does not). So: the whole
+  // file is well-formed protobuf with a graph (7, length-delimited), ir_version (1) if present
+  // a small varint, and none of SavedModel's shape (1 varint + 2 length-delimited only).
+  // Submessages are skipped by length, so this reads a few bytes per top-level field.
+  if (head.empty()) return false;
+  auto top = protowire::TopLevel(src, 0, src.size(), limits::kMaxSniffProtoFields);
   if (!top.ok()) return false;
-  bool ir = false, graph = false;
+  bool graph = false;
   for (const auto& t : *top) {
-    switch (t.field) {
-      case 1:
-        if (t.wire != protowire::kVarint || t.value == 0 || t.value > 64) return false;
-        ir = true;
-        break;
-      case 5:
-        if (t.wire != protowire::kVarint) return false;
-        break;
-      case 7:
-        if (t.wire != protowire::kLen) return false;
-        graph = true;
-        break;
-      case 2:
-      case 3:
-      case 4:
-      case 6:
-      case 8:
-      case 14:
-      case 20:
-      case 25:
-      case 26:
-        if (t.wire != protowire::kLen) return false;
-        break;
-      default: return false;
+    if (t.field == 1 && (t.wire != protowire::kVarint || t.value == 0 || t.value > 64)) {
+      return false;
     }
+    if (t.field == 7 && t.wire == protowire::kLen) graph = true;
   }
-  return ir && graph;
+  return graph;
 }
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {

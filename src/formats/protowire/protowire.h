@@ -15,7 +15,14 @@
 
 namespace mv::formats::protowire {
 
-enum Wire : uint8_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
+enum Wire : uint8_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLen = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5
+};
 
 // One open message. Readers accumulate what they need here; End() sees it complete.
 struct Frame {

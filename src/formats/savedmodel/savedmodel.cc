@@ -110,27 +110,29 @@ class KerasMetadata : public protowire::Schema {
   ReadOutput& out_;
 };
 
+// SavedModel{1: schema version, 2: meta_graphs}. TensorFlow's parser keeps unknown fields, so
+// they do not disqualify; an ONNX graph field (7) is claimed by the ONNX sniffer first.
 bool LooksLikeSavedModel(Source& src) {
-  auto top = protowire::TopLevel(src, 0, src.size(), 4096);
+  auto top = protowire::TopLevel(src, 0, src.size(), limits::kMaxSniffProtoFields);
   if (!top.ok() || top->empty()) return false;
   bool meta = false;
   for (const auto& t : *top) {
-    if (t.field == 1 && t.wire == protowire::kVarint && t.value <= 10) continue;
-    if (t.field == 2 && t.wire == protowire::kLen) {
+    if (t.field == 1 && t.wire != protowire::kVarint) return false;
+    if (t.field == 2) {
+      if (t.wire != protowire::kLen) return false;
       meta = true;
-      continue;
     }
-    return false;
   }
   return meta;
 }
 
 bool LooksLikeKerasMetadata(Source& src) {
-  auto top = protowire::TopLevel(src, 0, src.size(), 1u << 20);
+  auto top = protowire::TopLevel(src, 0, src.size(), limits::kMaxSniffProtoFields);
   if (!top.ok() || top->empty()) return false;
   for (const auto& t : *top) {
-    if (t.field != 1 || t.wire != protowire::kLen) return false;
+    if (t.field == 1 && t.wire != protowire::kLen) return false;
   }
+  if ((*top)[0].field != 1) return false;
   // The first node must look like a SavedObject with a metadata string.
   const auto& n = (*top)[0];
   auto inner = protowire::TopLevel(src, n.offset, n.offset + n.value, 64);
