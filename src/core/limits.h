@@ -86,6 +86,10 @@ inline constexpr size_t kMaxDerivedCallsPerOp = 64;
 inline constexpr size_t kMaxDecodedPayload = 64u << 20;
 
 // Non-pickle formats (formats/{gguf,safetensors,onnx,hdf5,json,savedmodel,pycode}).
+// A chat template (GGUF tokenizer.chat_template*) is analysed whole up to this size; real ones
+// stay below ~100 KiB (tool-calling templates included). Past it, the rest is not analysed: a
+// limit finding.
+inline constexpr size_t kMaxTemplateBytes = 1 << 20;
 // Marshal objects decoded from one code blob; a large Keras lambda holds a few thousand.
 inline constexpr uint64_t kMaxMarshalObjects = 1'000'000;
 // Marshal container nesting; CPython's own marshal refuses deeper than 2000.

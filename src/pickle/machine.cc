@@ -1346,7 +1346,15 @@ Trace Machine::Run() {
     // Loaders that read several pickles, or seek, can reach a pickle hidden behind junk:
     // resynchronise on the next PROTO that starts a plausible pickle.
     uint64_t next = FindNextPickle(dis_.pos());
-    if (next == kNoPickle) break;
+    if (next == kNoPickle) {
+      if (dis_.end() - dis_.pos() > limits::kMaxResyncScan) {
+        Note("limit.resync",
+             "bytes after the pickle were searched for another one only up to "
+             "limits::kMaxResyncScan",
+             dis_.pos() + limits::kMaxResyncScan, true);
+      }
+      break;
+    }
     if (trace_.pickles >= opt_.max_pickles) {
       Note("limit.pickles", "more pickles in one stream than limits::kMaxPicklesPerStream", next,
            true);

@@ -205,6 +205,9 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   out.loader = "np.load";
   Cursor c(*src);
   MV_ASSIGN_OR_RETURN(ByteSpan magic, c.Take(8));
+  if (std::memcmp(magic.data(), kMagic, 6) != 0) {
+    return MakeError(Errc::kMalformed, "no \\x93NUMPY magic", 0);
+  }
   uint8_t major = magic[6], minor = magic[7];
   if (major < 1 || major > 3 || minor != 0) {
     return MakeError(Errc::kUnsupported,
