@@ -276,13 +276,59 @@ class Walker {
 
 }  // namespace
 
-FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
-                      const Options& options) {
+namespace {
+
+// Paths a loader reads relative to the model file's folder (ONNX external data) are resolved on
+// disk when the file is local: a link inside the folder may point anywhere. A path whose real
+// target leaves the folder is reported as that target. The Hugging Face cache keeps a
+// snapshot's files as links into the repository's blobs/ folder: there the repository folder
+// is the model's.
+void ResolveLocalPaths(std::vector<verdict::PayloadFacts>& facts, const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::absolute(fs::path(file), ec).parent_path();
+  if (ec) return;
+  fs::path root = fs::weakly_canonical(dir, ec);
+  if (ec) return;
+  fs::path root2;
+  if (dir.parent_path().filename() == "snapshots") {
+    root2 = fs::weakly_canonical(dir.parent_path().parent_path(), ec);
+    if (ec) root2.clear();
+  }
+  auto inside = [](const fs::path& p, const fs::path& r) {
+    if (r.empty()) return false;
+    auto rel = p.lexically_relative(r);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  for (auto& f : facts) {
+    if (!f.location.empty()) continue;
+    for (auto& o : f.observations) {
+      if (o.cwd_relative || o.subject.empty() ||
+          (o.kind != "file-read" && o.kind != "file-write" && o.kind != "file-delete")) {
+        continue;
+      }
+      if (o.subject.find("://") != std::string::npos || o.subject[0] == '/' ||
+          o.subject[0] == '\\' || o.subject[0] == '~') {
+        continue;  // judged as written
+      }
+      std::string rel = o.subject;
+      std::replace(rel.begin(), rel.end(), '\\', '/');
+      fs::path real = fs::weakly_canonical(dir / rel, ec);
+      if (ec || inside(real, root) || inside(real, root2)) continue;
+      o.evidence += "; on disk it resolves to " + real.string() + ", outside the model's folder";
+      o.subject = real.string();
+    }
+  }
+}
+
+FileReport Scan(const SourcePtr& src, const std::string& display_path, const Options& options,
+                const std::string* local_file) {
   FileReport report;
   report.path = display_path;
   report.size = src->size();
   Walker walker(options, std::chrono::steady_clock::now());
   walker.Run(src, report);
+  if (local_file != nullptr) ResolveLocalPaths(walker.facts(), *local_file);
   verdict::Judgement j = verdict::Judge(walker.facts(), *options.kb);
   report.verdict = j.verdict;
   report.findings = std::move(j.findings);
@@ -299,6 +345,13 @@ FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
   return report;
 }
 
+}  // namespace
+
+FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
+                      const Options& options) {
+  return Scan(src, display_path, options, nullptr);
+}
+
 FileReport ScanFile(const std::string& path, const Options& options) {
   auto src = OpenFileSource(path);
   if (!src.ok()) {
@@ -309,7 +362,7 @@ FileReport ScanFile(const std::string& path, const Options& options) {
     r.summary = "could not be read: " + src.error().message;
     return r;
   }
-  return ScanSource(*src, path, options);
+  return Scan(*src, path, options, &path);
 }
 
 std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {

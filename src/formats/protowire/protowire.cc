@@ -132,6 +132,8 @@ Status Walk(Source& src, uint64_t begin, uint64_t end, int root, Schema& schema)
       size_t k = static_cast<size_t>(std::min<uint64_t>(n, keep));
       MV_ASSIGN_OR_RETURN(ByteSpan b, c.Take(k));
       f.str[field].assign(reinterpret_cast<const char*>(b.data()), b.size());
+      f.all[field].push_back(f.str[field]);
+      if (k < n) f.cut.insert(field);
       MV_RETURN_IF_ERROR(c.Skip(n - k));
     } else {
       f.len[field] += n;
