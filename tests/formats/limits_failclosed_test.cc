@@ -159,6 +159,20 @@ TEST(LimitsFailClosed, KerasLambdaNestedDeeperThanMarshalAllows) {
   ExpectLimit(Scan(cfg, "config.json"), "keras.lambda-undecodable");
 }
 
+// Real Python 3.11 bytecode longer than the marshal reader keeps, the call after the cut
+// (fixture: tests/fixtures/formats/gen.py keras).
+TEST(LimitsFailClosed, KerasLambdaBytecodeLongerThanKept) {
+  auto src = OpenFileSource(std::string(MV_FIXTURES) + "/formats/keras/lambda-long-bytecode.json");
+  ASSERT_TRUE(src.ok());
+  static auto kb = kb::KnowledgeBase::Load({});
+  ASSERT_TRUE(kb.ok());
+  scan::Options opts;
+  opts.kb = *kb;
+  FileReport r = scan::ScanSource(*src, "config.json", opts);
+  EXPECT_TRUE(HasRule(r, "limit.string")) << Rules(r);
+  EXPECT_EQ(r.verdict, Verdict::kUnsafe) << Rules(r);  // the names after the cut are judged
+}
+
 // ---- TorchScript code
 TEST(LimitsFailClosed, TorchScriptCallsPastTheObservationCap) {
   std::string code = "def forward(self, x: Tensor) -> Tensor:\n";

@@ -185,6 +185,13 @@ class Walker {
     }
     std::string ev = head + pycode::Describe(*s);
     Emit("keras.lambda", layer, ev);
+    if (s->cut) {
+      out_.anomalies.push_back({"limit.string",
+                                head + "bytecode longer than limits::kMaxKeptString: analysed in "
+                                       "part (every name it may use is judged)",
+                                0, "", true});
+      out_.complete = false;
+    }
     for (const auto& r : s->refs) {
       Emit("python.code-name", r.rfind("*.", 0) == 0 ? r.substr(2) : r, ev);
     }
