@@ -90,6 +90,10 @@ inline constexpr size_t kMaxDerivedCallsPerOp = 64;
 inline constexpr size_t kMaxDecodedPayload = 64u << 20;
 
 // Non-pickle formats (formats/{gguf,safetensors,onnx,hdf5,json,savedmodel,pycode}).
+// A chat template (GGUF tokenizer.chat_template*) is analysed whole up to this size; real ones
+// stay below ~100 KiB (tool-calling templates included). Past it, the rest is not analysed: a
+// limit finding.
+inline constexpr size_t kMaxTemplateBytes = 1 << 20;
 // Marshal objects decoded from one code blob; a large Keras lambda holds a few thousand.
 inline constexpr uint64_t kMaxMarshalObjects = 1'000'000;
 // Marshal container nesting; CPython's own marshal refuses deeper than 2000.
@@ -103,6 +107,10 @@ inline constexpr int kMaxJsonDepth = 512;
 // Protobuf message nesting (ONNX subgraphs, SavedModel functions); protobuf's own default
 // recursion limit is 100.
 inline constexpr int kMaxProtoDepth = 100;
+// Top-level protobuf fields read while sniffing ONNX / SavedModel: a loader accepts any number
+// (repeated metadata_props, functions); past this many the file is not claimed by content and
+// must be announced another way (name, container) to be read.
+inline constexpr size_t kMaxSniffProtoFields = 1 << 20;
 // Protobuf documents parsed in memory (saved_model.pb, keras_metadata.pb); TF refuses > 2 GiB.
 inline constexpr uint64_t kMaxProtoBytes = 2ull << 30;
 // HDF5 files handed to libhdf5 as an in-memory image (zero-copy when the source is mapped).

@@ -219,9 +219,9 @@ TEST(Embedded, Features) {
   EXPECT_EQ(kb->MatchFeature("jinja.attr", "__globals__")->stance, Stance::kDangerous);
   EXPECT_EQ(kb->MatchFeature("jinja.attr", "__weird__")->stance, Stance::kReview);
   EXPECT_EQ(kb->MatchFeature("jinja.attr", "content")->stance, Stance::kBenign);
-  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "../../etc/passwd")->stance, Stance::kDangerous);
-  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "/etc/passwd")->stance, Stance::kDangerous);
-  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "model.onnx_data")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->MatchFeature("file-read", "../../etc/passwd")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("file-read", "/etc/passwd")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("file-read", "model.onnx_data")->stance, Stance::kBenign);
   EXPECT_EQ(kb->MatchFeature("keras.lambda", "lambda_1")->stance, Stance::kReview);
   EXPECT_EQ(kb->MatchFeature("keras.module-ref", "keras.layers.Dense")->stance, Stance::kBenign);
   EXPECT_EQ(kb->MatchFeature("keras.module-ref", "keras.utils.get_file")->stance,
