@@ -18,5 +18,7 @@ void AddAuditCommand(CLI::App& app, Globals& g);
 void AddTriageCommand(CLI::App& app, Globals& g);
 void AddStatusCommand(CLI::App& app, Globals& g);
 void AddReviewCommand(CLI::App& app, Globals& g);
+// Sandboxed reproduction (reproduce_cmd.cc).
+void AddReproduceCommand(CLI::App& app, Globals& g);
 
 }  // namespace mv::cli

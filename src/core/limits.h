@@ -136,4 +136,31 @@ inline constexpr int kHttpMaxRedirects = 8;
 // not analysed, which keeps the model `suspected` (fail closed), never `no-findings`.
 inline constexpr size_t kMaxAuditFiles = 5000;
 
+// `modelvet reproduce` (src/reproduce): the sandboxed load of a model. Defaults; each has a flag.
+// CPU seconds of each process the load starts (RLIMIT_CPU): importing torch and loading a few
+// GB of tensors takes < 20 s of CPU; an endless loop ends here.
+inline constexpr int kReproduceCpuSeconds = 60;
+// Wall-clock seconds for the whole sandbox, after which every process in it is killed: covers
+// payloads that sleep or wait, and processes left behind by the load.
+inline constexpr int kReproduceWallSeconds = 120;
+// Address space of each process (RLIMIT_AS). Importing torch maps ~650 MiB; loading a model
+// needs its size on top. A memory bomb stops here with MemoryError.
+inline constexpr uint64_t kReproduceMemoryBytes = 4ull << 30;
+// Processes of the sandbox user (RLIMIT_NPROC, counted inside the sandbox's user namespace):
+// torch starts a thread per core; a fork bomb stops here.
+inline constexpr int kReproduceProcesses = 256;
+// Each private tmpfs (/tmp, HOME, /dev/shm, /var/tmp) and the largest file a process may write
+// (RLIMIT_FSIZE): what a payload writes is evidence, not data to keep.
+inline constexpr uint64_t kReproduceTmpfsBytes = 64ull << 20;
+// System-call trace kept per run. A load traces ~3,000 lines (~1 MiB); a payload that loops
+// over system calls is stopped here rather than filling the disk.
+inline constexpr uint64_t kReproduceMaxTraceBytes = 256ull << 20;
+// Output kept from the sandbox's stdout/stderr and from the harness's report pipe.
+inline constexpr uint64_t kReproduceMaxOutputBytes = 1ull << 20;
+// Observations kept per run; the rest are counted in one line.
+inline constexpr size_t kReproduceMaxObservations = 200;
+// A model only root can read is copied for the unprivileged sandbox user up to this size;
+// larger ones must be made readable (never run as root instead).
+inline constexpr uint64_t kReproduceMaxCopyBytes = 8ull << 30;
+
 }  // namespace mv::limits

@@ -1,0 +1,55 @@
+#include "reproduce/report.h"
+
+#include <fmt/format.h>
+
+#include "reproduce/escape.h"
+
+namespace mv::reproduce {
+
+using json = nlohmann::ordered_json;
+
+json ToJson(const RunReport& r) {
+  json sandbox = {
+      {"isolation", "bubblewrap: user, pid, net (isolated loopback), ipc, uts, cgroup namespaces; "
+                    "read-only root; private tmpfs /tmp and HOME; seccomp; no capabilities"},
+      {"tracer", "strace (outside the sandbox)"},
+      {"cpu_seconds", r.limits.cpu_seconds},
+      {"wall_seconds", r.limits.wall_seconds},
+      {"memory_bytes", r.limits.memory_bytes},
+      {"processes", r.limits.processes},
+      {"tmpfs_bytes", r.limits.tmpfs_bytes},
+      {"limit_hit", r.limit_hit == LimitHit::kNone ? json(nullptr) : json(LimitHitName(r.limit_hit))},
+      {"error", r.sandbox_error.empty() ? json(nullptr) : json(r.sandbox_error)},
+  };
+  json observed = json::array();
+  for (const auto& o : r.observed) {
+    observed.push_back(
+        {{"kind", KindName(o.kind)}, {"detail", o.detail}, {"when", WhenName(o.when)}});
+  }
+  return {
+      {"path", DisplayText(r.path, 4096)},
+      {"loader", r.loader},
+      {"sandbox", std::move(sandbox)},
+      {"outcome", OutcomeName(r.outcome)},
+      {"observed", std::move(observed)},
+      {"load_error", r.load_error ? json(*r.load_error) : json(nullptr)},
+      {"notes", r.notes},
+  };
+}
+
+std::string ToText(const RunReport& r) {
+  std::string out;
+  for (const auto& o : r.observed) {
+    out += fmt::format("{} ({}): {}\n", KindName(o.kind), WhenName(o.when), o.detail);
+  }
+  for (const auto& n : r.notes) out += "note: " + n + "\n";
+  if (r.load_error) out += "load error: " + *r.load_error + "\n";
+  if (r.limit_hit != LimitHit::kNone) {
+    out += fmt::format("limit hit: {}\n", LimitHitName(r.limit_hit));
+  }
+  if (!r.sandbox_error.empty()) out += "sandbox unavailable: " + r.sandbox_error + "\n";
+  out += fmt::format("outcome: {}\n", OutcomeName(r.outcome));
+  return out;
+}
+
+}  // namespace mv::reproduce

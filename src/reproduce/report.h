@@ -1,0 +1,18 @@
+// The reproduce report in its two forms. JSON (a stable interface, extend never break):
+//   {"path", "loader", "sandbox": {limits…, "limit_hit", "error"}, "outcome",
+//    "observed": [{"kind", "detail", "when"}], "load_error": "…"|null, "notes": […]}
+// Text: one plain line per observation, then the outcome.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "reproduce/observation.h"
+
+namespace mv::reproduce {
+
+nlohmann::ordered_json ToJson(const RunReport& r);
+std::string ToText(const RunReport& r);
+
+}  // namespace mv::reproduce
