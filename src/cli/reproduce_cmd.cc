@@ -81,8 +81,9 @@ int RunReproduce(const ReproduceArgs& a, Globals& g) {
     std::cout << out.dump(2) << "\n";
   } else {
     for (const auto& r : reports) {
-      if (reports.size() > 1) std::cout << "== " << reproduce::ToJson(r)["path"].get<std::string>()
-                                        << " (" << r.loader << ")\n";
+      if (reports.size() > 1)
+        std::cout << "== " << reproduce::ToJson(r)["path"].get<std::string>() << " (" << r.loader
+                  << ")\n";
       std::cout << reproduce::ToText(r);
     }
   }

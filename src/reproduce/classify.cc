@@ -260,6 +260,7 @@ class Classifier {
       if (c.pid != root_) continue;
       if (name == "load-start" && !started_) {
         started_ = true;
+        started_from_trace_ = true;
         t_start_ = c.time;
       } else if (name == "load-returned" && !returned_marker_) {
         returned_marker_ = true;
@@ -275,7 +276,8 @@ class Classifier {
   // from the load process, which the file's code can imitate.
   bool LibraryImportScratch(double t, const std::string& path) const {
     bool scratch = false;
-    for (const char* dir : {"/tmp/", "/var/tmp/", "/dev/shm/"}) scratch = scratch || StartsWith(path, dir);
+    for (const char* dir : {"/tmp/", "/var/tmp/", "/dev/shm/"})
+      scratch = scratch || StartsWith(path, dir);
     scratch = scratch || StartsWith(path, layout_.home + "/.cache/");
     if (!scratch || path.find("/../") != std::string::npos) return false;
     return std::any_of(windows_.begin(), windows_.end(),
@@ -406,16 +408,15 @@ class Classifier {
     bool dir = false;
     if (!write) {
       if (IsDecoy(path, dir)) {
-        Add(c.time, Kind::kReadSecret,
-            (dir ? "listed " : "opened ") + ShowPath(path) + Failure(c));
+        Add(c.time, Kind::kReadSecret, (dir ? "listed " : "opened ") + ShowPath(path) + Failure(c));
       }
       return;
     }
     // Device nodes (/dev/null, the terminal) are not files; /dev/shm is.
     if (StartsWith(path, "/dev/") && !StartsWith(path, "/dev/shm/")) return;
     if (LibraryImportScratch(c.time, path)) return;
-    std::string how = HasFlag(flags, "O_CREAT") ? "created or opened for writing "
-                                                : "opened for writing ";
+    std::string how =
+        HasFlag(flags, "O_CREAT") ? "created or opened for writing " : "opened for writing ";
     Add(c.time, Kind::kWrite, how + ShowPath(path) + Failure(c));
   }
 
@@ -426,8 +427,8 @@ class Classifier {
 
   void Delete(const Syscall& c, const std::string& path, bool dir) {
     if (LibraryImportScratch(c.time, path)) return;
-    Add(c.time, Kind::kDelete, (dir ? "removed directory " : "removed ") + ShowPath(path) +
-                                   Failure(c));
+    Add(c.time, Kind::kDelete,
+        (dir ? "removed directory " : "removed ") + ShowPath(path) + Failure(c));
   }
 
   void Rename(const Syscall& c, const std::string& from, const std::string& to) {
@@ -568,8 +569,8 @@ class Classifier {
     for (const auto& e : report_.events) {
       if (e.ev == "import" && started_ && e.t >= t_start_) {
         std::string module = e.Str("module"), name = e.Str("name");
-        std::string what = name.empty() ? module + " (imported" : module + "." + name +
-                                                                      " (looked up by the loader";
+        std::string what = name.empty() ? module + " (imported"
+                                        : module + "." + name + " (looked up by the loader";
         std::string confirm = ModuleFileOpened(module);
         what += confirm.empty() ? "; reported by the harness's audit hook)"
                                 : "; the trace shows " + confirm + " opened)";
@@ -615,8 +616,8 @@ class Classifier {
         out_.notes.push_back("canary not available: " + DisplayText(e.Str("what")) + ": " +
                              DisplayText(e.Str("error")));
       } else if (e.ev == "dropped") {
-        out_.notes.push_back(fmt::format("the harness dropped {} report lines",
-                                         e.fields.value("count", 0)));
+        out_.notes.push_back(
+            fmt::format("the harness dropped {} report lines", e.fields.value("count", 0)));
       }
     }
     // What the loopback canary received, on the first accepted connection to each port.
@@ -644,8 +645,8 @@ class Classifier {
       // M.py, __pycache__/M.cpython-311.pyc, M.cpython-311-x86_64-linux-gnu.so, M/__init__.*
       bool module_file = file == base + ".py" || (StartsWith(file, base + ".") &&
                                                   (ends(file, ".pyc") || ends(file, ".so")));
-      bool package_file = (file == "__init__.py" || StartsWith(file, "__init__.")) &&
-                          ends(parent, "/" + base);
+      bool package_file =
+          (file == "__init__.py" || StartsWith(file, "__init__.")) && ends(parent, "/" + base);
       bool match = module_file || package_file;
       if (match && c.has_return && c.ret >= 0) return DisplayText(path);
     }
@@ -709,9 +710,11 @@ class Classifier {
           "the loader process exited with status {} after the load returned", *root_exit_->code));
     }
     if (trace_.unreadable_lines) {
-      out_.notes.push_back(
-          fmt::format("{} trace lines could not be read", trace_.unreadable_lines));
+      out_.notes.push_back(fmt::format("{} trace lines could not be read (the first: {})",
+                                       trace_.unreadable_lines,
+                                       DisplayText(trace_.first_unreadable, 200)));
     }
+    out_.traced = root_ != 0 && started_from_trace_;
     if (!dns_canary_ && root_ != 0) {
       out_.notes.push_back("the DNS canary was not running: names did not resolve");
     }
@@ -729,7 +732,7 @@ class Classifier {
   std::unordered_map<int, bool> scope_;
   std::vector<FdTable> tables_;
   std::unordered_map<int, size_t> table_of_;
-  bool started_ = false, returned_marker_ = false;
+  bool started_ = false, returned_marker_ = false, started_from_trace_ = false;
   double t_start_ = 0, t_returned_ = 0;
   std::vector<std::pair<double, double>> windows_;  // installed-library imports (begin, end)
   std::set<int> canary_ports_;

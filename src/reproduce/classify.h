@@ -19,10 +19,13 @@ namespace mv::reproduce {
 struct Classification {
   std::vector<Observation> observed;  // in time order, without duplicates
   LimitHit limit_hit = LimitHit::kNone;
-  bool load_started = false;   // the harness reached the loader call
-  bool load_returned = false;  // the loader call returned or raised
-  bool load_ok = false;        // it returned a value
+  bool load_started = false;    // the harness reached the loader call
+  bool load_returned = false;   // the loader call returned or raised
+  bool load_ok = false;         // it returned a value
   bool loader_missing = false;  // the loader library is not installed in the sandbox
+  // The load process and its load-start marker were found in the trace. When the harness
+  // says the load started but the trace does not show it, nothing can be concluded.
+  bool traced = false;
   std::optional<std::string> load_error;  // display-safe
   std::vector<std::string> notes;         // display-safe
 };

@@ -27,9 +27,9 @@ size_t DecodeUtf8(std::string_view s, size_t i, char32_t& cp) {
 }
 
 bool Invisible(char32_t cp) {
-  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
-         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
-         cp == 0x200F || cp == 0x061C || cp == 0xFEFF;
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C ||
+         cp == 0xFEFF;
 }
 
 }  // namespace
@@ -65,8 +65,8 @@ std::string DisplayArgv(const std::vector<std::string>& argv) {
     if (!out.empty()) out += ' ';
     bool bare = !a.empty();
     for (unsigned char c : a) {
-      if (!(std::isalnum(c) || std::string_view("-_./=:,+@%").find(static_cast<char>(c)) !=
-                                   std::string_view::npos)) {
+      if (!(std::isalnum(c) ||
+            std::string_view("-_./=:,+@%").find(static_cast<char>(c)) != std::string_view::npos)) {
         bare = false;
         break;
       }

@@ -6,7 +6,8 @@ namespace mv::reproduce {
 // package-index and hub tokens. Opening any of them during a load is reported.
 std::vector<Decoy> Layout::DefaultDecoys() {
   const std::string key =
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nbW9kZWx2ZXQtZGVjb3k=\n-----END OPENSSH PRIVATE KEY-----\n";
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nbW9kZWx2ZXQtZGVjb3k=\n-----END OPENSSH PRIVATE "
+      "KEY-----\n";
   return {
       {".ssh/id_rsa", key},
       {".ssh/id_ed25519", key},
@@ -15,8 +16,10 @@ std::vector<Decoy> Layout::DefaultDecoys() {
        "aws_secret_access_key = modelvet-decoy-secret\n"},
       {".netrc", "machine example.com login modelvet password modelvet-decoy\n"},
       {".git-credentials", "https://modelvet:modelvet-decoy@example.com\n"},
-      {".docker/config.json", "{\"auths\": {\"example.com\": {\"auth\": \"bW9kZWx2ZXQ6ZGVjb3k=\"}}}\n"},
-      {".kube/config", "apiVersion: v1\nkind: Config\nusers:\n- name: modelvet\n  user: {token: decoy}\n"},
+      {".docker/config.json",
+       "{\"auths\": {\"example.com\": {\"auth\": \"bW9kZWx2ZXQ6ZGVjb3k=\"}}}\n"},
+      {".kube/config",
+       "apiVersion: v1\nkind: Config\nusers:\n- name: modelvet\n  user: {token: decoy}\n"},
       {".config/gcloud/application_default_credentials.json",
        "{\"type\": \"authorized_user\", \"refresh_token\": \"modelvet-decoy\"}\n"},
       {".cache/huggingface/token", "hf_modelvetdecoy\n"},

@@ -26,13 +26,13 @@ struct Layout {
   // TCP ports the loopback canary accepts on (every name resolves to 127.0.0.1): the web,
   // proxy, IRC and remote-shell ports payloads use. A connect to any other port is still
   // recorded by the tracer; only its bytes are not.
-  std::vector<int> listen_ports = {21,   22,   23,   25,   80,   443,  1080, 1337, 3128, 4444,
-                                   4445, 5555, 6666, 6667, 7777, 8000, 8080, 8443, 8888, 9001,
-                                   9999, 31337};
+  std::vector<int> listen_ports = {21,   22,   23,   25,   80,   443,  1080, 1337,
+                                   3128, 4444, 4445, 5555, 6666, 6667, 7777, 8000,
+                                   8080, 8443, 8888, 9001, 9999, 31337};
   // Modules whose import or use by the file is reported (kind `import`): they exist to act on
   // the host — start programs, open a browser, debug or run other code, call native code.
-  std::vector<std::string> watch_modules = {"webbrowser", "antigravity", "pdb",  "bdb",
-                                            "code",       "codeop",      "runpy", "subprocess",
+  std::vector<std::string> watch_modules = {"webbrowser", "antigravity", "pdb",    "bdb",
+                                            "code",       "codeop",      "runpy",  "subprocess",
                                             "pty",        "ctypes",      "_ctypes"};
   std::vector<Decoy> decoys = DefaultDecoys();
 

@@ -43,6 +43,19 @@ const char* LoaderModule(Loader l) {
   return "unknown";
 }
 
+const char* LoaderInstallHint(Loader l) {
+  switch (l) {
+    case Loader::kTorch: return "install the Debian package python3-torch";
+    case Loader::kNumpy: return "install the Debian package python3-numpy";
+    case Loader::kJoblib: return "install the Debian package python3-joblib";
+    case Loader::kPickle: return "pickle is part of python3";
+    case Loader::kKeras:
+      return "keras is not packaged for Debian 12: Keras files cannot be reproduced until keras "
+             "is installed for /usr/bin/python3";
+  }
+  return "";
+}
+
 std::optional<Loader> ParseLoader(std::string_view name) {
   for (const auto& e : kLoaders)
     if (name == e.name) return e.loader;

@@ -22,9 +22,13 @@ std::optional<Loader> ParseLoader(std::string_view name);
 // The Python module the harness imports for the loader ("torch", "numpy", …).
 const char* LoaderModule(Loader l);
 
+// How to make the loader available to /usr/bin/python3 ("install python3-torch").
+const char* LoaderInstallHint(Loader l);
+
 // The loader a user would use for a file the static scan describes with `format` (e.g.
-// "pytorch-zip", "gzip+pickle") and `loader_hint` (e.g. "torch.load", "np.load(allow_pickle=True)").
-// nullopt when no reproducible loader applies (safetensors, GGUF, ONNX, raw data, …).
+// "pytorch-zip", "gzip+pickle") and `loader_hint` (e.g. "torch.load",
+// "np.load(allow_pickle=True)"). nullopt when no reproducible loader applies (safetensors, GGUF,
+// ONNX, raw data, …).
 std::optional<Loader> LoaderForStatic(std::string_view format, std::string_view loader_hint);
 
 // A plain pickle that stores arrays the way joblib does (its NumpyArrayWrapper follows the

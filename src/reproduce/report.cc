@@ -10,15 +10,17 @@ using json = nlohmann::ordered_json;
 
 json ToJson(const RunReport& r) {
   json sandbox = {
-      {"isolation", "bubblewrap: user, pid, net (isolated loopback), ipc, uts, cgroup namespaces; "
-                    "read-only root; private tmpfs /tmp and HOME; seccomp; no capabilities"},
+      {"isolation",
+       "bubblewrap: user, pid, net (isolated loopback), ipc, uts, cgroup namespaces; "
+       "read-only root; private tmpfs /tmp and HOME; seccomp; no capabilities"},
       {"tracer", "strace (outside the sandbox)"},
       {"cpu_seconds", r.limits.cpu_seconds},
       {"wall_seconds", r.limits.wall_seconds},
       {"memory_bytes", r.limits.memory_bytes},
       {"processes", r.limits.processes},
       {"tmpfs_bytes", r.limits.tmpfs_bytes},
-      {"limit_hit", r.limit_hit == LimitHit::kNone ? json(nullptr) : json(LimitHitName(r.limit_hit))},
+      {"limit_hit",
+       r.limit_hit == LimitHit::kNone ? json(nullptr) : json(LimitHitName(r.limit_hit))},
       {"error", r.sandbox_error.empty() ? json(nullptr) : json(r.sandbox_error)},
   };
   json observed = json::array();

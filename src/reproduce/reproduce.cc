@@ -33,12 +33,15 @@ constexpr int kSandboxGid = 65534;
 // Host /etc entries the interpreter and the loaders need (dynamic linker cache, Debian's
 // alternatives, which choose the BLAS library numpy links, time zone, TLS roots, service
 // names); everything else in the host's /etc stays out of the sandbox.
-constexpr const char* kEtcEntries[] = {
-    "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "ssl/certs",
-    "mime.types",   "protocols",   "services",   "host.conf",    "gai.conf",  "os-release",
-    "debian_version"};
+constexpr const char* kEtcEntries[] = {"alternatives",  "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
+                                       "localtime",     "ssl/certs",   "mime.types", "protocols",
+                                       "services",      "host.conf",   "gai.conf",   "os-release",
+                                       "debian_version"};
 
-std::string FindTool(const char* name) {
+// The tool from the environment variable `env` (an absolute path, e.g. MODELVET_BWRAP), else
+// from the system directories; never from PATH, which may hold shims.
+std::string FindTool(const char* name, const char* env) {
+  if (const char* p = std::getenv(env); p && *p) return p[0] == '/' ? p : "";
   for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"}) {
     std::string p = std::string(dir) + "/" + name;
     if (access(p.c_str(), X_OK) == 0) return p;
@@ -166,10 +169,13 @@ Reproducer::Reproducer(Limits limits, Layout layout)
 const std::optional<std::string>& Reproducer::SandboxProblem() {
   if (probed_) return problem_;
   probed_ = true;
-  strace_ = FindTool("strace");
-  bwrap_ = FindTool("bwrap");
+  strace_ = FindTool("strace", "MODELVET_STRACE");
+  bwrap_ = FindTool("bwrap", "MODELVET_BWRAP");
   if (bwrap_.empty()) return problem_ = "bubblewrap (bwrap) is not installed";
   if (strace_.empty()) return problem_ = "strace is not installed";
+  for (const std::string& p : {bwrap_, strace_}) {
+    if (access(p.c_str(), X_OK) != 0) return problem_ = p + " is not executable";
+  }
   for (const std::string& p : {layout_.python, layout_.setpriv}) {
     if (access(p.c_str(), X_OK) != 0) return problem_ = p + " is not installed";
   }
@@ -177,10 +183,32 @@ const std::optional<std::string>& Reproducer::SandboxProblem() {
   if (!sec.error.empty()) return problem_ = sec.error;
   // The real sandbox's namespaces, capabilities and seccomp filter, under the tracer.
   RunSpec spec;
-  spec.argv = {strace_, "-f", "-qq", "-e", "trace=none", "-o", "/dev/null", "--", bwrap_,
-               "--unshare-all", "--unshare-user", "--uid", "0", "--gid", "0", "--die-with-parent",
-               "--as-pid-1", "--cap-add", "CAP_NET_BIND_SERVICE", "--cap-add", "CAP_SETPCAP",
-               "--seccomp", std::to_string(kSeccompFd), "--ro-bind", "/usr", "/usr"};
+  spec.argv = {strace_,
+               "-f",
+               "-qq",
+               "-e",
+               "trace=none",
+               "-o",
+               "/dev/null",
+               "--",
+               bwrap_,
+               "--unshare-all",
+               "--unshare-user",
+               "--uid",
+               "0",
+               "--gid",
+               "0",
+               "--die-with-parent",
+               "--as-pid-1",
+               "--cap-add",
+               "CAP_NET_BIND_SERVICE",
+               "--cap-add",
+               "CAP_SETPCAP",
+               "--seccomp",
+               std::to_string(kSeccompFd),
+               "--ro-bind",
+               "/usr",
+               "/usr"};
   for (const auto& e : RootEntries()) {
     if (!e.symlink_target.empty()) {
       spec.argv.insert(spec.argv.end(), {"--symlink", e.symlink_target, e.path});
@@ -247,8 +275,9 @@ Reproducer::Once Reproducer::RunOnce(const std::string& path, Loader loader, boo
     if (RunningAsRoot() && !(st.st_mode & S_IROTH)) {
       // The sandbox user cannot read it: give it a copy, never more privileges.
       if (static_cast<uint64_t>(st.st_size) > limits::kReproduceMaxCopyBytes) {
-        return fail("the file is readable only by root and larger than the copy limit; make it "
-                    "world-readable to reproduce it");
+        return fail(
+            "the file is readable only by root and larger than the copy limit; make it "
+            "world-readable to reproduce it");
       }
       in.model_copy = work.path() + "/model-copy";
       std::error_code ec;
@@ -304,6 +333,20 @@ Reproducer::Once Reproducer::RunOnce(const std::string& path, Loader loader, boo
   }
   Trace trace = ParseTrace(trace_text);
   once.cls = Classify(trace, report, layout_, LoaderName(loader));
+  if (once.cls.load_started && !once.cls.traced && !once.run.wall_clock_killed &&
+      !once.run.watch_file_killed) {
+    // The load ran but the trace does not show it: never report such a run as clean.
+    std::string why = "the system-call trace of the load could not be read";
+    for (const auto& n : once.cls.notes) why += "; " + n;
+    return fail(why);
+  }
+  if (once.run.wall_clock_killed && once.cls.load_error &&
+      *once.cls.load_error == "the load did not return") {
+    *once.cls.load_error += ": the sandbox was stopped at the wall-clock limit";
+  }
+  if (once.cls.loader_missing) {
+    *once.cls.load_error += std::string(" (") + LoaderInstallHint(loader) + ")";
+  }
   if (once.run.wall_clock_killed && once.cls.limit_hit == LimitHit::kNone) {
     once.cls.limit_hit = LimitHit::kWallClock;
   }
@@ -324,7 +367,8 @@ const std::vector<Observation>& Reproducer::Baseline(Loader loader,
                         "): the loader's own behaviour was not subtracted");
     } else {
       b.observed = once.cls.observed;
-      if (!once.cls.loader_missing && (!once.cls.load_ok || once.cls.limit_hit != LimitHit::kNone)) {
+      if (!once.cls.loader_missing &&
+          (!once.cls.load_ok || once.cls.limit_hit != LimitHit::kNone)) {
         b.notes.push_back("the baseline load of a benign " + std::string(LoaderName(loader)) +
                           " file did not complete cleanly" +
                           (once.cls.load_error ? " (" + *once.cls.load_error + ")" : "") +

@@ -23,16 +23,16 @@ struct RunSpec {
   // Credentials to switch to before exec (when running as root); -1: keep.
   int uid = -1;
   int gid = -1;
-  int wall_seconds = 0;      // 0: no deadline
-  std::string watch_file;    // killed when this file grows past watch_max_bytes
+  int wall_seconds = 0;    // 0: no deadline
+  std::string watch_file;  // killed when this file grows past watch_max_bytes
   uint64_t watch_max_bytes = 0;
   uint64_t max_capture_bytes = 1 << 20;  // per pipe
 };
 
 struct RunResult {
   bool started = false;
-  std::string error;         // why it did not start
-  int status = 0;            // waitpid status
+  std::string error;  // why it did not start
+  int status = 0;     // waitpid status
   bool wall_clock_killed = false;
   bool watch_file_killed = false;
   std::string report;  // what was written to the report pipe

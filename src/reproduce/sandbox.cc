@@ -89,26 +89,45 @@ std::vector<std::string> SandboxCommand(const SandboxInput& in) {
   const Layout& l = in.layout;
   std::vector<std::string> a = {
       in.strace,
-      "-f",                      // follow every process and thread
-      "-q",                      // no attach/detach chatter; exits and kills are kept
-      "-ttt",                    // absolute timestamps (the harness reports on the same clock)
-      "-s", "4096",              // argv, paths and packets up to 4 KiB
-      "--decode-pids=pidns",     // child ids of fork/clone in the tracer's namespace
-      "--seccomp-bpf",           // stop only at traced calls: torch's imports stay fast
-      "-e", "signal=SIGXCPU,SIGXFSZ,SIGKILL,SIGSEGV,SIGBUS,SIGABRT,SIGSYS",
-      "-e", std::string("trace=") + TracedSyscalls(),
-      "-o", in.trace_path,
+      "-f",    // follow every process and thread
+      "-q",    // no attach/detach chatter; exits and kills are kept
+      "-ttt",  // absolute timestamps (the harness reports on the same clock)
+      "-s",
+      "4096",                 // argv, paths and packets up to 4 KiB
+      "--decode-pids=pidns",  // child ids of fork/clone in the tracer's namespace
+      "--seccomp-bpf",        // stop only at traced calls: torch's imports stay fast
+      "-e",
+      "signal=SIGXCPU,SIGXFSZ,SIGKILL,SIGSEGV,SIGBUS,SIGABRT,SIGSYS",
+      "-e",
+      std::string("trace=") + TracedSyscalls(),
+      "-o",
+      in.trace_path,
       "--",
       in.bwrap,
       // Every namespace: user (uid 0 inside, mapped to the unprivileged caller), pid, net
       // (an isolated loopback only), ipc, uts, cgroup.
-      "--unshare-all", "--unshare-user", "--uid", "0", "--gid", "0", "--hostname", "sandbox",
-      "--die-with-parent", "--new-session", "--as-pid-1",
+      "--unshare-all",
+      "--unshare-user",
+      "--uid",
+      "0",
+      "--gid",
+      "0",
+      "--hostname",
+      "sandbox",
+      "--die-with-parent",
+      "--new-session",
+      "--as-pid-1",
       // Only the launcher uses these (to bind the canaries' ports); it runs every other
       // process through setpriv with no capability left.
-      "--cap-add", "CAP_NET_BIND_SERVICE", "--cap-add", "CAP_SETPCAP",
-      "--seccomp", std::to_string(kSeccompFd),
-      "--ro-bind", "/usr", "/usr",
+      "--cap-add",
+      "CAP_NET_BIND_SERVICE",
+      "--cap-add",
+      "CAP_SETPCAP",
+      "--seccomp",
+      std::to_string(kSeccompFd),
+      "--ro-bind",
+      "/usr",
+      "/usr",
   };
   for (const auto& e : in.root_entries) {
     if (!e.symlink_target.empty()) {
@@ -142,16 +161,39 @@ std::vector<std::string> SandboxCommand(const SandboxInput& in) {
     }
   }
   a.insert(a.end(), {"--clearenv",
-                     "--setenv", "HOME", l.home,
-                     "--setenv", "USER", "user",
-                     "--setenv", "LOGNAME", "user",
-                     "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-                     "--setenv", "LANG", "C.UTF-8",
-                     "--setenv", "TMPDIR", "/tmp",
-                     "--setenv", "BROWSER", l.browser,
-                     "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-                     "--chdir", l.home,
-                     "--", l.python, "-I", "-B", l.harness, "launch", HarnessConfig(in)});
+                     "--setenv",
+                     "HOME",
+                     l.home,
+                     "--setenv",
+                     "USER",
+                     "user",
+                     "--setenv",
+                     "LOGNAME",
+                     "user",
+                     "--setenv",
+                     "PATH",
+                     "/usr/local/bin:/usr/bin:/bin",
+                     "--setenv",
+                     "LANG",
+                     "C.UTF-8",
+                     "--setenv",
+                     "TMPDIR",
+                     "/tmp",
+                     "--setenv",
+                     "BROWSER",
+                     l.browser,
+                     "--setenv",
+                     "PYTHONDONTWRITEBYTECODE",
+                     "1",
+                     "--chdir",
+                     l.home,
+                     "--",
+                     l.python,
+                     "-I",
+                     "-B",
+                     l.harness,
+                     "launch",
+                     HarnessConfig(in)});
   return a;
 }
 

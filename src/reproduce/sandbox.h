@@ -30,7 +30,7 @@ struct SandboxInput {
   std::string bwrap;
   std::string workdir;     // host directory holding the files below (private to the run)
   std::string trace_path;  // where strace writes the trace
-  std::vector<HostEntry> root_entries;  // /bin, /lib, /lib64, … as found on the host
+  std::vector<HostEntry> root_entries;   // /bin, /lib, /lib64, … as found on the host
   std::vector<std::string> etc_entries;  // host /etc entries the runtimes need (absolute)
   std::string model_name;  // file name inside layout.model_dir; empty: no model (baseline)
   std::string model_copy;  // host path of a copy to bind; empty: bind kModelFd

@@ -60,8 +60,8 @@ class Parser {
 
  private:
   static bool IdentChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
   }
 
   // "key=" in front of a value; empty when there is none.
@@ -279,6 +279,10 @@ bool ParseCallText(std::string_view body, Syscall& call) {
   return true;
 }
 
+void Unreadable(Trace& trace, std::string_view line) {
+  if (trace.unreadable_lines++ == 0) trace.first_unreadable = std::string(line.substr(0, 200));
+}
+
 struct Pending {
   std::string head;  // "name(args-so-far"
   double time = 0;
@@ -335,14 +339,14 @@ Trace ParseTrace(std::string_view text) {
     size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
     int64_t pid = 0;
     if (sp2 == std::string_view::npos || !ParseInt(line.substr(0, sp1), pid) || pid <= 0) {
-      ++trace.unreadable_lines;
+      Unreadable(trace, line);
       continue;
     }
     std::string time_text(line.substr(sp1 + 1, sp2 - sp1 - 1));
     char* end = nullptr;
     double t = std::strtod(time_text.c_str(), &end);
     if (end == time_text.c_str()) {
-      ++trace.unreadable_lines;
+      Unreadable(trace, line);
       continue;
     }
     std::string_view body = line.substr(sp2 + 1);
@@ -376,7 +380,7 @@ Trace ParseTrace(std::string_view text) {
       size_t r = body.find(" resumed>");
       auto it = pending.find(id);
       if (r == std::string_view::npos || it == pending.end()) {
-        ++trace.unreadable_lines;
+        Unreadable(trace, line);
         continue;
       }
       joined = it->second.head + std::string(body.substr(r + 9));
@@ -390,7 +394,7 @@ Trace ParseTrace(std::string_view text) {
       continue;
     }
     if (!ParseCallText(body, call)) {
-      ++trace.unreadable_lines;
+      Unreadable(trace, line);
       continue;
     }
     trace.calls.push_back(std::move(call));

@@ -56,7 +56,8 @@ struct ProcessExit {
 struct Trace {
   std::vector<Syscall> calls;  // in the order they completed
   std::vector<ProcessExit> exits;
-  size_t unreadable_lines = 0;  // lines the parser could not read (kept out of the result)
+  size_t unreadable_lines = 0;   // lines the parser could not read (kept out of the result)
+  std::string first_unreadable;  // the first such line (up to 200 bytes), for diagnosis
 };
 
 // Parses one strace argument list (the text between the parentheses, or a part of it).

@@ -44,7 +44,8 @@ std::vector<std::string> Lines(const Classification& c) {
 }
 
 TEST(Classify, ExecsOfThePayloadAndNothingBeforeTheLoad) {
-  std::string trace = std::string(kPrelude) +
+  std::string trace =
+      std::string(kPrelude) +
       "52 2.100 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88) = 4 /* 53 in "
       "strace's PID NS */\n"
       "53 2.200 execve(\"/bin/sh\", [\"sh\", \"-c\", \"id\"], 0x1 /* 9 vars */) = 0\n"
@@ -64,7 +65,8 @@ TEST(Classify, ExecsOfThePayloadAndNothingBeforeTheLoad) {
       "52 3.000 openat(AT_FDCWD, \"/.modelvet-marker/load-returned\", O_RDONLY|O_CLOEXEC) = -1 "
       "ENOENT (No such file or directory)\n"
       "52 3.100 vfork() = 6 /* 55 in strace's PID NS */\n"
-      "55 3.200 execve(\"/bin/echo\", [\"echo\", \"after exit; \\33[31m\"], 0x1 /* 9 vars */) = 0\n";
+      "55 3.200 execve(\"/bin/echo\", [\"echo\", \"after exit; \\33[31m\"], 0x1 /* 9 vars */) = "
+      "0\n";
   Classification c = ClassifyText(trace, kHarness);
   EXPECT_EQ(Lines(c), (std::vector<std::string>{
                           "exec during-load sh -c id",
@@ -73,10 +75,12 @@ TEST(Classify, ExecsOfThePayloadAndNothingBeforeTheLoad) {
                           "exec after-load echo 'after exit; \\x1b[31m'",
                       }));
   EXPECT_TRUE(c.load_started);
+  EXPECT_TRUE(c.traced);
 }
 
 TEST(Classify, FilesSecretsAndDevices) {
-  std::string trace = std::string(kPrelude) +
+  std::string trace =
+      std::string(kPrelude) +
       "52 2.100 openat(AT_FDCWD, \"/home/user/.ssh/id_rsa\", O_RDONLY|O_CLOEXEC) = 3\n"
       "52 2.110 openat(AT_FDCWD, \"/home/user/.aws\", O_RDONLY|O_NONBLOCK|O_DIRECTORY) = 3\n"
       "52 2.120 openat(AT_FDCWD, \"/usr/lib/python3.11/json/__init__.py\", O_RDONLY) = 3\n"
@@ -99,7 +103,8 @@ TEST(Classify, FilesSecretsAndDevices) {
 }
 
 TEST(Classify, NetworkDnsAndCanaries) {
-  std::string trace = std::string(kPrelude) +
+  std::string trace =
+      std::string(kPrelude) +
       // getaddrinfo: DNS over a connected UDP socket, then address-sorting probes.
       "52 2.100 socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 4\n"
       "52 2.110 connect(4, {sa_family=AF_INET, sin_port=htons(53), "
@@ -121,9 +126,11 @@ TEST(Classify, NetworkDnsAndCanaries) {
       "sin_addr=inet_addr(\"198.51.100.7\")}, 16) = -1 ENETUNREACH (Network is unreachable)\n"
       "52 2.400 bind(6, {sa_family=AF_INET, sin_port=htons(31337), "
       "sin_addr=inet_addr(\"0.0.0.0\")}, 16) = 0\n";
-  std::string harness = std::string(kHarness) +
+  std::string harness =
+      std::string(kHarness) +
       "{\"ev\": \"dns\", \"t\": 2.125, \"pid\": 2, \"name\": \"evil.example\", \"qtype\": 1}\n"
-      "{\"ev\": \"dns\", \"t\": 2.126, \"pid\": 3, \"name\": \"203.0.113.5\", \"phase\": \"load\"}\n"
+      "{\"ev\": \"dns\", \"t\": 2.126, \"pid\": 3, \"name\": \"203.0.113.5\", \"phase\": "
+      "\"load\"}\n"
       "{\"ev\": \"accept\", \"t\": 2.22, \"pid\": 2, \"port\": 4444}\n"
       "{\"ev\": \"received\", \"t\": 2.23, \"pid\": 2, \"port\": 4444, \"data\": \"hello\\n\"}\n";
   Classification c = ClassifyText(trace, harness);
@@ -139,9 +146,11 @@ TEST(Classify, NetworkDnsAndCanaries) {
 }
 
 TEST(Classify, HarnessReportsImportsAndLoadErrors) {
-  std::string trace = std::string(kPrelude) +
+  std::string trace =
+      std::string(kPrelude) +
       "52 2.100 openat(AT_FDCWD, \"/usr/lib/python3.11/webbrowser.py\", O_RDONLY|O_CLOEXEC) = 3\n";
-  std::string harness = std::string(kHarness) +
+  std::string harness =
+      std::string(kHarness) +
       "{\"ev\": \"import\", \"t\": 2.1, \"pid\": 3, \"module\": \"webbrowser\", \"phase\": "
       "\"load\"}\n"
       "{\"ev\": \"import\", \"t\": 2.2, \"pid\": 3, \"module\": \"subprocess\", \"name\": "
@@ -163,7 +172,8 @@ TEST(Classify, HarnessReportsImportsAndLoadErrors) {
 }
 
 TEST(Classify, LimitsFromTheTrace) {
-  std::string trace = std::string(kPrelude) +
+  std::string trace =
+      std::string(kPrelude) +
       "52 2.100 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x1) = "
       "-1 EAGAIN (Resource temporarily unavailable)\n"
       "52 9.000 +++ killed by SIGXCPU +++\n";
@@ -176,18 +186,21 @@ TEST(Classify, LimitsFromTheTrace) {
   std::string cpu = std::string(kPrelude) + "52 9.000 +++ killed by SIGXCPU +++\n";
   EXPECT_EQ(ClassifyText(cpu, kHarness).limit_hit, LimitHit::kCpuTime);
 
-  std::string harness = std::string(kHarness) +
+  std::string harness =
+      std::string(kHarness) +
       "{\"ev\": \"load-returned\", \"t\": 2.5, \"pid\": 3, \"ok\": false, \"type\": "
       "\"MemoryError\", \"message\": \"\"}\n";
   EXPECT_EQ(ClassifyText(kPrelude, harness).limit_hit, LimitHit::kMemory);
 }
 
 TEST(Classify, BrowserCanary) {
-  std::string trace = std::string(kPrelude) +
+  std::string trace =
+      std::string(kPrelude) +
       "52 2.100 clone(child_stack=NULL, flags=SIGCHLD) = 4 /* 53 in strace's PID NS */\n"
       "53 2.200 execve(\"/modelvet/browser\", [\"/modelvet/browser\", "
       "\"https://example.com/x\"], 0x1 /* 9 vars */) = 0\n";
-  std::string harness = std::string(kHarness) +
+  std::string harness =
+      std::string(kHarness) +
       "{\"ev\": \"browser\", \"t\": 2.1, \"pid\": 3, \"url\": \"https://example.com/x\"}\n";
   Classification c = ClassifyText(trace, harness);
   EXPECT_EQ(Lines(c), (std::vector<std::string>{"browser during-load https://example.com/x"}));
@@ -200,11 +213,18 @@ TEST(Classify, NothingWithoutTheLoadProcess) {
   EXPECT_TRUE(c.observed.empty());
   EXPECT_FALSE(c.load_started);
   ASSERT_TRUE(c.load_error.has_value());
+  // The harness says the load ran, but the trace does not show it: not traced (the caller
+  // must not call such a run clean).
+  c = ClassifyText("garbage line\n", kHarness);
+  EXPECT_TRUE(c.load_started);
+  EXPECT_FALSE(c.traced);
 }
 
 TEST(Classify, DnsQueryName) {
-  std::string q("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03" "abc\x02io\x00\x00\x01\x00\x01",
-                24);
+  std::string q(
+      "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03"
+      "abc\x02io\x00\x00\x01\x00\x01",
+      24);
   EXPECT_EQ(DnsQueryName(q), "abc.io");
   std::string reply = q;
   reply[2] = static_cast<char>(0x81);
@@ -213,7 +233,8 @@ TEST(Classify, DnsQueryName) {
 }
 
 TEST(Baseline, SubtractsTheLoadersOwnBehaviourAcrossRuns) {
-  std::vector<Observation> base = {{Kind::kWrite, "created or opened for writing /tmp/cache-1234", When::kDuringLoad}};
+  std::vector<Observation> base = {
+      {Kind::kWrite, "created or opened for writing /tmp/cache-1234", When::kDuringLoad}};
   std::vector<Observation> run = {
       {Kind::kWrite, "created or opened for writing /tmp/cache-98", When::kAfterLoad},
       {Kind::kWrite, "created or opened for writing /tmp/payload", When::kDuringLoad},

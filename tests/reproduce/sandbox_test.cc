@@ -39,9 +39,10 @@ TEST(Sandbox, IsolatesEverythingAndBindsNothingWritable) {
   EXPECT_TRUE(HasSeq(a, {"--symlink", "usr/lib", "/lib"}));
   EXPECT_TRUE(HasSeq(a, {"--ro-bind", "/lib64", "/lib64"}));
   EXPECT_TRUE(HasSeq(a, {"--ro-bind-fd", std::to_string(kModelFd), "/model/m.pt"}));
-  EXPECT_TRUE(HasSeq(a, {"--size", std::to_string(limits::kReproduceTmpfsBytes), "--tmpfs", "/tmp"}));
-  EXPECT_TRUE(HasSeq(a, {"--size", std::to_string(limits::kReproduceTmpfsBytes), "--tmpfs",
-                         "/home/user"}));
+  EXPECT_TRUE(
+      HasSeq(a, {"--size", std::to_string(limits::kReproduceTmpfsBytes), "--tmpfs", "/tmp"}));
+  EXPECT_TRUE(
+      HasSeq(a, {"--size", std::to_string(limits::kReproduceTmpfsBytes), "--tmpfs", "/home/user"}));
   // No writable or device binds of host paths, no shared network, no host /etc or HOME.
   for (const char* bad : {"--bind", "--dev-bind", "--bind-try", "--share-net"}) {
     EXPECT_EQ(std::find(a.begin(), a.end(), bad), a.end()) << bad;

@@ -24,9 +24,9 @@ TEST(Seccomp, DeniesWhatReachesPastTheSandbox) {
     names.push_back(d.name);
     EXPECT_GT(std::string_view(d.why).size(), 5u) << d.name;
   }
-  for (std::string_view must : {"ptrace", "mount", "unshare", "setns", "init_module",
-                                "finit_module", "bpf", "keyctl", "perf_event_open",
-                                "userfaultfd", "io_uring_setup", "open_by_handle_at"}) {
+  for (std::string_view must :
+       {"ptrace", "mount", "unshare", "setns", "init_module", "finit_module", "bpf", "keyctl",
+        "perf_event_open", "userfaultfd", "io_uring_setup", "open_by_handle_at"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), must), names.end()) << must;
   }
 }

@@ -7,7 +7,8 @@ namespace {
 
 TEST(Trace, ExecveArgvWithEscapes) {
   Trace t = ParseTrace(
-      "100 1700000000.123456 execve(\"/bin/sh\", [\"sh\", \"-c\", \"echo \\\"hi\\\"\\n\\tx\\303\\251\"], "
+      "100 1700000000.123456 execve(\"/bin/sh\", [\"sh\", \"-c\", \"echo "
+      "\\\"hi\\\"\\n\\tx\\303\\251\"], "
       "0x7ffc /* 5 vars */) = 0\n");
   ASSERT_EQ(t.calls.size(), 1u);
   const Syscall& c = t.calls[0];
