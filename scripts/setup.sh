@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package modelvet needs to build, test, fuzz and generate fixtures.
-# Idempotent; run as root (or with sudo available). Set MODELVET_SETUP_FIXTURE_TOOLS=1 to also
-# install PyTorch/NumPy/scikit-learn/joblib/h5py/onnx for regenerating fixtures.
+# Idempotent; run as root (or with sudo available). The real loaders that `modelvet reproduce`
+# runs in its sandbox (and its tests need) are always installed; set
+# MODELVET_SETUP_FIXTURE_TOOLS=1 to also install what regenerating fixtures needs.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -15,6 +16,11 @@ BUILD_PKGS=(
   libsqlite3-dev sqlite3 libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   libhdf5-dev libprotobuf-dev protobuf-compiler
   python3-zstandard
+  bubblewrap strace libseccomp-dev
+)
+# `modelvet reproduce`: the loaders it runs inside the sandbox (tests/e2e/test_reproduce*.py).
+REPRODUCE_PKGS=(
+  python3-torch python3-numpy python3-joblib python3-h5py python3-sklearn
 )
 FIXTURE_PKGS=(
   python3-torch python3-numpy python3-sklearn python3-joblib python3-h5py python3-onnx
@@ -22,7 +28,7 @@ FIXTURE_PKGS=(
 )
 
 missing=()
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${REPRODUCE_PKGS[@]}")
 if [ "${MODELVET_SETUP_FIXTURE_TOOLS:-0}" = "1" ]; then want+=("${FIXTURE_PKGS[@]}"); fi
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

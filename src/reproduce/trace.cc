@@ -335,17 +335,20 @@ Trace ParseTrace(std::string_view text) {
     if (line.empty()) continue;
 
     // "PID SECONDS.MICROS body"
+    // strace pads the pid column ("8105  1700000000.000001 …"): fields are split on runs of
+    // spaces.
     size_t sp1 = line.find(' ');
-    size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    size_t t0 = sp1 == std::string_view::npos ? sp1 : line.find_first_not_of(' ', sp1);
+    size_t sp2 = t0 == std::string_view::npos ? t0 : line.find(' ', t0);
     int64_t pid = 0;
     if (sp2 == std::string_view::npos || !ParseInt(line.substr(0, sp1), pid) || pid <= 0) {
       Unreadable(trace, line);
       continue;
     }
-    std::string time_text(line.substr(sp1 + 1, sp2 - sp1 - 1));
+    std::string time_text(line.substr(t0, sp2 - t0));
     char* end = nullptr;
     double t = std::strtod(time_text.c_str(), &end);
-    if (end == time_text.c_str()) {
+    if (end != time_text.c_str() + time_text.size()) {
       Unreadable(trace, line);
       continue;
     }

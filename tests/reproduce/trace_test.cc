@@ -43,6 +43,19 @@ TEST(Trace, JoinsUnfinishedAndResumedHalvesAndTranslatesChildPids) {
   EXPECT_EQ(t.exits[1].signal, "SIGXCPU");
 }
 
+TEST(Trace, PaddedPidColumn) {
+  // strace pads short pids to a column: two spaces before the time.
+  Trace t = ParseTrace(
+      "8105  1796448909.002714 execve(\"/bin/true\", [\"true\"], 0x1 /* 1 var */) = 0\n"
+      "42    1.5 +++ exited with 3 +++\n");
+  ASSERT_EQ(t.calls.size(), 1u);
+  EXPECT_EQ(t.calls[0].pid, 8105);
+  EXPECT_DOUBLE_EQ(t.calls[0].time, 1796448909.002714);
+  ASSERT_EQ(t.exits.size(), 1u);
+  EXPECT_EQ(t.exits[0].pid, 42);
+  EXPECT_EQ(t.unreadable_lines, 0u);
+}
+
 TEST(Trace, FailedCallsKeepTheirErrno) {
   Trace t = ParseTrace(
       "7 1.0 openat(AT_FDCWD, \"/usr/x\", O_WRONLY|O_CREAT|O_TRUNC, 0666) = -1 EROFS "
