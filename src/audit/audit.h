@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "audit/license.h"
+#include "audit/reproduce_evidence.h"
 #include "audit/status.h"
 #include "audit/triage.h"
 #include "core/result.h"
@@ -30,6 +31,9 @@ struct AuditOptions {
   std::string tool = "modelvet";  // "who" of automatic history entries
   std::function<std::string()> clock = NowUtc;
   std::function<void(std::string_view)> progress;  // one line per file, optional
+  // `audit --reproduce`: when set, files the static engine calls unsafe or needs-review are
+  // loaded in the sandbox with it (audit/reproduce_evidence.h). Unset: nothing is run.
+  ReproduceFn reproduce;
 };
 
 struct AuditResult {
@@ -40,6 +44,8 @@ struct AuditResult {
   uint64_t bytes_read = 0;                    // over every file
   uint64_t bytes_total = 0;                   // sizes of the files scanned
   int64_t scan_id = 0;
+  // Sandboxed loads (`--reproduce`), stored with the audit.
+  std::vector<store::Reproduction> reproductions;
 };
 
 // Audits one repo (ref.revision is resolved to a commit by the hub). Errors: the hub's (gated,

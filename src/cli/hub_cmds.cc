@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "core/version.h"
 #include "hub/client.h"
+#include "reproduce/reproduce.h"
 #include "store/store.h"
 
 namespace mv::cli {
@@ -133,7 +134,7 @@ ordered_json AuditJson(const audit::AuditResult& r) {
 // Audits each ref; returns the exit code: 2 if any audit failed, else 1 if any model is
 // confirmed-unsafe, else 0.
 int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Globals& g,
-              const std::string& format, size_t max_files, bool quiet) {
+              const std::string& format, size_t max_files, bool quiet, bool reproduce = false) {
   auto kb = LoadKb(g);
   if (!kb.ok()) {
     std::cerr << "modelvet: rules: " << kb.error().message << "\n";
@@ -144,6 +145,13 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
   opts.scan.kb = *kb;
   opts.max_files = max_files;
   opts.tool = std::string("modelvet ") + kVersion;
+  // --reproduce: one sandbox for the whole run, so each loader's baseline is learned once.
+  auto reproducer = std::make_shared<reproduce::Reproducer>();
+  if (reproduce) {
+    opts.reproduce = [reproducer](const std::string& path, reproduce::Loader loader) {
+      return reproducer->Reproduce(path, loader);
+    };
+  }
   bool progress = !quiet && isatty(STDERR_FILENO);
   if (progress)
     opts.progress = [](std::string_view line) {
@@ -179,6 +187,7 @@ struct AuditArgs {
   std::string db;
   size_t max_files = limits::kMaxAuditFiles;
   bool quiet = false;
+  bool reproduce = false;
 };
 
 int RunAudit(const AuditArgs& a, Globals& g) {
@@ -211,7 +220,7 @@ int RunAudit(const AuditArgs& a, Globals& g) {
                  "`modelvet triage` first)\n";
     return 2;
   }
-  return RunAudits(refs, *st, g, a.format, a.max_files, a.quiet);
+  return RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, a.reproduce);
 }
 
 // ---- triage ---------------------------------------------------------------------------------
@@ -350,6 +359,19 @@ ordered_json ModelJson(store::Store& st, const store::ModelRecord& m, bool detai
                     {"who", c.who},
                     {"reason", c.reason}});
   o["history"] = ha;
+  ordered_json pa = ordered_json::array();  // sandboxed loads (`audit --reproduce`)
+  if (auto rp = st.ListReproductions(m.id); rp.ok())
+    for (const auto& r : *rp) {
+      ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+      if (observed.is_discarded()) observed = ordered_json::array();
+      pa.push_back({{"path", r.path},
+                    {"file_sha", r.file_sha},
+                    {"time", r.time},
+                    {"loader", r.loader},
+                    {"outcome", r.outcome},
+                    {"observed", observed}});
+    }
+  o["reproductions"] = pa;
   return o;
 }
 
@@ -423,6 +445,18 @@ int RunStatus(const StatusArgs& a, Globals& g) {
             "  {} {} {} on {}: {}{}\n", r.time, r.reviewer, r.decision, r.path, r.note,
             r.active ? "" : " [no longer applies: " + r.superseded_reason + "]");
     }
+    if (auto rp = st->ListReproductions(m.id); rp.ok() && !rp->empty()) {
+      std::cout << "\nReproductions (sandboxed loads):\n";
+      for (const auto& r : *rp) {
+        ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+        std::string first =
+            observed.is_array() && !observed.empty() && observed[0].is_object()
+                ? observed[0].value("kind", "") + ": " + observed[0].value("detail", "")
+                : "";
+        std::cout << fmt::format("  {} {} ({}): {}{}\n", r.time, r.path, r.loader, r.outcome,
+                                 first.empty() ? "" : " — " + first);
+      }
+    }
     if (auto h = st->History(m.id); h.ok() && !h->empty()) {
       std::cout << "\nHistory:\n";
       for (const auto& c : *h)
@@ -482,6 +516,9 @@ void AddAuditCommand(CLI::App& app, Globals& g) {
   cmd->add_option("--max-files", a->max_files, "Files scanned per repo (more: not analysed)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  cmd->add_flag("--reproduce", a->reproduce,
+                "Also load each unsafe or needs-review file in the sandbox (runs its code: "
+                "see `modelvet reproduce`)");
   AddDbOption(cmd, a->db);
   cmd->callback([a, &g] { g.exit_code = RunAudit(*a, g); });
 }

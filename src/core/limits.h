@@ -155,10 +155,18 @@ inline constexpr uint64_t kReproduceTmpfsBytes = 64ull << 20;
 // System-call trace kept per run. A load traces ~3,000 lines (~1 MiB); a payload that loops
 // over system calls is stopped here rather than filling the disk.
 inline constexpr uint64_t kReproduceMaxTraceBytes = 256ull << 20;
+// After the load returns, the harness waits this long before the interpreter exits, so that
+// timers, daemon threads and alarms the file started can act as they would in a program that
+// keeps running (atexit handlers and non-daemon threads run at exit anyway). A payload that
+// waits longer is not seen; the wall-clock limit bounds the wait.
+inline constexpr int kReproduceLingerMs = 1000;
 // Output kept from the sandbox's stdout/stderr and from the harness's report pipe.
 inline constexpr uint64_t kReproduceMaxOutputBytes = 1ull << 20;
 // Observations kept per run; the rest are counted in one line.
 inline constexpr size_t kReproduceMaxObservations = 200;
+// `audit --reproduce` downloads a hub file whole before loading it in the sandbox; larger files
+// are not reproduced (a note says so) rather than filling the disk.
+inline constexpr uint64_t kReproduceMaxDownloadBytes = 4ull << 30;
 // A model only root can read is copied for the unprivileged sandbox user up to this size;
 // larger ones must be made readable (never run as root instead).
 inline constexpr uint64_t kReproduceMaxCopyBytes = 8ull << 30;

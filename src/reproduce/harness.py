@@ -67,6 +67,9 @@ def drop_privileges_argv(cfg):
 # ---------------------------------------------------------------- launch
 
 def launch(cfg):
+    # PID 1 of the namespace: the kernel already drops signals without a handler that other
+    # sandbox processes send it; Python's own SIGINT handler would let them through.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     rep = Reporter(cfg["report_fd"])
     for name in os.listdir("/proc/self/fd"):  # nothing but the report pipe crosses over
         if int(name) > 2 and int(name) != cfg["report_fd"]:
@@ -106,6 +109,7 @@ def launch(cfg):
             fds.append("%s:%d" % (kind, s.fileno()))
         canary_pid = os.fork()
         if canary_pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             argv = drop_privileges_argv(cfg) + [
                 cfg["python"], "-I", "-B", cfg["harness"], "canary", json.dumps(cfg), ",".join(fds)]
             os.execv(argv[0], argv)
@@ -115,6 +119,7 @@ def launch(cfg):
     loader_pid = os.fork()
     if loader_pid == 0:
         import resource
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         lim = cfg["limits"]
         resource.setrlimit(resource.RLIMIT_CPU, (lim["cpu_seconds"], lim["cpu_seconds"] + 1))
         resource.setrlimit(resource.RLIMIT_AS, (lim["memory_bytes"], lim["memory_bytes"]))
@@ -442,6 +447,9 @@ def load(cfg):
                  missing_module=missing)
         status = 3
     gc.collect()
+    # A program goes on after loading a model: give timers, daemon threads and alarms the
+    # file started a moment to act before the interpreter exits (atexit runs after this).
+    time.sleep(cfg.get("linger_seconds", 0))
     if rep.dropped:
         rep.sent = 0
         rep.emit("dropped", count=rep.dropped)

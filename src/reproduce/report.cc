@@ -23,11 +23,7 @@ json ToJson(const RunReport& r) {
        r.limit_hit == LimitHit::kNone ? json(nullptr) : json(LimitHitName(r.limit_hit))},
       {"error", r.sandbox_error.empty() ? json(nullptr) : json(r.sandbox_error)},
   };
-  json observed = json::array();
-  for (const auto& o : r.observed) {
-    observed.push_back(
-        {{"kind", KindName(o.kind)}, {"detail", o.detail}, {"when", WhenName(o.when)}});
-  }
+  json observed = ObservedJson(r.observed);
   return {
       {"path", DisplayText(r.path, 4096)},
       {"loader", r.loader},
@@ -37,6 +33,29 @@ json ToJson(const RunReport& r) {
       {"load_error", r.load_error ? json(*r.load_error) : json(nullptr)},
       {"notes", r.notes},
   };
+}
+
+json ObservedJson(const std::vector<Observation>& observed) {
+  json out = json::array();
+  for (const auto& o : observed) {
+    out.push_back({{"kind", KindName(o.kind)}, {"detail", o.detail}, {"when", WhenName(o.when)}});
+  }
+  return out;
+}
+
+std::string Sentence(const Observation& o) {
+  std::string when = o.when == When::kAfterLoad ? " after the load returned" : "";
+  switch (o.kind) {
+    case Kind::kExec: return "loading it ran `" + o.detail + "`" + when;
+    case Kind::kConnect: return "loading it made a network connection: " + o.detail + when;
+    case Kind::kDns: return "loading it looked up the host `" + o.detail + "`" + when;
+    case Kind::kBrowser: return "loading it opened a web browser at " + o.detail + when;
+    case Kind::kWrite:
+    case Kind::kDelete: return "loading it " + o.detail + when;
+    case Kind::kReadSecret: return "loading it read a credential file: " + o.detail + when;
+    case Kind::kImport: return "loading it imported " + o.detail + when;
+  }
+  return o.detail;
 }
 
 std::string ToText(const RunReport& r) {

@@ -12,6 +12,10 @@
 namespace mv::reproduce {
 
 nlohmann::ordered_json ToJson(const RunReport& r);
+// JSON array of the observations: [{"kind","detail","when"}].
+nlohmann::ordered_json ObservedJson(const std::vector<Observation>& observed);
+// One plain sentence for a summary: "loading it ran `sh -c id`".
+std::string Sentence(const Observation& o);
 std::string ToText(const RunReport& r);
 
 }  // namespace mv::reproduce

@@ -76,6 +76,7 @@ std::string HarnessConfig(const SandboxInput& in) {
         {"memory_bytes", in.limits.memory_bytes},
         {"processes", in.limits.processes},
         {"file_bytes", in.limits.tmpfs_bytes}}},
+      {"linger_seconds", limits::kReproduceLingerMs / 1000.0},
       {"listen_ports", l.listen_ports},
       {"watch_modules", l.watch_modules},
       {"python", l.python},

@@ -99,6 +99,21 @@ struct Review {
   std::string superseded_reason;  // "file changed: <old> -> <new>"
 };
 
+// One sandboxed load of a file (`modelvet audit --reproduce`, reproduce/): evidence of its own
+// kind, kept with the static findings of the same scan.
+struct Reproduction {
+  int64_t id = 0;
+  std::string model;
+  std::string path;
+  std::string file_sha;  // FileRecord::ContentId() of the file loaded
+  std::string time;
+  std::string loader;                // "torch", "pickle", …
+  std::string outcome;               // payload-observed | nothing-observed | limit-hit | …
+  std::string observed_json = "[]";  // [{"kind","detail","when"}]
+  std::string report_json = "{}";    // the whole reproduce report
+  int64_t scan = 0;                  // assigned by the store
+};
+
 // One audit, written atomically: the model row (status included), its current files (they
 // replace the previous set), the scan, the status changes and the reviews it invalidated.
 struct AuditCommit {
@@ -113,6 +128,7 @@ struct AuditCommit {
     std::string reason;
   };
   std::vector<Supersede> superseded;
+  std::vector<Reproduction> reproductions;  // `audit --reproduce`; scan ids filled in by the store
 };
 
 // One reviewer decision, written atomically with the status it leads to.
@@ -144,6 +160,8 @@ class Store {
   virtual Result<int64_t> CommitAudit(const AuditCommit& audit) = 0;
   // Returns the review id.
   virtual Result<int64_t> CommitReview(const ReviewCommit& review) = 0;
+  // Sandboxed loads of the model's files, oldest first.
+  virtual Result<std::vector<Reproduction>> ListReproductions(const std::string& model) = 0;
 };
 
 // $MODELVET_DB, else $XDG_DATA_HOME/modelvet/modelvet.db, else
