@@ -78,7 +78,8 @@ int RunReproduce(const ReproduceArgs& a, Globals& g) {
       out = nlohmann::ordered_json::array();
       for (const auto& r : reports) out.push_back(reproduce::ToJson(r));
     }
-    std::cout << out.dump(2) << "\n";
+    // Every string is display-safe already (reproduce/escape.h); replace, never throw.
+    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     for (const auto& r : reports) {
       if (reports.size() > 1)

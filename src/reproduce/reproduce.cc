@@ -96,8 +96,15 @@ std::string Tail(const std::string& s, size_t n = 600) {
 class WorkDir {
  public:
   WorkDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/modelvet-reproduce-XXXXXX";
+    // The sandbox user reads the run's files by path: as root, a TMPDIR that others cannot
+    // traverse (a private /root/tmp) would hide them, so /tmp is used instead.
+    const char* env = std::getenv("TMPDIR");
+    std::string base = env && *env ? env : "/tmp";
+    struct stat st;
+    if (RunningAsRoot() && (stat(base.c_str(), &st) != 0 || !(st.st_mode & S_IXOTH))) {
+      base = "/tmp";
+    }
+    std::string tmpl = base + "/modelvet-reproduce-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (mkdtemp(buf.data())) path_ = buf.data();
