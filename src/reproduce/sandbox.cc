@@ -1,9 +1,6 @@
 #include "reproduce/sandbox.h"
 
-#include <fmt/format.h>
-
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "reproduce/harness_source.h"
 
