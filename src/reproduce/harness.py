@@ -64,6 +64,14 @@ def drop_privileges_argv(cfg):
             "--"]
 
 
+def exec_or_exit(argv):
+    """In a forked child: become argv, or die (never fall back into the launcher's code)."""
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+
+
 # ---------------------------------------------------------------- launch
 
 def launch(cfg):
@@ -112,7 +120,7 @@ def launch(cfg):
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             argv = drop_privileges_argv(cfg) + [
                 cfg["python"], "-I", "-B", cfg["harness"], "canary", json.dumps(cfg), ",".join(fds)]
-            os.execv(argv[0], argv)
+            exec_or_exit(argv)
         for _, s in socks:
             s.close()
 
@@ -128,7 +136,7 @@ def launch(cfg):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         argv = drop_privileges_argv(cfg) + [
             cfg["python"], "-I", "-B", cfg["harness"], "load", json.dumps(cfg)]
-        os.execv(argv[0], argv)
+        exec_or_exit(argv)
 
     # As PID 1 every orphan is ours: reap until only the canary is left.
     loader_status = None
