@@ -155,11 +155,11 @@ inline constexpr uint64_t kReproduceTmpfsBytes = 64ull << 20;
 // System-call trace kept per run. A load traces ~3,000 lines (~1 MiB); a payload that loops
 // over system calls is stopped here rather than filling the disk.
 inline constexpr uint64_t kReproduceMaxTraceBytes = 256ull << 20;
-// After the load returns, the harness waits this long before the interpreter exits, so that
-// timers, daemon threads and alarms the file started can act as they would in a program that
-// keeps running (atexit handlers and non-daemon threads run at exit anyway). A payload that
-// waits longer is not seen; the wall-clock limit bounds the wait.
-inline constexpr int kReproduceLingerMs = 1000;
+// After the load returns, while threads or an alarm the file started are still pending, the
+// harness waits up to this long before the interpreter exits, so that they can act as they
+// would in a program that keeps running (atexit handlers and non-daemon threads run at exit
+// anyway; a load that started nothing does not wait). A payload that waits longer is not seen.
+inline constexpr int kReproduceLingerMs = 3000;
 // Output kept from the sandbox's stdout/stderr and from the harness's report pipe.
 inline constexpr uint64_t kReproduceMaxOutputBytes = 1ull << 20;
 // Observations kept per run; the rest are counted in one line.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -595,7 +596,11 @@ class Classifier {
           std::string type = e.Str("type"), message = e.Str("message");
           std::string missing = e.Str("missing_module");
           std::string text = type + (message.empty() ? "" : ": " + message);
-          if (type == "MemoryError") Limit(LimitHit::kMemory);
+          // MemoryError, or ENOMEM from an allocation outside Python's allocator (mmap).
+          auto errno_it = e.fields.find("errno");
+          bool enomem = errno_it != e.fields.end() && errno_it->is_number_integer() &&
+                        errno_it->get<int>() == ENOMEM;
+          if (type == "MemoryError" || enomem) Limit(LimitHit::kMemory);
           std::string err = DisplayText(text);
           if (!missing.empty()) {
             err += fmt::format(

@@ -389,6 +389,24 @@ class ImportWindows:
         return spec
 
 
+def linger(cap):
+    """A program goes on after loading a model: while threads or an alarm the file started
+    are pending, wait (up to `cap` seconds) so that they act before the interpreter exits
+    (atexit handlers and non-daemon threads run at exit anyway)."""
+    import threading
+    start = time.monotonic()
+    pending_alarm = signal.alarm(0)
+    if pending_alarm:
+        signal.alarm(pending_alarm)
+    while time.monotonic() - start < cap:
+        threads = [t for t in threading.enumerate()
+                   if t is not threading.main_thread() and t.is_alive()]
+        alarm_due = pending_alarm and time.monotonic() - start < pending_alarm + 0.1
+        if not threads and not alarm_due:
+            return
+        time.sleep(0.05)
+
+
 def load(cfg):
     rep = Reporter(cfg["report_fd"])
     watch = set(cfg.get("watch_modules", []))
@@ -436,6 +454,7 @@ def load(cfg):
         path = benign_file(loader, "/tmp")
     import gc
     import tempfile
+    import threading  # noqa: F401  (linger() uses it; imported before the load starts)
     tempfile.gettempdir()  # the stdlib probes the temp directory once per process
     marker("load-start")
     rep.emit("load-start")
@@ -451,13 +470,12 @@ def load(cfg):
         marker("load-returned")
         phase[0] = "after"
         missing = e.name if isinstance(e, ModuleNotFoundError) else None
+        errno_value = e.errno if isinstance(e, OSError) else None
         rep.emit("load-returned", ok=False, type=type(e).__name__, message=str(e)[:1000],
-                 missing_module=missing)
+                 missing_module=missing, errno=errno_value)
         status = 3
     gc.collect()
-    # A program goes on after loading a model: give timers, daemon threads and alarms the
-    # file started a moment to act before the interpreter exits (atexit runs after this).
-    time.sleep(cfg.get("linger_seconds", 0))
+    linger(cfg.get("linger_seconds", 0))
     if rep.dropped:
         rep.sent = 0
         rep.emit("dropped", count=rep.dropped)

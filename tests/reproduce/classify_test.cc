@@ -191,6 +191,11 @@ TEST(Classify, LimitsFromTheTrace) {
       "{\"ev\": \"load-returned\", \"t\": 2.5, \"pid\": 3, \"ok\": false, \"type\": "
       "\"MemoryError\", \"message\": \"\"}\n";
   EXPECT_EQ(ClassifyText(kPrelude, harness).limit_hit, LimitHit::kMemory);
+  std::string mmap_enomem =
+      std::string(kHarness) +
+      "{\"ev\": \"load-returned\", \"t\": 2.5, \"pid\": 3, \"ok\": false, \"type\": "
+      "\"OSError\", \"message\": \"[Errno 12] Cannot allocate memory\", \"errno\": 12}\n";
+  EXPECT_EQ(ClassifyText(kPrelude, mmap_enomem).limit_hit, LimitHit::kMemory);
 }
 
 TEST(Classify, BrowserCanary) {
