@@ -90,7 +90,7 @@ TEST(Sandbox, WorkFilesHoldTheHarnessCanariesAndDecoys) {
   EXPECT_NE(find("home/.aws/credentials"), files.end());
 }
 
-TEST(Loader, ChosenFromTheStaticScan) {
+TEST(ReproduceLoader, ChosenFromTheStaticScan) {
   EXPECT_EQ(LoaderForStatic("pytorch-zip", "torch.load"), Loader::kTorch);
   EXPECT_EQ(LoaderForStatic("torch-legacy", ""), Loader::kTorch);
   EXPECT_EQ(LoaderForStatic("zlib+pickle", "joblib.load"), Loader::kJoblib);
