@@ -158,6 +158,9 @@ std::vector<std::string> SandboxCommand(const SandboxInput& in) {
       a.insert(a.end(), {"--ro-bind", in.model_copy, dest});
     }
   }
+  // The root tmpfs bubblewrap built the tree in is writable until now: make it read-only
+  // (not recursive, so the private tmpfs mounts above stay writable).
+  a.insert(a.end(), {"--remount-ro", "/"});
   a.insert(a.end(), {"--clearenv",
                      "--setenv",
                      "HOME",

@@ -49,6 +49,14 @@ TEST(Sandbox, IsolatesEverythingAndBindsNothingWritable) {
   }
   EXPECT_FALSE(HasSeq(a, {"--ro-bind", "/etc", "/etc"}));
   EXPECT_FALSE(HasSeq(a, {"--ro-bind", "/", "/"}));
+  // The root itself is read-only, remounted after every mount below it was made.
+  auto ro = std::find(a.begin(), a.end(), "--remount-ro");
+  ASSERT_NE(ro, a.end());
+  EXPECT_EQ(*(ro + 1), "/");
+  for (const char* mount :
+       {"--ro-bind", "--ro-bind-fd", "--tmpfs", "--dir", "--symlink", "--proc", "--dev"}) {
+    EXPECT_EQ(std::find(ro, a.end(), mount), a.end()) << mount << " after --remount-ro /";
+  }
   // The harness runs last, with its configuration.
   EXPECT_EQ(a[a.size() - 2], "launch");
   EXPECT_NE(a.back().find("\"model\":\"/model/m.pt\""), std::string::npos);
