@@ -424,6 +424,24 @@ def load(cfg):
             frame = frame.f_back
         return frame is not None and top(frame.f_globals.get("__name__", "")) in watch
 
+    def in_watched_module_import():
+        """Whether a watched module's own top-level code is running (ctypes opening the
+        interpreter's symbols as it is imported): that is the module's import, whose import
+        event is reported already, not a further act of the file."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            g = frame.f_globals
+            name = g.get("__name__", "")
+            spec = g.get("__spec__")
+            if (frame.f_code.co_name == "<module>" and top(name) in watch
+                    and sys.modules.get(name) is not None
+                    and getattr(sys.modules[name], "__dict__", None) is g
+                    and getattr(spec, "_initializing", False)
+                    and str(getattr(spec, "origin", "")).startswith(TRUSTED_PREFIX)):
+                return True
+            frame = frame.f_back
+        return False
+
     def hook(event, args):
         if phase[0] == "setup" or depth[0] > 0:
             return
@@ -436,7 +454,7 @@ def load(cfg):
                 rep.emit("browser", url=str(args[0]), phase=phase[0])
             elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex"):
                 rep.emit("dns", name=str(args[0]), phase=phase[0])
-            elif event == "ctypes.dlopen":
+            elif event == "ctypes.dlopen" and not in_watched_module_import():
                 rep.emit("import", module="ctypes", name="dlopen(%s)" % (args[0],), phase=phase[0])
         except Exception:
             pass
