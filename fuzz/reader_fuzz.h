@@ -1,5 +1,8 @@
-// Shared body of the single-reader fuzz targets: Sniff and Read on arbitrary bytes must not
-// crash, leak or hit UB, and whatever Read returns must stay inside the input.
+// Shared body of the single-reader fuzz targets (`<fmt>_fuzz.cc` is one call of FuzzReader).
+// On arbitrary bytes, Sniff and Read must not crash, leak or hit UB; every member Read yields
+// must start inside the input and be readable end to end, exactly its declared size (a stored
+// member is a sub-view of the input, a decoded one is bounded by the expansion budget); every
+// observation must have a kind.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +24,9 @@ int FuzzReader(const uint8_t* data, size_t size, SniffFn sniff, ReadFn read) {
   auto out = read(src, ctx);
   if (!out.ok()) return 0;
   for (const auto& m : out->members) {
-    if (m.offset > size || m.data->size() > size - m.offset) std::abort();
+    if (m.offset > size) std::abort();
+    auto bytes = m.data->Read(0, static_cast<size_t>(m.data->size()));
+    if (!bytes.ok() || bytes->size() != m.data->size()) std::abort();
   }
   for (const auto& o : out->observations) {
     if (o.kind.empty()) std::abort();

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/limits.h"
+#include "report/json_text.h"
 #include "reproduce/escape.h"
 #include "reproduce/report.h"
 #include "reproduce/sandbox.h"
@@ -132,8 +133,8 @@ store::Reproduction ToReproduction(const reproduce::RunReport& run, const store:
   r.time = time;
   r.loader = run.loader;
   r.outcome = reproduce::OutcomeName(run.outcome);
-  r.observed_json = reproduce::ObservedJson(run.observed).dump();
-  r.report_json = reproduce::ToJson(run).dump();
+  r.observed_json = report::JsonText(reproduce::ObservedJson(run.observed));
+  r.report_json = report::JsonText(reproduce::ToJson(run));
   return r;
 }
 

@@ -1,5 +1,5 @@
 // The status engine: pure logic turning the hub's flags, our per-file verdicts and the
-// reviewers' decisions into one model status (DESIGN.md "Model statuses"). No I/O, no clock:
+// reviewers' decisions into one model status (docs/design.md "Model statuses"). No I/O, no clock:
 // the caller records the outcome.
 //
 // Per file, the effective finding is the reviewer's decision when one applies (the file's

@@ -7,13 +7,16 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "audit/audit.h"
 #include "cli/commands.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "hub/client.h"
+#include "report/json_text.h"
 #include "reproduce/reproduce.h"
 #include "store/store.h"
 
@@ -29,10 +32,21 @@ std::string DbPath(const Globals& g, const std::string& local) {
   return store::DefaultDbPath();
 }
 
+// Everything printed below may hold text a hub or a file chose (repo ids, paths, hub
+// messages, licence names, notes, reviewer names, error messages quoting them): it goes
+// through EscapeText (text) or report::JsonText (JSON), never out raw.
+std::string E(std::string_view s) {
+  return EscapeText(s);
+}
+
+void PrintError(std::string_view what) {
+  std::cerr << "modelvet: " << E(what) << "\n";
+}
+
 std::unique_ptr<store::Store> OpenStore(const std::string& path) {
   auto s = store::OpenSqliteStore(path);
   if (!s.ok()) {
-    std::cerr << "modelvet: " << s.error().message << "\n";
+    PrintError(s.error().message);
     return nullptr;
   }
   return std::move(*s);
@@ -80,9 +94,11 @@ std::string LicenseLabel(const store::ModelRecord& m) {
   return m.license_risk.empty() ? l : l + " (" + m.license_risk + ")";
 }
 
-// Plain aligned columns; the last column is not padded.
-void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+// Plain aligned columns (cells escaped); the last column is not padded.
+void PrintTable(std::ostream& out, std::vector<std::vector<std::string>> rows) {
   if (rows.empty()) return;
+  for (auto& r : rows)
+    for (auto& cell : r) cell = E(cell);
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
     for (size_t i = 0; i + 1 < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
@@ -101,12 +117,13 @@ Result<std::shared_ptr<const kb::KnowledgeBase>> LoadKb(const Globals& g) {
 }
 
 void PrintAuditLine(const audit::AuditResult& r) {
-  std::cout << fmt::format("{}  {}  {}\n", r.model.id, StatusLabel(r.model), r.model.verification);
+  std::cout << fmt::format("{}  {}  {}\n", E(r.model.id), E(StatusLabel(r.model)),
+                           E(r.model.verification));
   std::cout << fmt::format(
       "    {} file{}, read {} of {}; hub: {}; license {}\n", r.files.size(),
       r.files.size() == 1 ? "" : "s", Human(r.bytes_read), Human(r.bytes_total),
-      r.model.hub_flag.empty() ? "no flag" : r.model.hub_message, LicenseLabel(r.model));
-  for (const auto& s : r.stale_reviews) std::cout << "    " << s.reason << "\n";
+      r.model.hub_flag.empty() ? "no flag" : E(r.model.hub_message), E(LicenseLabel(r.model)));
+  for (const auto& s : r.stale_reviews) std::cout << "    " << E(s.reason) << "\n";
 }
 
 ordered_json AuditJson(const audit::AuditResult& r) {
@@ -132,12 +149,13 @@ ordered_json AuditJson(const audit::AuditResult& r) {
 }
 
 // Audits each ref; returns the exit code: 2 if any audit failed, else 1 if any model is
-// confirmed-unsafe, else 0.
+// confirmed-unsafe, else 0. `run`: the `audit --all` run the audits count towards (0: none).
 int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Globals& g,
-              const std::string& format, size_t max_files, bool quiet, bool reproduce = false) {
+              const std::string& format, size_t max_files, bool quiet, int64_t run = 0,
+              bool reproduce = false) {
   auto kb = LoadKb(g);
   if (!kb.ok()) {
-    std::cerr << "modelvet: rules: " << kb.error().message << "\n";
+    PrintError("rules: " + kb.error().message);
     return 2;
   }
   hub::HubClient client(hub::HubConfig::FromEnv());
@@ -145,6 +163,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
   opts.scan.kb = *kb;
   opts.max_files = max_files;
   opts.tool = std::string("modelvet ") + kVersion;
+  opts.run = run;
   // --reproduce: one sandbox for the whole run, so each loader's baseline is learned once.
   auto reproducer = std::make_shared<reproduce::Reproducer>();
   if (reproduce) {
@@ -155,7 +174,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
   bool progress = !quiet && isatty(STDERR_FILENO);
   if (progress)
     opts.progress = [](std::string_view line) {
-      std::fprintf(stderr, "\r\x1b[K%.*s", static_cast<int>(line.size()), line.data());
+      std::fprintf(stderr, "\r\x1b[K%s", EscapeText(line).c_str());
     };
   int rc = 0;
   ordered_json all = ordered_json::array();
@@ -163,7 +182,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
     auto r = audit::AuditModel(client, st, ref, opts);
     if (progress) std::fprintf(stderr, "\r\x1b[K");
     if (!r.ok()) {
-      std::cerr << "modelvet: audit " << ref.ToString() << ": " << r.error().message << "\n";
+      PrintError("audit " + ref.ToString() + ": " + r.error().message);
       if (format == "json") all.push_back({{"id", ref.repo}, {"error", r.error().message}});
       rc = 2;
       continue;
@@ -174,7 +193,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
     else
       PrintAuditLine(*r);
   }
-  if (format == "json") std::cout << all.dump(2) << "\n";
+  if (format == "json") std::cout << report::JsonText(all, 2) << "\n";
   return rc;
 }
 
@@ -183,6 +202,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
 struct AuditArgs {
   std::vector<std::string> repos;
   bool all = false;
+  bool restart = false;
   std::string format = "text";
   std::string db;
   size_t max_files = limits::kMaxAuditFiles;
@@ -197,22 +217,64 @@ int RunAudit(const AuditArgs& a, Globals& g) {
   for (const auto& text : a.repos) {
     auto ref = hub::RepoRef::Parse(text);
     if (!ref.ok()) {
-      std::cerr << "modelvet: audit: " << ref.error().message << "\n";
+      PrintError("audit: " + ref.error().message);
       return 2;
     }
     refs.push_back(*ref);
   }
+  int rc = 0;
+  int64_t run = 0;
+  bool unsafe_before = false;  // a model the resumed run finished before is confirmed-unsafe
   if (a.all) {
+    // A run killed before its end (SIGKILL, a reboot) is resumed: the models it finished are
+    // not audited again. --restart starts over.
+    std::set<std::string> done;
+    auto open = st->OpenAuditRun();
+    if (!open.ok()) {
+      PrintError(open.error().message);
+      return 2;
+    }
+    if (*open && !a.restart) {
+      run = (*open)->id;
+      done.insert((*open)->done.begin(), (*open)->done.end());
+      std::cerr << fmt::format(
+          "modelvet: audit --all: resuming the run started {} ({} model{} already done; "
+          "--restart to start over)\n",
+          E((*open)->started), done.size(), done.size() == 1 ? "" : "s");
+    } else {
+      auto started = st->StartAuditRun(audit::NowUtc());
+      if (!started.ok()) {
+        PrintError(started.error().message);
+        return 2;
+      }
+      run = *started;
+    }
     auto models = st->ListModels();
     if (!models.ok()) {
-      std::cerr << "modelvet: " << models.error().message << "\n";
+      PrintError(models.error().message);
       return 2;
     }
     for (const auto& m : *models) {
+      if (done.count(m.id)) {
+        // Finished before the kill: its verdict still counts for the exit code.
+        if (m.status == "confirmed-unsafe") unsafe_before = true;
+        continue;
+      }
       hub::RepoRef r;
       r.repo = m.id;
       r.revision = m.revision.empty() ? "main" : m.revision;
+      // The store may hold ids from an older modelvet or another writer: checked again.
+      if (auto v = hub::ValidateRepoId(r.repo); !v.ok()) {
+        PrintError("audit: skipped: " + v.error().message);
+        rc = 2;
+        continue;
+      }
       refs.push_back(r);
+    }
+    if (refs.empty() && !done.empty()) {
+      if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) PrintError(f.error().message);
+      if (a.format == "json") std::cout << "[]\n";
+      return rc == 2 ? 2 : unsafe_before ? 1 : 0;
     }
   }
   if (refs.empty()) {
@@ -220,7 +282,15 @@ int RunAudit(const AuditArgs& a, Globals& g) {
                  "`modelvet triage` first)\n";
     return 2;
   }
-  return RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, a.reproduce);
+  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run, a.reproduce);
+  if (run != 0) {
+    if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) {
+      PrintError(f.error().message);
+      return 2;
+    }
+  }
+  if (rc == 2 || audits == 2) return 2;
+  return audits == 1 || unsafe_before ? 1 : 0;
 }
 
 // ---- triage ---------------------------------------------------------------------------------
@@ -245,10 +315,10 @@ int RunTriage(const TriageArgs& a, Globals& g) {
   opts.limit = a.limit;
   opts.window = a.window;
   auto queue = audit::BuildTriageQueue(client, st.get(), opts, [](std::string_view line) {
-    std::cerr << "modelvet: triage: " << line << "\n";
+    std::cerr << "modelvet: triage: " << E(line) << "\n";
   });
   if (!queue.ok()) {
-    std::cerr << "modelvet: triage: " << queue.error().message << "\n";
+    PrintError("triage: " + queue.error().message);
     return 2;
   }
   if (a.format == "json" && !a.audit) {
@@ -263,7 +333,7 @@ int RunTriage(const TriageArgs& a, Globals& g) {
                      {"license", c.license},
                      {"license_risk", c.license_risk}});
     }
-    std::cout << arr.dump(2) << "\n";
+    std::cout << report::JsonText(arr, 2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
@@ -301,16 +371,37 @@ struct StatusArgs {
   bool details = false;
 };
 
-ordered_json ModelJson(store::Store& st, const store::ModelRecord& m, bool details) {
-  auto files = st.ListFiles(m.id);
-  std::vector<store::FileRecord> fl = files.ok() ? *files : std::vector<store::FileRecord>{};
+// One model with what `status` shows of it, read in full before anything is printed: an error
+// of any query (a damaged database) fails the command instead of showing empty tables.
+struct ModelView {
+  store::ModelRecord m;
+  std::vector<store::FileRecord> files;
+  std::vector<store::Review> reviews;
+  std::vector<store::StatusChange> history;
+  std::vector<store::Reproduction> reproductions;  // sandboxed loads (`audit --reproduce`)
+};
+
+Result<ModelView> LoadView(store::Store& st, const store::ModelRecord& m, bool details) {
+  ModelView v;
+  v.m = m;
+  MV_ASSIGN_OR_RETURN(v.files, st.ListFiles(m.id));
+  if (details) {
+    MV_ASSIGN_OR_RETURN(v.reviews, st.ListReviews(m.id, false));
+    MV_ASSIGN_OR_RETURN(v.history, st.History(m.id));
+    MV_ASSIGN_OR_RETURN(v.reproductions, st.ListReproductions(m.id));
+  }
+  return v;
+}
+
+ordered_json ModelJson(const ModelView& v, bool details) {
+  const store::ModelRecord& m = v.m;
   ordered_json o = {{"id", m.id},
                     {"status", m.status.empty() ? "not-audited" : m.status},
                     {"missed_by_hub", m.missed_by_hub},
                     {"status_source", m.status_source},
                     {"hub_flag", m.hub_flag},
                     {"hub_message", m.hub_message},
-                    {"our_verdict", OurVerdict(fl)},
+                    {"our_verdict", OurVerdict(v.files)},
                     {"verification", m.verification},
                     {"downloads", m.downloads},
                     {"likes", m.likes},
@@ -321,7 +412,8 @@ ordered_json ModelJson(store::Store& st, const store::ModelRecord& m, bool detai
                     {"last_audit", m.last_audit}};
   if (!details) return o;
   ordered_json fa = ordered_json::array();
-  for (const auto& f : fl) {
+  for (const auto& f : v.files) {
+    // Stored by modelvet from a bounded hub reply; parse failures show as an empty list.
     ordered_json imports = ordered_json::parse(f.hub_imports_json, nullptr, false);
     if (imports.is_discarded()) imports = ordered_json::array();
     fa.push_back({{"path", f.path},
@@ -337,40 +429,37 @@ ordered_json ModelJson(store::Store& st, const store::ModelRecord& m, bool detai
   }
   o["files"] = fa;
   ordered_json ra = ordered_json::array();
-  if (auto rv = st.ListReviews(m.id, false); rv.ok())
-    for (const auto& r : *rv)
-      ra.push_back({{"path", r.path},
-                    {"decision", r.decision},
-                    {"note", r.note},
-                    {"reviewer", r.reviewer},
-                    {"time", r.time},
-                    {"file_sha", r.file_sha},
-                    {"active", r.active},
-                    {"superseded_reason", r.superseded_reason}});
+  for (const auto& r : v.reviews)
+    ra.push_back({{"path", r.path},
+                  {"decision", r.decision},
+                  {"note", r.note},
+                  {"reviewer", r.reviewer},
+                  {"time", r.time},
+                  {"file_sha", r.file_sha},
+                  {"active", r.active},
+                  {"superseded_reason", r.superseded_reason}});
   o["reviews"] = ra;
   ordered_json ha = ordered_json::array();
-  if (auto h = st.History(m.id); h.ok())
-    for (const auto& c : *h)
-      ha.push_back({{"time", c.time},
-                    {"from", c.from},
-                    {"to", c.to},
-                    {"missed_by_hub", c.missed_by_hub},
-                    {"source", c.source},
-                    {"who", c.who},
-                    {"reason", c.reason}});
+  for (const auto& c : v.history)
+    ha.push_back({{"time", c.time},
+                  {"from", c.from},
+                  {"to", c.to},
+                  {"missed_by_hub", c.missed_by_hub},
+                  {"source", c.source},
+                  {"who", c.who},
+                  {"reason", c.reason}});
   o["history"] = ha;
   ordered_json pa = ordered_json::array();  // sandboxed loads (`audit --reproduce`)
-  if (auto rp = st.ListReproductions(m.id); rp.ok())
-    for (const auto& r : *rp) {
-      ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
-      if (observed.is_discarded()) observed = ordered_json::array();
-      pa.push_back({{"path", r.path},
-                    {"file_sha", r.file_sha},
-                    {"time", r.time},
-                    {"loader", r.loader},
-                    {"outcome", r.outcome},
-                    {"observed", observed}});
-    }
+  for (const auto& r : v.reproductions) {
+    ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+    if (observed.is_discarded()) observed = ordered_json::array();
+    pa.push_back({{"path", r.path},
+                  {"file_sha", r.file_sha},
+                  {"time", r.time},
+                  {"loader", r.loader},
+                  {"outcome", r.outcome},
+                  {"observed", observed}});
+  }
   o["reproductions"] = pa;
   return o;
 }
@@ -382,41 +471,50 @@ int RunStatus(const StatusArgs& a, Globals& g) {
   if (!a.model.empty()) {
     auto m = st->GetModel(a.model);
     if (!m.ok()) {
-      std::cerr << "modelvet: " << m.error().message << "\n";
+      PrintError(m.error().message);
       return 2;
     }
     if (!m->has_value()) {
-      std::cerr << "modelvet: status: " << a.model << " is not in " << st->Describe()
-                << " (run `modelvet audit " << a.model << "`)\n";
+      std::cerr << "modelvet: status: " << E(a.model) << " is not in " << E(st->Describe())
+                << " (run `modelvet audit " << E(a.model) << "`)\n";
       return 2;
     }
     models.push_back(**m);
   } else {
     auto all = st->ListModels();
     if (!all.ok()) {
-      std::cerr << "modelvet: " << all.error().message << "\n";
+      PrintError(all.error().message);
       return 2;
     }
     models = *all;
   }
   bool details = a.details || !a.model.empty();
+  std::vector<ModelView> views;
+  for (const auto& m : models) {
+    auto v = LoadView(*st, m, details);
+    if (!v.ok()) {
+      PrintError("status: " + m.id + ": " + v.error().message);
+      return 2;
+    }
+    views.push_back(std::move(*v));
+  }
   if (a.format == "json") {
     ordered_json arr = ordered_json::array();
-    for (const auto& m : models) arr.push_back(ModelJson(*st, m, details));
-    std::cout << arr.dump(2) << "\n";
+    for (const auto& v : views) arr.push_back(ModelJson(v, details));
+    std::cout << report::JsonText(arr, 2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
       {"MODEL", "STATUS", "HUB FLAG", "OURS", "DOWNLOADS", "LICENSE", "VERIFICATION"}};
-  for (const auto& m : models) {
-    auto files = st->ListFiles(m.id);
-    std::string ours = files.ok() ? OurVerdict(*files) : "";
+  for (const auto& v : views) {
+    const store::ModelRecord& m = v.m;
+    std::string ours = OurVerdict(v.files);
     rows.push_back({m.id, StatusLabel(m) + (m.status_source == "reviewer" ? " [reviewed]" : ""),
                     m.hub_flag.empty() ? "-" : m.hub_flag, ours.empty() ? "-" : ours,
                     Thousands(m.downloads), LicenseLabel(m), m.verification});
   }
   PrintTable(std::cout, rows);
-  if (models.empty()) std::cout << "(no models in " << st->Describe() << ")\n";
+  if (models.empty()) std::cout << "(no models in " << E(st->Describe()) << ")\n";
   if (!details) {
     // The hub's own words, under the table (they are long).
     bool header = false;
@@ -424,45 +522,45 @@ int RunStatus(const StatusArgs& a, Globals& g) {
       if (m.hub_message.empty()) continue;
       if (!header) std::cout << "\nHub messages:\n";
       header = true;
-      std::cout << "  " << m.id << ": " << m.hub_message << "\n";
+      std::cout << "  " << E(m.id) << ": " << E(m.hub_message) << "\n";
     }
     return 0;
   }
-  for (const auto& m : models) {
-    std::cout << "\nFiles of " << m.id << (m.sha.empty() ? "" : " @ " + m.sha) << ":\n";
+  for (const auto& v : views) {
+    const store::ModelRecord& m = v.m;
+    std::cout << "\nFiles of " << E(m.id) << (m.sha.empty() ? "" : " @ " + E(m.sha)) << ":\n";
     std::vector<std::vector<std::string>> fr = {{"PATH", "HUB", "OURS", "READ", "SUMMARY"}};
-    if (auto files = st->ListFiles(m.id); files.ok())
-      for (const auto& f : *files)
-        fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
-                      f.verdict.empty() ? "not analysed" : f.verdict,
-                      Human(f.bytes_read) + "/" + Human(f.size),
-                      f.summary + (f.hub_message.empty() ? "" : " [hub: " + f.hub_message + "]")});
+    for (const auto& f : v.files)
+      fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
+                    f.verdict.empty() ? "not analysed" : f.verdict,
+                    Human(f.bytes_read) + "/" + Human(f.size),
+                    f.summary + (f.hub_message.empty() ? "" : " [hub: " + f.hub_message + "]")});
     PrintTable(std::cout, fr);
-    if (auto rv = st->ListReviews(m.id, false); rv.ok() && !rv->empty()) {
+    if (!v.reviews.empty()) {
       std::cout << "\nReviews:\n";
-      for (const auto& r : *rv)
+      for (const auto& r : v.reviews)
         std::cout << fmt::format(
-            "  {} {} {} on {}: {}{}\n", r.time, r.reviewer, r.decision, r.path, r.note,
-            r.active ? "" : " [no longer applies: " + r.superseded_reason + "]");
+            "  {} {} {} on {}: {}{}\n", E(r.time), E(r.reviewer), E(r.decision), E(r.path),
+            E(r.note), r.active ? "" : " [no longer applies: " + E(r.superseded_reason) + "]");
     }
-    if (auto rp = st->ListReproductions(m.id); rp.ok() && !rp->empty()) {
+    if (!v.reproductions.empty()) {
       std::cout << "\nReproductions (sandboxed loads):\n";
-      for (const auto& r : *rp) {
+      for (const auto& r : v.reproductions) {
         ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
         std::string first =
             observed.is_array() && !observed.empty() && observed[0].is_object()
-                ? observed[0].value("kind", "") + ": " + observed[0].value("detail", "")
+                ? E(observed[0].value("kind", "")) + ": " + E(observed[0].value("detail", ""))
                 : "";
-        std::cout << fmt::format("  {} {} ({}): {}{}\n", r.time, r.path, r.loader, r.outcome,
-                                 first.empty() ? "" : " — " + first);
+        std::cout << fmt::format("  {} {} ({}): {}{}\n", E(r.time), E(r.path), E(r.loader),
+                                 E(r.outcome), first.empty() ? "" : " — " + first);
       }
     }
-    if (auto h = st->History(m.id); h.ok() && !h->empty()) {
+    if (!v.history.empty()) {
       std::cout << "\nHistory:\n";
-      for (const auto& c : *h)
+      for (const auto& c : v.history)
         std::cout << fmt::format(
-            "  {} {} -> {}{} ({}, {}): {}\n", c.time, c.from.empty() ? "new" : c.from, c.to,
-            c.missed_by_hub ? " (missed-by-hub)" : "", c.source, c.who, c.reason);
+            "  {} {} -> {}{} ({}, {}): {}\n", E(c.time), c.from.empty() ? "new" : E(c.from),
+            E(c.to), c.missed_by_hub ? " (missed-by-hub)" : "", E(c.source), E(c.who), E(c.reason));
     }
   }
   return 0;
@@ -472,28 +570,33 @@ int RunStatus(const StatusArgs& a, Globals& g) {
 
 struct ReviewArgs {
   std::string model, path, decision, note, reviewer, db;
+  bool reviewer_given = false;  // --reviewer on the command line (even blank): no $USER fallback
 };
 
 int RunReview(const ReviewArgs& a, Globals& g) {
-  auto st = OpenStore(DbPath(g, a.db));
-  if (!st) return 2;
   audit::ReviewRequest req;
   req.model = a.model;
   req.path = a.path;
   req.decision = *audit::ParseDecision(a.decision);  // CLI11 checked the value
   req.note = a.note;
   req.reviewer = a.reviewer;
-  if (req.reviewer.empty())
+  if (!a.reviewer_given)
     if (const char* u = std::getenv("USER"); u && *u) req.reviewer = u;
+  auto st = OpenStore(DbPath(g, a.db));
+  if (!st) return 2;
+  // ApplyReview refuses a blank note or reviewer and text that is not UTF-8, before anything
+  // is stored (a bad note must never reach the audit trail).
   auto r = audit::ApplyReview(*st, req);
   if (!r.ok()) {
-    std::cerr << "modelvet: " << r.error().message << "\n";
+    PrintError(r.error().message);
     return 2;
   }
-  std::cout << fmt::format("recorded: {} {} {} by {}\n", a.model, a.path, a.decision, req.reviewer);
+  std::cout << fmt::format("recorded: {} {} {} by {}\n", E(a.model), E(a.path), a.decision,
+                           E(req.reviewer));
   std::cout << fmt::format("status: {} -> {}{}: {}\n",
-                           r->change.from.empty() ? "new" : r->change.from, r->model.status,
-                           r->model.missed_by_hub ? " (missed-by-hub)" : "", r->model.verification);
+                           r->change.from.empty() ? "new" : E(r->change.from), E(r->model.status),
+                           r->model.missed_by_hub ? " (missed-by-hub)" : "",
+                           E(r->model.verification));
   return 0;
 }
 
@@ -509,7 +612,9 @@ void AddAuditCommand(CLI::App& app, Globals& g) {
       "audit", "Validate hub repos: read the hub's flags, scan every file remotely, store status");
   cmd->add_option("repos", a->repos, "ORG/NAME[@REV]…");
   cmd->add_flag("--all", a->all,
-                "Audit every model in the store (the triage queue, earlier audits)");
+                "Audit every model in the store (the triage queue, earlier audits); a run that "
+                "was killed is resumed");
+  cmd->add_flag("--restart", a->restart, "With --all: start a new run instead of resuming");
   cmd->add_option("-f,--format", a->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -562,10 +667,14 @@ void AddReviewCommand(CLI::App& app, Globals& g) {
   cmd->add_option("--decision", a->decision, "confirmed-unsafe or false-positive")
       ->required()
       ->check(CLI::IsMember({"confirmed-unsafe", "false-positive"}));
-  cmd->add_option("--note", a->note, "Why")->required();
-  cmd->add_option("--reviewer", a->reviewer, "Who decides (default: $USER)");
+  cmd->add_option("--note", a->note, "Why (required, not blank)")->required();
+  CLI::Option* reviewer =
+      cmd->add_option("--reviewer", a->reviewer, "Who decides (default: $USER)");
   AddDbOption(cmd, a->db);
-  cmd->callback([a, &g] { g.exit_code = RunReview(*a, g); });
+  cmd->callback([a, reviewer, &g] {
+    a->reviewer_given = reviewer->count() > 0;
+    g.exit_code = RunReview(*a, g);
+  });
 }
 
 }  // namespace mv::cli

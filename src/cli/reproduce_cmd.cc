@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/text.h"
+#include "report/json_text.h"
 #include "reproduce/report.h"
 #include "reproduce/reproduce.h"
 #include "scan/scanner.h"
@@ -78,13 +80,10 @@ int RunReproduce(const ReproduceArgs& a, Globals& g) {
       out = nlohmann::ordered_json::array();
       for (const auto& r : reports) out.push_back(reproduce::ToJson(r));
     }
-    // Every string is display-safe already (reproduce/escape.h); replace, never throw.
-    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    std::cout << report::JsonText(out, 2) << "\n";
   } else {
     for (const auto& r : reports) {
-      if (reports.size() > 1)
-        std::cout << "== " << reproduce::ToJson(r)["path"].get<std::string>() << " (" << r.loader
-                  << ")\n";
+      if (reports.size() > 1) std::cout << "== " << EscapeText(r.path) << " (" << r.loader << ")\n";
       std::cout << reproduce::ToText(r);
     }
   }

@@ -1,5 +1,5 @@
-// The per-file and per-scan report. Its JSON form (report/json.cc) is a stable interface:
-// extend, never break (see DESIGN.md).
+// The per-file and per-scan report. Its JSON form (report/report.cc) is a stable interface:
+// extend, never break (docs/verdicts.md, "The JSON report").
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Renders scan reports: JSON (the stable interface of DESIGN.md), SARIF 2.1.0, and text.
+// Renders scan reports: JSON (the stable interface of docs/verdicts.md), SARIF 2.1.0, and text.
 #pragma once
 
 #include <nlohmann/json.hpp>

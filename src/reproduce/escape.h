@@ -1,5 +1,4 @@
 // Display-safe text for bytes an attacker chose (argv, paths, URLs, host names, exception text).
-// TODO(issue 8): replace with the project's shared escaping function once it lands.
 #pragma once
 
 #include <string>
@@ -8,10 +7,10 @@
 
 namespace mv::reproduce {
 
-// Valid, printable UTF-8 is kept; a backslash becomes `\\`; control characters (C0, DEL, C1),
-// bidirectional overrides and isolates, and bytes that are not valid UTF-8 become `\xNN` /
-// `\u{NNNN}`. The result is safe on a terminal and valid in JSON. At most `max_bytes` of input
-// are shown; the rest is replaced by `…`.
+// The project's escape for untrusted text (core/text.h EscapeText: controls, bidirectional and
+// invisible characters and bytes that are not valid UTF-8 made visible) of at most `max_bytes`
+// of input, cut on a character boundary; the rest is replaced by `…`. The result is safe on a
+// terminal and valid UTF-8 (so valid in JSON).
 std::string DisplayText(std::string_view bytes, size_t max_bytes = 1024);
 
 // Shell-like rendering of an argv for a reader: words without special characters stay bare,

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "reproduce/escape.h"
+#include "core/text.h"
 
 namespace mv::reproduce {
 
@@ -25,7 +25,7 @@ json ToJson(const RunReport& r) {
   };
   json observed = ObservedJson(r.observed);
   return {
-      {"path", DisplayText(r.path, 4096)},
+      {"path", r.path},  // exact bytes: JSON is written with report::JsonText
       {"loader", r.loader},
       {"sandbox", std::move(sandbox)},
       {"outcome", OutcomeName(r.outcome)},
@@ -61,14 +61,14 @@ std::string Sentence(const Observation& o) {
 std::string ToText(const RunReport& r) {
   std::string out;
   for (const auto& o : r.observed) {
-    out += fmt::format("{} ({}): {}\n", KindName(o.kind), WhenName(o.when), o.detail);
+    out += fmt::format("{} ({}): {}\n", KindName(o.kind), WhenName(o.when), EscapeText(o.detail));
   }
-  for (const auto& n : r.notes) out += "note: " + n + "\n";
-  if (r.load_error) out += "load error: " + *r.load_error + "\n";
+  for (const auto& n : r.notes) out += "note: " + EscapeText(n) + "\n";
+  if (r.load_error) out += "load error: " + EscapeText(*r.load_error) + "\n";
   if (r.limit_hit != LimitHit::kNone) {
     out += fmt::format("limit hit: {}\n", LimitHitName(r.limit_hit));
   }
-  if (!r.sandbox_error.empty()) out += "sandbox unavailable: " + r.sandbox_error + "\n";
+  if (!r.sandbox_error.empty()) out += "sandbox unavailable: " + EscapeText(r.sandbox_error) + "\n";
   out += fmt::format("outcome: {}\n", OutcomeName(r.outcome));
   return out;
 }

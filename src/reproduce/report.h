@@ -1,7 +1,9 @@
 // The reproduce report in its two forms. JSON (a stable interface, extend never break):
 //   {"path", "loader", "sandbox": {limits…, "limit_hit", "error"}, "outcome",
 //    "observed": [{"kind", "detail", "when"}], "load_error": "…"|null, "notes": […]}
-// Text: one plain line per observation, then the outcome.
+// Text: one plain line per observation, then the outcome. Strings the file controls are
+// escaped (core/text.h) in the text; the JSON holds the path's exact bytes, to be written with
+// report::JsonText.
 #pragma once
 
 #include <nlohmann/json.hpp>

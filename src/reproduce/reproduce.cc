@@ -86,6 +86,22 @@ bool RunningAsRoot() {
   return geteuid() == 0;
 }
 
+// Whether a user with no rights of its own can reach and read `path`: the file readable by
+// others and every directory above it searchable by others. bubblewrap (as the sandbox user)
+// resolves the model's bind source even through a descriptor, so both matter.
+bool OthersCanRead(const std::string& path, const struct stat& file) {
+  if (!(file.st_mode & S_IROTH)) return false;
+  std::error_code ec;
+  fs::path dir = fs::absolute(path, ec).parent_path();
+  if (ec) return false;
+  for (;;) {
+    struct stat st;
+    if (stat(dir.c_str(), &st) != 0 || !(st.st_mode & S_IXOTH)) return false;
+    if (dir == dir.root_path() || dir.empty()) return true;
+    dir = dir.parent_path();
+  }
+}
+
 std::string Tail(const std::string& s, size_t n = 600) {
   std::string t = s.size() > n ? s.substr(s.size() - n) : s;
   while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
@@ -279,12 +295,12 @@ Reproducer::Once Reproducer::RunOnce(const std::string& path, Loader loader, boo
     }
     if (!S_ISREG(st.st_mode)) return fail(DisplayText(path) + " is not a regular file");
     in.model_name = SandboxFileName(path);
-    if (RunningAsRoot() && !(st.st_mode & S_IROTH)) {
-      // The sandbox user cannot read it: give it a copy, never more privileges.
+    if (RunningAsRoot() && !OthersCanRead(path, st)) {
+      // The sandbox user cannot read it (or reach it): give it a copy, never more privileges.
       if (static_cast<uint64_t>(st.st_size) > limits::kReproduceMaxCopyBytes) {
         return fail(
-            "the file is readable only by root and larger than the copy limit; make it "
-            "world-readable to reproduce it");
+            "the file is readable only by root and larger than the copy limit; make it and "
+            "its directories readable by others to reproduce it");
       }
       in.model_copy = work.path() + "/model-copy";
       std::error_code ec;

@@ -92,7 +92,8 @@ TEST(License, ParseIsStrict) {
 }
 
 TEST(License, EveryHubIdIsClassified) {
-  // The hub-docs list (HUB-API.md §6); each must map to a class on purpose, not by default.
+  // The hub's license ids (docs/hub-api.md, Licenses); each must map to a class on purpose,
+  // not by default.
   const char* ids[] = {"apache-2.0",
                        "mit",
                        "openrail",

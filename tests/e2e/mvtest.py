@@ -16,6 +16,10 @@ SOURCE_DIR = pathlib.Path(os.environ.get("MODELVET_SOURCE_DIR",
 BIN = os.environ.get("MODELVET_BIN", str(SOURCE_DIR / "build" / "modelvet"))
 FIXTURES = SOURCE_DIR / "tests" / "fixtures" / "models"
 CASES = SOURCE_DIR / "tests" / "cases" / "models.tsv"
+# Benign objects of data libraries (scripts/gen_library_fixtures.py): the development set is
+# checked with models.tsv; the held-out set by test_heldout.py.
+LIBRARY_CASES = SOURCE_DIR / "tests" / "cases" / "libraries.tsv"
+HELDOUT_CASES = SOURCE_DIR / "tests" / "cases" / "heldout.tsv"
 VERDICTS = {"safe", "needs-review", "unsafe", "error"}
 SEVERITIES = {"info", "low", "medium", "high", "critical"}
 
@@ -43,8 +47,9 @@ def by_path(report):
 
 
 def load_cases(path=None, verdicts=VERDICTS):
-    """Reads a case file: path, verdict, evidence terms (`|`-separated; `-` or empty: none),
-    technique id, why/source — tab-separated, `#` comments."""
+    """Reads a case file (tests/cases/*.tsv): path from the repository root, verdict, evidence
+    terms (`|`-separated; `-` or empty: none), technique id, why/source — tab-separated, `#`
+    comments. Each row's `rel` is the path as written, `path` the file under SOURCE_DIR."""
     path = path or CASES
     rows = []
     with open(path, encoding="utf-8") as f:
@@ -61,8 +66,8 @@ def load_cases(path=None, verdicts=VERDICTS):
             terms = [t for t in evidence.split("|") if t and t != "-"]
             if verdict == "safe" and terms:
                 raise ValueError(f"{path}:{n}: a safe case cannot list evidence")
-            rows.append({"rel": rel, "verdict": verdict, "terms": terms, "id": tid, "why": why,
-                         "line": n})
+            rows.append({"rel": rel, "path": SOURCE_DIR / rel, "verdict": verdict,
+                         "terms": terms, "id": tid, "why": why, "line": n})
     return rows
 
 

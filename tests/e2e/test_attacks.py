@@ -15,8 +15,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
 
-BIN = os.environ.get("MODELVET_BIN", "build/modelvet")
-SRC = os.environ.get("MODELVET_SOURCE_DIR", os.getcwd())
+BIN = mvtest.BIN
+SRC = str(mvtest.SOURCE_DIR)
 TSV = os.path.join(SRC, "tests", "cases", "attacks.tsv")
 BATCH = 40  # files per CLI run (one process per file would dominate the runtime)
 

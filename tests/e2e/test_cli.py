@@ -1,5 +1,5 @@
 """End-to-end tests of the CLI surface: exit codes, JSON/SARIF/text output, --output,
---sha256, --fail-on, directory recursion and usage errors (DESIGN.md, README `cli`)."""
+--sha256, --fail-on, directory recursion and usage errors (docs/cli.md, docs/verdicts.md)."""
 
 import hashlib
 import json

@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
 
-CASES = mvtest.load_cases()
+CASES = mvtest.load_cases() + mvtest.load_cases(mvtest.LIBRARY_CASES)
 RESULTS = {}  # realpath -> file entry (or {"_error": text})
 BATCH = {}
 FAILED_ROWS = []
@@ -22,7 +22,7 @@ FAILED_ROWS = []
 def scan_all():
     if RESULTS or BATCH:
         return
-    paths = [str(mvtest.FIXTURES / c["rel"]) for c in CASES]
+    paths = [str(c["path"]) for c in CASES]
     try:
         code, report, _ = mvtest.scan_json(*paths)
         BATCH["exit"] = code
@@ -42,7 +42,7 @@ def scan_all():
 def check_case(c):
     """Returns a list of problems (empty when the case passes)."""
     scan_all()
-    entry = RESULTS.get(os.path.realpath(mvtest.FIXTURES / c["rel"]))
+    entry = RESULTS.get(os.path.realpath(c["path"]))
     if entry is None:
         return ["file missing from the report"]
     if "_error" in entry:
@@ -79,16 +79,17 @@ class ModelCases(unittest.TestCase):
         rels = [c["rel"] for c in CASES]
         self.assertEqual(len(rels), len(set(rels)))
         for c in CASES:
-            self.assertTrue((mvtest.FIXTURES / c["rel"]).is_file(), c["rel"])
+            self.assertTrue(c["path"].is_file(), c["rel"])
             if c["verdict"] == "unsafe":
                 self.assertTrue(c["terms"], c["rel"])
-        on_disk = {str(p.relative_to(mvtest.FIXTURES)) for sub in ("benign", "malicious")
+        on_disk = {p.relative_to(mvtest.SOURCE_DIR).as_posix()
+                   for sub in ("benign", "malicious", "libraries")
                    for p in (mvtest.FIXTURES / sub).rglob("*") if p.is_file()}
         self.assertEqual(on_disk - set(rels), set(), "fixtures without a case row")
 
     def test_samples_are_fixture_copies(self):
         """samples/ (the README demo) holds byte-identical copies of benign and malicious cases."""
-        want = {(mvtest.FIXTURES / c["rel"]).read_bytes(): c["verdict"] for c in CASES}
+        want = {c["path"].read_bytes(): c["verdict"] for c in CASES}
         verdicts = set()
         samples = [p for p in (mvtest.SOURCE_DIR / "samples").iterdir()
                    if p.is_file() and p.name != "README.md"]
@@ -119,13 +120,13 @@ def table():
     if not FAILED_ROWS:
         return
     print("\nFailed cases:")
-    print(f"{'fixture':58} {'want':12} {'got':12} problem")
+    print(f"{'fixture':80} {'want':12} {'got':12} problem")
     for c, problems in sorted(FAILED_ROWS, key=lambda r: r[0]["rel"]):
-        e = RESULTS.get(os.path.realpath(mvtest.FIXTURES / c["rel"]), {})
+        e = RESULTS.get(os.path.realpath(c["path"]), {})
         got = e.get("verdict", "-")
-        print(f"{c['rel'][:58]:58} {c['verdict']:12} {got:12} {'; '.join(problems)[:160]}")
+        print(f"{c['rel'][:80]:80} {c['verdict']:12} {got:12} {'; '.join(problems)[:160]}")
         if e.get("summary"):
-            print(f"{'':58} {'':12} {'':12} summary: {e['summary'][:140]}")
+            print(f"{'':80} {'':12} {'':12} summary: {e['summary'][:140]}")
 
 
 if __name__ == "__main__":

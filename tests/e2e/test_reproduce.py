@@ -9,9 +9,11 @@ skipped with a loud message; MODELVET_REQUIRE_SANDBOX=1 turns that skip into a f
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -235,6 +237,24 @@ class ReproduceSmallCases(unittest.TestCase):
         self.assertEqual(p.stdout.splitlines(), ["exec (during-load): sh -c id",
                                                  "exec (during-load): id",
                                                  "outcome: payload-observed"])
+
+    def test_hostile_file_name_is_escaped_in_text_and_exact_in_json(self):
+        tmp = tempfile.mkdtemp(prefix="mv_reproduce_name_")
+        try:
+            name = os.path.join(tmp, "m\x1b[31mred\nfake: line\u202e.pkl")
+            shutil.copy(FIX / "reproduce" / "exec-id.pkl", name)
+            code, reports, _ = reproduce([name], "--loader", "pickle")
+            self.assertEqual(code, 1)
+            self.assertEqual(reports[0]["path"], name)
+            benign = FIX / "models" / "benign" / "plain-p4.pkl"
+            p = run("reproduce", "--loader", "pickle", name, benign)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertNotIn("\x1b", p.stdout)
+            self.assertNotIn("\u202e", p.stdout)
+            self.assertFalse(any(line.startswith("fake: line") for line in p.stdout.splitlines()))
+            self.assertIn("\\x1b[31mred\\nfake: line", p.stdout)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def test_keras_is_not_installable_here(self):
         code, reports, _ = reproduce([FIX / "formats" / "hdf5" / "plain.h5"])

@@ -42,7 +42,7 @@ TEST(Json, MatchesDesignShape) {
   EXPECT_EQ(j["summary"]["unsafe"], 1);
   EXPECT_EQ(j["summary"]["safe"], 1);
   EXPECT_EQ(j["summary"]["needs_review"], 0);
-  // Key order follows DESIGN.md.
+  // Key order follows docs/verdicts.md (the JSON report).
   EXPECT_EQ(j.begin().key(), "tool");
 }
 

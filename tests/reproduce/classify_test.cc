@@ -138,7 +138,7 @@ TEST(Classify, NetworkDnsAndCanaries) {
             (std::vector<std::string>{
                 "dns during-load evil.example",
                 "connect during-load 127.0.0.1:4444 (accepted by the loopback canary); it sent "
-                "\"hello\\x0a\"",
+                "\"hello\\n\"",
                 "connect during-load 203.0.113.5:9 (unreachable: the sandbox has no network)",
                 "connect during-load udp 198.51.100.7:9999 (4 bytes sent) (failed: ENETUNREACH)",
                 "connect during-load listens on 0.0.0.0:31337",

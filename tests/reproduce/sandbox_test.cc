@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "reproduce/escape.h"
 #include "reproduce/loader.h"
 
@@ -119,14 +120,18 @@ TEST(ReproduceLoader, ChosenFromTheStaticScan) {
 }
 
 TEST(Escape, DisplayTextIsSafeOnTerminalsAndInJson) {
+  // The project's escape (core/text.h), bounded.
   EXPECT_EQ(DisplayText("plain/path.pt"), "plain/path.pt");
-  EXPECT_EQ(DisplayText("a\x1b[2Jb\n"), "a\\x1b[2Jb\\x0a");
-  EXPECT_EQ(DisplayText("back\\slash"), "back\\\\slash");
+  EXPECT_EQ(DisplayText("a\x1b[2Jb\n"), "a\\x1b[2Jb\\n");
   EXPECT_EQ(DisplayText("caf\xc3\xa9"), "caf\xc3\xa9");
   EXPECT_EQ(DisplayText("bad\xff\xc3"), "bad\\xff\\xc3");
-  EXPECT_EQ(DisplayText("rtl\xe2\x80\xae"), "rtl\\u{202e}");
-  EXPECT_EQ(DisplayText("\xc2\x9b"), "\\x9b");  // C1 CSI
+  EXPECT_EQ(DisplayText("rtl\xe2\x80\xae"), EscapeText("rtl\xe2\x80\xae"));
+  EXPECT_EQ(DisplayText("\xc2\x9b"), EscapeText("\xc2\x9b"));  // C1 CSI
+  EXPECT_EQ(DisplayText("\xc2\x9b").find('\x9b'), std::string::npos);
   EXPECT_EQ(DisplayText("abcdef", 3), "abc…");
+  // A cut never splits a character (it would show as escaped bytes).
+  EXPECT_EQ(DisplayText("ab\xc3\xa9", 3), "ab…");
+  EXPECT_EQ(DisplayText("ab\xe2\x82\xac", 4), "ab…");
   EXPECT_EQ(DisplayArgv({"sh", "-c", "id; echo 'x'"}), "sh -c 'id; echo '\"'\"'x'\"'\"''");
 }
 
