@@ -112,6 +112,14 @@ std::string PythonModule(int i, Tree& t, bool dense) {
          "            total += v * scale\n"
          "    return {\"k\": " +
          std::to_string(k) + ", \"total\": total}\n\n\n";
+  if (i % 20 == 0 && i >= 10) {
+    // An id kept in another module of the tree (an absolute import from the root): followed
+    // there, so it is the id that module plants, not a dynamic reference.
+    int j = i - 10;
+    s += "from pkg" + std::to_string(j / 100) + ".mod" + std::to_string(j % 7) + ".m" +
+         std::to_string(j) +
+         " import MODEL_ID as OTHER_ID\n\nother = AutoModel.from_pretrained(OTHER_ID)\n";
+  }
   if (i % 100 == 0) {
     s += "def custom(name):\n    return AutoModel.from_pretrained(name)\n";
     ++t.dynamic;

@@ -318,7 +318,12 @@ std::vector<Value> Evaluator::BindingValues(const std::vector<uint32_t>& found) 
       }
       case BindKind::kParam: {
         // A parameter: its default when the caller gives none, else whatever the caller gives.
-        if (b.value >= 0) AddAll(out, Eval(b.value));
+        if (b.value >= 0) {
+          ExprId given = OptionDefault(b.value);  // typer.Option("org/x"): its default
+          if (given != b.value && given >= 0) AddAll(out, Eval(given));
+          if (given == b.value) AddAll(out, Eval(b.value));
+        }
+        OptionDefaults(b.name, true, out);  // @click.option("--model", default=…)
         Value d;
         d.kind = Kind::kDynamic;
         d.text = b.name;  // keeps the name chain for callee shapes (client.chat.…)
@@ -422,12 +427,14 @@ std::vector<Value> Evaluator::EvalAttr(ExprId id, const Expr& e) {
         v.kind = Kind::kObject;
         v.text = base.text + "." + e.text;
         Add(out, v);
+        if (base.called) OptionDefaults(e.text, false, out);  // parser.parse_args().model
         break;
       }
       case Kind::kDynamic: {
         Value v = Dyn(e, base.text.empty() ? std::string() : base.text + "." + e.text);
         v.env = base.env || IsEnvPath(v.text);
         Add(out, v);
+        OptionDefaults(e.text, false, out);  // args.model, model_args.model_name_or_path
         break;
       }
       case Kind::kClass:
@@ -714,6 +721,105 @@ std::vector<Value> Evaluator::EvalCall(const Expr& e) {
     }
   }
   return out;
+}
+
+namespace {
+
+// The name a command-line option is stored under: argparse's `dest` / click's parameter name.
+std::string OptionDest(const std::string& flag) {
+  size_t start = flag.find_first_not_of('-');
+  if (start == std::string::npos) return {};
+  std::string out = flag.substr(start);
+  for (char& c : out)
+    if (c == '-') c = '_';
+  return out;
+}
+
+bool EndsWith(std::string_view s, std::string_view t) {
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+}  // namespace
+
+ExprId Evaluator::OptionDefault(ExprId e) const {
+  const Expr& x = p_.exprs[static_cast<size_t>(e)];
+  if (x.kind != ExprKind::kCall || x.kids.empty()) return e;
+  std::string callee = DottedText(p_, x.kids[0]);
+  if (!(callee == "typer.Option" || callee == "typer.Argument" || callee == "Option" ||
+        callee == "Argument"))
+    return e;
+  for (const Arg& a : x.args)
+    if (a.keyword == "default") return a.value;
+  for (const Arg& a : x.args)
+    if (a.keyword.empty() && !a.star) return a.value;
+  return kNoExpr;
+}
+
+void Evaluator::IndexOptions() {
+  options_indexed_ = true;
+  for (ExprId id : p_.calls) {
+    const Expr& call = p_.exprs[static_cast<size_t>(id)];
+    if (call.kids.empty()) continue;
+    const Expr& callee = p_.exprs[static_cast<size_t>(call.kids[0])];
+    std::string dotted = DottedText(p_, call.kids[0]);
+    bool argparse = callee.kind == ExprKind::kAttr && callee.text == "add_argument";
+    bool click = dotted == "click.option" || dotted == "click.argument";
+    if (argparse || click) {
+      // argparse: dest=, else the first long flag, else the first flag or the positional name;
+      // click: a name without dashes, else the first long flag, else the first flag.
+      std::string dest, first_long, first_flag, plain;
+      ExprId def = kNoExpr;
+      for (const Arg& a : call.args) {
+        const Expr& v = p_.exprs[static_cast<size_t>(a.value)];
+        if (a.keyword == "default") def = a.value;
+        if (a.keyword == "dest" && v.kind == ExprKind::kString) dest = v.text;
+        if (!a.keyword.empty() || a.star || v.kind != ExprKind::kString || v.text.empty()) continue;
+        if (v.text.compare(0, 2, "--") == 0 && v.text.size() > 2) {
+          if (first_long.empty()) first_long = v.text;
+        } else if (v.text[0] == '-') {
+          if (first_flag.empty()) first_flag = v.text;
+        } else if (plain.empty()) {
+          plain = v.text;
+        }
+      }
+      if (def < 0) continue;
+      if (dest.empty())
+        dest = click && !plain.empty() ? plain
+               : !first_long.empty()   ? OptionDest(first_long)
+               : !first_flag.empty()   ? OptionDest(first_flag)
+                                       : plain;
+      if (!dest.empty() && dest.find('/') == std::string::npos)
+        option_defaults_[dest].push_back({def, click});
+      continue;
+    }
+    // HfArgumentParser((ModelArguments, …)): the fields of those dataclasses are options.
+    if (EndsWith(dotted, "HfArgumentParser")) {
+      std::vector<ExprId> todo;
+      for (const Arg& a : call.args) todo.push_back(a.value);
+      while (!todo.empty() && option_classes_.size() < limits::kMaxInventoryValues) {
+        ExprId t = todo.back();
+        todo.pop_back();
+        const Expr& x = p_.exprs[static_cast<size_t>(t)];
+        if (x.kind == ExprKind::kList) {
+          for (ExprId k : x.kids) todo.push_back(k);
+          continue;
+        }
+        for (const Value& v : Eval(t))
+          if (v.kind == Kind::kClass) option_classes_.push_back(v.ref);
+      }
+    }
+  }
+}
+
+void Evaluator::OptionDefaults(const std::string& name, bool param, std::vector<Value>& out) {
+  if (!options_indexed_) IndexOptions();
+  if (auto it = option_defaults_.find(name); it != option_defaults_.end())
+    for (const auto& [def, click] : it->second)
+      if (click == param) AddAll(out, Eval(def));
+  if (param) return;
+  for (int32_t cls : option_classes_)
+    for (const Value& v : ClassMember(cls, name))
+      if (v.kind != Kind::kDynamic) Add(out, v);
 }
 
 bool Evaluator::Imported(const std::string& path, std::vector<Value>& out) {

@@ -1,10 +1,10 @@
 // Static evaluation of program expressions (ir.h): what values a model-id argument can take,
 // following names through the bindings of the same file (module constants, assignments in the
 // same function, branches, loop variables over literal lists, class and `self.` attributes,
-// dataclass field defaults), string building (`+`, f-strings, %, str.format, str.join),
-// imports with their aliases and, through an ImportHook, names imported from other files of the
-// scanned tree (modules.h). Anything that depends on the run (parameters, the environment,
-// function results) is `kDynamic`. Never runs anything; every walk is bounded by
+// dataclass field defaults, command-line option defaults), string building (`+`, f-strings, %,
+// str.format, str.join), imports with their aliases and, through an ImportHook, names imported from
+// other files of the scanned tree (modules.h). Anything that depends on the run (parameters, the
+// environment, function results) is `kDynamic`. Never runs anything; every walk is bounded by
 // core/limits.h (kMaxInventoryResolveDepth, kMaxInventoryValues, kMaxInventoryEvalSteps).
 #pragma once
 
@@ -82,12 +82,24 @@ class Evaluator {
   static void AddAll(std::vector<Value>& out, const std::vector<Value>& vs);
   Value Dyn(const Expr& e, std::string text = {}) const;
 
+  // Command-line options declared in this file (argparse add_argument, click.option, the
+  // dataclasses given to HfArgumentParser): `args.NAME` / a parameter NAME takes the option's
+  // default when the command line gives none (added to `out`; the value stays dynamic too).
+  void OptionDefaults(const std::string& name, bool param, std::vector<Value>& out);
+  void IndexOptions();
+  // typer.Option(default, …) / typer.Argument(…) as a parameter default: the default given
+  // (kNoExpr: none); any other expression: itself.
+  ExprId OptionDefault(ExprId e) const;
   // hook_ applied to an imported path; false when it does not name a value of another file.
   bool Imported(const std::string& path, std::vector<Value>& out);
 
   const Program& p_;
   ImportHook hook_;
   std::unordered_map<ExprId, std::vector<Value>> memo_;
+  bool options_indexed_ = false;
+  // option name -> (default expression, declared by click: a parameter, else an attribute)
+  std::unordered_map<std::string, std::vector<std::pair<ExprId, bool>>> option_defaults_;
+  std::vector<int32_t> option_classes_;
   std::vector<ExprId> active_;  // expressions being evaluated (cycles give kDynamic)
   uint64_t steps_ = 0;
   bool exhausted_ = false;

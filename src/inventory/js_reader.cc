@@ -434,10 +434,17 @@ class Parser {
       Bind(std::string(Text()), BindKind::kFunction, kNoExpr);
       ++pos_;
     }
+    if (!FunctionRest()) return kNoExpr;
+    return Make(ExprKind::kOpaque, start);
+  }
+
+  // After a function's or method's name: type parameters, parameters (bound, defaults read),
+  // return type, body. False when the parameter list is not closed.
+  bool FunctionRest() {
     if (IsPunct("<")) SkipAngles();
     if (IsPunct("(")) {
       int32_t close = Match(pos_);
-      if (close < 0) return kNoExpr;
+      if (close < 0) return false;
       BindParamsBetween(pos_, static_cast<size_t>(close));
       // Default values may hold calls: read them too.
       size_t saved_limit = limit_;
@@ -453,7 +460,7 @@ class Parser {
     }
     if (Accept(":")) SkipReturnType();
     if (IsPunct("{")) ScanBlock();
-    return Make(ExprKind::kOpaque, start);
+    return true;
   }
 
   void SkipAngles() {
@@ -481,15 +488,102 @@ class Parser {
 
   ExprId ParseClass() {
     size_t start = pos_++;  // class
-    if (Peek().kind == JsTok::kName && !IsName("extends") && !IsName("implements")) ++pos_;
+    std::string name;
+    if (Peek().kind == JsTok::kName && !IsName("extends") && !IsName("implements"))
+      name = std::string(Text()), ++pos_;
     if (IsPunct("<")) SkipAngles();
     if (IsName("extends")) {
       ++pos_;
       ParseCallChain();
     }
     while (!AtEnd() && !IsPunct("{")) ++pos_;  // implements …
-    if (IsPunct("{")) ScanBlock();
+    if (IsPunct("{")) ClassBody(name);
     return Make(ExprKind::kOpaque, start);
+  }
+
+  // At a method's name (after `async`, `get`/`set` and `*`, which are skipped): a name followed
+  // by `(` or `<`.
+  bool MethodName() {
+    size_t at = pos_;
+    if (IsName("async") && Peek(1).kind == JsTok::kName) ++pos_;
+    if ((IsName("get") || IsName("set")) && Peek(1).kind == JsTok::kName) ++pos_;
+    Accept("*");
+    if (Peek().kind == JsTok::kName && (IsPunct("(", 1) || IsPunct("<", 1))) return true;
+    pos_ = at;
+    return false;
+  }
+
+  // The members of a class body at pos_ (`{`): fields with initializers (`model = 'x'`,
+  // `private readonly client = new OpenAI()`, `static MODEL = …`) bind `this.NAME` (static
+  // ones `Class.NAME`); methods and everything else are read as statements.
+  void ClassBody(const std::string& cls) {
+    int32_t close = Match(pos_);
+    if (close < 0 || static_cast<size_t>(close) > limit_) return ScanBlock();
+    Guard g(*this);
+    if (!g.ok) return;
+    size_t end = static_cast<size_t>(close);
+    size_t saved = limit_;
+    limit_ = end;
+    ++pos_;
+    while (!AtEnd()) {
+      size_t member = pos_;
+      bool is_static = false;
+      while (Peek().kind == JsTok::kName && Peek(1).kind == JsTok::kName &&
+             (IsName("public") || IsName("private") || IsName("protected") || IsName("readonly") ||
+              IsName("static") || IsName("declare") || IsName("override") || IsName("abstract") ||
+              IsName("accessor"))) {
+        is_static = is_static || IsName("static");
+        ++pos_;
+      }
+      if (IsPunct("#")) ++pos_;  // #private
+      if ((Peek().kind == JsTok::kName || Peek().kind == JsTok::kString) &&
+          (IsPunct("=", 1) || IsPunct(":", 1) || IsPunct("?", 1) || IsPunct("!", 1) ||
+           IsPunct(";", 1))) {
+        std::string field =
+            Peek().kind == JsTok::kName ? std::string(Text()) : t_.strings[Peek().value];
+        ++pos_;
+        if (IsPunct("?") || IsPunct("!")) ++pos_;
+        if (Accept(":")) SkipType();
+        if (Accept("=")) {
+          ExprId value = ParseAssign();
+          if (value >= 0)
+            Bind((is_static && !cls.empty() ? cls : std::string("this")) + "." + field,
+                 BindKind::kValue, value);
+        }
+        Accept(";");
+      } else if (MethodName()) {
+        ++pos_;  // the name
+        if (!FunctionRest()) pos_ = member + 1;
+      } else {
+        // Anything else: up to the end of its body or the next `;`.
+        pos_ = member;
+        size_t stop = pos_;
+        while (stop < end) {
+          const JsToken& t = t_.tokens[stop];
+          std::string_view x = t.kind == JsTok::kPunct ? TokenText(src_, t) : "";
+          if (x == ";") {
+            ++stop;
+            break;
+          }
+          if (x == "{" || x == "(" || x == "[") {
+            int32_t m = Match(stop);
+            if (m < 0 || static_cast<size_t>(m) >= end) {
+              stop = end;
+              break;
+            }
+            stop = static_cast<size_t>(m) + 1;
+            if (x == "{") break;
+            continue;
+          }
+          ++stop;
+        }
+        ScanStatements(stop);
+        pos_ = std::max(pos_, stop);
+      }
+      if (pos_ == member) ++pos_;
+    }
+    limit_ = saved;
+    pos_ = end + 1;
   }
 
   // ---- expressions ---------------------------------------------------------------------

@@ -100,6 +100,51 @@ TEST(PythonDetect, KeywordArgumentsFromDictLiterals) {
                "openai gpt-4.1 (service) L10", "dynamic L7"}));
 }
 
+TEST(PythonDetect, CommandLineOptionDefaults) {
+  // The default of a command-line option is what the script loads when run without it: a
+  // model, and the call stays a dynamic reference (the command line may give another).
+  EXPECT_EQ(Py("import argparse\n"
+               "from transformers import AutoModel\n"
+               "p = argparse.ArgumentParser()\n"
+               "p.add_argument('--model_name_or_path', type=str, default='org/argparse')\n"
+               "g = p.add_argument_group('tok')\n"
+               "g.add_argument('-t', '--tokenizer-name', default='org/hyphen')\n"
+               "p.add_argument('--teacher', dest='teacher_model', default='org/dest')\n"
+               "p.add_argument('--student')\n"
+               "args = p.parse_args()\n"
+               "AutoModel.from_pretrained(args.model_name_or_path)\n"
+               "AutoModel.from_pretrained(args.tokenizer_name)\n"
+               "AutoModel.from_pretrained(p.parse_args().teacher_model)\n"
+               "AutoModel.from_pretrained(args.student)\n"),
+            (V{"huggingface org/argparse L10", "huggingface org/hyphen L11",
+               "huggingface org/dest L12", "dynamic L10", "dynamic L11", "dynamic L12",
+               "dynamic L13"}));
+  EXPECT_EQ(Py("import click, typer\n"
+               "from transformers import AutoModel\n"
+               "@click.command()\n"
+               "@click.option('--model-id', default='org/click')\n"
+               "@click.option('--other', 'name', default='org/click-named')\n"
+               "def main(model_id, name):\n"
+               "    AutoModel.from_pretrained(model_id)\n"
+               "    AutoModel.from_pretrained(name)\n"
+               "def cli(model: str = typer.Option('org/typer', help='m')):\n"
+               "    AutoModel.from_pretrained(model)\n"),
+            (V{"huggingface org/click L7", "huggingface org/click-named L8",
+               "huggingface org/typer L10", "dynamic L7", "dynamic L8", "dynamic L10"}));
+  EXPECT_EQ(Py("from dataclasses import dataclass, field\n"
+               "from transformers import AutoModel, HfArgumentParser\n"
+               "@dataclass\n"
+               "class ModelArguments:\n"
+               "    model_name_or_path: str = field(default='org/hf-args')\n"
+               "class Unrelated:\n"
+               "    other: str = 'org/not-an-option'\n"
+               "parser = HfArgumentParser((ModelArguments,))\n"
+               "(model_args,) = parser.parse_args_into_dataclasses()\n"
+               "AutoModel.from_pretrained(model_args.model_name_or_path)\n"
+               "AutoModel.from_pretrained(model_args.other)\n"),
+            (V{"huggingface org/hf-args L10", "dynamic L10", "dynamic L11"}));
+}
+
 TEST(PythonDetect, LocalPathsNeverCount) {
   EXPECT_EQ(Py("import os\n"
                "from pathlib import Path\n"

@@ -1,0 +1,5 @@
+p.add_argument('-', default='a/b')
+p.add_argument('---', dest=1, default=x)
+click.option(default=None)
+HfArgumentParser([[[A]]], (B,))
+f(**{**{'model': 'x'}}, **y)
