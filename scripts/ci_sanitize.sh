@@ -24,13 +24,14 @@ status=0
 # Tests carry their own (scaled) TIMEOUT; --timeout is the backstop for one that does not.
 ctest --test-dir "$BUILD" -j "$JOBS" --output-on-failure --timeout 1200 || status=$?
 t2=$(date +%s)
-grep -h "^random-diff: seed" "$BUILD/Testing/Temporary/LastTest.log" 2>/dev/null | head -1
+# (|| true: under set -e a missing line must not end the gate.)
+grep -h -m1 "^random-diff: seed" "$BUILD/Testing/Temporary/LastTest.log" 2>/dev/null || true
 # The fuzz-corpus replays are part of this gate: there must be some, and they must be the
 # sanitized binaries (a crash seed that only aborts under ASan would pass a plain build).
 n_replays=$(ctest --test-dir "$BUILD" -N -R '^fuzz\..*\.replay$' | grep -c 'fuzz\..*\.replay' || true)
 unsanitized=0
 for f in "$BUILD"/fuzz/*_fuzz; do
-  ldd "$f" | grep -q libasan || { echo "ci_sanitize: $f is not built with ASan" >&2; unsanitized=1; }
+  ldd "$f" | grep libasan >/dev/null || { echo "ci_sanitize: $f is not built with ASan" >&2; unsanitized=1; }
 done
 if [ "$n_replays" -eq 0 ] || [ "$unsanitized" -ne 0 ]; then
   echo "ci_sanitize: fuzz-corpus replays missing or unsanitized" >&2
