@@ -1,12 +1,14 @@
 // SQLite implementation of Store: WAL journal, foreign keys on, a busy timeout so concurrent
 // modelvet processes wait instead of failing, ordered schema migrations recorded in
 // schema_version, and every multi-row change inside BEGIN IMMEDIATE … COMMIT.
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "store/store.h"
@@ -105,6 +107,41 @@ CREATE INDEX models_by_downloads ON models(downloads DESC, id);
 CREATE INDEX history_by_model ON status_history(model, id);
 CREATE INDEX reviews_by_model ON reviews(model, path, active);
 CREATE INDEX scans_by_model ON scans(model, id);
+)sql",
+    // v3: the models table's orders and filters (QueryModels: every sort is one index scan; the
+    // status rank expression must stay the same as kStatusRank), and the accounts of
+    // `modelvet serve`. IF NOT EXISTS: steps added by concurrent branches may be reordered.
+    R"sql(
+CREATE INDEX IF NOT EXISTS models_by_last_audit ON models(last_audit DESC, id);
+CREATE INDEX IF NOT EXISTS models_by_status_rank ON models((CASE status
+  WHEN 'confirmed-unsafe' THEN 4 WHEN 'suspected' THEN 3 WHEN 'false-positive' THEN 2
+  WHEN 'no-findings' THEN 1 ELSE 0 END) DESC, downloads DESC, id);
+CREATE INDEX IF NOT EXISTS models_by_status ON models(status, downloads DESC, id);
+CREATE INDEX IF NOT EXISTS models_by_hub_flag ON models(hub_flag, downloads DESC, id);
+CREATE INDEX IF NOT EXISTS models_by_license_risk ON models(license_risk, downloads DESC, id);
+CREATE TABLE IF NOT EXISTS users (
+  name          TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+  role          TEXT NOT NULL CHECK (role IN ('reviewer', 'admin')),
+  password_hash TEXT NOT NULL CHECK (password_hash <> ''),
+  created       TEXT NOT NULL,
+  disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY NOT NULL,
+  user    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  csrf    TEXT NOT NULL CHECK (csrf <> ''),
+  created TEXT NOT NULL,
+  expires TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires);
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id         INTEGER PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user       TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  label      TEXT NOT NULL DEFAULT '',
+  created    TEXT NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+);
 )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
@@ -214,6 +251,20 @@ class Transaction {
   bool done_ = false;
 };
 
+// BEGIN (deferred) … COMMIT around reads that must see one snapshot (a count and its page).
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(sqlite3* db) : db_(db) { begun_ = Exec(db, "BEGIN"); }
+  ~ReadTransaction() {
+    if (begun_.ok()) (void)Exec(db_, "COMMIT");
+  }
+  const Status& begun() const { return begun_; }
+
+ private:
+  sqlite3* db_;
+  Status begun_ = OkStatus();
+};
+
 #define MV_STORE_STEP(stmt)          \
   do {                               \
     auto _s = (stmt).Run();          \
@@ -223,6 +274,81 @@ class Transaction {
 constexpr const char* kModelColumns =
     "id, author, revision, sha, downloads, likes, license, license_risk, hub_flag, "
     "hub_message, status, missed_by_hub, status_source, verification, last_audit, version";
+
+// The severity order of QueryModels' kStatus sort: the expression of the models_by_status_rank
+// index (SQLite uses an expression index only for the same expression).
+constexpr const char* kStatusRank =
+    "(CASE status WHEN 'confirmed-unsafe' THEN 4 WHEN 'suspected' THEN 3 WHEN 'false-positive' "
+    "THEN 2 WHEN 'no-findings' THEN 1 ELSE 0 END)";
+
+// ORDER BY of each sort, descending; the ascending order is its exact reverse.
+std::string OrderBy(ModelQuery::Sort sort, bool descending) {
+  const char* d = descending ? "DESC" : "ASC";
+  const char* a = descending ? "ASC" : "DESC";
+  switch (sort) {
+    case ModelQuery::Sort::kDownloads: return fmt::format("downloads {}, id {}", d, a);
+    case ModelQuery::Sort::kLastAudit: return fmt::format("last_audit {}, id {}", d, a);
+    case ModelQuery::Sort::kStatus:
+      return fmt::format("{} {}, downloads {}, id {}", kStatusRank, d, d, a);
+    case ModelQuery::Sort::kId: return fmt::format("id {}", d);
+  }
+  return "id";
+}
+
+// LIKE pattern matching `text` as a literal substring (ESCAPE '\').
+std::string LikeSubstring(const std::string& text) {
+  std::string p = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  return p + "%";
+}
+
+// The WHERE clause of a models query and its binds, shared by the count, the page and the
+// per-row queries.
+struct ModelsWhere {
+  std::string sql;  // "" or " WHERE …"
+  std::vector<std::string> binds;
+};
+
+ModelsWhere BuildModelsWhere(const ModelQuery& q) {
+  std::vector<std::string> conds;
+  ModelsWhere w;
+  auto in_list = [&](const char* col, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    std::string c = std::string(col) + " IN (";
+    for (size_t i = 0; i < values.size(); ++i) {
+      c += i ? ",?" : "?";
+      w.binds.push_back(values[i]);
+    }
+    conds.push_back(c + ")");
+  };
+  in_list("status", q.statuses);
+  in_list("hub_flag", q.hub_flags);
+  in_list("license_risk", q.license_risks);
+  if (q.missed_by_hub)
+    conds.push_back(*q.missed_by_hub ? "missed_by_hub = 1" : "missed_by_hub = 0");
+  if (!q.text.empty()) {
+    conds.push_back("id LIKE ? ESCAPE '\\'");
+    w.binds.push_back(LikeSubstring(q.text));
+  }
+  if (!q.project.empty()) {
+    conds.push_back(
+        "id IN (SELECT model FROM project_models WHERE provider = 'huggingface' AND project = ?)");
+    w.binds.push_back(q.project);
+  }
+  for (size_t i = 0; i < conds.size(); ++i) w.sql += (i ? " AND " : " WHERE ") + conds[i];
+  return w;
+}
+
+UserRecord ReadUser(Stmt& s) {
+  return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0};
+}
+
+TokenRecord ReadToken(Stmt& s) {
+  return TokenRecord{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5) != 0};
+}
 
 ModelRecord ReadModel(const Stmt& s) {
   ModelRecord m;
@@ -273,7 +399,16 @@ class SqliteStore final : public Store {
                          "store: cannot switch " + path_ + " to WAL mode (" + wal.Text(0) + ")");
     }
     MV_RETURN_IF_ERROR(Exec(db_, "PRAGMA synchronous = NORMAL"));
-    return Migrate();
+    MV_RETURN_IF_ERROR(Migrate());
+    // SEAM (inventory): which projects use a model comes from the inventory's
+    // project_models(project, provider, model) table, Hugging Face models having provider
+    // 'huggingface' and model = models.id. Until its migration is in this store, no model has
+    // projects and a project filter matches nothing.
+    Stmt t(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'project_models'");
+    auto row = t.Step();
+    if (!row.ok()) return row.error();
+    has_projects_ = *row;
+    return OkStatus();
   }
 
   Result<std::optional<ModelRecord>> GetModel(const std::string& id) override {
@@ -382,6 +517,151 @@ class SqliteStore final : public Store {
       r.superseded_reason = s.Text(10);
       return r;
     });
+  }
+
+  Result<ModelPage> QueryModels(const ModelQuery& q) override {
+    if (!q.project.empty() && !has_projects_) return ModelPage{};
+    ModelsWhere w = BuildModelsWhere(q);
+    std::string page_ids = "SELECT id FROM models" + w.sql + " ORDER BY " +
+                           OrderBy(q.sort, q.descending) + " LIMIT ? OFFSET ?";
+    int64_t limit = q.limit == 0 ? -1 : static_cast<int64_t>(q.limit);
+    auto bind_all = [&](Stmt& st, bool paged) {
+      for (const auto& b : w.binds) st.Bind(b);
+      if (paged) st.Bind(limit).Bind(q.offset);
+    };
+
+    ReadTransaction tx(db_);
+    if (!tx.begun().ok()) return tx.begun().error();
+    ModelPage page;
+    Stmt count(db_, ("SELECT COUNT(*) FROM models" + w.sql).c_str());
+    bind_all(count, false);
+    auto row = count.Step();
+    if (!row.ok()) return row.error();
+    page.total = *row ? static_cast<uint64_t>(count.Int(0)) : 0;
+
+    Stmt rows(db_, ModelsPageSql(q).c_str());
+    bind_all(rows, true);
+    MV_ASSIGN_OR_RETURN(std::vector<ModelRecord> models,
+                        rows.Collect<ModelRecord>([](Stmt& s) { return ReadModel(s); }));
+    std::unordered_map<std::string, size_t> index;
+    for (auto& m : models) {
+      index.emplace(m.id, page.rows.size());
+      page.rows.push_back(ModelRow{std::move(m), {}, {}});
+    }
+    if (page.rows.empty()) return page;
+
+    Stmt counts(db_, ("SELECT model, verdict, COUNT(*) FROM files WHERE model IN (" + page_ids +
+                      ") GROUP BY model, verdict ORDER BY model, verdict")
+                         .c_str());
+    bind_all(counts, true);
+    for (;;) {
+      auto r = counts.Step();
+      if (!r.ok()) return r.error();
+      if (!*r) break;
+      if (auto it = index.find(counts.Text(0)); it != index.end())
+        page.rows[it->second].verdict_counts.emplace_back(counts.Text(1),
+                                                          static_cast<uint64_t>(counts.Int(2)));
+    }
+    if (has_projects_) {
+      Stmt projects(db_, ("SELECT DISTINCT model, project FROM project_models WHERE provider = "
+                          "'huggingface' AND model IN (" +
+                          page_ids + ") ORDER BY model, project")
+                             .c_str());
+      bind_all(projects, true);
+      for (;;) {
+        auto r = projects.Step();
+        if (!r.ok()) return r.error();
+        if (!*r) break;
+        if (auto it = index.find(projects.Text(0)); it != index.end())
+          page.rows[it->second].projects.push_back(projects.Text(1));
+      }
+    }
+    return page;
+  }
+
+  // ---- accounts ---------------------------------------------------------------------------
+
+  Status PutUser(const UserRecord& u) override {
+    Stmt s(db_,
+           "INSERT INTO users (name, role, password_hash, created, disabled) VALUES (?,?,?,?,?) "
+           "ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
+           "password_hash = excluded.password_hash, disabled = excluded.disabled");
+    s.Bind(u.name).Bind(u.role).Bind(u.password_hash).Bind(u.created).Bind(u.disabled);
+    return s.Run();
+  }
+
+  Result<std::optional<UserRecord>> GetUser(const std::string& name) override {
+    Stmt s(db_, "SELECT name, role, password_hash, created, disabled FROM users WHERE name = ?");
+    s.Bind(name);
+    MV_ASSIGN_OR_RETURN(auto users, s.Collect<UserRecord>(ReadUser));
+    if (users.empty()) return std::optional<UserRecord>();
+    return std::optional<UserRecord>(std::move(users[0]));
+  }
+
+  Result<std::vector<UserRecord>> ListUsers() override {
+    Stmt s(db_, "SELECT name, role, password_hash, created, disabled FROM users ORDER BY name");
+    return s.Collect<UserRecord>(ReadUser);
+  }
+
+  Result<bool> DeleteUser(const std::string& name) override {
+    Stmt s(db_, "DELETE FROM users WHERE name = ?");
+    s.Bind(name);
+    MV_STORE_STEP(s);
+    return sqlite3_changes(db_) == 1;
+  }
+
+  Status CreateSession(const SessionRecord& r) override {
+    Stmt s(db_, "INSERT INTO sessions (id_hash, user, csrf, created, expires) VALUES (?,?,?,?,?)");
+    s.Bind(r.id_hash).Bind(r.user).Bind(r.csrf).Bind(r.created).Bind(r.expires);
+    return s.Run();
+  }
+
+  Result<std::optional<SessionRecord>> GetSession(const std::string& id_hash,
+                                                  const std::string& now) override {
+    Stmt s(db_,
+           "SELECT id_hash, user, csrf, created, expires FROM sessions WHERE id_hash = ? AND "
+           "expires > ?");
+    s.Bind(id_hash).Bind(now);
+    MV_ASSIGN_OR_RETURN(auto found, s.Collect<SessionRecord>([](Stmt& st) {
+      return SessionRecord{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4)};
+    }));
+    if (found.empty()) return std::optional<SessionRecord>();
+    return std::optional<SessionRecord>(std::move(found[0]));
+  }
+
+  Status DeleteSession(const std::string& id_hash, const std::string& now) override {
+    Stmt s(db_, "DELETE FROM sessions WHERE id_hash = ? OR expires <= ?");
+    s.Bind(id_hash).Bind(now);
+    return s.Run();
+  }
+
+  Result<int64_t> CreateToken(const TokenRecord& t) override {
+    Stmt s(db_, "INSERT INTO api_tokens (token_hash, user, label, created) VALUES (?,?,?,?)");
+    s.Bind(t.token_hash).Bind(t.user).Bind(t.label).Bind(t.created);
+    MV_STORE_STEP(s);
+    return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Result<std::optional<TokenRecord>> FindToken(const std::string& token_hash) override {
+    Stmt s(db_,
+           "SELECT id, token_hash, user, label, created, revoked FROM api_tokens WHERE "
+           "token_hash = ? AND revoked = 0");
+    s.Bind(token_hash);
+    MV_ASSIGN_OR_RETURN(auto found, s.Collect<TokenRecord>(ReadToken));
+    if (found.empty()) return std::optional<TokenRecord>();
+    return std::optional<TokenRecord>(std::move(found[0]));
+  }
+
+  Result<std::vector<TokenRecord>> ListTokens() override {
+    Stmt s(db_, "SELECT id, token_hash, user, label, created, revoked FROM api_tokens ORDER BY id");
+    return s.Collect<TokenRecord>(ReadToken);
+  }
+
+  Result<bool> RevokeToken(int64_t id) override {
+    Stmt s(db_, "UPDATE api_tokens SET revoked = 1 WHERE id = ? AND revoked = 0");
+    s.Bind(id);
+    MV_STORE_STEP(s);
+    return sqlite3_changes(db_) == 1;
   }
 
   Status UpsertListing(const ModelRecord& m) override {
@@ -595,9 +875,15 @@ class SqliteStore final : public Store {
 
   sqlite3* db_;
   std::string path_;
+  bool has_projects_ = false;
 };
 
 }  // namespace
+
+std::string ModelsPageSql(const ModelQuery& q) {
+  return std::string("SELECT ") + kModelColumns + " FROM models" + BuildModelsWhere(q).sql +
+         " ORDER BY " + OrderBy(q.sort, q.descending) + " LIMIT ? OFFSET ?";
+}
 
 int SqliteSchemaVersion() {
   return kSchemaVersion;
