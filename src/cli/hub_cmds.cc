@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "audit/audit.h"
+#include "audit/model_view.h"
 #include "cli/commands.h"
 #include "core/version.h"
 #include "hub/client.h"
@@ -57,21 +58,6 @@ std::string Thousands(uint64_t n) {
 std::string StatusLabel(const store::ModelRecord& m) {
   if (m.status.empty()) return "not audited";
   return m.missed_by_hub ? m.status + " (missed-by-hub)" : m.status;
-}
-
-// Worst of our file verdicts: unsafe > needs-review > error > safe; "" when none analysed.
-std::string OurVerdict(const std::vector<store::FileRecord>& files) {
-  auto rank = [](const std::string& v) {
-    if (v == "unsafe") return 4;
-    if (v == "needs-review") return 3;
-    if (v == "error") return 2;
-    if (v == "safe") return 1;
-    return 0;
-  };
-  std::string worst;
-  for (const auto& f : files)
-    if (rank(f.verdict) > rank(worst)) worst = f.verdict;
-  return worst;
 }
 
 std::string LicenseLabel(const store::ModelRecord& m) {
@@ -292,29 +278,48 @@ struct StatusArgs {
   bool details = false;
 };
 
-ordered_json ModelJson(store::Store& st, const store::ModelRecord& m, bool details) {
-  auto files = st.ListFiles(m.id);
-  std::vector<store::FileRecord> fl = files.ok() ? *files : std::vector<store::FileRecord>{};
-  ordered_json o = {{"id", m.id},
-                    {"status", m.status.empty() ? "not-audited" : m.status},
-                    {"missed_by_hub", m.missed_by_hub},
-                    {"status_source", m.status_source},
-                    {"hub_flag", m.hub_flag},
-                    {"hub_message", m.hub_message},
-                    {"our_verdict", OurVerdict(fl)},
-                    {"verification", m.verification},
-                    {"downloads", m.downloads},
-                    {"likes", m.likes},
-                    {"license", m.license},
-                    {"license_risk", m.license_risk},
-                    {"revision", m.revision},
-                    {"sha", m.sha},
-                    {"last_audit", m.last_audit}};
-  if (!details) return o;
+// The table and the model pages come from the query layer (audit/model_view.h), the same one
+// the HTTP API uses.
+std::string StatusLabel(const audit::ModelSummary& m) {
+  if (!m.status) return "not audited";
+  std::string s = audit::StatusName(*m.status);
+  return m.missed_by_hub ? s + " (missed-by-hub)" : s;
+}
+
+std::string LicenseLabel(const audit::ModelSummary& m) {
+  std::string l = m.license.empty() ? "none" : m.license;
+  return m.license_risk ? l + " (" + audit::LicenseRiskName(*m.license_risk) + ")" : l;
+}
+
+std::string HubFlagText(const audit::ModelSummary& m) {
+  return m.hub_flag == audit::HubFlag::kNone ? "" : audit::HubFlagName(m.hub_flag);
+}
+
+ordered_json ModelJson(const audit::ModelSummary& m) {
+  return {{"id", m.id},
+          {"status", audit::StatusOrNotAudited(m.status)},
+          {"missed_by_hub", m.missed_by_hub},
+          {"status_source", m.source ? audit::StatusSourceName(*m.source) : ""},
+          {"hub_flag", HubFlagText(m)},
+          {"hub_message", m.hub_message},
+          {"our_verdict", m.our_verdict ? VerdictName(*m.our_verdict) : ""},
+          {"verification", m.verification},
+          {"downloads", m.downloads},
+          {"likes", m.likes},
+          {"license", m.license},
+          {"license_risk", m.license_risk ? audit::LicenseRiskName(*m.license_risk) : ""},
+          {"revision", m.revision},
+          {"sha", m.sha},
+          {"last_audit", m.last_audit}};
+}
+
+ordered_json DetailJson(const audit::ModelDetail& d) {
+  ordered_json o = ModelJson(d.model);
   ordered_json fa = ordered_json::array();
-  for (const auto& f : fl) {
-    ordered_json imports = ordered_json::parse(f.hub_imports_json, nullptr, false);
-    if (imports.is_discarded()) imports = ordered_json::array();
+  for (const auto& f : d.files) {
+    ordered_json imports = ordered_json::array();
+    for (const auto& i : f.hub_imports)
+      imports.push_back({{"module", i.module}, {"name", i.name}, {"safety", i.safety}});
     fa.push_back({{"path", f.path},
                   {"size", f.size},
                   {"sha256", f.sha256},
@@ -322,80 +327,119 @@ ordered_json ModelJson(store::Store& st, const store::ModelRecord& m, bool detai
                   {"hub_status", f.hub_status},
                   {"hub_message", f.hub_message},
                   {"hub_imports", imports},
-                  {"verdict", f.verdict},
+                  {"verdict", f.verdict ? VerdictName(*f.verdict) : ""},
                   {"summary", f.summary},
                   {"bytes_read", f.bytes_read}});
   }
   o["files"] = fa;
   ordered_json ra = ordered_json::array();
-  if (auto rv = st.ListReviews(m.id, false); rv.ok())
-    for (const auto& r : *rv)
-      ra.push_back({{"path", r.path},
-                    {"decision", r.decision},
-                    {"note", r.note},
-                    {"reviewer", r.reviewer},
-                    {"time", r.time},
-                    {"file_sha", r.file_sha},
-                    {"active", r.active},
-                    {"superseded_reason", r.superseded_reason}});
+  for (const auto& r : d.reviews)
+    ra.push_back({{"path", r.path},
+                  {"decision", audit::DecisionName(r.decision)},
+                  {"note", r.note},
+                  {"reviewer", r.reviewer},
+                  {"time", r.time},
+                  {"file_sha", r.file_sha},
+                  {"active", r.active},
+                  {"superseded_reason", r.superseded_reason}});
   o["reviews"] = ra;
   ordered_json ha = ordered_json::array();
-  if (auto h = st.History(m.id); h.ok())
-    for (const auto& c : *h)
-      ha.push_back({{"time", c.time},
-                    {"from", c.from},
-                    {"to", c.to},
-                    {"missed_by_hub", c.missed_by_hub},
-                    {"source", c.source},
-                    {"who", c.who},
-                    {"reason", c.reason}});
+  for (const auto& c : d.history)
+    ha.push_back({{"time", c.time},
+                  {"from", c.from ? audit::StatusName(*c.from) : ""},
+                  {"to", audit::StatusName(c.to)},
+                  {"missed_by_hub", c.missed_by_hub},
+                  {"source", audit::StatusSourceName(c.source)},
+                  {"who", c.who},
+                  {"reason", c.reason}});
   o["history"] = ha;
   return o;
+}
+
+void PrintDetail(const audit::ModelDetail& d) {
+  const audit::ModelSummary& m = d.model;
+  std::cout << "\nFiles of " << m.id << (m.sha.empty() ? "" : " @ " + m.sha) << ":\n";
+  std::vector<std::vector<std::string>> fr = {{"PATH", "HUB", "OURS", "READ", "SUMMARY"}};
+  for (const auto& f : d.files)
+    fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
+                  f.verdict ? VerdictName(*f.verdict) : "not analysed",
+                  Human(f.bytes_read) + "/" + Human(f.size),
+                  f.summary + (f.hub_message.empty() ? "" : " [hub: " + f.hub_message + "]")});
+  PrintTable(std::cout, fr);
+  if (!d.reviews.empty()) {
+    std::cout << "\nReviews:\n";
+    for (const auto& r : d.reviews)
+      std::cout << fmt::format("  {} {} {} on {}: {}{}\n", r.time, r.reviewer,
+                               audit::DecisionName(r.decision), r.path, r.note,
+                               r.active ? "" : " [no longer applies: " + r.superseded_reason + "]");
+  }
+  if (!d.history.empty()) {
+    std::cout << "\nHistory:\n";
+    for (const auto& c : d.history)
+      std::cout << fmt::format("  {} {} -> {}{} ({}, {}): {}\n", c.time,
+                               c.from ? audit::StatusName(*c.from) : "new", audit::StatusName(c.to),
+                               c.missed_by_hub ? " (missed-by-hub)" : "",
+                               audit::StatusSourceName(c.source), c.who, c.reason);
+  }
 }
 
 int RunStatus(const StatusArgs& a, Globals& g) {
   auto st = OpenStore(DbPath(g, a.db));
   if (!st) return 2;
-  std::vector<store::ModelRecord> models;
+  std::vector<audit::ModelDetail> details;  // when details are shown
+  std::vector<audit::ModelSummary> models;
   if (!a.model.empty()) {
-    auto m = st->GetModel(a.model);
-    if (!m.ok()) {
-      std::cerr << "modelvet: " << m.error().message << "\n";
+    auto d = audit::GetModelDetail(*st, a.model);
+    if (!d.ok()) {
+      std::cerr << "modelvet: " << d.error().message << "\n";
       return 2;
     }
-    if (!m->has_value()) {
+    if (!d->has_value()) {
       std::cerr << "modelvet: status: " << a.model << " is not in " << st->Describe()
                 << " (run `modelvet audit " << a.model << "`)\n";
       return 2;
     }
-    models.push_back(**m);
+    models.push_back((*d)->model);
+    details.push_back(std::move(**d));
   } else {
-    auto all = st->ListModels();
+    auto all = audit::ListModels(*st, audit::ModelListQuery{});  // most downloaded first
     if (!all.ok()) {
       std::cerr << "modelvet: " << all.error().message << "\n";
       return 2;
     }
-    models = *all;
+    models = std::move(all->models);
+    if (a.details)
+      for (const auto& m : models) {
+        auto d = audit::GetModelDetail(*st, m.id);
+        if (!d.ok()) {
+          std::cerr << "modelvet: " << d.error().message << "\n";
+          return 2;
+        }
+        if (d->has_value()) details.push_back(std::move(**d));
+      }
   }
-  bool details = a.details || !a.model.empty();
+  bool show_details = a.details || !a.model.empty();
   if (a.format == "json") {
     ordered_json arr = ordered_json::array();
-    for (const auto& m : models) arr.push_back(ModelJson(*st, m, details));
+    if (show_details)
+      for (const auto& d : details) arr.push_back(DetailJson(d));
+    else
+      for (const auto& m : models) arr.push_back(ModelJson(m));
     std::cout << arr.dump(2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
       {"MODEL", "STATUS", "HUB FLAG", "OURS", "DOWNLOADS", "LICENSE", "VERIFICATION"}};
   for (const auto& m : models) {
-    auto files = st->ListFiles(m.id);
-    std::string ours = files.ok() ? OurVerdict(*files) : "";
-    rows.push_back({m.id, StatusLabel(m) + (m.status_source == "reviewer" ? " [reviewed]" : ""),
-                    m.hub_flag.empty() ? "-" : m.hub_flag, ours.empty() ? "-" : ours,
-                    Thousands(m.downloads), LicenseLabel(m), m.verification});
+    std::string hub = HubFlagText(m);
+    rows.push_back(
+        {m.id, StatusLabel(m) + (m.source == audit::StatusSource::kReviewer ? " [reviewed]" : ""),
+         hub.empty() ? "-" : hub, m.our_verdict ? VerdictName(*m.our_verdict) : "-",
+         Thousands(m.downloads), LicenseLabel(m), m.verification});
   }
   PrintTable(std::cout, rows);
   if (models.empty()) std::cout << "(no models in " << st->Describe() << ")\n";
-  if (!details) {
+  if (!show_details) {
     // The hub's own words, under the table (they are long).
     bool header = false;
     for (const auto& m : models) {
@@ -406,31 +450,7 @@ int RunStatus(const StatusArgs& a, Globals& g) {
     }
     return 0;
   }
-  for (const auto& m : models) {
-    std::cout << "\nFiles of " << m.id << (m.sha.empty() ? "" : " @ " + m.sha) << ":\n";
-    std::vector<std::vector<std::string>> fr = {{"PATH", "HUB", "OURS", "READ", "SUMMARY"}};
-    if (auto files = st->ListFiles(m.id); files.ok())
-      for (const auto& f : *files)
-        fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
-                      f.verdict.empty() ? "not analysed" : f.verdict,
-                      Human(f.bytes_read) + "/" + Human(f.size),
-                      f.summary + (f.hub_message.empty() ? "" : " [hub: " + f.hub_message + "]")});
-    PrintTable(std::cout, fr);
-    if (auto rv = st->ListReviews(m.id, false); rv.ok() && !rv->empty()) {
-      std::cout << "\nReviews:\n";
-      for (const auto& r : *rv)
-        std::cout << fmt::format(
-            "  {} {} {} on {}: {}{}\n", r.time, r.reviewer, r.decision, r.path, r.note,
-            r.active ? "" : " [no longer applies: " + r.superseded_reason + "]");
-    }
-    if (auto h = st->History(m.id); h.ok() && !h->empty()) {
-      std::cout << "\nHistory:\n";
-      for (const auto& c : *h)
-        std::cout << fmt::format(
-            "  {} {} -> {}{} ({}, {}): {}\n", c.time, c.from.empty() ? "new" : c.from, c.to,
-            c.missed_by_hub ? " (missed-by-hub)" : "", c.source, c.who, c.reason);
-    }
-  }
+  for (const auto& d : details) PrintDetail(d);
   return 0;
 }
 

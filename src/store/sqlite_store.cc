@@ -329,6 +329,10 @@ ModelsWhere BuildModelsWhere(const ModelQuery& q) {
   in_list("license_risk", q.license_risks);
   if (q.missed_by_hub)
     conds.push_back(*q.missed_by_hub ? "missed_by_hub = 1" : "missed_by_hub = 0");
+  if (!q.id.empty()) {
+    conds.push_back("id = ?");
+    w.binds.push_back(q.id);
+  }
   if (!q.text.empty()) {
     conds.push_back("id LIKE ? ESCAPE '\\'");
     w.binds.push_back(LikeSubstring(q.text));

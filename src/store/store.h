@@ -132,6 +132,7 @@ struct ModelQuery {
   std::optional<bool> missed_by_hub;
   std::string project;  // only the models this project uses (the inventory); "" = any
   std::string text;     // substring of the id, ASCII case-insensitive; "" = any
+  std::string id;       // exactly this model; "" = any
   // kStatus orders by severity (never audited < no-findings < false-positive < suspected <
   // confirmed-unsafe), then by downloads. Every order ends with the id, in the direction that
   // makes an ascending list exactly the descending one reversed (each order is one index scan).

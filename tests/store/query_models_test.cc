@@ -211,6 +211,11 @@ TEST_F(QueryModelsTest, FiltersAreAndedAndTotalIgnoresThePage) {
   ModelQuery unflagged;
   unflagged.hub_flags = {""};
   EXPECT_EQ(Ids(unflagged), (std::vector<std::string>{"gamma/clean", "acme/missed"}));
+  ModelQuery one;
+  one.id = "beta/fp";
+  EXPECT_EQ(Ids(one), (std::vector<std::string>{"beta/fp"}));
+  one.id = "beta/f";  // exact, not a prefix
+  EXPECT_TRUE(Ids(one).empty());
   ModelQuery missed;
   missed.missed_by_hub = true;
   EXPECT_EQ(Ids(missed), (std::vector<std::string>{"acme/missed"}));
