@@ -302,6 +302,12 @@ Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& req,
                                  const std::function<std::string()>& clock) {
   if (req.reviewer.empty())
     return MakeError(Errc::kUnsupported, "review: a reviewer name is required (--reviewer)");
+  // Every decision records why: a note of only spaces says nothing.
+  if (req.note.find_first_not_of(" \t\r\n") == std::string::npos)
+    return MakeError(Errc::kMalformed, "review: a note saying why is required (--note)");
+  if (req.note.size() > limits::kMaxReviewNoteBytes)
+    return MakeError(Errc::kLimit, fmt::format("review: the note is longer than {} bytes",
+                                               limits::kMaxReviewNoteBytes));
   for (int attempt = 1;; ++attempt) {
     MV_ASSIGN_OR_RETURN(std::optional<store::ModelRecord> old, store.GetModel(req.model));
     if (!old || old->status.empty())

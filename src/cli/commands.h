@@ -18,5 +18,9 @@ void AddAuditCommand(CLI::App& app, Globals& g);
 void AddTriageCommand(CLI::App& app, Globals& g);
 void AddStatusCommand(CLI::App& app, Globals& g);
 void AddReviewCommand(CLI::App& app, Globals& g);
+// The web app and API, and their accounts (serve_cmd.cc).
+void AddServeCommand(CLI::App& app, Globals& g);
+void AddUserCommand(CLI::App& app, Globals& g);
+void AddTokenCommand(CLI::App& app, Globals& g);
 
 }  // namespace mv::cli
