@@ -240,7 +240,7 @@ std::string Document(std::string_view title, const Url& stylesheet, const Url& i
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<meta name=\"referrer\" content=\"no-referrer\"><title>";
+      "<meta name=\"referrer\" content=\"same-origin\"><title>";
   EscapeText(title, out);
   out += "</title><link rel=\"stylesheet\" href=\"";
   EscapeAttribute(stylesheet.str(), out);

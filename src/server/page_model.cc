@@ -89,12 +89,14 @@ Node Facts(const audit::ModelDetail& d) {
   dl.Add(Fact("Provider", html::Text(m.provider)));
   dl.Add(Fact("Downloads", html::Text(Thousands(m.downloads))));
   dl.Add(Fact("Likes", html::Text(Thousands(m.likes))));
-  dl.Add(Fact("License", El("span")
-                             .Add(m.license.empty() ? std::string("none") : m.license)
-                             .Add(" ")
-                             .Add(BadgeNode(LicenseRiskBadge(m.license_risk)))));
-  dl.Add(Fact("Hub flag",
-              El("span").Add(BadgeNode(HubFlagBadge(m.hub_flag))).Add(" ").Add(m.hub_message)));
+  dl.Add(Fact("License",
+              El("span")
+                  .Add(El("span").Class("license-id").Add(m.license.empty() ? "none" : m.license))
+                  .Add(" ")
+                  .Add(BadgeNode(LicenseRiskBadge(m.license_risk)))));
+  Node hub = El("span").Add(BadgeNode(HubFlagBadge(m.hub_flag)));
+  if (!m.hub_message.empty()) hub.Add(" ").Add(El("span").Class("fact-note").Add(m.hub_message));
+  dl.Add(Fact("Hub flag", std::move(hub)));
   dl.Add(Fact("Our verdict", BadgeNode(VerdictBadge(m.our_verdict))));
   dl.Add(Fact("Audited revision",
               m.sha.empty() ? html::Text(m.revision)
@@ -247,29 +249,22 @@ Node FileCard(const App& app, const audit::ModelDetail& d, const audit::FileView
   if (!f.error.empty()) mine.Add(El("p").Class("warn-text").Add(f.error));
   card.Add(El("div").Class("compare").Add(std::move(hub)).Add(std::move(mine)));
 
-  // Why a flag does not hold: our clearing reason, or the reviewer's.
-  bool cleared_by_us = f.verdict == Verdict::kSafe && f.hub_flagged;
-  if (f.review && f.review->decision == audit::Decision::kFalsePositive)
-    card.Add(El("p")
-                 .Class("clearing")
-                 .Add(El("strong").Add("Cleared by " + f.review->reviewer + ": "))
-                 .Add(f.review->note));
-  else if (cleared_by_us)
-    card.Add(El("p")
-                 .Class("clearing")
-                 .Add(El("strong").Add("Why the hub's flag is a false positive: "))
-                 .Add(f.summary));
+  // The reviewer's decision, which outranks ours; else, for a flag we clear, why.
   if (f.review) {
     const audit::ReviewView& r = *f.review;
     card.Add(El("p")
                  .Class("decision")
                  .Add(BadgeNode(DecisionBadge(r.decision)))
-                 .Add(" by ")
+                 .Add("by ")
                  .Add(El("strong").Add(r.reviewer))
                  .Add(", ")
                  .Add(TimeNode(r.time))
-                 .Add(": ")
-                 .Add(r.note));
+                 .Add(El("span").Class("decision-note").Add(r.note)));
+  } else if (f.verdict == Verdict::kSafe && f.hub_flagged) {
+    card.Add(El("p")
+                 .Class("clearing")
+                 .Add(El("strong").Add("Why the hub's flag is a false positive: "))
+                 .Add(f.summary));
   }
   if (!f.findings.empty()) {
     card.Add(El("h4").Add(f.verdict == Verdict::kSafe ? "What a load would do (all benign)"

@@ -24,7 +24,9 @@ httplib::Headers SecurityHeaders(bool tls) {
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
       {"X-Content-Type-Options", "nosniff"},
       {"X-Frame-Options", "DENY"},
-      {"Referrer-Policy", "no-referrer"},
+      // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form
+      // posts, and SameOrigin() needs the real origin. Other sites get no referrer.
+      {"Referrer-Policy", "same-origin"},
       {"Cross-Origin-Opener-Policy", "same-origin"},
       {"Cross-Origin-Resource-Policy", "same-origin"},
       {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
