@@ -18,7 +18,11 @@ BUILD_PKGS=(
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libarchive-dev
   libsqlite3-dev libcurl4-openssl-dev libssl-dev
   libhdf5-dev
+  libcpp-httplib-dev                  # src/server: the HTTP server of `modelvet serve`
+  libsodium-dev                       # src/server: Argon2id passwords, random secrets
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
+  chromium                            # tests/browser: the web app in a real browser
+  wrk                                 # bench/serve_bench.sh: HTTP load for docs/benchmarks.md
 )
 FIXTURE_PKGS=(
   python3-torch python3-numpy python3-sklearn python3-joblib python3-h5py python3-onnx
@@ -36,4 +40,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Node.js and npm drive the browser tests (playwright-core). Installed only when absent: a
+# machine may already have Node.js from elsewhere, whose npm Debian's npm package conflicts with.
+node_missing=()
+command -v node >/dev/null 2>&1 || node_missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || node_missing+=(npm)
+if [ "${#node_missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${node_missing[*]}" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${node_missing[@]}"
+fi
 echo "setup: all packages present" >&2
+
+# tests/browser: playwright-core at the version package-lock.json pins, into
+# tests/browser/node_modules (it drives /usr/bin/chromium and downloads no browser).
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if ! cmp -s "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock-installed"; then
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  cp "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock-installed"
+fi
+echo "setup: tests/browser/node_modules ready" >&2

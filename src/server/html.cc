@@ -125,7 +125,11 @@ std::optional<Url> Url::Origin(std::string_view origin) {
 
 Url& Url::Segment(std::string_view segment) {
   url_ += (url_.empty() || url_.back() != '/') ? "/" : "";
-  url_ += PercentEncode(segment);
+  // "." and ".." are unreserved yet would be resolved away by the browser.
+  if (segment == "." || segment == "..")
+    for (size_t i = 0; i < segment.size(); ++i) url_ += "%2E";
+  else
+    url_ += PercentEncode(segment);
   return *this;
 }
 
