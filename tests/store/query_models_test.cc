@@ -304,6 +304,42 @@ TEST_F(QueryModelsTest, ProjectsComeFromTheInventoryWhenItsTableExists) {
   EXPECT_TRUE(projects["beta/fp"].empty());  // another provider's model of the same name
 }
 
+TEST_F(QueryModelsTest, CachedCountsFollowEveryWrite) {
+  auto other = OpenSqliteStore(path_);
+  ASSERT_TRUE(other.ok());
+  ModelQuery q;
+  q.limit = 1;
+  uint64_t total = 0;
+  Ids(q, &total);
+  EXPECT_EQ(total, kSeeds.size());
+  Ids(q, &total);  // served from the cache
+  EXPECT_EQ(total, kSeeds.size());
+  // Another connection (another process) writes: data_version moves.
+  ModelRecord m;
+  m.id = "other/new";
+  ASSERT_TRUE((*other)->UpsertListing(m).ok());
+  Ids(q, &total);
+  EXPECT_EQ(total, kSeeds.size() + 1);
+  // This connection writes: its change counter moves.
+  m.id = "this/new";
+  ASSERT_TRUE(store_->UpsertListing(m).ok());
+  Ids(q, &total);
+  EXPECT_EQ(total, kSeeds.size() + 2);
+  // A status change moves a model between filters without changing the row count.
+  ModelQuery suspected;
+  suspected.statuses = {"suspected"};
+  Ids(suspected, &total);
+  EXPECT_EQ(total, 1u);
+  AuditCommit a;
+  a.model.id = "beta/fp";
+  a.model.status = "suspected";
+  a.model.status_source = "automatic";
+  a.expected_version = (*(*other)->GetModel("beta/fp"))->version;
+  ASSERT_TRUE((*other)->CommitAudit(a).ok());
+  Ids(suspected, &total);
+  EXPECT_EQ(total, 2u);
+}
+
 TEST_F(QueryModelsTest, AccountsSessionsAndTokens) {
   UserRecord u{"alice", "reviewer", "$argon2id$v=19$x", "2026-10-06T12:00:00Z", false};
   ASSERT_TRUE(store_->PutUser(u).ok());
