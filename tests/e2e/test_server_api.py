@@ -209,6 +209,14 @@ class ServerApi(unittest.TestCase):
                          (serverenv.HOSTILE_ID, "not-audited", serverenv.HOSTILE_LICENSE))
         self.assertEqual(self.get_json("/api/v1/models/no/such", status=404)["error"],
                          "no model no/such in the store")
+        # docs/openapi.yaml names every field the API returns.
+        spec = (mvtest.SOURCE_DIR / "docs" / "openapi.yaml").read_text()
+        objects = [d, d["files"][0], d["files"][0]["findings"][0], d["history"][0],
+                   d["last_scan"], d["files"][0]["hub_imports"][0] if d["files"][0]["hub_imports"]
+                   else {}, d["files"]]
+        for obj in objects:
+            for key in (obj if isinstance(obj, dict) else {}):
+                self.assertRegex(spec, rf"\n\s+{re.escape(key)}:", key)
 
     # ---- writing ----------------------------------------------------------------------------
     def test_1_review_needs_credentials(self):
