@@ -41,7 +41,7 @@ def main():
                             "hub_message": serverenv.HOSTILE_HUB_MESSAGE,
                             "repo": serverenv.HOSTILE_REPO,
                             "id": serverenv.HOSTILE_ID}))
-        p = subprocess.run(["node", str(HERE / "app.test.mjs")], env=node_env, timeout=900)
+        p = subprocess.run(["node", str(HERE / "app.test.mjs")], env=node_env, timeout=280)
         rc = srv.stop()
         if rc != 0:
             print(f"modelvet serve exited {rc}")
