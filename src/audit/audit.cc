@@ -8,7 +8,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
 #include "hub/http_source.h"
+#include "report/json_text.h"
 #include "report/report.h"
 
 namespace mv::audit {
@@ -41,7 +43,7 @@ std::string ImportsJson(const hub::ScannerResult& pickle_scan) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& imp : pickle_scan.pickle_imports)
     arr.push_back({{"module", imp.module}, {"name", imp.name}, {"safety", imp.safety}});
-  return arr.dump();
+  return report::JsonText(arr);
 }
 
 // Fills a model's status fields from an outcome; returns the history entry to write when the
@@ -91,6 +93,11 @@ bool IsAccessError(const Error& e) {
   }
 }
 
+// The hub refuses the repo to us (as opposed to our being offline): worth recording.
+bool IsRestricted(const Error& e) {
+  return IsAccessError(e) && hub::ErrorKind(e) != hub::HubErrc::kOffline;
+}
+
 ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::string& rev,
                     const std::string& display_rev, const hub::TreeEntry& e, bool hub_flagged,
                     const std::string& repo_level, const AuditOptions& options) {
@@ -116,9 +123,8 @@ ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::
     out.fatal = IsAccessError(src.error()) ? std::optional<Error>(src.error()) : std::nullopt;
     f.verdict = VerdictName(Verdict::kError);
     f.summary = "could not be read: " + src.error().message;
-    f.report_json =
-        nlohmann::json{{"path", e.path}, {"verdict", f.verdict}, {"error", src.error().message}}
-            .dump();
+    f.report_json = report::JsonText(
+        nlohmann::json{{"path", e.path}, {"verdict", f.verdict}, {"error", src.error().message}});
     return out;
   }
   std::string display = fmt::format("{}@{}/{}", repo, display_rev, e.path);
@@ -142,7 +148,7 @@ ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::
     f.summary = "could not be read: " + r.error;
   f.bytes_read = (*src)->bytes_read();
   r.bytes_read = f.bytes_read;
-  f.report_json = report::FileToJson(r).dump();
+  f.report_json = report::JsonText(report::FileToJson(r));
   return out;
 }
 
@@ -173,13 +179,66 @@ std::vector<ReviewInput> ToReviewInputs(const std::vector<store::Review>& review
   return out;
 }
 
+namespace {
+
+// The hub refused the repo's files: the model is recorded as not verified (with what the hub
+// said about it, when known) instead of vanishing from `status`, and the error is returned.
+Error RecordRestricted(hub::HubClient& client, store::Store& store, const std::string& repo,
+                       const hub::ModelInfo* info, const AuditOptions& options, Error why) {
+  std::string author = repo.find('/') == std::string::npos ? "" : repo.substr(0, repo.find('/'));
+  if (info) {
+    store::ModelRecord m;
+    m.id = repo;
+    m.author = info->author.empty() ? author : info->author;
+    m.downloads = info->downloads;
+    m.likes = info->likes;
+    LicenseInfo lic = LicenseTable::Embedded().Classify(info->LicenseIds(), info->license_name);
+    m.license = lic.declared;
+    m.license_risk = LicenseRiskName(lic.risk);
+    for (const auto& fi : info->security.files_with_issues) {
+      if (hub::IsFlaggedLevel(fi.level) && hub::LevelRank(fi.level) > hub::LevelRank(m.hub_flag)) {
+        m.hub_flag = fi.level;
+        m.hub_message = fi.path + ": " + fi.level;
+      }
+    }
+    if (auto s = store.UpsertListing(m); !s.ok()) return s.error();
+    author = m.author;
+  }
+  // The hub answers 401 alike for a private repo and for one that does not exist.
+  bool maybe_missing = hub::ErrorKind(why) == hub::HubErrc::kPrivateOrMissing;
+  std::string text = maybe_missing ? kAccessRestrictedOrMissing : kAccessRestricted;
+  if (!client.config().token.empty())
+    text = std::string("not verified: access restricted") +
+           (maybe_missing ? " or repo missing" : "") + " (the token from " +
+           client.config().token_source + " has no access)";
+  if (auto s = store.MarkUnverified(repo, author, text); !s.ok()) return s.error();
+  if (options.run != 0) {
+    if (auto s = store.MarkRunDone(options.run, repo); !s.ok()) return s.error();
+  }
+  return why;
+}
+
+}  // namespace
+
 Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, const hub::RepoRef& ref,
                                const AuditOptions& options) {
-  MV_ASSIGN_OR_RETURN(hub::ModelInfo info, client.GetModelInfo(ref.repo, ref.revision, true));
+  MV_RETURN_IF_ERROR(hub::ValidateRepoId(ref.repo));
+  auto info_r = client.GetModelInfo(ref.repo, ref.revision, true);
+  if (!info_r.ok()) {
+    if (IsRestricted(info_r.error()))
+      return RecordRestricted(client, store, ref.repo, nullptr, options, info_r.error());
+    return info_r.error();
+  }
+  hub::ModelInfo info = std::move(*info_r);
   // Pin the commit so the tree and every file read agree even if the branch moves meanwhile.
   std::string rev = info.sha.empty() ? ref.revision : info.sha;
-  MV_ASSIGN_OR_RETURN(std::vector<hub::TreeEntry> tree,
-                      client.ListTree(ref.repo, rev, /*expand=*/true, /*recursive=*/true));
+  auto tree_r = client.ListTree(ref.repo, rev, /*expand=*/true, /*recursive=*/true);
+  if (!tree_r.ok()) {
+    if (IsRestricted(tree_r.error()))
+      return RecordRestricted(client, store, ref.repo, &info, options, tree_r.error());
+    return tree_r.error();
+  }
+  std::vector<hub::TreeEntry> tree = std::move(*tree_r);
   std::string started = options.clock();
 
   std::map<std::string, std::string> repo_levels;  // path -> level from securityRepoStatus
@@ -204,7 +263,10 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
       if (options.progress)
         options.progress(fmt::format("[{}/{}] {}/{}", i + 1, entries.size(), ref.repo, e.path));
       sf = ScanOne(client, ref.repo, rev, ref.revision, e, flagged, repo_level, options);
-      if (sf.fatal) return *sf.fatal;
+      if (sf.fatal) {
+        if (!IsRestricted(*sf.fatal)) return *sf.fatal;
+        return RecordRestricted(client, store, ref.repo, &info, options, *sf.fatal);
+      }
       ++scanned;
     } else {
       sf.record.path = e.path;
@@ -283,6 +345,7 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
       c.scan.error = fmt::format("{} of {} files not analysed (limit {})", entries.size() - scanned,
                                  entries.size(), options.max_files);
     for (const auto& s : o.stale_reviews) c.superseded.push_back({s.id, finished, s.reason});
+    c.run = options.run;
 
     auto id = store.CommitAudit(c);
     if (!id.ok()) {
@@ -300,14 +363,19 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
 
 Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& req,
                                  const std::function<std::string()>& clock) {
-  if (req.reviewer.empty())
+  auto blank = [](const std::string& t) {
+    return t.find_first_not_of(" \t\r\n\v\f") == std::string::npos;
+  };
+  if (blank(req.reviewer))
     return MakeError(Errc::kUnsupported, "review: a reviewer name is required (--reviewer)");
-  // Every decision records why: a note of only spaces says nothing.
-  if (req.note.find_first_not_of(" \t\r\n") == std::string::npos)
+  // Every decision records why: a blank note says nothing.
+  if (blank(req.note))
     return MakeError(Errc::kMalformed, "review: a note saying why is required (--note)");
   if (req.note.size() > limits::kMaxReviewNoteBytes)
     return MakeError(Errc::kLimit, fmt::format("review: the note is longer than {} bytes",
                                                limits::kMaxReviewNoteBytes));
+  if (!IsValidUtf8(req.reviewer) || !IsValidUtf8(req.note) || !IsValidUtf8(req.path))
+    return MakeError(Errc::kMalformed, "review: the note, reviewer and path must be UTF-8 text");
   for (int attempt = 1;; ++attempt) {
     MV_ASSIGN_OR_RETURN(std::optional<store::ModelRecord> old, store.GetModel(req.model));
     if (!old || old->status.empty())
@@ -381,6 +449,11 @@ Result<std::vector<TriageCandidate>> BuildTriageQueue(
   std::vector<TriageCandidate> candidates;
   size_t qualifying = 0;
   for (const auto& item : listed) {
+    // Ids come from the hub: one that is not a valid repo id is never looked up or stored.
+    if (auto v = hub::ValidateRepoId(item.id); !v.ok()) {
+      if (progress) progress(fmt::format("skipped a listed model: {}", v.error().message));
+      continue;
+    }
     auto info = client.GetModelInfo(item.id, "main", /*security_status=*/true);
     if (!info.ok()) {
       if (progress) progress(fmt::format("skipped {}: {}", item.id, info.error().message));

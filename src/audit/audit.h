@@ -30,7 +30,14 @@ struct AuditOptions {
   std::string tool = "modelvet";  // "who" of automatic history entries
   std::function<std::string()> clock = NowUtc;
   std::function<void(std::string_view)> progress;  // one line per file, optional
+  int64_t run = 0;  // the `audit --all` run (store::AuditRun) the audit counts towards, 0: none
 };
+
+// The verification recorded for a model whose files the hub refused (gated, forbidden), and for
+// one the hub answers "private or missing" about (it does not say which).
+inline constexpr const char* kAccessRestricted = "not verified: access restricted (set HF_TOKEN)";
+inline constexpr const char* kAccessRestrictedOrMissing =
+    "not verified: access restricted or repo missing (set HF_TOKEN)";
 
 struct AuditResult {
   store::ModelRecord model;  // as committed
@@ -42,9 +49,12 @@ struct AuditResult {
   int64_t scan_id = 0;
 };
 
-// Audits one repo (ref.revision is resolved to a commit by the hub). Errors: the hub's (gated,
-// private or missing, offline, …) and the store's; a file that cannot be read is not an error
-// of the audit but a file with verdict `error`.
+// Audits one repo (ref.revision is resolved to a commit by the hub). Errors: an invalid repo id,
+// the hub's (gated, private or missing, offline, …) and the store's; a file that cannot be read
+// is not an error of the audit but a file with verdict `error`. A repo whose files the hub
+// refuses (gated, private, forbidden) is still recorded: its listing fields and hub flag when
+// known, and the verification kAccessRestricted (kAccessRestrictedOrMissing for a 401 that may
+// mean "no such repo") while it has never been audited.
 Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, const hub::RepoRef& ref,
                                const AuditOptions& options);
 
@@ -62,7 +72,8 @@ struct ReviewResult {
   int64_t review_id = 0;
 };
 
-// Records a reviewer's decision on a file of an audited model and the status it leads to.
+// Records a reviewer's decision on a file of an audited model and the status it leads to. The
+// note and the reviewer are required (not blank) and must be valid UTF-8.
 Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& request,
                                  const std::function<std::string()>& clock = NowUtc);
 
@@ -79,8 +90,8 @@ struct TriageOptions {
 
 // Lists the most downloaded models matching search/author, asks the hub for each one's flags
 // (securityStatus) and returns the queue (SelectQueue). When store is given, the queue's models
-// are saved (UpsertListing), so `audit --all` audits exactly them. Per-model errors are skipped and
-// reported.
+// are saved (UpsertListing), so `audit --all` audits exactly them. Per-model errors, and listed
+// ids that are not valid repo ids (hub::ValidateRepoId), are skipped and reported.
 Result<std::vector<TriageCandidate>> BuildTriageQueue(
     hub::HubClient& client, store::Store* store, const TriageOptions& options,
     const std::function<void(std::string_view)>& progress = {});

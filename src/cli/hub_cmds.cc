@@ -7,14 +7,17 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "audit/audit.h"
 #include "audit/model_view.h"
 #include "cli/commands.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "hub/client.h"
+#include "report/json_text.h"
 #include "store/store.h"
 
 namespace mv::cli {
@@ -29,10 +32,21 @@ std::string DbPath(const Globals& g, const std::string& local) {
   return store::DefaultDbPath();
 }
 
+// Everything printed below may hold text a hub or a file chose (repo ids, paths, hub
+// messages, licence names, notes, reviewer names, error messages quoting them): it goes
+// through EscapeText (text) or report::JsonText (JSON), never out raw.
+std::string E(std::string_view s) {
+  return EscapeText(s);
+}
+
+void PrintError(std::string_view what) {
+  std::cerr << "modelvet: " << E(what) << "\n";
+}
+
 std::unique_ptr<store::Store> OpenStore(const std::string& path) {
   auto s = store::OpenSqliteStore(path);
   if (!s.ok()) {
-    std::cerr << "modelvet: " << s.error().message << "\n";
+    PrintError(s.error().message);
     return nullptr;
   }
   return std::move(*s);
@@ -65,9 +79,11 @@ std::string LicenseLabel(const store::ModelRecord& m) {
   return m.license_risk.empty() ? l : l + " (" + m.license_risk + ")";
 }
 
-// Plain aligned columns; the last column is not padded.
-void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+// Plain aligned columns (cells escaped); the last column is not padded.
+void PrintTable(std::ostream& out, std::vector<std::vector<std::string>> rows) {
   if (rows.empty()) return;
+  for (auto& r : rows)
+    for (auto& cell : r) cell = E(cell);
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
     for (size_t i = 0; i + 1 < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
@@ -86,12 +102,13 @@ Result<std::shared_ptr<const kb::KnowledgeBase>> LoadKb(const Globals& g) {
 }
 
 void PrintAuditLine(const audit::AuditResult& r) {
-  std::cout << fmt::format("{}  {}  {}\n", r.model.id, StatusLabel(r.model), r.model.verification);
+  std::cout << fmt::format("{}  {}  {}\n", E(r.model.id), E(StatusLabel(r.model)),
+                           E(r.model.verification));
   std::cout << fmt::format(
       "    {} file{}, read {} of {}; hub: {}; license {}\n", r.files.size(),
       r.files.size() == 1 ? "" : "s", Human(r.bytes_read), Human(r.bytes_total),
-      r.model.hub_flag.empty() ? "no flag" : r.model.hub_message, LicenseLabel(r.model));
-  for (const auto& s : r.stale_reviews) std::cout << "    " << s.reason << "\n";
+      r.model.hub_flag.empty() ? "no flag" : E(r.model.hub_message), E(LicenseLabel(r.model)));
+  for (const auto& s : r.stale_reviews) std::cout << "    " << E(s.reason) << "\n";
 }
 
 ordered_json AuditJson(const audit::AuditResult& r) {
@@ -117,12 +134,12 @@ ordered_json AuditJson(const audit::AuditResult& r) {
 }
 
 // Audits each ref; returns the exit code: 2 if any audit failed, else 1 if any model is
-// confirmed-unsafe, else 0.
+// confirmed-unsafe, else 0. `run`: the `audit --all` run the audits count towards (0: none).
 int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Globals& g,
-              const std::string& format, size_t max_files, bool quiet) {
+              const std::string& format, size_t max_files, bool quiet, int64_t run = 0) {
   auto kb = LoadKb(g);
   if (!kb.ok()) {
-    std::cerr << "modelvet: rules: " << kb.error().message << "\n";
+    PrintError("rules: " + kb.error().message);
     return 2;
   }
   hub::HubClient client(hub::HubConfig::FromEnv());
@@ -130,10 +147,11 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
   opts.scan.kb = *kb;
   opts.max_files = max_files;
   opts.tool = std::string("modelvet ") + kVersion;
+  opts.run = run;
   bool progress = !quiet && isatty(STDERR_FILENO);
   if (progress)
     opts.progress = [](std::string_view line) {
-      std::fprintf(stderr, "\r\x1b[K%.*s", static_cast<int>(line.size()), line.data());
+      std::fprintf(stderr, "\r\x1b[K%s", EscapeText(line).c_str());
     };
   int rc = 0;
   ordered_json all = ordered_json::array();
@@ -141,7 +159,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
     auto r = audit::AuditModel(client, st, ref, opts);
     if (progress) std::fprintf(stderr, "\r\x1b[K");
     if (!r.ok()) {
-      std::cerr << "modelvet: audit " << ref.ToString() << ": " << r.error().message << "\n";
+      PrintError("audit " + ref.ToString() + ": " + r.error().message);
       if (format == "json") all.push_back({{"id", ref.repo}, {"error", r.error().message}});
       rc = 2;
       continue;
@@ -152,7 +170,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
     else
       PrintAuditLine(*r);
   }
-  if (format == "json") std::cout << all.dump(2) << "\n";
+  if (format == "json") std::cout << report::JsonText(all, 2) << "\n";
   return rc;
 }
 
@@ -161,6 +179,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
 struct AuditArgs {
   std::vector<std::string> repos;
   bool all = false;
+  bool restart = false;
   std::string format = "text";
   std::string db;
   size_t max_files = limits::kMaxAuditFiles;
@@ -174,22 +193,64 @@ int RunAudit(const AuditArgs& a, Globals& g) {
   for (const auto& text : a.repos) {
     auto ref = hub::RepoRef::Parse(text);
     if (!ref.ok()) {
-      std::cerr << "modelvet: audit: " << ref.error().message << "\n";
+      PrintError("audit: " + ref.error().message);
       return 2;
     }
     refs.push_back(*ref);
   }
+  int rc = 0;
+  int64_t run = 0;
+  bool unsafe_before = false;  // a model the resumed run finished before is confirmed-unsafe
   if (a.all) {
+    // A run killed before its end (SIGKILL, a reboot) is resumed: the models it finished are
+    // not audited again. --restart starts over.
+    std::set<std::string> done;
+    auto open = st->OpenAuditRun();
+    if (!open.ok()) {
+      PrintError(open.error().message);
+      return 2;
+    }
+    if (*open && !a.restart) {
+      run = (*open)->id;
+      done.insert((*open)->done.begin(), (*open)->done.end());
+      std::cerr << fmt::format(
+          "modelvet: audit --all: resuming the run started {} ({} model{} already done; "
+          "--restart to start over)\n",
+          E((*open)->started), done.size(), done.size() == 1 ? "" : "s");
+    } else {
+      auto started = st->StartAuditRun(audit::NowUtc());
+      if (!started.ok()) {
+        PrintError(started.error().message);
+        return 2;
+      }
+      run = *started;
+    }
     auto models = st->ListModels();
     if (!models.ok()) {
-      std::cerr << "modelvet: " << models.error().message << "\n";
+      PrintError(models.error().message);
       return 2;
     }
     for (const auto& m : *models) {
+      if (done.count(m.id)) {
+        // Finished before the kill: its verdict still counts for the exit code.
+        if (m.status == "confirmed-unsafe") unsafe_before = true;
+        continue;
+      }
       hub::RepoRef r;
       r.repo = m.id;
       r.revision = m.revision.empty() ? "main" : m.revision;
+      // The store may hold ids from an older modelvet or another writer: checked again.
+      if (auto v = hub::ValidateRepoId(r.repo); !v.ok()) {
+        PrintError("audit: skipped: " + v.error().message);
+        rc = 2;
+        continue;
+      }
       refs.push_back(r);
+    }
+    if (refs.empty() && !done.empty()) {
+      if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) PrintError(f.error().message);
+      if (a.format == "json") std::cout << "[]\n";
+      return rc == 2 ? 2 : unsafe_before ? 1 : 0;
     }
   }
   if (refs.empty()) {
@@ -197,7 +258,15 @@ int RunAudit(const AuditArgs& a, Globals& g) {
                  "`modelvet triage` first)\n";
     return 2;
   }
-  return RunAudits(refs, *st, g, a.format, a.max_files, a.quiet);
+  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run);
+  if (run != 0) {
+    if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) {
+      PrintError(f.error().message);
+      return 2;
+    }
+  }
+  if (rc == 2 || audits == 2) return 2;
+  return audits == 1 || unsafe_before ? 1 : 0;
 }
 
 // ---- triage ---------------------------------------------------------------------------------
@@ -222,10 +291,10 @@ int RunTriage(const TriageArgs& a, Globals& g) {
   opts.limit = a.limit;
   opts.window = a.window;
   auto queue = audit::BuildTriageQueue(client, st.get(), opts, [](std::string_view line) {
-    std::cerr << "modelvet: triage: " << line << "\n";
+    std::cerr << "modelvet: triage: " << E(line) << "\n";
   });
   if (!queue.ok()) {
-    std::cerr << "modelvet: triage: " << queue.error().message << "\n";
+    PrintError("triage: " + queue.error().message);
     return 2;
   }
   if (a.format == "json" && !a.audit) {
@@ -240,7 +309,7 @@ int RunTriage(const TriageArgs& a, Globals& g) {
                      {"license", c.license},
                      {"license_risk", c.license_risk}});
     }
-    std::cout << arr.dump(2) << "\n";
+    std::cout << report::JsonText(arr, 2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
@@ -279,7 +348,8 @@ struct StatusArgs {
 };
 
 // The table and the model pages come from the query layer (audit/model_view.h), the same one
-// the HTTP API uses.
+// the HTTP API uses; every query's error fails the command (nothing is printed before all of it
+// was read).
 std::string StatusLabel(const audit::ModelSummary& m) {
   if (!m.status) return "not audited";
   std::string s = audit::StatusName(*m.status);
@@ -358,7 +428,7 @@ ordered_json DetailJson(const audit::ModelDetail& d) {
 
 void PrintDetail(const audit::ModelDetail& d) {
   const audit::ModelSummary& m = d.model;
-  std::cout << "\nFiles of " << m.id << (m.sha.empty() ? "" : " @ " + m.sha) << ":\n";
+  std::cout << "\nFiles of " << E(m.id) << (m.sha.empty() ? "" : " @ " + E(m.sha)) << ":\n";
   std::vector<std::vector<std::string>> fr = {{"PATH", "HUB", "OURS", "READ", "SUMMARY"}};
   for (const auto& f : d.files)
     fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
@@ -369,17 +439,18 @@ void PrintDetail(const audit::ModelDetail& d) {
   if (!d.reviews.empty()) {
     std::cout << "\nReviews:\n";
     for (const auto& r : d.reviews)
-      std::cout << fmt::format("  {} {} {} on {}: {}{}\n", r.time, r.reviewer,
-                               audit::DecisionName(r.decision), r.path, r.note,
-                               r.active ? "" : " [no longer applies: " + r.superseded_reason + "]");
+      std::cout << fmt::format(
+          "  {} {} {} on {}: {}{}\n", E(r.time), E(r.reviewer), audit::DecisionName(r.decision),
+          E(r.path), E(r.note),
+          r.active ? "" : " [no longer applies: " + E(r.superseded_reason) + "]");
   }
   if (!d.history.empty()) {
     std::cout << "\nHistory:\n";
     for (const auto& c : d.history)
-      std::cout << fmt::format("  {} {} -> {}{} ({}, {}): {}\n", c.time,
+      std::cout << fmt::format("  {} {} -> {}{} ({}, {}): {}\n", E(c.time),
                                c.from ? audit::StatusName(*c.from) : "new", audit::StatusName(c.to),
                                c.missed_by_hub ? " (missed-by-hub)" : "",
-                               audit::StatusSourceName(c.source), c.who, c.reason);
+                               audit::StatusSourceName(c.source), E(c.who), E(c.reason));
   }
 }
 
@@ -391,12 +462,12 @@ int RunStatus(const StatusArgs& a, Globals& g) {
   if (!a.model.empty()) {
     auto d = audit::GetModelDetail(*st, a.model);
     if (!d.ok()) {
-      std::cerr << "modelvet: " << d.error().message << "\n";
+      PrintError(d.error().message);
       return 2;
     }
     if (!d->has_value()) {
-      std::cerr << "modelvet: status: " << a.model << " is not in " << st->Describe()
-                << " (run `modelvet audit " << a.model << "`)\n";
+      std::cerr << "modelvet: status: " << E(a.model) << " is not in " << E(st->Describe())
+                << " (run `modelvet audit " << E(a.model) << "`)\n";
       return 2;
     }
     models.push_back((*d)->model);
@@ -404,7 +475,7 @@ int RunStatus(const StatusArgs& a, Globals& g) {
   } else {
     auto all = audit::ListModels(*st, audit::ModelListQuery{});  // most downloaded first
     if (!all.ok()) {
-      std::cerr << "modelvet: " << all.error().message << "\n";
+      PrintError(all.error().message);
       return 2;
     }
     models = std::move(all->models);
@@ -412,7 +483,7 @@ int RunStatus(const StatusArgs& a, Globals& g) {
       for (const auto& m : models) {
         auto d = audit::GetModelDetail(*st, m.id);
         if (!d.ok()) {
-          std::cerr << "modelvet: " << d.error().message << "\n";
+          PrintError("status: " + m.id + ": " + d.error().message);
           return 2;
         }
         if (d->has_value()) details.push_back(std::move(**d));
@@ -425,7 +496,7 @@ int RunStatus(const StatusArgs& a, Globals& g) {
       for (const auto& d : details) arr.push_back(DetailJson(d));
     else
       for (const auto& m : models) arr.push_back(ModelJson(m));
-    std::cout << arr.dump(2) << "\n";
+    std::cout << report::JsonText(arr, 2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
@@ -438,7 +509,7 @@ int RunStatus(const StatusArgs& a, Globals& g) {
          Thousands(m.downloads), LicenseLabel(m), m.verification});
   }
   PrintTable(std::cout, rows);
-  if (models.empty()) std::cout << "(no models in " << st->Describe() << ")\n";
+  if (models.empty()) std::cout << "(no models in " << E(st->Describe()) << ")\n";
   if (!show_details) {
     // The hub's own words, under the table (they are long).
     bool header = false;
@@ -446,7 +517,7 @@ int RunStatus(const StatusArgs& a, Globals& g) {
       if (m.hub_message.empty()) continue;
       if (!header) std::cout << "\nHub messages:\n";
       header = true;
-      std::cout << "  " << m.id << ": " << m.hub_message << "\n";
+      std::cout << "  " << E(m.id) << ": " << E(m.hub_message) << "\n";
     }
     return 0;
   }
@@ -458,28 +529,33 @@ int RunStatus(const StatusArgs& a, Globals& g) {
 
 struct ReviewArgs {
   std::string model, path, decision, note, reviewer, db;
+  bool reviewer_given = false;  // --reviewer on the command line (even blank): no $USER fallback
 };
 
 int RunReview(const ReviewArgs& a, Globals& g) {
-  auto st = OpenStore(DbPath(g, a.db));
-  if (!st) return 2;
   audit::ReviewRequest req;
   req.model = a.model;
   req.path = a.path;
   req.decision = *audit::ParseDecision(a.decision);  // CLI11 checked the value
   req.note = a.note;
   req.reviewer = a.reviewer;
-  if (req.reviewer.empty())
+  if (!a.reviewer_given)
     if (const char* u = std::getenv("USER"); u && *u) req.reviewer = u;
+  auto st = OpenStore(DbPath(g, a.db));
+  if (!st) return 2;
+  // ApplyReview refuses a blank note or reviewer and text that is not UTF-8, before anything
+  // is stored (a bad note must never reach the audit trail).
   auto r = audit::ApplyReview(*st, req);
   if (!r.ok()) {
-    std::cerr << "modelvet: " << r.error().message << "\n";
+    PrintError(r.error().message);
     return 2;
   }
-  std::cout << fmt::format("recorded: {} {} {} by {}\n", a.model, a.path, a.decision, req.reviewer);
+  std::cout << fmt::format("recorded: {} {} {} by {}\n", E(a.model), E(a.path), a.decision,
+                           E(req.reviewer));
   std::cout << fmt::format("status: {} -> {}{}: {}\n",
-                           r->change.from.empty() ? "new" : r->change.from, r->model.status,
-                           r->model.missed_by_hub ? " (missed-by-hub)" : "", r->model.verification);
+                           r->change.from.empty() ? "new" : E(r->change.from), E(r->model.status),
+                           r->model.missed_by_hub ? " (missed-by-hub)" : "",
+                           E(r->model.verification));
   return 0;
 }
 
@@ -495,7 +571,9 @@ void AddAuditCommand(CLI::App& app, Globals& g) {
       "audit", "Validate hub repos: read the hub's flags, scan every file remotely, store status");
   cmd->add_option("repos", a->repos, "ORG/NAME[@REV]…");
   cmd->add_flag("--all", a->all,
-                "Audit every model in the store (the triage queue, earlier audits)");
+                "Audit every model in the store (the triage queue, earlier audits); a run that "
+                "was killed is resumed");
+  cmd->add_flag("--restart", a->restart, "With --all: start a new run instead of resuming");
   cmd->add_option("-f,--format", a->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -545,10 +623,14 @@ void AddReviewCommand(CLI::App& app, Globals& g) {
   cmd->add_option("--decision", a->decision, "confirmed-unsafe or false-positive")
       ->required()
       ->check(CLI::IsMember({"confirmed-unsafe", "false-positive"}));
-  cmd->add_option("--note", a->note, "Why")->required();
-  cmd->add_option("--reviewer", a->reviewer, "Who decides (default: $USER)");
+  cmd->add_option("--note", a->note, "Why (required, not blank)")->required();
+  CLI::Option* reviewer =
+      cmd->add_option("--reviewer", a->reviewer, "Who decides (default: $USER)");
   AddDbOption(cmd, a->db);
-  cmd->callback([a, &g] { g.exit_code = RunReview(*a, g); });
+  cmd->callback([a, reviewer, &g] {
+    a->reviewer_given = reviewer->count() > 0;
+    g.exit_code = RunReview(*a, g);
+  });
 }
 
 }  // namespace mv::cli

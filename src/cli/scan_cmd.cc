@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/text.h"
+#include "report/json_text.h"
 #include "report/report.h"
 #include "scan/hf_cache.h"
 #include "scan/scanner.h"
+#include "scan/walk.h"
 
 namespace mv::cli {
 
@@ -39,7 +41,7 @@ int ExitCode(const ScanReport& r, const std::string& fail_on) {
 int RunScan(const ScanArgs& a, Globals& g) {
   auto kb = kb::KnowledgeBase::Load(g.rules);
   if (!kb.ok()) {
-    std::cerr << "modelvet: rules: " << kb.error().message << "\n";
+    std::cerr << "modelvet: rules: " << EscapeText(kb.error().message) << "\n";
     return 2;
   }
   scan::Options opts;
@@ -51,39 +53,38 @@ int RunScan(const ScanArgs& a, Globals& g) {
     std::cerr << "modelvet scan: give PATH… or --hf-cache\n";
     return 2;
   }
-  std::vector<std::string> files = scan::ExpandPaths(a.paths);
+  // Every entry found is reported: files are scanned, what could not be walked is an error.
+  std::vector<scan::PathEntry> entries = scan::ExpandPaths(a.paths);
   // --hf-cache: every cached model snapshot file, named ORG/NAME@REV/path instead of blob paths.
-  std::vector<std::string> display = files;
+  std::vector<std::string> display;
+  for (const auto& e : entries) display.push_back(e.path);
   if (a.hf_cache) {
     std::string dir = scan::HfCacheDir([](const char* n) { return std::getenv(n); });
     for (auto& f : scan::ListHfCache(dir)) {
-      files.push_back(std::move(f.path));
+      // Each cached snapshot is a repository: ORG/NAME@REV.
+      size_t at = f.display.find('@');
+      std::string repo =
+          at == std::string::npos ? "" : f.display.substr(0, f.display.find('/', at));
+      entries.push_back(
+          {std::move(f.path), std::move(repo), std::move(f.error), std::move(f.limit)});
       display.push_back(std::move(f.display));
     }
   }
-  bool progress = isatty(STDERR_FILENO) && files.size() > 1;
+  bool progress = isatty(STDERR_FILENO) && entries.size() > 1;
   ScanReport report;
-  // Repository summaries: each directory argument, and each cached snapshot (ORG/NAME@REV).
-  auto repo_of = [&a](const std::string& file, const std::string& shown) -> std::string {
-    for (const auto& p : a.paths) {
-      if (std::filesystem::is_directory(p) && file.size() > p.size() && file.rfind(p, 0) == 0) {
-        return p;
-      }
-    }
-    size_t at = shown.find('@');
-    if (a.hf_cache && at != std::string::npos) return shown.substr(0, shown.find('/', at));
-    return "";
-  };
-  for (size_t i = 0; i < files.size(); ++i) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const scan::PathEntry& e = entries[i];
     if (progress)
-      std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", i + 1, files.size(), display[i].c_str());
-    report.files.push_back(scan::ScanFile(files[i], opts));
+      std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", i + 1, entries.size(),
+                   EscapeText(display[i]).c_str());
+    report.files.push_back(e.error.empty() ? scan::ScanFile(e.path, opts) : scan::SkippedReport(e));
     report.files.back().path = display[i];
-    if (std::string repo = repo_of(files[i], display[i]); !repo.empty()) {
+    // Repository summaries: each directory argument, and each cached snapshot.
+    if (!e.root.empty()) {
       auto it = std::find_if(report.repositories.begin(), report.repositories.end(),
-                             [&](const auto& g) { return g.name == repo; });
+                             [&](const auto& g) { return g.name == e.root; });
       if (it == report.repositories.end()) {
-        report.repositories.push_back({repo, {}, {}});
+        report.repositories.push_back({e.root, {}, {}});
         it = report.repositories.end() - 1;
       }
       it->files.push_back(i);
@@ -94,9 +95,9 @@ int RunScan(const ScanArgs& a, Globals& g) {
 
   std::string text;
   if (a.format == "json") {
-    text = report::ToJson(report).dump(2) + "\n";
+    text = report::JsonText(report::ToJson(report), 2) + "\n";
   } else if (a.format == "sarif") {
-    text = report::ToSarif(report).dump(2) + "\n";
+    text = report::JsonText(report::ToSarif(report), 2) + "\n";
   } else {
     bool color =
         !a.no_color && a.output.empty() && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
@@ -108,7 +109,7 @@ int RunScan(const ScanArgs& a, Globals& g) {
     std::ofstream out(a.output, std::ios::binary);
     out << text;
     if (!out) {
-      std::cerr << "modelvet: cannot write " << a.output << "\n";
+      std::cerr << "modelvet: cannot write " << EscapeText(a.output) << "\n";
       return 2;
     }
   }

@@ -46,6 +46,10 @@ inline constexpr uint64_t kMaxCentralDirectoryBytes = 64ull << 20;
 inline constexpr uint64_t kMaxHeaderBytes = 1ull << 20;
 // Members of one archive examined. Hub repos have < 10,000 files; torch zips hold one per tensor.
 inline constexpr uint64_t kMaxArchiveEntries = 200000;
+// Directory levels `scan` walks below a directory argument. Model repos and the HF cache nest
+// fewer than 10; a deeper tree is not scanned past this (an error entry with a
+// `limit.directory-depth` finding), which also bounds the path lengths and the walk's memory.
+inline constexpr int kMaxDirectoryDepth = 64;
 // Payloads (pickles, configs) analysed per top-level file.
 inline constexpr uint64_t kMaxPayloads = 100000;
 
@@ -104,8 +108,10 @@ inline constexpr uint64_t kMaxProtoBytes = 2ull << 30;
 // HDF5 files handed to libhdf5 as an in-memory image (zero-copy when the source is mapped).
 inline constexpr uint64_t kMaxHdf5Bytes = 8ull << 30;
 // libhdf5 runs in a child process killed after this long: it can loop on corrupt heaps, and
-// reading the root attributes of a real Keras file takes milliseconds.
-inline constexpr int kHdf5TimeoutMs = 10'000;
+// reading the root attributes of a real Keras file takes milliseconds. 2 s leaves a wide margin
+// on a loaded machine while keeping a hostile file well below libFuzzer's 10 s slow-unit mark
+// and its per-input timeout (scripts/fuzz.sh).
+inline constexpr int kHdf5TimeoutMs = 2'000;
 // Observations of one kind kept per payload (a SavedModel lists every op of every node).
 inline constexpr size_t kMaxObservationsPerPayload = 10000;
 // Findings kept per (rule, callable) in one file's report: a payload that calls os.system a
@@ -126,8 +132,16 @@ inline constexpr size_t kHttpCacheBlocks = 64;
 inline constexpr uint64_t kHttpMaxFallbackBody = 512ull << 20;
 // Largest single Read on a remote source (one scratch buffer).
 inline constexpr uint64_t kHttpMaxSingleRead = 256ull << 20;
-// Largest JSON body accepted from the hub API (a tree page of 1,000 expanded entries is ~2 MiB).
-inline constexpr uint64_t kHttpMaxApiBody = 64ull << 20;
+// Largest JSON body accepted from the hub API (a tree page of 1,000 expanded entries is ~2 MiB;
+// the model info of a 10,000-file repo ~1 MiB).
+inline constexpr uint64_t kHttpMaxApiBody = 32ull << 20;
+// Bytes of all pages of one paginated listing (a repo's tree, a model listing): what is kept
+// grows with them, so their total is bounded, not only the entry count. 64 MiB holds ~30,000
+// expanded tree entries; model repos hold tens to a few thousand files.
+inline constexpr uint64_t kMaxHubListingBytes = 64ull << 20;
+// Nesting of arrays/objects in a hub API reply, checked before parsing. Real replies nest < 8
+// levels; deeper documents are refused so nothing recurses on attacker-chosen depth.
+inline constexpr size_t kMaxHubJsonDepth = 64;
 // Redirect hops followed for one request (the hub uses 1-2: resolve -> CDN).
 inline constexpr int kHttpMaxRedirects = 8;
 

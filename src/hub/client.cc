@@ -8,10 +8,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "core/limits.h"
 #include "hub/http.h"
+#include "report/json_text.h"
 
 namespace mv::hub {
 namespace {
@@ -109,12 +111,12 @@ FileSecurityStatus ParseFileSecurity(const json& entry) {
     s.protect_ai_scan = ParseScanner(*o, "protectAiScan");
     s.jfrog_scan = ParseScanner(*o, "jFrogScan");
     s.virus_total_scan = ParseScanner(*o, "virusTotalScan");
-    s.raw_json = o->dump();
+    s.raw_json = report::JsonText(*o);
   } else if (const json* l = Obj(entry, "security")) {
     // Legacy (before Oct 2024): {safe, avScan:{virusFound, virusNames}, pickleImportScan:
     // {highestSafetyLevel, imports}}.
     s.present = true;
-    s.raw_json = l->dump();
+    s.raw_json = report::JsonText(*l);
     std::string worst = "safe";
     if (const json* av = Obj(*l, "avScan")) {
       s.av_scan.present = true;
@@ -152,7 +154,7 @@ RepoSecurityStatus ParseRepoSecurity(const json& o) {
   RepoSecurityStatus s;
   if (!o.is_object()) return s;
   s.present = true;
-  s.raw_json = o.dump();
+  s.raw_json = report::JsonText(o);
   if (o.contains("containsInfected")) {  // legacy 2022 shape
     s.legacy = true;
     s.scans_done = true;
@@ -189,7 +191,7 @@ ModelInfo ParseModel(const json& j) {
     for (const auto& s : *it)
       if (std::string f = Str(s, "rfilename"); !f.empty()) m.siblings.push_back(f);
   if (const json* card = Obj(j, "cardData")) {
-    m.card_data_json = card->dump();
+    m.card_data_json = report::JsonText(*card);
     m.card_licenses = StrList(*card, "license");
     m.license_name = Str(*card, "license_name");
     m.license_link = Str(*card, "license_link");
@@ -201,7 +203,7 @@ ModelInfo ParseModel(const json& j) {
   } else if (const json* legacy = Obj(j, "securityStatus")) {
     m.security = ParseRepoSecurity(*legacy);
   }
-  m.raw_json = j.dump();
+  m.raw_json = report::JsonText(j);
   return m;
 }
 
@@ -224,7 +226,7 @@ TreeEntry ParseTreeEntry(const json& j) {
     e.last_commit_date = Str(*lc, "date");
   }
   if (e.type == "file") e.security = ParseFileSecurity(j);
-  e.raw_json = j.dump();
+  e.raw_json = report::JsonText(j);
   return e;
 }
 
@@ -236,7 +238,40 @@ std::string NextLink(const std::string& link) {
   return {};
 }
 
+// Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count);
+// stops counting past `limit`. Linear, no recursion.
+size_t JsonNesting(std::string_view text, size_t limit) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Parses a reply of the hub API. Its nesting is bounded before parsing, so nothing downstream
+// (parse, copy, destruction) can recurse deeply on a hostile document.
 Result<json> ParseJsonBody(const HttpResponse& resp, const std::string& what) {
+  if (JsonNesting(resp.body, limits::kMaxHubJsonDepth) > limits::kMaxHubJsonDepth) {
+    return MakeError(Errc::kMalformed,
+                     fmt::format("bad response: {}: body of {} nests deeper than {} levels "
+                                 "(limits::kMaxHubJsonDepth)",
+                                 what, resp.url, limits::kMaxHubJsonDepth));
+  }
   json j = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return MakeError(Errc::kMalformed,
@@ -244,6 +279,37 @@ Result<json> ParseJsonBody(const HttpResponse& resp, const std::string& what) {
   }
   return j;
 }
+
+// Pages of one paginated listing (tree, models): the bytes received across pages are bounded
+// (not only the entries), and a `Link: rel="next"` that leads back to a page already fetched
+// ends the listing with an error instead of a loop.
+class Pager {
+ public:
+  explicit Pager(std::string what) : what_(std::move(what)) {}
+  Status Account(const std::string& url, const HttpResponse& resp) {
+    bytes_ += resp.body.size();
+    if (bytes_ > limits::kMaxHubListingBytes)
+      return MakeError(Errc::kLimit,
+                       fmt::format("bad response: {}: listing pages exceed {} bytes in total "
+                                   "(limits::kMaxHubListingBytes)",
+                                   what_, limits::kMaxHubListingBytes));
+    seen_.insert(url);
+    return OkStatus();
+  }
+  Status CheckNext(const std::string& next) const {
+    if (!next.empty() && seen_.count(next))
+      return MakeError(Errc::kMalformed,
+                       fmt::format("bad response: {}: Link rel=\"next\" repeats a page already "
+                                   "fetched ({})",
+                                   what_, next));
+    return OkStatus();
+  }
+
+ private:
+  std::string what_;
+  uint64_t bytes_ = 0;
+  std::set<std::string> seen_;
+};
 
 }  // namespace
 
@@ -316,6 +382,42 @@ const char* HubErrcName(HubErrc k) {
   return "other";
 }
 
+namespace {
+
+// Why `id` is not a repo id the hub could have issued (huggingface_hub's validate_repo_id:
+// [ORG/]NAME of letters, digits, '-', '_', '.', each part at most 96 characters, no '--' or
+// '..', not starting or ending with '-' or '.'); nullptr when it is one.
+const char* RepoIdDefect(std::string_view id) {
+  if (id.empty()) return "empty repo id";
+  size_t slash = id.find('/');
+  if (slash != std::string_view::npos && id.find('/', slash + 1) != std::string_view::npos)
+    return "more than one '/'";
+  std::string_view parts[2] = {id.substr(0, slash), slash == std::string_view::npos
+                                                        ? std::string_view("x")
+                                                        : id.substr(slash + 1)};
+  for (std::string_view part : parts) {
+    if (part.empty()) return "empty org or name";
+    if (part.size() > 96) return "org or name longer than 96 characters";
+    for (char c : part) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+        return "invalid character in repo id (letters, digits, '-', '_', '.' only)";
+    }
+    if (part.front() == '-' || part.front() == '.' || part.back() == '-' || part.back() == '.')
+      return "org or name starts or ends with '-' or '.'";
+  }
+  if (id.find("..") != std::string_view::npos) return "'..' in repo id";
+  if (id.find("--") != std::string_view::npos) return "'--' in repo id";
+  return nullptr;
+}
+
+}  // namespace
+
+Status ValidateRepoId(std::string_view id) {
+  if (const char* why = RepoIdDefect(id))
+    return MakeError(Errc::kMalformed, fmt::format("repo id `{}`: {}", id, why));
+  return OkStatus();
+}
+
 Result<RepoRef> RepoRef::Parse(std::string_view text) {
   RepoRef r;
   auto at = text.find('@');
@@ -325,16 +427,12 @@ Result<RepoRef> RepoRef::Parse(std::string_view text) {
     return MakeError(Errc::kMalformed,
                      fmt::format("repo reference `{}`: {} (expected ORG/NAME[@REV])", text, why));
   };
-  if (repo.empty()) return bad("empty repo id");
   if (r.revision.empty()) return bad("empty revision after '@'");
-  if (std::count(repo.begin(), repo.end(), '/') > 1) return bad("more than one '/'");
-  if (repo.front() == '/' || repo.back() == '/') return bad("empty org or name");
-  for (char c : repo) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-          c == '/'))
-      return bad("invalid character in repo id");
+  for (char c : r.revision) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return bad("control character or space in revision");
   }
-  if (repo.find("..") != std::string_view::npos) return bad("'..' in repo id");
+  if (const char* why = RepoIdDefect(repo)) return bad(why);
   r.repo = std::string(repo);
   return r;
 }
@@ -489,10 +587,12 @@ Result<std::vector<TreeEntry>> HubClient::ListTree(const std::string& repo,
                      expand ? "true" : "false");
   std::string what = repo + "@" + rev;
   std::vector<TreeEntry> out;
+  Pager pager(what + " tree");
   for (uint64_t page = 0; !url.empty(); ++page) {
     if (page >= 100000)
       return MakeError(Errc::kIo, fmt::format("bad response: {}: tree pages never end", what));
     MV_ASSIGN_OR_RETURN(auto jr, GetJson(*transport_, url, what));
+    MV_RETURN_IF_ERROR(pager.Account(url, jr.second));
     if (!jr.first.is_array())
       return MakeError(Errc::kMalformed,
                        fmt::format("bad response: {}: tree page is not an array", what));
@@ -501,6 +601,7 @@ Result<std::vector<TreeEntry>> HubClient::ListTree(const std::string& repo,
       return MakeError(Errc::kLimit, fmt::format("{}: more than {} tree entries", what,
                                                  limits::kMaxArchiveEntries));
     url = FixEndpoint(NextLink(jr.second.Header("link")), config_.endpoint);
+    MV_RETURN_IF_ERROR(pager.CheckNext(url));
   }
   return out;
 }
@@ -530,9 +631,11 @@ Result<std::vector<ModelInfo>> HubClient::ListModels(const ListModelsQuery& q) {
     if (q.card_data) add("cardData", "true");
   }
   std::vector<ModelInfo> out;
+  Pager pager("model listing");
   for (uint64_t page = 0; !url.empty(); ++page) {
     if (page >= q.max_pages) break;
     MV_ASSIGN_OR_RETURN(auto jr, GetJson(*transport_, url, "model listing"));
+    MV_RETURN_IF_ERROR(pager.Account(url, jr.second));
     if (!jr.first.is_array())
       return MakeError(Errc::kMalformed, "bad response: model listing is not an array");
     for (const auto& m : jr.first) {
@@ -541,6 +644,7 @@ Result<std::vector<ModelInfo>> HubClient::ListModels(const ListModelsQuery& q) {
       if (q.limit && out.size() >= q.limit) return out;
     }
     url = FixEndpoint(NextLink(jr.second.Header("link")), config_.endpoint);
+    MV_RETURN_IF_ERROR(pager.CheckNext(url));
   }
   return out;
 }

@@ -4,8 +4,14 @@
 // caller may want fields we do not model. docs/hub-api.md describes the API subset used.
 //
 // Conventions of huggingface_hub are honoured: HF_ENDPOINT, HF_TOKEN (or its token file),
-// HF_HUB_OFFLINE. Every request has a connect and a total timeout; 408/429/5xx are retried with
-// Retry-After / `RateLimit: "…";r=0;t=N` and bounded exponential backoff.
+// HF_HUB_OFFLINE. Every request has a connect and a total timeout; 408/429/5xx and transport
+// failures are retried with Retry-After / `RateLimit: "…";r=0;t=N` and bounded exponential
+// backoff.
+//
+// Replies are untrusted: JSON nesting deeper than limits::kMaxHubJsonDepth is refused before
+// parsing, the pages of one listing are bounded in bytes (limits::kMaxHubListingBytes) and a
+// `Link: rel="next"` back to a page already fetched is an error. Raw JSON kept beside the
+// structs is written with report::JsonText (no recursion).
 //
 // Errors are mv::Error values (code kIo for transport/HTTP failures, kMalformed for bodies we
 // cannot parse). The message always starts with a stable token, so callers can branch on
@@ -64,8 +70,14 @@ enum class HubErrc : uint8_t {
 HubErrc ErrorKind(const Error& e);
 const char* HubErrcName(HubErrc k);
 
-// `org/name` or `org/name@rev` (rev may contain '/', e.g. refs/pr/1). Names without an org
-// (`gpt2`) are accepted.
+// A repo id as the hub issues them ([ORG/]NAME; letters, digits, '-', '_', '.'; each part at
+// most 96 characters; no '--' or '..'; not starting or ending with '-' or '.'), as
+// huggingface_hub validates them. Ids that come from the hub (listings) are checked with it too
+// before they are stored or audited: a hostile hub cannot plant control characters or quotes.
+Status ValidateRepoId(std::string_view id);
+
+// `org/name` or `org/name@rev` (rev may contain '/', e.g. refs/pr/1; no spaces or control
+// characters). Names without an org (`gpt2`) are accepted.
 struct RepoRef {
   std::string repo;
   std::string revision = "main";

@@ -71,6 +71,8 @@ bool Retryable(long status) {
          status == 504;
 }
 
+// Transport failures worth another attempt: the connection could not be made, broke, stalled
+// or returned nothing. DNS, TLS verification and protocol errors are not retried.
 bool RetryableCurl(CURLcode c) {
   switch (c) {
     case CURLE_COULDNT_CONNECT:
@@ -79,23 +81,35 @@ bool RetryableCurl(CURLcode c) {
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM: return true;
     default: return false;
   }
 }
 
+// Seconds as a header gives them: decimal digits only; values too large for uint64 saturate.
+std::optional<uint64_t> ParseSeconds(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+  }
+  return v;
+}
+
 // `RateLimit: "api";r=0;t=55` -> 55 when r=0.
-std::optional<long> RateLimitResetSeconds(const std::string& v) {
+std::optional<uint64_t> RateLimitResetSeconds(const std::string& v) {
   if (v.empty()) return std::nullopt;
-  std::optional<long> r, t;
+  std::optional<uint64_t> r, t;
   size_t pos = 0;
   while (pos < v.size()) {
     size_t semi = v.find(';', pos);
     std::string part = Trim(std::string_view(v).substr(
         pos, semi == std::string::npos ? std::string::npos : semi - pos));
     if (part.size() > 2 && part[1] == '=' && (part[0] == 'r' || part[0] == 't')) {
-      char* end = nullptr;
-      long x = std::strtol(part.c_str() + 2, &end, 10);
-      if (end && *end == '\0' && x >= 0) (part[0] == 'r' ? r : t) = x;
+      if (auto x = ParseSeconds(std::string_view(part).substr(2))) (part[0] == 'r' ? r : t) = x;
     }
     if (semi == std::string::npos) break;
     pos = semi + 1;
@@ -157,17 +171,21 @@ HttpTransport::~HttpTransport() {
 }
 
 long HttpTransport::RetryDelayMs(const HttpResponse* resp, int attempt) const {
+  const long cap = std::max(0L, config_.backoff_max_ms);
+  // Seconds from the server, as milliseconds, saturating at the cap (a value near 2^63 must
+  // not wrap around to "no wait").
+  auto seconds = [cap](uint64_t s) {
+    return s >= static_cast<uint64_t>(cap) / 1000 + 1 ? cap : static_cast<long>(s) * 1000;
+  };
   long ms = config_.backoff_initial_ms << std::min(attempt, 20);
   if (resp) {
     if (auto t = RateLimitResetSeconds(resp->Header("ratelimit"))) {
-      ms = (*t + 1) * 1000;
-    } else if (std::string ra = resp->Header("retry-after"); !ra.empty()) {
-      char* end = nullptr;
-      long s = std::strtol(ra.c_str(), &end, 10);
-      if (end && *end == '\0' && s >= 0) ms = s * 1000;  // HTTP-date form: use the backoff
+      ms = seconds(*t == UINT64_MAX ? *t : *t + 1);
+    } else if (auto ra = ParseSeconds(Trim(resp->Header("retry-after")))) {
+      ms = seconds(*ra);  // the HTTP-date form does not parse: the backoff is used
     }
   }
-  return std::clamp(ms, 0L, config_.backoff_max_ms);
+  return std::clamp(ms, 0L, cap);
 }
 
 Result<HttpResponse> HttpTransport::SendOnce(const HttpRequest& req, const std::string& url,

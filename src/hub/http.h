@@ -1,5 +1,7 @@
 // Internal to hub/: one libcurl easy handle with the policies every hub request needs —
-// timeouts, retries with backoff on 408/429/5xx, manual redirects that drop Authorization
+// timeouts, retries with backoff on 408/429/5xx and on transport failures (connect, reset,
+// timeout, empty reply), waits from Retry-After/RateLimit clamped to backoff_max_ms (values
+// near 2^63 saturate, never wrap to zero), manual redirects that drop Authorization
 // when the origin changes, a bounded body, and Accept-Encoding: identity (so ranges and
 // sizes are never content-encoded).
 #pragma once

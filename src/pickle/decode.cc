@@ -1,11 +1,9 @@
 #include "pickle/decode.h"
 
-#include <bzlib.h>
-#include <lzma.h>
-#include <zlib.h>
-
 #include <cstring>
 #include <vector>
+
+#include "codec/codec.h"
 
 namespace mv::pickle {
 
@@ -95,90 +93,16 @@ Result<std::string> HexDecode(std::string_view in, bool skip_space) {
   return out;
 }
 
-Result<std::string> Inflate(std::string_view in, int window_bits, size_t max_out) {
-  z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) return Bad("zlib", "init failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  std::string out;
-  char buf[65536];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      inflateEnd(&zs);
-      return Bad("zlib", "corrupt stream");
-    }
-    out.append(buf, sizeof buf - zs.avail_out);
-    if (out.size() > max_out) {
-      inflateEnd(&zs);
-      return MakeError(Errc::kLimit, "decoded data larger than the limit");
-    }
-    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
-      inflateEnd(&zs);
-      return Bad("zlib", "truncated stream");
-    }
-  }
-  inflateEnd(&zs);
-  return out;
-}
-
-Result<std::string> Bunzip(std::string_view in, size_t max_out) {
-  bz_stream bs{};
-  if (BZ2_bzDecompressInit(&bs, 0, 0) != BZ_OK) return Bad("bz2", "init failed");
-  bs.next_in = const_cast<char*>(in.data());
-  bs.avail_in = static_cast<unsigned>(in.size());
-  std::string out;
-  char buf[65536];
-  int rc = BZ_OK;
-  while (rc != BZ_STREAM_END) {
-    bs.next_out = buf;
-    bs.avail_out = sizeof buf;
-    rc = BZ2_bzDecompress(&bs);
-    if (rc != BZ_OK && rc != BZ_STREAM_END) {
-      BZ2_bzDecompressEnd(&bs);
-      return Bad("bz2", "corrupt stream");
-    }
-    out.append(buf, sizeof buf - bs.avail_out);
-    if (out.size() > max_out) {
-      BZ2_bzDecompressEnd(&bs);
-      return MakeError(Errc::kLimit, "decoded data larger than the limit");
-    }
-    if (rc == BZ_OK && bs.avail_in == 0 && bs.avail_out != 0) {
-      BZ2_bzDecompressEnd(&bs);
-      return Bad("bz2", "truncated stream");
-    }
-  }
-  BZ2_bzDecompressEnd(&bs);
-  return out;
-}
-
-Result<std::string> Unxz(std::string_view in, size_t max_out) {
-  lzma_stream ls = LZMA_STREAM_INIT;
-  if (lzma_auto_decoder(&ls, 1ull << 30, 0) != LZMA_OK) return Bad("lzma", "init failed");
-  ls.next_in = reinterpret_cast<const uint8_t*>(in.data());
-  ls.avail_in = in.size();
-  std::string out;
-  uint8_t buf[65536];
-  lzma_ret rc = LZMA_OK;
-  while (rc != LZMA_STREAM_END) {
-    ls.next_out = buf;
-    ls.avail_out = sizeof buf;
-    rc = lzma_code(&ls, ls.avail_in == 0 ? LZMA_FINISH : LZMA_RUN);
-    if (rc != LZMA_OK && rc != LZMA_STREAM_END) {
-      lzma_end(&ls);
-      return Bad("lzma", "corrupt stream");
-    }
-    out.append(reinterpret_cast<const char*>(buf), sizeof buf - ls.avail_out);
-    if (out.size() > max_out) {
-      lzma_end(&ls);
-      return MakeError(Errc::kLimit, "decoded data larger than the limit");
-    }
-  }
-  lzma_end(&ls);
-  return out;
+// zlib.decompress, gzip.decompress, bz2.decompress, lzma.decompress through codec/, so the
+// decoder memory and output limits are the ones every other decoder obeys.
+Result<std::string> Decompress(codec::Codec c, const char* name, std::string_view in,
+                               size_t max_out, bool concatenated) {
+  codec::Decoded d = codec::DecodeBytes(
+      c, ByteSpan(reinterpret_cast<const uint8_t*>(in.data()), in.size()), max_out, concatenated);
+  if (d.limit_hit) return MakeError(Errc::kLimit, "decoded data larger than the limit");
+  if (!d.error.empty()) return Bad(name, "corrupt stream");
+  if (!d.finished) return Bad(name, "truncated stream");
+  return std::string(d.bytes.begin(), d.bytes.end());
 }
 
 // UTF-8 text -> latin-1 bytes; code points above 0xFF cannot be encoded.
@@ -215,13 +139,15 @@ Result<std::string> DecodeData(std::string_view codec, std::string_view in, size
   else if (codec == "hex")
     r = HexDecode(in, true);
   else if (codec == "zlib")
-    r = Inflate(in, 15, max_out);
-  else if (codec == "gzip")
-    r = Inflate(in, 16 + 15, max_out);
-  else if (codec == "bz2")
-    r = Bunzip(in, max_out);
-  else if (codec == "lzma")
-    r = Unxz(in, max_out);
+    r = Decompress(codec::Codec::kZlib, "zlib", in, max_out, false);
+  else if (codec == "gzip")  // gzip.decompress reads every member
+    r = Decompress(codec::Codec::kGzip, "gzip", in, max_out, true);
+  else if (codec == "bz2")  // bz2.decompress reads every stream
+    r = Decompress(codec::Codec::kBzip2, "bz2", in, max_out, true);
+  else if (codec == "lzma")  // lzma.decompress: FORMAT_AUTO, every stream
+    r = Decompress(codec::LzmaFormatOf(ByteSpan(reinterpret_cast<const uint8_t*>(in.data()),
+                                                std::min<size_t>(in.size(), 6))),
+                   "lzma", in, max_out, true);
   else if (codec == "latin1-encode")
     r = Latin1Encode(in);
   else if (codec == "utf8-encode")

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "core/text.h"
 #include "core/version.h"
 
 namespace mv::report {
@@ -63,6 +64,23 @@ nlohmann::ordered_json ToJson(const ScanReport& r) {
 
 namespace {
 
+// An artifact URI (RFC 3986 relative or absolute-path reference): every byte outside the
+// unreserved set and '/' is percent-encoded, so `#`, `?`, spaces, `%` and non-UTF-8 bytes in a
+// file name cannot change what the URI designates.
+std::string SarifUri(std::string_view path) {
+  std::string out;
+  for (unsigned char c : path) {
+    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    if (keep) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
 const char* SarifLevel(Severity s) {
   switch (s) {
     case Severity::kCritical:
@@ -95,7 +113,7 @@ nlohmann::ordered_json ToSarif(const ScanReport& r) {
            {"level", SarifLevel(x.severity)},
            {"message", {{"text", x.evidence.empty() ? x.message : x.evidence + ": " + x.message}}},
            {"locations",
-            json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", f.path}}}}},
+            json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", SarifUri(f.path)}}}}},
                           {"logicalLocations", json::array({{{"fullyQualifiedName", x.location},
                                                              {"kind", "member"}}})}}})},
            {"properties",
@@ -107,7 +125,7 @@ nlohmann::ordered_json ToSarif(const ScanReport& r) {
   json artifacts = json::array();
   for (const auto& f : r.files) {
     json a = {
-        {"location", {{"uri", f.path}}},
+        {"location", {{"uri", SarifUri(f.path)}}},
         {"length", f.size},
         {"properties",
          {{"verdict", VerdictName(f.verdict)}, {"summary", f.summary}, {"format", f.format}}}};
@@ -127,6 +145,8 @@ nlohmann::ordered_json ToSarif(const ScanReport& r) {
 }
 
 std::string ToText(const ScanReport& r, bool color) {
+  // Every string below may hold attacker bytes (file names, callable names, evidence): each is
+  // escaped so none can start a line, move the cursor or recolour the terminal.
   auto paint = [color](const char* code, const std::string& s) {
     return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
   };
@@ -144,24 +164,26 @@ std::string ToText(const ScanReport& r, bool color) {
     std::string tag = tag_of(f.verdict);
     std::string what = f.format;
     if (!f.loader.empty()) what += what.empty() ? f.loader : ", " + f.loader;
-    out += fmt::format("{} {}{}\n", tag, f.path, what.empty() ? "" : "  (" + what + ")");
-    if (!f.summary.empty()) out += fmt::format("  {}\n", f.summary);
+    out += fmt::format("{} {}{}\n", tag, EscapeText(f.path),
+                       what.empty() ? "" : "  (" + EscapeText(what) + ")");
+    if (!f.summary.empty()) out += fmt::format("  {}\n", EscapeText(f.summary));
     for (const auto& x : f.findings) {
       std::string sev = SeverityName(x.severity);
       const char* code = x.severity >= Severity::kHigh  ? "31"
                          : x.severity >= Severity::kLow ? "33"
                                                         : "2";
       std::string line = x.evidence.empty() ? x.message : x.evidence;
-      out += fmt::format("  {:<8}  {}  {}  {}\n", paint(code, sev), x.category, x.location, line);
+      out += fmt::format("  {:<8}  {}  {}  {}\n", paint(code, sev), EscapeText(x.category),
+                         EscapeText(x.location), EscapeText(line));
     }
-    if (!f.error.empty()) out += fmt::format("  error: {}\n", f.error);
+    if (!f.error.empty()) out += fmt::format("  error: {}\n", EscapeText(f.error));
   }
   if (!r.repositories.empty()) out += "\nRepositories:\n";
   for (const auto& g : r.repositories) {
     const auto& k = g.counts;
     out += fmt::format("{} {}  {} file(s): {} unsafe, {} needs review, {} safe, {} error\n",
-                       tag_of(k.Overall()), g.name, k.files, k.unsafe, k.needs_review, k.safe,
-                       k.error);
+                       tag_of(k.Overall()), EscapeText(g.name), k.files, k.unsafe, k.needs_review,
+                       k.safe, k.error);
   }
   auto c = r.Count();
   out += fmt::format("\n{} file(s): {} unsafe, {} needs review, {} safe, {} error\n", c.files,

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "scan/walk.h"
+
 namespace mv::scan {
 
 namespace {
@@ -36,13 +38,11 @@ std::vector<HfCachedFile> ListHfCache(const std::string& dir) {
     for (fs::directory_iterator rev(snaps, ec2), rend; !ec2 && rev != rend; rev.increment(ec2)) {
       if (!rev->is_directory(ec2)) continue;
       std::string prefix = id + "@" + rev->path().filename().string() + "/";
-      std::error_code ec3;
-      fs::recursive_directory_iterator it(rev->path(),
-                                          fs::directory_options::skip_permission_denied, ec3);
-      for (; !ec3 && it != fs::recursive_directory_iterator(); it.increment(ec3)) {
-        if (!it->is_regular_file(ec3)) continue;  // follows file links to blobs
-        std::string rel = it->path().lexically_relative(rev->path()).generic_string();
-        out.push_back({it->path().string(), prefix + rel});
+      std::vector<PathEntry> found;
+      WalkDirectory(rev->path().string(), "", found);
+      for (auto& f : found) {
+        std::string rel = fs::path(f.path).lexically_relative(rev->path()).generic_string();
+        out.push_back({std::move(f.path), prefix + rel, std::move(f.error), std::move(f.limit)});
       }
     }
   }

@@ -17,11 +17,14 @@ std::string HfCacheDir(const GetEnv& env);
 struct HfCachedFile {
   std::string path;     // file to open (the snapshot link)
   std::string display;  // "ORG/NAME@REV/path" ("NAME@REV/path" for repos without an owner)
+  std::string error;    // non-empty: a directory of the snapshot that could not be walked
+  std::string limit;    // the limit rule behind `error`, if any (scan/walk.h)
 };
 
 // Every file of every model snapshot under `dir`, sorted by display name. Links to files are
 // followed (that is how snapshots reference blobs); links to directories are not. Datasets and
-// spaces are skipped. A missing directory yields nothing.
+// spaces are skipped. A missing directory yields nothing; a snapshot directory that cannot be
+// listed is an entry with `error` set (scan/walk.h), never skipped silently.
 std::vector<HfCachedFile> ListHfCache(const std::string& dir);
 
 }  // namespace mv::scan

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <filesystem>
 #include <system_error>
 
 #include "core/sha256.h"
@@ -255,39 +254,6 @@ FileReport ScanFile(const std::string& path, const Options& options) {
     return r;
   }
   return ScanSource(*src, path, options);
-}
-
-std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> out;
-  for (const auto& p : paths) {
-    std::error_code ec;
-    if (!fs::is_directory(fs::symlink_status(p, ec))) {
-      out.push_back(p);
-      continue;
-    }
-    std::vector<std::string> found;
-    fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      const auto& e = *it;
-      if (e.is_directory(ec) && e.path().filename() == ".git") {
-        it.disable_recursion_pending();  // VCS metadata is not part of a model
-        continue;
-      }
-      // Links to files are followed (the HF cache is built of them); links to directories are
-      // not descended into, so a tree cannot loop.
-      if (e.is_regular_file(ec)) {
-        found.push_back(e.path().string());
-      } else if (!e.is_directory(ec)) {
-        // Dangling links, FIFOs, sockets, devices: reported (as errors), never silently dropped.
-        found.push_back(e.path().string());
-      }
-    }
-    if (ec) out.push_back(p);  // unreadable directory: reported as an error
-    std::sort(found.begin(), found.end());
-    out.insert(out.end(), found.begin(), found.end());
-  }
-  return out;
 }
 
 }  // namespace mv::scan

@@ -26,9 +26,4 @@ FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
                       const Options& options);
 FileReport ScanFile(const std::string& path, const Options& options);
 
-// Files under each path (directories recursively, sorted; links to directories are not
-// descended into, `.git` is skipped). Paths that
-// do not exist are returned as-is so the scan reports them as errors.
-std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths);
-
 }  // namespace mv::scan

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
+
 namespace mv::server::html {
 
 namespace {
@@ -14,34 +16,11 @@ bool IsVoid(const char* tag) {
   return false;
 }
 
-// Length of the valid UTF-8 sequence at s[i] (1-4), or 0 when the bytes there are not one.
-size_t Utf8Length(std::string_view s, size_t i, uint32_t* cp) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  unsigned char c = b(0);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  if (n == 0 || c > 0xF4 || i + n > s.size()) return 0;
-  uint32_t v = c & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b(k) & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-  if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-      (v >= 0xD800 && v <= 0xDFFF))
-    return 0;
-  *cp = v;
-  return n;
-}
-
 void Escape(std::string_view s, std::string& out, bool attribute) {
   out.reserve(out.size() + s.size());
   for (size_t i = 0; i < s.size();) {
     uint32_t cp = 0;
-    size_t n = Utf8Length(s, i, &cp);
+    size_t n = Utf8SequenceAt(s, i, &cp);
     if (n == 0) {
       out += kReplacement;
       ++i;
@@ -71,8 +50,7 @@ void Escape(std::string_view s, std::string& out, bool attribute) {
           else
             out += c;
       }
-    } else if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-               (cp >= 0x80 && cp <= 0x9F)) {
+    } else if (IsHiddenFormat(cp)) {
       out += fmt::format("[U+{:04X}]", cp);
     } else {
       out.append(s.substr(i, n));

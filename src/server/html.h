@@ -207,9 +207,10 @@ std::string Document(std::string_view title, const Url& stylesheet, const Url& i
                      const Url& script, Node body);
 
 // Escapes text for element content (& < >) or a double-quoted attribute value (also " '). Bytes
-// that are not UTF-8, NUL and other C0 controls (except tab, LF, CR) become U+FFFD; bidi
-// override and isolate controls (U+202A-202E, U+2066-2069) are shown as "[U+202E]" so a file
-// name cannot reorder what a reviewer reads.
+// that are not UTF-8, NUL and other C0 controls (except tab, LF, CR) become U+FFFD; the
+// invisible and bidirectional format characters EscapeText also shows (core/text.h:
+// IsHiddenFormat) appear as "[U+202E]", so a file name cannot hide or reorder what a reviewer
+// reads.
 void EscapeText(std::string_view s, std::string& out);
 void EscapeAttribute(std::string_view s, std::string& out);
 

@@ -1,5 +1,7 @@
 #include "server/json_out.h"
 
+#include "report/json_text.h"
+
 namespace mv::server {
 
 namespace {
@@ -146,7 +148,7 @@ Json JobJson(const AuditJob& job) {
 }
 
 std::string JsonText(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return report::JsonText(j);
 }
 
 }  // namespace mv::server

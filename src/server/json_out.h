@@ -20,10 +20,8 @@ Json ReviewJson(const audit::ReviewView& r);
 // GET /api/v1/audits/ID and the 202 of POST /api/v1/audits.
 Json JobJson(const AuditJob& job);
 
-// The text of a document. SEAM (JSON writer): the project's writer that never throws on
-// invalid UTF-8 (report::JsonText, being added in src/report/ on another branch) replaces this
-// body at merge; until then nlohmann's dump with error_handler replace (invalid bytes become
-// U+FFFD), which never throws either.
+// The text of a document: the project's JSON writer (report::JsonText), which never throws;
+// bytes that are not UTF-8 become \udcXX escapes (docs/cli.md, "Output encoding").
 std::string JsonText(const Json& j);
 
 }  // namespace mv::server

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/limits.h"
+#include "core/text.h"
 #include "server/app.h"
 #include "server/json_out.h"
 #include "server/pages.h"
@@ -33,19 +34,6 @@ httplib::Headers SecurityHeaders(bool tls) {
   };
   if (tls) h.emplace("Strict-Transport-Security", "max-age=31536000");
   return h;
-}
-
-// Request lines for the access log: bytes outside printable ASCII as \xNN (paths are the
-// client's).
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c < 0x7F && c != '\\')
-      out += static_cast<char>(c);
-    else
-      out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
 }
 
 bool IsApi(const httplib::Request& req) {
@@ -130,8 +118,8 @@ Result<std::unique_ptr<Server>> Server::Start(ServerConfig config) {
       });
   if (app.config.access_log)
     http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      std::fprintf(stderr, "%s %s %d\n", Printable(req.method).c_str(),
-                   Printable(req.target.empty() ? req.path : req.target).c_str(), res.status);
+      std::fprintf(stderr, "%s %s %d\n", EscapeText(req.method).c_str(),
+                   EscapeText(req.target.empty() ? req.path : req.target).c_str(), res.status);
     });
 
   if (app.config.port == 0) {

@@ -108,7 +108,20 @@ CREATE INDEX history_by_model ON status_history(model, id);
 CREATE INDEX reviews_by_model ON reviews(model, path, active);
 CREATE INDEX scans_by_model ON scans(model, id);
 )sql",
-    // v3: the models table's orders and filters (QueryModels: every sort is one index scan; the
+    // v3: progress of `audit --all` runs, so a killed run is resumed without repeating work.
+    R"sql(
+CREATE TABLE audit_runs (
+  id       INTEGER PRIMARY KEY,
+  started  TEXT NOT NULL,
+  finished TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE audit_run_done (
+  run   INTEGER NOT NULL REFERENCES audit_runs(id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  PRIMARY KEY (run, model)
+);
+)sql",
+    // v4: the models table's orders and filters (QueryModels: every sort is one index scan; the
     // status rank expression must stay the same as kStatusRank), and the accounts of
     // `modelvet serve`. IF NOT EXISTS: steps added by concurrent branches may be reordered.
     R"sql(
@@ -743,6 +756,58 @@ class SqliteStore final : public Store {
     return s.Run();
   }
 
+  Status MarkUnverified(const std::string& id, const std::string& author,
+                        const std::string& verification) override {
+    Stmt s(db_,
+           "INSERT INTO models (id, author, verification) VALUES (?, ?, ?) ON CONFLICT(id) DO "
+           "UPDATE SET verification = excluded.verification WHERE models.status = ''");
+    s.Bind(id).Bind(author).Bind(verification);
+    return s.Run();
+  }
+
+  Result<std::optional<AuditRun>> OpenAuditRun() override {
+    Stmt s(db_,
+           "SELECT id, started, finished FROM audit_runs WHERE finished = '' ORDER BY id DESC "
+           "LIMIT 1");
+    auto row = s.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return std::optional<AuditRun>();
+    AuditRun run;
+    run.id = s.Int(0);
+    run.started = s.Text(1);
+    run.finished = s.Text(2);
+    Stmt d(db_, "SELECT model FROM audit_run_done WHERE run = ? ORDER BY model");
+    d.Bind(run.id);
+    MV_ASSIGN_OR_RETURN(run.done, d.Collect<std::string>([](Stmt& s) { return s.Text(0); }));
+    return std::optional<AuditRun>(std::move(run));
+  }
+
+  Result<int64_t> StartAuditRun(const std::string& now) override {
+    Transaction tx(db_);
+    if (!tx.begun().ok()) return tx.begun().error();
+    Stmt close(db_, "UPDATE audit_runs SET finished = ? WHERE finished = ''");
+    close.Bind(now);
+    MV_STORE_STEP(close);
+    Stmt ins(db_, "INSERT INTO audit_runs (started) VALUES (?)");
+    ins.Bind(now);
+    MV_STORE_STEP(ins);
+    int64_t id = sqlite3_last_insert_rowid(db_);
+    MV_RETURN_IF_ERROR(tx.Commit());
+    return id;
+  }
+
+  Status MarkRunDone(int64_t run, const std::string& model) override {
+    Stmt s(db_, "INSERT OR IGNORE INTO audit_run_done (run, model) VALUES (?, ?)");
+    s.Bind(run).Bind(model);
+    return s.Run();
+  }
+
+  Status FinishAuditRun(int64_t run, const std::string& now) override {
+    Stmt s(db_, "UPDATE audit_runs SET finished = ? WHERE id = ?");
+    s.Bind(now).Bind(run);
+    return s.Run();
+  }
+
   Result<int64_t> CommitAudit(const AuditCommit& a) override {
     Transaction tx(db_);
     if (!tx.begun().ok()) return tx.begun().error();
@@ -798,6 +863,7 @@ class SqliteStore final : public Store {
                                         a.model.id + " is no longer active");
     }
     for (const StatusChange& c : a.changes) MV_RETURN_IF_ERROR(WriteChange(c, a.model.id, scan_id));
+    if (a.run != 0) MV_RETURN_IF_ERROR(MarkRunDone(a.run, a.model.id));
     MV_RETURN_IF_ERROR(tx.Commit());
     return scan_id;
   }

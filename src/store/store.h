@@ -7,6 +7,7 @@
 //   (no half-written decision);
 // - models carry a `version` that each commit bumps; a commit whose `expected_version` no longer
 //   matches fails with a message starting "conflict:" (another process decided meanwhile);
+// - errors of every query are returned (a damaged database is never read as "no rows");
 // - strings are UTF-8; times are ISO-8601 UTC ("2026-10-06T12:00:00Z"); json columns hold text.
 #pragma once
 
@@ -113,6 +114,16 @@ struct AuditCommit {
     std::string reason;
   };
   std::vector<Supersede> superseded;
+  int64_t run = 0;  // the `audit --all` run this audit belongs to (AuditRun), 0 for none
+};
+
+// One `modelvet audit --all` run. A run killed before its end is resumed by the next one: the
+// models it finished (each recorded in the same transaction as its audit) are not re-audited.
+struct AuditRun {
+  int64_t id = 0;
+  std::string started;
+  std::string finished;           // "" while the run is open
+  std::vector<std::string> done;  // models finished by this run (audited or recorded unverified)
 };
 
 // One reviewer decision, written atomically with the status it leads to.
@@ -199,6 +210,18 @@ class Store {
   // A model seen in a hub listing: inserts it or refreshes author, downloads, likes, license
   // and hub flag; status fields and version are left alone.
   virtual Status UpsertListing(const ModelRecord& model) = 0;
+  // A model whose files this tool could not read (gated, private): inserted when absent; its
+  // `verification` says why while it has no status (an audited model keeps its last audit).
+  virtual Status MarkUnverified(const std::string& id, const std::string& author,
+                                const std::string& verification) = 0;
+
+  // `audit --all` progress. The latest run that has not finished, if any, with its done models.
+  virtual Result<std::optional<AuditRun>> OpenAuditRun() = 0;
+  // Starts a run (closing any run still open); returns its id.
+  virtual Result<int64_t> StartAuditRun(const std::string& now) = 0;
+  // Records that `run` finished `model` outside CommitAudit (a model recorded unverified).
+  virtual Status MarkRunDone(int64_t run, const std::string& model) = 0;
+  virtual Status FinishAuditRun(int64_t run, const std::string& now) = 0;
   // Returns the scan id.
   virtual Result<int64_t> CommitAudit(const AuditCommit& audit) = 0;
   // Returns the review id.

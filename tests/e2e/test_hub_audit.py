@@ -151,11 +151,14 @@ class HubAudit(unittest.TestCase):
         # Flagged only for training_args.bin, which we clear: a false positive of the hub.
         _, out = self.audit("audit/finetune-args-only", expect_rc=0)
         self.assertEqual(out[0]["status"], "false-positive")
-        # A gated repo is an error with a clear message, and nothing is stored for it.
+        # A gated repo is an error with a clear message; it is recorded as not verified (with
+        # what the hub says of it), never audited and never dropped from the status table.
         p = self.mv("audit", "--db", self.db, "examples/gated-model")
         self.assertEqual(p.returncode, 2)
         self.assertIn("gated", p.stderr)
-        self.assertNotIn("examples/gated-model", self.status())
+        gated = self.status()["examples/gated-model"]
+        self.assertEqual((gated["status"], gated["verification"]),
+                         ("not-audited", "not verified: access restricted (set HF_TOKEN)"))
 
     def test_4_status_table(self):
         rows = self.status()
@@ -173,6 +176,7 @@ class HubAudit(unittest.TestCase):
             "audit/custom-class-suspected": ("suspected", False, "suspicious", "needs-review",
                                              "use-restricted"),
             "audit/clean-state-dict": ("no-findings", False, "", "safe", "permissive"),
+            "examples/gated-model": ("not-audited", False, "", "", "use-restricted"),
         }
         self.assertEqual(sorted(rows), sorted(want))
         for mid, (status, missed, hub, ours, risk) in want.items():

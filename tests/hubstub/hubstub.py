@@ -19,6 +19,16 @@ Test modes (flags, env HUBSTUB_*, or at runtime GET /_stub/config?key=value):
   bad_range=1          206 replies cover the requested range shifted by one byte
   cdn_expires=S        signed CDN URLs are valid for S seconds (then 403)
 GET /_stub/stats gives counters (JSON); GET /_stub/reset zeroes them.
+
+Hostile-hub faults (only at runtime, GET /_stub/config?key=value; 0 or empty turns one off):
+  deep_json=N          every JSON API reply carries an extra member nested N levels deep
+  tree_page_bytes=B    each tree page's first entry carries B bytes of padding
+  tree_pages=N         tree listings keep paging (with new cursors) until N pages were sent
+  tree_link_repeat=1   the tree Link rel="next" points back at the page just served
+  reset_requests=N     the next N hub requests are answered by closing the connection
+  hostile_ids=1        model listings lead with ids no hub issues (control characters,
+                       quotes, SQL); their model info is served, flagged unsafe
+  stall=TEXT           requests whose path contains TEXT wait until stall is cleared
 """
 import argparse
 import hashlib
@@ -46,6 +56,14 @@ EXPANDABLE = {
     "xetEnabled"}
 
 
+# Hostile-hub faults (see the module docstring) and their "off" values.
+FAULTS = {"deep_json": 0, "tree_page_bytes": 0, "tree_pages": 0, "tree_link_repeat": 0,
+          "reset_requests": 0, "hostile_ids": 0, "stall": ""}
+# Listed by hostile_ids=1: each has exactly one '/', so the stub can route its model info.
+HOSTILE_IDS = ["evil/x\nSAFE    forged", "evil/a'; DROP TABLE models;--", 'evil/"quoted"',
+               "evil/\x1b[31mred\x1b[0m", "evil/\u202egnp.exe"]
+
+
 class State:
     def __init__(self, args):
         self.lock = threading.Lock()
@@ -60,6 +78,7 @@ class State:
         self.hub_port = 0
         self.cdn_port = 0
         self.hash_cache = {}
+        self.faults = dict(FAULTS)
         self.reset()
 
     def reset(self):
@@ -322,7 +341,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body=b"", ctype="application/json", headers=None):
         if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode()
+            body = self.fault_deep(body) or json.dumps(body).encode()
         elif isinstance(body, str):
             body = body.encode()
         self.send_response(status)
@@ -360,6 +379,54 @@ class Handler(BaseHTTPRequestHandler):
             "RateLimit-Policy": f'"fixed window";"{bucket}";q=500;w=300'})
         return True
 
+    # --- hostile-hub faults -------------------------------------------------------------------
+    def fault_reset(self):
+        """reset_requests: close the connection without an answer (a transport error)."""
+        st = self.state
+        with st.lock:
+            if self.is_cdn or st.faults["reset_requests"] <= 0:
+                return False
+            st.faults["reset_requests"] -= 1
+        self.close_connection = True
+        try:
+            self.connection.shutdown(2)
+        except OSError:
+            pass
+        return True
+
+    def fault_stall(self):
+        stall = self.state.faults["stall"]
+        deadline = time.time() + 120
+        while stall and stall in self.path and time.time() < deadline:
+            time.sleep(0.05)
+            stall = self.state.faults["stall"]
+
+    def fault_deep(self, body):
+        """deep_json: JSON text of body plus a member nested N levels deep (bytes), or None."""
+        n = self.state.faults["deep_json"]
+        if not n or not self.path.startswith("/api/"):
+            return None
+        nest = "[" * n + "]" * n
+        text = json.dumps(body)
+        if isinstance(body, dict):
+            text = text[:-1] + (", " if body else "") + '"deep": ' + nest + "}"
+        else:
+            text = "[" + nest + ("" if not body else ", " + text[1:-1]) + "]"
+        return text.encode()
+
+    def hostile_model(self, org, name, q):
+        """hostile_ids: model info of a listed hostile id (flagged, so triage would queue it)."""
+        rid = f"{org}/{name}"
+        if not self.state.faults["hostile_ids"] or rid not in HOSTILE_IDS:
+            return False
+        body = {"id": rid, "modelId": rid, "author": org, "sha": "0" * 40,
+                "downloads": 10 ** 9, "likes": 0, "private": False, "gated": False, "tags": []}
+        if q.get("securityStatus", [""])[0] == "true":
+            body["securityRepoStatus"] = {"scansDone": True, "filesWithIssues": [
+                {"path": "model.pkl", "level": "unsafe"}]}
+        self.send(200, body)
+        return True
+
     # --- dispatch ----------------------------------------------------------------------------
     def do_HEAD(self):
         self.handle_any()
@@ -381,8 +448,9 @@ class Handler(BaseHTTPRequestHandler):
                 st.stats["cdn_auth_seen" if self.is_cdn else "hub_auth_seen"] += 1
             if self.is_cdn:
                 st.stats["last_cdn_authorization"] = auth
-        if self.rate_limited():
+        if self.rate_limited() or self.fault_reset():
             return
+        self.fault_stall()
         q = urllib.parse.parse_qs(query, keep_blank_values=True)
         try:
             if self.is_cdn:
@@ -417,7 +485,7 @@ class Handler(BaseHTTPRequestHandler):
                 st.reset()
             return self.send(200, {"ok": True})
         if raw_path == "/_stub/config":
-            q = urllib.parse.parse_qs(query)
+            q = urllib.parse.parse_qs(query, keep_blank_values=True)
             with st.lock:
                 for k in ("rate_limit", "retry_after", "page_size", "lfs_threshold",
                           "cdn_expires"):
@@ -427,6 +495,10 @@ class Handler(BaseHTTPRequestHandler):
                     st.ignore_range = q["ignore_range"][0] in ("1", "true", "yes")
                 if "bad_range" in q:
                     st.bad_range = q["bad_range"][0] in ("1", "true", "yes")
+                for k, off in FAULTS.items():
+                    if k in q:
+                        v = q[k][-1]  # the last value wins
+                        st.faults[k] = v if isinstance(off, str) else int(v or 0)
             return self.send(200, {"ok": True})
         self.error(404, "Not found")
 
@@ -469,6 +541,9 @@ class Handler(BaseHTTPRequestHandler):
         full = q.get("full", [""])[0] == "true"
         card = q.get("cardData", [""])[0] == "true"
         body = [r.summary(full=full, card=card, expand=expand) for r in chunk]
+        if st.faults["hostile_ids"] and start == 0:
+            body = [{"id": h, "modelId": h, "downloads": 10 ** 9, "likes": 0, "tags": []}
+                    for h in HOSTILE_IDS] + body
         headers = {}
         if start + page < len(models) and start + page < limit:
             # Absolute, every parameter kept, like the hub's Link header.
@@ -484,6 +559,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(404, "Repository not found", "RepoNotFound")
         org, name = urllib.parse.unquote(parts[0]), urllib.parse.unquote(parts[1])
         rest = parts[2:]
+        if not rest and self.hostile_model(org, name, q):
+            return
         repo = self.state.find_repo(org, name)
         if repo is None:
             return self.error(401, "Invalid username or password.")
@@ -549,13 +626,22 @@ class Handler(BaseHTTPRequestHandler):
         page = max(1, min(int(q.get("limit", ["1000"])[0]), self.state.page_size))
         start = int(q.get("cursor", ["0"])[0] or 0)
         headers = {}
-        if start + page < len(entries):
+        faults = self.state.faults
+        more = start + page < len(entries) or start // page + 1 < faults["tree_pages"]
+        if more:
             params = [(k, v) for k, vs in q.items() if k != "cursor" for v in vs]
             params.append(("cursor", str(start + page)))
             path = self.path.partition("?")[0]
             headers["Link"] = (f"<{self.base_url()}{path}?{urllib.parse.urlencode(params)}>; "
                                'rel="next"')
-        self.send(200, entries[start:start + page], headers=headers)
+        if faults["tree_link_repeat"]:
+            headers["Link"] = f'<{self.base_url()}{self.path}>; rel="next"'
+        body = entries[start:start + page]
+        if faults["tree_page_bytes"]:
+            pad = {"type": "directory", "oid": "0" * 40, "size": 0,
+                   "path": f"padding-{start}", "padding": "x" * faults["tree_page_bytes"]}
+            body = [pad] + body
+        self.send(200, body, headers=headers)
 
     # --- files -------------------------------------------------------------------------------
     def resolve(self, org, name, rev, path):

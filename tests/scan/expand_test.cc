@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "scan/scanner.h"
+#include "scan/walk.h"
 
 namespace mv::scan {
 namespace {
@@ -27,11 +28,16 @@ class ExpandPathsTest : public testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
   static void Touch(const fs::path& p) { std::ofstream(p) << "x"; }
+  static std::vector<std::string> Paths(const std::vector<PathEntry>& entries) {
+    std::vector<std::string> out;
+    for (const auto& e : entries) out.push_back(e.path);
+    return out;
+  }
   fs::path root_;
 };
 
 TEST_F(ExpandPathsTest, SortedRecursiveSkipsGitAndDirectoryLinks) {
-  auto files = ExpandPaths({root_.string()});
+  auto files = Paths(ExpandPaths({root_.string()}));
   std::vector<std::string> want = {
       (root_ / "a" / "model.pt").string(),
       (root_ / "b" / "deep" / "z.bin").string(),
@@ -42,7 +48,7 @@ TEST_F(ExpandPathsTest, SortedRecursiveSkipsGitAndDirectoryLinks) {
 }
 
 TEST_F(ExpandPathsTest, MissingPathsAreKeptForTheReport) {
-  auto files = ExpandPaths({"/nonexistent/x.pt", (root_ / "top.pkl").string()});
+  auto files = Paths(ExpandPaths({"/nonexistent/x.pt", (root_ / "top.pkl").string()}));
   ASSERT_EQ(files.size(), 2u);
   EXPECT_EQ(files[0], "/nonexistent/x.pt");
 }

@@ -38,7 +38,14 @@ TEST(Html, EveryDangerousByteIsNeutralised) {
       out,
       "\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD|"
       "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
-  // Valid UTF-8 passes through; bidi overrides become visible.
+  // Valid UTF-8 passes through; bidi overrides and invisible characters become visible (the
+  // same set as the terminal's EscapeText).
+  out.clear();
+  EscapeText(
+      "mod\xE2\x80\x8B"
+      "el\xEF\xBB\xBF\xC2\x85",
+      out);
+  EXPECT_EQ(out, "mod[U+200B]el[U+FEFF][U+0085]");
   out.clear();
   EscapeText("caf\xC3\xA9 \xF0\x9F\x98\x80 evil\xE2\x80\xAEgpj.pkl", out);
   EXPECT_EQ(out, "caf\xC3\xA9 \xF0\x9F\x98\x80 evil[U+202E]gpj.pkl");

@@ -1,40 +1,25 @@
-// Streaming decoders shared by the compression wrappers and the zip reader. Each decodes a
-// byte range of a Source into memory, bounded by an output budget, and reports how it ended:
-// finished, truncated, corrupt or stopped at the budget. The decoded prefix is always kept, so
-// a payload in front of a broken stream is still analysed.
+// The decoders of codec/ as the format readers use them, with the budgets that tie them to a
+// file's scan: the output budget of a member given what the file already expanded, and the
+// anomalies an unclean end turns into.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "codec/codec.h"
 #include "core/facts.h"
 #include "core/source.h"
 #include "formats/format.h"
 
 namespace mv::formats::compress {
 
-enum class Codec : uint8_t {
-  kGzip,        // RFC 1952, members concatenated
-  kZlib,        // RFC 1950
-  kDeflateRaw,  // RFC 1951 (zip method 8)
-  kBzip2,       // streams concatenated (pbzip2)
-  kXz,          // .xz streams concatenated
-  kLzmaAlone,   // legacy .lzma (joblib compress='lzma')
-  kZstd,        // frames concatenated, skippable frames skipped
-  kLz4,         // LZ4 frame format, frames concatenated
-};
-
-struct Decoded {
-  std::vector<uint8_t> bytes;  // empty when the output went elsewhere (Decoder, Probe)
-  uint64_t produced = 0;       // bytes decoded (== bytes.size() for Decode)
-  uint64_t consumed = 0;       // compressed bytes that belong to the stream(s) decoded
-  bool finished = false;       // the last stream ended properly
-  bool truncated = false;      // input ended inside a stream
-  bool limit_hit = false;      // output budget reached before the end
-  std::string error;           // decoder error (corrupt data), empty if none
-};
+using codec::Codec;
+using codec::Decode;
+using codec::Decoded;
+using codec::Decoder;
+using codec::Probe;
+using codec::TrialInflate;
 
 // Output budget for `compressed` input bytes given what the file already expanded:
 // min(kMaxInMemoryMember, kMaxExpandedBytes - ctx.expanded_bytes,
@@ -43,53 +28,9 @@ uint64_t OutputBudget(uint64_t compressed, const ReadContext& ctx);
 // The same without the in-memory bound, for members decoded on demand (StreamSource).
 uint64_t StreamBudget(uint64_t compressed, const ReadContext& ctx);
 
-// Decodes src[begin, begin+len). With `concatenated`, a stream that ends is followed by
-// another when the next bytes carry the codec's magic. Never reads outside the range.
-Decoded Decode(Codec codec, Source& src, uint64_t begin, uint64_t len, uint64_t max_out,
-               bool concatenated);
-
-// Incremental form of Decode: Next() produces the following decoded bytes on demand, so a
-// member can be read without holding it (see stream_source.h). Holds `src` by reference.
-class Decoder {
- public:
-  Decoder(Codec codec, Source& src, uint64_t begin, uint64_t len, uint64_t max_out,
-          bool concatenated);
-  ~Decoder();
-  Decoder(const Decoder&) = delete;
-  Decoder& operator=(const Decoder&) = delete;
-  // Writes up to `cap` decoded bytes to `out`; returns how many. Fewer than `cap` only when
-  // the data ended (done()).
-  size_t Next(uint8_t* out, size_t cap);
-  bool done() const { return done_; }
-  // How the decoding ended so far (bytes stays empty).
-  const Decoded& state() const { return d_; }
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  Source& src_;
-  uint64_t begin_;
-  uint64_t end_;
-  uint64_t max_out_;
-  bool concatenated_;
-  std::vector<uint8_t> chunk_;  // input copied from src: [chunk_base_, chunk_base_+size)
-  uint64_t chunk_base_ = 0;
-  size_t in_pos_ = 0;
-  bool done_ = false;
-  Decoded d_;
-};
-
-// Decodes the whole range without keeping the output: learns the decoded size, how the stream
-// ends and the CRC-32 of the output (for zip). Memory: one decoder and 64 KiB of output.
-Decoded Probe(Codec codec, Source& src, uint64_t begin, uint64_t len, uint64_t max_out,
-              bool concatenated, uint32_t* crc32_out = nullptr);
-
 // Charges the output (d.produced) to ctx.expanded_bytes and appends anomalies for an unclean end:
 // `limit.expansion`, `<prefix>.truncated`, `<prefix>.corrupt` (all incomplete).
 void Account(const Decoded& d, const std::string& prefix, const std::string& what, uint64_t offset,
              ReadContext& ctx, std::vector<Anomaly>& out);
-
-// Cheap check that the first bytes of a zlib stream inflate without error.
-bool TrialInflate(ByteSpan bytes, int window_bits);
 
 }  // namespace mv::formats::compress

@@ -1,0 +1,90 @@
+#include "scan/walk.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "core/limits.h"
+
+namespace mv::scan {
+
+namespace fs = std::filesystem;
+
+void WalkDirectory(const std::string& dir, const std::string& root, std::vector<PathEntry>& out) {
+  struct Pending {
+    fs::path path;
+    int depth;
+  };
+  std::vector<Pending> stack{{fs::path(dir), 0}};
+  size_t first = out.size();
+  while (!stack.empty()) {
+    Pending d = std::move(stack.back());
+    stack.pop_back();
+    std::error_code ec;
+    fs::directory_iterator it(d.path, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      const fs::directory_entry& e = *it;
+      std::error_code sec;
+      fs::file_status own = e.symlink_status(sec);
+      if (sec) {
+        out.push_back({e.path().string(), root, "cannot examine: " + sec.message(), ""});
+        continue;
+      }
+      if (fs::is_directory(own)) {
+        if (e.path().filename() == ".git") continue;  // VCS metadata is not part of a model
+        if (d.depth + 1 > limits::kMaxDirectoryDepth) {
+          out.push_back({e.path().string(), root,
+                         "not scanned: directories nested deeper than "
+                         "limits::kMaxDirectoryDepth (" +
+                             std::to_string(limits::kMaxDirectoryDepth) + ")",
+                         "limit.directory-depth"});
+          continue;
+        }
+        stack.push_back({e.path(), d.depth + 1});
+        continue;
+      }
+      // Links to files are followed (the HF cache is built of them); links to directories are
+      // not descended into, so a tree cannot loop. Dangling links, FIFOs, sockets and devices
+      // stay in the list: the scan reports them as errors, never drops them.
+      if (fs::is_symlink(own)) {
+        std::error_code tec;
+        if (fs::is_directory(fs::status(e.path(), tec))) continue;
+      }
+      out.push_back({e.path().string(), root, "", ""});
+    }
+    if (ec) out.push_back({d.path.string(), root, "cannot list directory: " + ec.message(), ""});
+  }
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+            [](const PathEntry& a, const PathEntry& b) { return a.path < b.path; });
+}
+
+std::vector<PathEntry> ExpandPaths(const std::vector<std::string>& paths) {
+  std::vector<PathEntry> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    fs::file_status st = fs::status(p, ec);  // an argument that is a link is followed
+    if (!ec && fs::is_directory(st)) {
+      WalkDirectory(p, p, out);
+    } else {
+      // A file, or something that cannot be examined (missing, a symlink loop, an unreadable
+      // parent): opening it reports why.
+      out.push_back({p, "", "", ""});
+    }
+  }
+  return out;
+}
+
+FileReport SkippedReport(const PathEntry& e) {
+  FileReport r;
+  r.path = e.path;
+  r.verdict = Verdict::kError;
+  r.error = e.error;
+  r.summary = e.limit.empty() ? "could not be read: " + e.error : e.error;
+  if (!e.limit.empty()) {
+    r.findings.push_back({Severity::kMedium, "anomaly", e.limit, "", "", "",
+                          "part of the tree was not analysed: " + e.error});
+  }
+  return r;
+}
+
+}  // namespace mv::scan
