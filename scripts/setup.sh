@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package modelvet needs to build, test, fuzz and generate fixtures.
 # Idempotent; run as root (or with sudo available). Set MODELVET_SETUP_FIXTURE_TOOLS=1 to also
-# install PyTorch/NumPy/scikit-learn/joblib/h5py/onnx for regenerating fixtures.
+# install PyTorch/NumPy/scikit-learn/joblib/h5py/onnx for regenerating fixtures, and
+# MODELVET_SETUP_KB_TOOLS=1 for the data libraries the benign-rule generator introspects.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -24,6 +25,19 @@ BUILD_PKGS=(
   chromium                            # tests/browser: the web app in a real browser
   wrk                                 # bench/serve_bench.sh: HTTP load for docs/benchmarks.md
 )
+# Regenerating the generated benign rules and the data-library fixtures (scripts/kb/,
+# scripts/gen_library_fixtures.py): the libraries they introspect, and bubblewrap.
+KB_PKGS=(
+  bubblewrap python3-torch python3-torchvision python3-torchaudio python3-numpy python3-scipy
+  python3-pandas python3-sklearn python3-statsmodels python3-networkx python3-nltk
+  python3-gensim python3-xarray python3-skimage python3-astropy python3-shapely python3-pint
+  python3-sympy python3-tz python3-matplotlib python3-seaborn python3-xgboost python3-patsy
+  python3-biopython python3-emcee python3-lmfit python3-sparse python3-plotly python3-altair
+  python3-imblearn python3-igraph python3-rdflib python3-skorch python3-pywt python3-pyproj
+  python3-geopandas python3-zarr python3-cftime python3-sunpy python3-uncertainties
+  python3-quantities python3-mpmath python3-pulp python3-meshio python3-pydicom
+  python3-nibabel python3-pil python3-joblib
+)
 FIXTURE_PKGS=(
   python3-torch python3-numpy python3-sklearn python3-joblib python3-h5py python3-onnx
   python3-lz4 python3-py7zr
@@ -32,6 +46,7 @@ FIXTURE_PKGS=(
 missing=()
 want=("${BUILD_PKGS[@]}")
 if [ "${MODELVET_SETUP_FIXTURE_TOOLS:-0}" = "1" ]; then want+=("${FIXTURE_PKGS[@]}"); fi
+if [ "${MODELVET_SETUP_KB_TOOLS:-0}" = "1" ]; then want+=("${KB_PKGS[@]}"); fi
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -6,6 +6,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -42,6 +43,11 @@ constexpr std::array kCategories = {
     "data",
     "library-class",
     "custom-op",
+    // Benign only, with a narrower clearing (verdict/judge.cc): a class cleared only when the
+    // loader rebuilds an instance without __init__, a value cleared only when referenced.
+    "rebuild-only",
+    "constant",
+    "library-function",
 };
 constexpr std::array kCodecs = {"base64", "base32", "base16",        "hex",         "zlib",  "gzip",
                                 "bz2",    "lzma",   "latin1-encode", "utf8-encode", "by-arg"};
@@ -171,6 +177,19 @@ int StanceStrictness(Stance s) {
 
 }  // namespace
 
+// An embedded rule file of generated exact names for one top-level module
+// (`benign_lib_<module>.toml`), parsed the first time a name under that module is looked up:
+// thousands of library names cost nothing to a scan that never meets the library.
+struct DeferredFile {
+  std::string file;
+  std::string owned;      // the text, when it is not embedded (FromStrings)
+  std::string_view text;  // embedded text, or `owned`
+  std::once_flag once;
+  Status status = OkStatus();
+  std::vector<Rule> rules;
+  std::unordered_map<std::string, size_t> exact;
+};
+
 struct KnowledgeBase::Impl {
   pickle::Semantics semantics;
   std::vector<Rule> rules;  // never grows after the indexes below are built
@@ -186,8 +205,13 @@ struct KnowledgeBase::Impl {
   };
   std::unordered_map<std::string, FeatureIndex> features_by_kind;
 
+  std::unordered_map<std::string, std::unique_ptr<DeferredFile>> deferred;  // by module
+
   std::string Canonical(std::string_view dotted) const;
   const Rule* MatchCanonical(const std::string& c) const;
+  // The exact rule of a deferred file for `c` (loading the file once), else null.
+  const Rule* MatchDeferred(const std::string& c) const;
+  void LoadDeferred(const std::string& module, DeferredFile& d) const;
 };
 
 std::string KnowledgeBase::Impl::Canonical(std::string_view dotted) const {
@@ -211,6 +235,8 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
   if (auto e = exact.find(c); e != exact.end()) {
     best = &rules[e->second];
     best_exact = true;
+  } else if (const Rule* d = MatchDeferred(c); d != nullptr) {
+    return d;  // generated names are exact: they beat wildcards, and launder nothing
   } else {
     std::string_view v(c);
     while (!v.empty()) {
@@ -253,6 +279,27 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
         return &rules[e->second];
       }
       if (end == std::string::npos) break;
+    }
+  }
+  // A benign wildcard clears its library's own names, not what a module of the library
+  // imported: `pandas.core.generic.pickle.loads` is pickle.loads (unpicklers resolve dotted
+  // names attribute by attribute). A tail beyond the wildcard's prefix that a dangerous or
+  // review wildcard covers (`pickle.*`, `subprocess.*`) is not cleared: unknown, so review.
+  if (best != nullptr && best->stance == Stance::kBenign) {
+    size_t skip = best->pattern.size() - 2;  // "mod.*" -> the prefix "mod"
+    for (size_t dot = c.find('.', skip); dot != std::string::npos; dot = c.find('.', dot + 1)) {
+      std::string_view v;
+      std::string tail = Canonical(std::string_view(c).substr(dot + 1));
+      v = tail;
+      while (!v.empty()) {
+        if (auto p = prefix.find(std::string(v));
+            p != prefix.end() && rules[p->second].stance != Stance::kBenign) {
+          return nullptr;
+        }
+        size_t d = v.rfind('.');
+        if (d == std::string_view::npos) break;
+        v = v.substr(0, d);
+      }
     }
   }
   return best;
@@ -495,6 +542,11 @@ class Loader {
         Rule base;
         base.stance = stance;
         MV_RETURN_IF_ERROR(Category(d.file, t, base.category, stance != Stance::kBenign));
+        bool narrow = base.category == "rebuild-only" || base.category == "constant";
+        if (narrow && stance != Stance::kBenign) {
+          return Fail(Where(d.file, t.source()),
+                      "category '" + base.category + "' is for [[benign]] rules only");
+        }
         MV_ASSIGN_OR_RETURN(base.why, Str(d.file, t, "why"));
         MV_ASSIGN_OR_RETURN(base.summary, Str(d.file, t, "summary"));
         std::string sev;
@@ -509,6 +561,12 @@ class Loader {
         for (auto& [p, where] : pats) {
           if (!ValidCallablePattern(p)) {
             return Fail(where, "bad pattern '" + p + "' (want module.name or module.*)");
+          }
+          if (narrow && p.back() == '*') {
+            return Fail(where, "a '" + base.category +
+                                   "' rule names classes or values exactly, "
+                                   "not '" +
+                                   p + "'");
           }
           MV_RETURN_IF_ERROR(CheckCanonical(p, where));
           Rule r = base;
@@ -684,7 +742,80 @@ Result<std::string> ReadText(const std::filesystem::path& p) {
   return ss.str();
 }
 
+constexpr std::string_view kDeferredPrefix = "benign_lib_";
+constexpr std::string_view kDeferredSuffix = ".toml";
+
+// "benign_lib_networkx.toml" -> "networkx"; "" for other files.
+std::string DeferredModule(std::string_view file) {
+  if (file.size() <= kDeferredPrefix.size() + kDeferredSuffix.size() ||
+      file.substr(0, kDeferredPrefix.size()) != kDeferredPrefix ||
+      file.substr(file.size() - kDeferredSuffix.size()) != kDeferredSuffix) {
+    return "";
+  }
+  std::string_view m = file.substr(kDeferredPrefix.size(),
+                                   file.size() - kDeferredPrefix.size() - kDeferredSuffix.size());
+  return ValidIdentifier(m) ? std::string(m) : "";
+}
+
+// Registers a `benign_lib_<module>.toml` file for loading on first use; false for others.
+bool Defer(KnowledgeBase::Impl& impl, std::string_view name, std::string_view text, bool copy) {
+  std::string module = DeferredModule(std::filesystem::path(name).filename().string());
+  if (module.empty()) return false;
+  auto d = std::make_unique<DeferredFile>();
+  d->file = std::string(name);
+  if (copy) {
+    d->owned = std::string(text);
+    d->text = d->owned;
+  } else {
+    d->text = text;
+  }
+  impl.deferred.emplace(module, std::move(d));
+  return true;
+}
+
 }  // namespace
+
+const Rule* KnowledgeBase::Impl::MatchDeferred(const std::string& c) const {
+  if (deferred.empty()) return nullptr;
+  auto it = deferred.find(c.substr(0, c.find('.')));
+  if (it == deferred.end()) return nullptr;
+  DeferredFile& d = *it->second;
+  std::call_once(d.once, [&] { LoadDeferred(it->first, d); });
+  auto e = d.exact.find(c);
+  return e == d.exact.end() ? nullptr : &d.rules[e->second];
+}
+
+// Parses a deferred file with the same strict loader, then checks what only a deferred file
+// must satisfy: [[benign]]/[[review]] rules with exact names under its module, none already
+// named exactly by the other files. A file that fails clears nothing (its status says why).
+void KnowledgeBase::Impl::LoadDeferred(const std::string& module, DeferredFile& d) const {
+  Impl tmp;
+  tmp.aliases = aliases;
+  tmp.alias_max_components = alias_max_components;
+  Loader loader(tmp);
+  Status st = loader.Add(d.file, d.text, false);
+  if (st.ok()) st = loader.Build();
+  if (st.ok() &&
+      (!tmp.features.empty() || !tmp.semantics.empty() || tmp.aliases.size() != aliases.size() ||
+       !tmp.prefix.empty() || !tmp.attribute.empty())) {
+    st = Fail(d.file, "a generated library file holds only exact [[benign]]/[[review]] names");
+  }
+  for (size_t i = 0; st.ok() && i < tmp.rules.size(); ++i) {
+    const Rule& r = tmp.rules[i];
+    if (r.stance == Stance::kDangerous) {
+      st = Fail(r.source, "a generated library file holds no [[dangerous]] rule");
+    } else if (r.pattern.compare(0, module.size() + 1, module + ".") != 0) {
+      st = Fail(r.source, "'" + r.pattern + "' is not under module '" + module + "'");
+    } else if (auto e = exact.find(r.pattern); e != exact.end()) {
+      st = Fail(r.source,
+                "duplicate pattern '" + r.pattern + "' (first at " + rules[e->second].source + ")");
+    }
+  }
+  d.status = st;
+  if (!st.ok()) return;
+  d.rules = std::move(tmp.rules);
+  d.exact = std::move(tmp.exact);
+}
 
 KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KnowledgeBase::~KnowledgeBase() = default;
@@ -695,6 +826,7 @@ Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(
   auto impl = std::make_unique<Impl>();
   Loader loader(*impl);
   for (const auto& [name, text] : EmbeddedRules()) {
+    if (Defer(*impl, name, text, false)) continue;
     MV_RETURN_IF_ERROR(loader.Add(std::string(name), text, false));
   }
   for (const auto& e : extra) {
@@ -725,7 +857,10 @@ Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::FromStrings(
     const std::vector<std::pair<std::string, std::string>>& files) {
   auto impl = std::make_unique<Impl>();
   Loader loader(*impl);
-  for (const auto& [name, text] : files) MV_RETURN_IF_ERROR(loader.Add(name, text, false));
+  for (const auto& [name, text] : files) {
+    if (Defer(*impl, name, text, true)) continue;
+    MV_RETURN_IF_ERROR(loader.Add(name, text, false));
+  }
   MV_RETURN_IF_ERROR(loader.Build());
   return std::shared_ptr<const KnowledgeBase>(std::make_shared<KnowledgeBase>(std::move(impl)));
 }
@@ -764,6 +899,18 @@ const pickle::Semantics& KnowledgeBase::semantics() const {
 }
 size_t KnowledgeBase::rule_count() const {
   return impl_->rules.size() + impl_->features.size();
+}
+
+Status KnowledgeBase::LoadAllDeferred() const {
+  for (const auto& [module, d] : impl_->deferred) {
+    impl_->MatchDeferred(module + ".");
+    if (!d->status.ok()) return d->status;
+  }
+  return OkStatus();
+}
+
+size_t KnowledgeBase::deferred_file_count() const {
+  return impl_->deferred.size();
 }
 
 }  // namespace mv::kb

@@ -53,7 +53,8 @@ class KnowledgeBase {
  public:
   // The embedded rules plus each extra file or directory of *.toml files.
   static Result<std::shared_ptr<const KnowledgeBase>> Load(const std::vector<std::string>& extra);
-  // Parses rule text (one file); for tests and the fuzz target.
+  // Parses rule text (one file); for tests and the fuzz target. A file named
+  // benign_lib_<module>.toml is deferred as embedded ones are.
   static Result<std::shared_ptr<const KnowledgeBase>> FromStrings(
       const std::vector<std::pair<std::string, std::string>>& files);
 
@@ -71,7 +72,12 @@ class KnowledgeBase {
   // Canonical name: aliases applied ("posix.system" -> "os.system").
   std::string Canonical(std::string_view dotted) const;
   const pickle::Semantics& semantics() const;
-  size_t rule_count() const;
+  size_t rule_count() const;  // rules of the files loaded eagerly (not deferred ones)
+  // Embedded `benign_lib_<module>.toml` files (generated exact names of one library) are
+  // parsed on the first Match() of a name under <module>. This loads every one now and
+  // returns the first error (tests check the embedded files this way).
+  Status LoadAllDeferred() const;
+  size_t deferred_file_count() const;
 
   struct Impl;
   explicit KnowledgeBase(std::unique_ptr<Impl> impl);

@@ -33,11 +33,17 @@ struct Hit {
 
 // Cached knowledge about one resolved name: a state dict makes the same few calls millions of
 // times, so each distinct name costs its KB lookups once per Judge().
+// How far a benign rule clears a name, from its category: most clear any use; a
+// `rebuild-only` class only when the loader rebuilds an instance without running __init__
+// (NEWOBJ, copyreg.__newobj__); a `constant` (enum member, module value) only when referenced.
+enum class Clears : uint8_t { kAny, kRebuild, kReference };
+
 struct NameInfo {
   std::string canonical;
   const kb::Rule* rule = nullptr;
   const pickle::SemanticEntry* semantic = nullptr;
   bool reconstructor = false;  // copyreg._reconstructor: its `base` argument runs
+  Clears clears = Clears::kAny;
 };
 
 const char* CategoryPhrase(const std::string& category) {
@@ -295,6 +301,10 @@ class Judge_ {
     info.canonical = kb_.Canonical(name);
     info.rule = kb_.Match(name);
     info.reconstructor = info.canonical == "copyreg._reconstructor";
+    if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
+      if (info.rule->category == "rebuild-only") info.clears = Clears::kRebuild;
+      if (info.rule->category == "constant") info.clears = Clears::kReference;
+    }
     const auto& sem = kb_.semantics();
     auto s = sem.find(info.canonical);
     if (s == sem.end()) s = sem.find(name);
@@ -368,6 +378,48 @@ class Judge_ {
            std::string(called ? "calls " : "imports ") + name +
                ", which is not in the knowledge base (loading runs that library's code)",
            "unknown|" + name);
+  }
+
+  // A call of a name whose benign rule does not clear calls of that kind (see Clears).
+  void NotClearedAsCalled(const NameInfo& info, const std::string& name,
+                          const std::string& evidence, const std::string& loc) {
+    const kb::Rule& r = *info.rule;
+    if (info.clears == Clears::kReference) {
+      Review(Severity::kMedium, "anomaly", r.id, name, evidence, loc,
+             "calls " + name + ", which the knowledge base knows as a value (" + r.why +
+                 "), not as a callable; no benign pickle calls it",
+             "calls " + name + ", which is a value, not a callable", "value-called|" + name);
+      return;
+    }
+    Review(Severity::kLow, "unknown-callable", r.id, name, evidence, loc,
+           "calls " + name +
+               " directly, which runs its __init__ with arguments from the file; the knowledge "
+               "base clears it only when the loader rebuilds an instance without __init__ (" +
+               r.why + ")",
+           "calls " + name + " directly (its __init__ can act; cleared only when rebuilt)",
+           "init-called|" + name);
+  }
+
+  // Whether a call of a benign name is one its rule clears: any call, or (rebuild-only) the
+  // loader creating an instance without __init__.
+  bool ClearedCall(const NameInfo& info, const Call& c) const {
+    switch (info.clears) {
+      case Clears::kAny: return true;
+      case Clears::kReference: return false;
+      case Clears::kRebuild:
+        if (c.kind == CallKind::kNewObj) return true;
+        if (c.kind != CallKind::kDerived || c.via.empty()) return false;
+        std::string via = kb_.Canonical(c.via);
+        return via == "copyreg.__newobj__" || via == "copyreg.__newobj_ex__";
+    }
+    return false;
+  }
+
+  // `type(None)` is how typing.Optional[X] pickles NoneType: the call only names a type.
+  static bool TypeOfNone(const NameInfo& info, const Call& c) {
+    return info.canonical == "builtins.type" && c.args.size() == 1 && c.args[0] &&
+           c.args[0]->kind == ValueKind::kNone &&
+           (!c.kwargs || c.kwargs->kind != ValueKind::kDict || c.kwargs->items.empty());
   }
 
   // A dangerous or review rule reached by a call (`called`) or only referenced.
@@ -565,7 +617,10 @@ class Judge_ {
              "calls a value the analysis could not resolve", "unresolved|" + loc);
       return;
     }
-    const NameInfo& info = Info(name);
+    const NameInfo& raw = Info(name);
+    bool type_of_none = TypeOfNone(raw, c);
+    if (type_of_none) called.insert(raw.canonical);  // judged as the type it names
+    const NameInfo& info = type_of_none ? Info("builtins.NoneType") : raw;
 
     // BUILD / APPEND / SETITEM on an object run that object's own methods.
     if (c.kind == CallKind::kBuild || c.kind == CallKind::kExtend || c.kind == CallKind::kSetItem) {
@@ -591,6 +646,11 @@ class Judge_ {
 
     // Only names that could produce a reference finding need tracking (benign ones never do).
     bool benign = info.rule != nullptr && info.rule->stance == kb::Stance::kBenign;
+    if (benign && !ClearedCall(info, c)) {
+      NotClearedAsCalled(info, name, Evidence(name, c.args, c.kwargs),
+                         FormatLocation(f.location, c.offset));
+      return;
+    }
     if (!benign) called.insert(info.canonical);
     if (benign && info.semantic == nullptr && info.rule->summary.empty() && !info.reconstructor) {
       return;  // the common case: an allowlisted rebuilder, nothing to report
@@ -606,6 +666,8 @@ class Judge_ {
       if (bi.rule != nullptr && bi.rule->stance != kb::Stance::kBenign) {
         std::vector<ValuePtr> rest(c.args.begin() + 2, c.args.end());
         Reached(*bi.rule, base, rest, nullptr, loc, f.loader, name, true);
+      } else if (bi.rule != nullptr && bi.clears != Clears::kAny) {
+        NotClearedAsCalled(bi, base, Evidence(name, c.args, c.kwargs), loc);  // base.__init__
       } else if (bi.rule == nullptr) {
         Unknown(base, Evidence(name, c.args, c.kwargs), loc, true);
       }

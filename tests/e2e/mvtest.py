@@ -16,6 +16,10 @@ SOURCE_DIR = pathlib.Path(os.environ.get("MODELVET_SOURCE_DIR",
 BIN = os.environ.get("MODELVET_BIN", str(SOURCE_DIR / "build" / "modelvet"))
 FIXTURES = SOURCE_DIR / "tests" / "fixtures" / "models"
 CASES = SOURCE_DIR / "tests" / "cases" / "models.tsv"
+# Benign objects of data libraries (scripts/gen_library_fixtures.py): the development set is
+# checked with models.tsv; the held-out set by test_heldout.py.
+LIBRARY_CASES = SOURCE_DIR / "tests" / "cases" / "libraries.tsv"
+HELDOUT_CASES = SOURCE_DIR / "tests" / "cases" / "heldout.tsv"
 VERDICTS = {"safe", "needs-review", "unsafe", "error"}
 SEVERITIES = {"info", "low", "medium", "high", "critical"}
 

@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
 
-CASES = mvtest.load_cases()
+CASES = mvtest.load_cases() + mvtest.load_cases(mvtest.LIBRARY_CASES)
 RESULTS = {}  # realpath -> file entry (or {"_error": text})
 BATCH = {}
 FAILED_ROWS = []
@@ -82,7 +82,8 @@ class ModelCases(unittest.TestCase):
             self.assertTrue(c["path"].is_file(), c["rel"])
             if c["verdict"] == "unsafe":
                 self.assertTrue(c["terms"], c["rel"])
-        on_disk = {p.relative_to(mvtest.SOURCE_DIR).as_posix() for sub in ("benign", "malicious")
+        on_disk = {p.relative_to(mvtest.SOURCE_DIR).as_posix()
+                   for sub in ("benign", "malicious", "libraries")
                    for p in (mvtest.FIXTURES / sub).rglob("*") if p.is_file()}
         self.assertEqual(on_disk - set(rels), set(), "fixtures without a case row")
 

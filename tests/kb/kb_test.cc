@@ -369,5 +369,127 @@ TEST(Loader, UserFileRefinesEmbeddedRule) {
   fs::remove_all(dir);
 }
 
+// ---------------------------------------------------------------- generated library rules
+TEST(Embedded, GeneratedLibraryFilesAreDeferredAndLoadCleanly) {
+  auto kb = Embedded();
+  EXPECT_GE(kb->deferred_file_count(), 40u);
+  Status st = kb->LoadAllDeferred();
+  EXPECT_TRUE(st.ok()) << st.error().message;
+}
+
+TEST(Embedded, GeneratedNamesClearExactlyAndNarrowly) {
+  auto kb = Embedded();
+  struct Case {
+    const char* name;
+    Stance stance;
+    const char* category;
+  };
+  for (const Case& c : {
+           Case{"networkx.classes.graph.Graph", Stance::kBenign, "library-class"},
+           Case{"gensim.models.ldamodel.LdaModel", Stance::kBenign, "rebuild-only"},
+           Case{"numpy.core._multiarray_umath.add", Stance::kBenign, "library-function"},
+           Case{"numpy._core._multiarray_umath.log1p", Stance::kBenign, "library-function"},
+           Case{"pytz._UTC", Stance::kBenign, "reconstructor"},
+           Case{"signal.SIGUSR1", Stance::kBenign, "constant"},
+           Case{"re.RegexFlag.IGNORECASE", Stance::kBenign, "constant"},
+           Case{"builtins.hash", Stance::kBenign, "library-function"},
+           // A hand-written benign wildcard (scipy.stats._continuous_distns.*) would clear it,
+           // but its __setstate__ execs source carried in the pickle: the exact review wins.
+           Case{"scipy.stats._continuous_distns.norm_gen", Stance::kReview, "code-object"},
+       }) {
+    const Rule* r = kb->Match(c.name);
+    ASSERT_NE(r, nullptr) << c.name;
+    EXPECT_EQ(r->stance, c.stance) << c.name;
+    EXPECT_EQ(r->category, c.category) << c.name;
+  }
+  // Exact names clear neither methods nor what the dangerous rules name.
+  EXPECT_EQ(kb->Match("networkx.classes.graph.Graph.add_edge"), nullptr);
+  for (const char* n : {"signal.signal", "pandas.read_csv", "sympy.sympify", "numpy.load",
+                        "networkx.readwrite.gml.read_gml"}) {
+    const Rule* r = kb->Match(n);
+    EXPECT_TRUE(r == nullptr || r->stance != Stance::kBenign) << n;
+  }
+}
+
+TEST(Embedded, BenignWildcardDoesNotClearWhatItsModulesImported) {
+  auto kb = Embedded();
+  // pandas.core.generic.* is benign; pandas.core.generic imports pickle, and an unpickler
+  // resolves `pandas.core.generic` + `pickle.loads` to pickle.loads.
+  EXPECT_EQ(kb->Match("pandas.core.generic.pickle.loads"), nullptr);
+  EXPECT_EQ(kb->Match("sklearn.ensemble._forest.threading.Thread"), nullptr);
+  // Conventional import names are aliases, so the dangerous tail is found exactly.
+  const Rule* np_load = kb->Match("sklearn.base.np.load");
+  ASSERT_NE(np_load, nullptr);
+  EXPECT_EQ(np_load->stance, Stance::kDangerous);
+  // Re-exported dangerous callables are named exactly (rules/generated_reexports.toml).
+  for (const char* n : {"sklearn.utils._joblib.load", "numpy.core.umath.fromfile",
+                        "joblib._store_backends.concurrency_safe_rename"}) {
+    const Rule* r = kb->Match(n);
+    ASSERT_NE(r, nullptr) << n;
+    EXPECT_EQ(r->stance, Stance::kDangerous) << n;
+  }
+  // The library's own names stay cleared.
+  for (const char* n : {"torch.nn.modules.linear.Linear", "sklearn.pipeline.Pipeline",
+                        "pandas.core.indexes.base.Index", "scipy.sparse._csr.csr_matrix"}) {
+    const Rule* r = kb->Match(n);
+    ASSERT_NE(r, nullptr) << n;
+    EXPECT_EQ(r->stance, Stance::kBenign) << n;
+  }
+}
+
+TEST(Loader, NarrowCategoriesAreBenignAndExact) {
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'constant'\nwhy = 'x'\npattern = 'a.b'\n"),
+            "t.toml:1: category 'constant' is for [[benign]] rules only");
+  EXPECT_EQ(ErrorOf("[[review]]\ncategory = 'rebuild-only'\nwhy = 'x'\npattern = 'a.b'\n"),
+            "t.toml:1: category 'rebuild-only' is for [[benign]] rules only");
+  EXPECT_EQ(ErrorOf("[[benign]]\ncategory = 'constant'\nwhy = 'x'\npattern = 'a.*'\n"),
+            "t.toml:4: a 'constant' rule names classes or values exactly, not 'a.*'");
+  EXPECT_EQ(ErrorOf("[[benign]]\ncategory = 'rebuild-only'\nwhy = 'x'\npattern = 'a.b'\n"),
+            "<loaded>");
+}
+
+TEST(Loader, DeferredLibraryFile) {
+  const std::string base =
+      "[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os.*'\n"
+      "[[benign]]\nwhy = 'x'\npattern = 'mylib.Hand'\n";
+  auto load = [&](const std::string& lib) {
+    return KnowledgeBase::FromStrings({{"base.toml", base}, {"benign_lib_mylib.toml", lib}});
+  };
+  auto ok = load("[[benign]]\ncategory = 'rebuild-only'\nwhy = 'gen'\npattern = 'mylib.m.C'\n");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ((*ok)->deferred_file_count(), 1u);
+  const Rule* r = (*ok)->Match("mylib.m.C");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->category, "rebuild-only");
+  EXPECT_EQ(r->id, "benign_lib_mylib.toml:mylib.m.C");
+  EXPECT_EQ((*ok)->Match("mylib.Hand")->why, "x");  // eager exact rules answer first
+  EXPECT_TRUE((*ok)->LoadAllDeferred().ok());
+
+  // A deferred file that breaks its contract clears nothing and says why.
+  struct Bad {
+    const char* text;
+    const char* error;
+  };
+  for (const Bad& b : {
+           Bad{"[[benign]]\nwhy = 'x'\npattern = 'other.C'\n",
+               "benign_lib_mylib.toml:3: 'other.C' is not under module 'mylib'"},
+           Bad{"[[benign]]\nwhy = 'x'\npattern = 'mylib.Hand'\n",
+               "benign_lib_mylib.toml:3: duplicate pattern 'mylib.Hand' (first at base.toml:7)"},
+           Bad{"[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'mylib.run'\n",
+               "benign_lib_mylib.toml:4: a generated library file holds no [[dangerous]] rule"},
+           Bad{"[[benign]]\nwhy = 'x'\npattern = 'mylib.*'\n",
+               "benign_lib_mylib.toml: a generated library file holds only exact "
+               "[[benign]]/[[review]] names"},
+           Bad{"[[benign]]\nwhy = 'x'\npattern = \n", "benign_lib_mylib.toml:3: "},
+       }) {
+    auto kb = load(std::string(b.text) + "[[benign]]\nwhy = 'y'\npattern = 'mylib.ok'\n");
+    ASSERT_TRUE(kb.ok()) << b.text;  // loading is lazy: the error shows on first use
+    EXPECT_EQ((*kb)->Match("mylib.ok"), nullptr) << b.text;
+    Status st = (*kb)->LoadAllDeferred();
+    ASSERT_FALSE(st.ok()) << b.text;
+    EXPECT_EQ(st.error().message.rfind(b.error, 0), 0u) << st.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace mv::kb

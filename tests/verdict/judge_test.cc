@@ -606,5 +606,141 @@ TEST(Judge, DuplicatesCollapseAndRepeatsAreCapped) {
                            " more dangerous findings)");
 }
 
+// ---------------------------------------------------------------- values and rebuild-only classes
+TEST(Judge, EnumMemberReferencedIsSafeButCalledNeedsReview) {
+  // signal.SIGUSR1 as a value (how Python pickles the enum member) is not a signal sent:
+  // the knowledge base names it a constant, which beats the dangerous signal.* wildcard.
+  TraceBuilder ref;
+  ref.Imp("signal", "SIGUSR1", 2);
+  ref.Imp("_signal", "SIGTERM", 20);
+  Judgement j = JudgeOne(ref.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+
+  TraceBuilder call;
+  call.Imp("signal", "SIGUSR1", 2);
+  call.Reduce("signal.SIGUSR1", {Str("x")}, 30);
+  j = JudgeOne(call.t);
+  ASSERT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+  EXPECT_EQ(j.findings[0].category, "anomaly");
+  EXPECT_EQ(j.summary, "calls signal.SIGUSR1, which is a value, not a callable");
+
+  // A dangerous function referenced without a call stays unsafe (high).
+  TraceBuilder fn;
+  fn.Imp("signal", "signal", 2);
+  j = JudgeOne(fn.t);
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].severity, Severity::kHigh);
+}
+
+TEST(Judge, EnumMemberThroughGetattrIsSafe) {
+  // Python 3.11+ pickles enum members as getattr(EnumClass, 'NAME').
+  TraceBuilder b;
+  b.Imp("builtins", "getattr", 2);
+  b.Imp("re", "RegexFlag", 20);
+  b.Reduce("builtins.getattr", {Global("re.RegexFlag"), Str("IGNORECASE")}, 40,
+           Global("re.RegexFlag.IGNORECASE"));
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+}
+
+TEST(Judge, TypeOfNoneNamesNoneType) {
+  // typing.Optional[int] pickles as operator.getitem(typing.Union, (int, type(None))).
+  TraceBuilder b;
+  b.Imp("_operator", "getitem", 2);
+  b.Imp("typing", "Union", 20);
+  b.Imp("builtins", "int", 30);
+  b.Imp("builtins", "type", 40);
+  auto none_type = b.Reduce("builtins.type", {V(ValueKind::kNone)}, 50);
+  auto args = V(ValueKind::kTuple);
+  args->items = {Global("builtins.int"), none_type};
+  b.Reduce("_operator.getitem", {Global("typing.Union"), args}, 60);
+  Judgement j = JudgeOne(b.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+
+  // type(name, bases, dict) builds a class: still not cleared.
+  TraceBuilder cls;
+  cls.Imp("builtins", "type", 2);
+  cls.Reduce("builtins.type", {Str("X"), V(ValueKind::kTuple), V(ValueKind::kDict)}, 30);
+  j = JudgeOne(cls.t);
+  EXPECT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+}
+
+const kb::KnowledgeBase& PolicyKB() {
+  static auto kb = [] {
+    auto r = kb::KnowledgeBase::FromStrings({{"policy.toml", R"toml(
+[[benign]]
+category = "rebuild-only"
+why = "mylib 1.0 (generated)"
+pattern = "mylib.Model"
+
+[[benign]]
+category = "reconstructor"
+why = "copyreg"
+summary = "copyreg._reconstructor only rebuilds instances of benign classes"
+patterns = ["copyreg._reconstructor", "copyreg.__newobj__", "functools.partial"]
+
+[[benign]]
+why = "data"
+patterns = ["builtins.object"]
+
+[[semantic]]
+kind = "call-arg"
+func_arg = 0
+names = ["copyreg.__newobj__"]
+)toml"}});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return *r;
+  }();
+  return *kb;
+}
+
+Judgement JudgePolicy(const Trace& t) {
+  PayloadFacts f;
+  f.location = "x.pkl";
+  f.format = "pickle";
+  f.loader = "pickle.load";
+  f.trace = &t;
+  return Judge({f}, PolicyKB());
+}
+
+TEST(Judge, RebuildOnlyClassIsClearedOnlyWhenRebuiltWithoutInit) {
+  auto model = Global("mylib.Model");
+  TraceBuilder newobj;  // NEWOBJ: cls.__new__(cls), then BUILD
+  newobj.Imp("mylib", "Model", 2);
+  newobj.CallOf(CallKind::kNewObj, 10, model, "mylib.Model", {});
+  Judgement j = JudgePolicy(newobj.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+
+  TraceBuilder via_newobj;  // protocol 0/1 style copyreg.__newobj__(cls)
+  via_newobj.Reduce("copyreg.__newobj__", {model}, 10);
+  via_newobj.CallOf(CallKind::kDerived, 10, model, "mylib.Model", {}, "copyreg.__newobj__");
+  j = JudgePolicy(via_newobj.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+
+  TraceBuilder reconstructed;  // copyreg._reconstructor(cls, object, None): no __init__
+  reconstructed.Reduce("copyreg._reconstructor",
+                       {model, Global("builtins.object"), V(ValueKind::kNone)}, 10);
+  j = JudgePolicy(reconstructed.t);
+  EXPECT_EQ(j.verdict, Verdict::kSafe) << Dump(j);
+
+  TraceBuilder direct;  // REDUCE: Model(*args) runs __init__ with arguments from the file
+  direct.Reduce("mylib.Model", {Str("/etc/passwd")}, 10);
+  j = JudgePolicy(direct.t);
+  ASSERT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
+  EXPECT_EQ(j.findings[0].rule, "policy.toml:mylib.Model");
+  EXPECT_EQ(j.findings[0].evidence, "mylib.Model('/etc/passwd')");
+  EXPECT_EQ(j.summary,
+            "calls mylib.Model directly (its __init__ can act; cleared only when rebuilt)");
+
+  TraceBuilder partial;  // any other way of calling it runs __init__ too
+  partial.Reduce("functools.partial", {model, Str("a")}, 10);
+  partial.CallOf(CallKind::kDerived, 10, model, "mylib.Model", {Str("a")}, "functools.partial");
+  EXPECT_EQ(JudgePolicy(partial.t).verdict, Verdict::kNeedsReview);
+
+  TraceBuilder base;  // _reconstructor(X, Model, state) runs Model.__init__(obj, state)
+  base.Reduce("copyreg._reconstructor", {Global("builtins.object"), model, Str("s")}, 10);
+  EXPECT_EQ(JudgePolicy(base.t).verdict, Verdict::kNeedsReview);
+}
+
 }  // namespace
 }  // namespace mv::verdict
