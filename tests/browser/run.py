@@ -6,6 +6,7 @@ Screenshots go to $MODELVET_ARTIFACTS (ctest: BUILD/test-artifacts/browser)."""
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -14,12 +15,21 @@ sys.path.insert(0, str(HERE.parent / "e2e"))
 import mvtest  # noqa: E402
 import serverenv  # noqa: E402
 
+CHROMIUM = "/usr/bin/chromium"  # app.test.mjs: executablePath
 USER, PASSWORD = "alice", "correct horse battery staple"
 
 
 def main():
     if not os.access(mvtest.BIN, os.X_OK):
         print(f"modelvet binary not found: {mvtest.BIN}\n0 passed, 1 failed")
+        return 1
+    # Never a skip: a CI machine without the browser, Node.js or playwright-core fails here.
+    if not os.access(CHROMIUM, os.X_OK):
+        print(f"{CHROMIUM} not found: run scripts/setup.sh (Debian's chromium)\n"
+              "0 passed, 1 failed")
+        return 1
+    if shutil.which("node") is None:
+        print("node not found: run scripts/setup.sh (Debian's nodejs)\n0 passed, 1 failed")
         return 1
     if not (HERE / "node_modules" / "playwright-core").is_dir():
         print("tests/browser/node_modules is missing: run scripts/setup.sh (npm ci)\n"
