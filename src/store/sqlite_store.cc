@@ -19,6 +19,11 @@ namespace {
 // Concurrent writers (several audits at once) wait this long for the lock. An audit commit
 // takes milliseconds; a whole minute means something is stuck.
 constexpr int kBusyTimeoutMs = 60'000;
+// Largest part of the database file read through mmap (address space, not memory: pages are
+// shared with the OS page cache). Larger stores read the rest with read().
+constexpr int64_t kMmapBytes = int64_t{1} << 30;
+// Ids bound into one IN (…) list (SQLite allows 32,766 parameters; a page has at most 500).
+constexpr size_t kIdsPerQuery = 500;
 
 // Ordered migrations: step i brings the schema from version i to i+1. Never edit a released
 // step; append a new one.
@@ -296,9 +301,15 @@ constexpr const char* kStatusRank =
     "THEN 2 WHEN 'no-findings' THEN 1 ELSE 0 END)";
 
 // ORDER BY of each sort, descending; the ascending order is its exact reverse.
-std::string OrderBy(ModelQuery::Sort sort, bool descending) {
-  const char* d = descending ? "DESC" : "ASC";
-  const char* a = descending ? "ASC" : "DESC";
+std::string OrderBy(const ModelQuery& q) {
+  const char* d = q.descending ? "DESC" : "ASC";
+  const char* a = q.descending ? "ASC" : "DESC";
+  ModelQuery::Sort sort = q.sort;
+  // Filtered to one status, the status rank is constant: the status order is the downloads
+  // order, which models_by_status answers with one index range (the rank index would visit
+  // every model of a higher rank first and read each row to test its status).
+  if (sort == ModelQuery::Sort::kStatus && q.statuses.size() == 1)
+    sort = ModelQuery::Sort::kDownloads;
   switch (sort) {
     case ModelQuery::Sort::kDownloads: return fmt::format("downloads {}, id {}", d, a);
     case ModelQuery::Sort::kLastAudit: return fmt::format("last_audit {}, id {}", d, a);
@@ -421,6 +432,10 @@ class SqliteStore final : public Store {
                          "store: cannot switch " + path_ + " to WAL mode (" + wal.Text(0) + ")");
     }
     MV_RETURN_IF_ERROR(Exec(db_, "PRAGMA synchronous = NORMAL"));
+    // Reads through a shared memory map instead of a read() per page into each connection's
+    // own cache: the server's pooled connections share the OS page cache, and a table page
+    // that visits thousands of index entries (sorts, offsets) makes no system calls.
+    MV_RETURN_IF_ERROR(Exec(db_, fmt::format("PRAGMA mmap_size = {}", kMmapBytes).c_str()));
     MV_RETURN_IF_ERROR(Migrate());
     MV_RETURN_IF_ERROR(RefreshStatistics());
     // SEAM (inventory): which projects use a model comes from the inventory's
@@ -545,21 +560,14 @@ class SqliteStore final : public Store {
   Result<ModelPage> QueryModels(const ModelQuery& q) override {
     if (!q.project.empty() && !has_projects_) return ModelPage{};
     ModelsWhere w = BuildModelsWhere(q);
-    std::string page_ids = "SELECT id FROM models" + w.sql + " ORDER BY " +
-                           OrderBy(q.sort, q.descending) + " LIMIT ? OFFSET ?";
-    int64_t limit = q.limit == 0 ? -1 : static_cast<int64_t>(q.limit);
-    auto bind_all = [&](Stmt& st, bool paged) {
-      for (const auto& b : w.binds) st.Bind(b);
-      if (paged) st.Bind(limit).Bind(q.offset);
-    };
-
     ReadTransaction tx(db_);
     if (!tx.begun().ok()) return tx.begun().error();
     ModelPage page;
     MV_ASSIGN_OR_RETURN(page.total, CountModels(w));
 
     Stmt rows(db_, ModelsPageSql(q).c_str());
-    bind_all(rows, true);
+    for (const auto& b : w.binds) rows.Bind(b);
+    rows.Bind(q.limit == 0 ? int64_t{-1} : static_cast<int64_t>(q.limit)).Bind(q.offset);
     MV_ASSIGN_OR_RETURN(std::vector<ModelRecord> models,
                         rows.Collect<ModelRecord>([](Stmt& s) { return ReadModel(s); }));
     std::unordered_map<std::string, size_t> index;
@@ -567,26 +575,34 @@ class SqliteStore final : public Store {
       index.emplace(m.id, page.rows.size());
       page.rows.push_back(ModelRow{std::move(m), {}, {}});
     }
-    if (page.rows.empty()) return page;
 
-    Stmt counts(db_, ("SELECT model, verdict, COUNT(*) FROM files WHERE model IN (" + page_ids +
-                      ") GROUP BY model, verdict ORDER BY model, verdict")
-                         .c_str());
-    bind_all(counts, true);
-    for (;;) {
-      auto r = counts.Step();
-      if (!r.ok()) return r.error();
-      if (!*r) break;
-      if (auto it = index.find(counts.Text(0)); it != index.end())
-        page.rows[it->second].verdict_counts.emplace_back(counts.Text(1),
-                                                          static_cast<uint64_t>(counts.Int(2)));
-    }
-    if (has_projects_) {
+    // The rows' file verdicts and projects, by the page's ids (bound in chunks: running the
+    // filtered, sorted and offset page query again as a subquery costs as much as the page).
+    for (size_t from = 0; from < page.rows.size(); from += kIdsPerQuery) {
+      size_t n = std::min(kIdsPerQuery, page.rows.size() - from);
+      std::string ids = "?";
+      for (size_t k = 1; k < n; ++k) ids += ",?";
+      auto bind_ids = [&](Stmt& st) {
+        for (size_t k = 0; k < n; ++k) st.Bind(page.rows[from + k].model.id);
+      };
+      Stmt counts(db_, ("SELECT model, verdict, COUNT(*) FROM files WHERE model IN (" + ids +
+                        ") GROUP BY model, verdict ORDER BY model, verdict")
+                           .c_str());
+      bind_ids(counts);
+      for (;;) {
+        auto r = counts.Step();
+        if (!r.ok()) return r.error();
+        if (!*r) break;
+        if (auto it = index.find(counts.Text(0)); it != index.end())
+          page.rows[it->second].verdict_counts.emplace_back(counts.Text(1),
+                                                            static_cast<uint64_t>(counts.Int(2)));
+      }
+      if (!has_projects_) continue;
       Stmt projects(db_, ("SELECT DISTINCT model, project FROM project_models WHERE provider = "
                           "'huggingface' AND model IN (" +
-                          page_ids + ") ORDER BY model, project")
+                          ids + ") ORDER BY model, project")
                              .c_str());
-      bind_all(projects, true);
+      bind_ids(projects);
       for (;;) {
         auto r = projects.Step();
         if (!r.ok()) return r.error();
@@ -1014,7 +1030,7 @@ class SqliteStore final : public Store {
 
 std::string ModelsPageSql(const ModelQuery& q) {
   return std::string("SELECT ") + kModelColumns + " FROM models" + BuildModelsWhere(q).sql +
-         " ORDER BY " + OrderBy(q.sort, q.descending) + " LIMIT ? OFFSET ?";
+         " ORDER BY " + OrderBy(q) + " LIMIT ? OFFSET ?";
 }
 
 int SqliteSchemaVersion() {

@@ -275,6 +275,71 @@ TEST_F(QueryModelsTest, EveryOrderIsOneIndexScan) {
     EXPECT_NE(plan.find("SEARCH models USING INDEX"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
   }
+  // Sorted by status within one status: the status index's range, not a walk of the rank
+  // index reading every row of the statuses ranked above.
+  ModelQuery one;
+  one.statuses = {"suspected"};
+  one.sort = Sort::kStatus;
+  std::string plan = Plan(one);
+  EXPECT_NE(plan.find("SEARCH models USING INDEX models_by_status "), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+}
+
+TEST_F(QueryModelsTest, StatusOrderWithinOneStatusIsTheDownloadsOrder) {
+  Add({"beta/sus_2", "suspected", 9000, "", "unknown", false, "2026-10-04T00:00:00Z", {}});
+  Add({"beta/sus_3", "suspected", 500, "", "unknown", false, "2026-10-05T00:00:00Z", {}});
+  for (bool desc : {true, false}) {
+    ModelQuery all;
+    all.sort = Sort::kStatus;
+    all.descending = desc;
+    std::vector<std::string> expected;
+    for (const auto& id : Ids(all))
+      if (id.rfind("beta/sus", 0) == 0) expected.push_back(id);
+    ModelQuery one = all;
+    one.statuses = {"suspected"};
+    EXPECT_EQ(Ids(one), expected);
+    EXPECT_EQ(expected.size(), 3u);
+  }
+}
+
+TEST_F(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndProjects) {
+  // More rows than one IN (…) list binds: the counts and projects of every chunk.
+  constexpr int kMany = 1234;
+  std::string inserts;
+  for (int i = 0; i < kMany; ++i) {
+    std::string id = "bulk/m" + std::to_string(i);
+    Add({id.c_str(),
+         "no-findings",
+         static_cast<uint64_t>(i),
+         "",
+         "unknown",
+         false,
+         "2026-10-06T00:00:00Z",
+         {"safe", "safe"}});
+    inserts += (i ? ",('p" : "('p") + std::to_string(i % 3) + "', 'huggingface', '" + id + "')";
+  }
+  store_.reset();
+  Exec(
+      "CREATE TABLE project_models (project TEXT NOT NULL, provider TEXT NOT NULL, model TEXT "
+      "NOT NULL); INSERT INTO project_models VALUES " +
+      inserts + ";");
+  auto s = OpenSqliteStore(path_);
+  ASSERT_TRUE(s.ok());
+  store_ = std::move(*s);
+  ModelQuery q;  // limit 0: every model
+  auto page = store_->QueryModels(q);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->rows.size(), kSeeds.size() + kMany);
+  int bulk = 0;
+  for (const auto& r : page->rows) {
+    if (r.model.id.rfind("bulk/m", 0) != 0) continue;
+    ++bulk;
+    int i = std::stoi(r.model.id.substr(6));
+    EXPECT_EQ(r.verdict_counts, (std::vector<std::pair<std::string, uint64_t>>{{"safe", 2}}))
+        << r.model.id;
+    EXPECT_EQ(r.projects, std::vector<std::string>{"p" + std::to_string(i % 3)}) << r.model.id;
+  }
+  EXPECT_EQ(bulk, kMany);
 }
 
 TEST_F(QueryModelsTest, ProjectsComeFromTheInventoryWhenItsTableExists) {
