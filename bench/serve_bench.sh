@@ -50,15 +50,26 @@ endpoints=(
   "/models/$model"
 )
 
-echo "| endpoint | requests/s | p50 | p99 |"
-echo "|---|---|---|---|"
+# The server's CPU time (user + system, clock ticks) from /proc: per request it does not depend
+# on what else the machine runs, unlike the latencies on a shared machine.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+hz="$(getconf CLK_TCK)"
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs" >&2
+echo "| endpoint | requests/s | p50 | p99 | server CPU per request |"
+echo "|---|---|---|---|---|"
 for path in "${endpoints[@]}"; do
   curl -s -o /dev/null "$url$path"  # warm the page cache and the count cache
+  before="$(cpu_ticks)"
   result="$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url$path")"
+  after="$(cpu_ticks)"
+  requests="$(awk '$2 == "requests" && $3 == "in" {print $1}' <<<"$result")"
+  cpu="$(awk -v t="$((after - before))" -v n="$requests" -v hz="$hz" \
+    'BEGIN {printf "%.2fms", n ? 1000 * t / hz / n : 0}')"
   p50="$(awk '$1 == "50%" {print $2}' <<<"$result")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$result")"
   rps="$(awk '$1 == "Requests/sec:" {print $2}' <<<"$result")"
   errors="$(grep -E "Non-2xx|Socket errors" <<<"$result" || true)"
   shown="${path//$model/ORG/NAME}"
-  echo "| \`GET $shown\` | $rps | $p50 | $p99 |${errors:+ $errors}"
+  echo "| \`GET $shown\` | $rps | $p50 | $p99 | $cpu |${errors:+ $errors}"
 done
