@@ -116,6 +116,7 @@ Result<std::optional<ModelDetail>> GetModelDetail(store::Store& store, const std
   }
   MV_ASSIGN_OR_RETURN(std::vector<store::ScanRecord> scans, store.ListScans(id));
   if (!scans.empty()) d.last_scan = FromStore(scans.back());
+  MV_ASSIGN_OR_RETURN(d.reproductions, store.ListReproductions(id));
   return std::optional<ModelDetail>(std::move(d));
 }
 

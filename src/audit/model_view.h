@@ -178,6 +178,7 @@ struct ModelDetail {
   std::vector<HistoryEntry> history;
   std::vector<ReviewView> reviews;
   std::optional<ScanView> last_scan;
+  std::vector<store::Reproduction> reproductions;  // sandboxed loads (`audit --reproduce`)
 };
 
 // nullopt: the model is not in the store.

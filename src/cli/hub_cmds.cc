@@ -18,6 +18,7 @@
 #include "core/version.h"
 #include "hub/client.h"
 #include "report/json_text.h"
+#include "reproduce/reproduce.h"
 #include "store/store.h"
 
 namespace mv::cli {
@@ -136,7 +137,8 @@ ordered_json AuditJson(const audit::AuditResult& r) {
 // Audits each ref; returns the exit code: 2 if any audit failed, else 1 if any model is
 // confirmed-unsafe, else 0. `run`: the `audit --all` run the audits count towards (0: none).
 int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Globals& g,
-              const std::string& format, size_t max_files, bool quiet, int64_t run = 0) {
+              const std::string& format, size_t max_files, bool quiet, int64_t run = 0,
+              bool reproduce = false) {
   auto kb = LoadKb(g);
   if (!kb.ok()) {
     PrintError("rules: " + kb.error().message);
@@ -148,6 +150,13 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
   opts.max_files = max_files;
   opts.tool = std::string("modelvet ") + kVersion;
   opts.run = run;
+  // --reproduce: one sandbox for the whole run, so each loader's baseline is learned once.
+  auto reproducer = std::make_shared<reproduce::Reproducer>();
+  if (reproduce) {
+    opts.reproduce = [reproducer](const std::string& path, reproduce::Loader loader) {
+      return reproducer->Reproduce(path, loader);
+    };
+  }
   bool progress = !quiet && isatty(STDERR_FILENO);
   if (progress)
     opts.progress = [](std::string_view line) {
@@ -184,6 +193,7 @@ struct AuditArgs {
   std::string db;
   size_t max_files = limits::kMaxAuditFiles;
   bool quiet = false;
+  bool reproduce = false;
 };
 
 int RunAudit(const AuditArgs& a, Globals& g) {
@@ -258,7 +268,7 @@ int RunAudit(const AuditArgs& a, Globals& g) {
                  "`modelvet triage` first)\n";
     return 2;
   }
-  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run);
+  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run, a.reproduce);
   if (run != 0) {
     if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) {
       PrintError(f.error().message);
@@ -342,6 +352,7 @@ int RunTriage(const TriageArgs& a, Globals& g) {
 
 struct StatusArgs {
   std::string model;
+  std::string project;
   std::string format = "text";
   std::string db;
   bool details = false;
@@ -423,6 +434,18 @@ ordered_json DetailJson(const audit::ModelDetail& d) {
                   {"who", c.who},
                   {"reason", c.reason}});
   o["history"] = ha;
+  ordered_json pa = ordered_json::array();  // sandboxed loads (`audit --reproduce`)
+  for (const auto& r : d.reproductions) {
+    ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+    if (observed.is_discarded()) observed = ordered_json::array();
+    pa.push_back({{"path", r.path},
+                  {"file_sha", r.file_sha},
+                  {"time", r.time},
+                  {"loader", r.loader},
+                  {"outcome", r.outcome},
+                  {"observed", observed}});
+  }
+  o["reproductions"] = pa;
   return o;
 }
 
@@ -444,6 +467,18 @@ void PrintDetail(const audit::ModelDetail& d) {
           E(r.path), E(r.note),
           r.active ? "" : " [no longer applies: " + E(r.superseded_reason) + "]");
   }
+  if (!d.reproductions.empty()) {
+    std::cout << "\nReproductions (sandboxed loads):\n";
+    for (const auto& r : d.reproductions) {
+      ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+      std::string first =
+          observed.is_array() && !observed.empty() && observed[0].is_object()
+              ? E(observed[0].value("kind", "")) + ": " + E(observed[0].value("detail", ""))
+              : "";
+      std::cout << fmt::format("  {} {} ({}): {}{}\n", E(r.time), E(r.path), E(r.loader),
+                               E(r.outcome), first.empty() ? "" : " — " + first);
+    }
+  }
   if (!d.history.empty()) {
     std::cout << "\nHistory:\n";
     for (const auto& c : d.history)
@@ -455,6 +490,7 @@ void PrintDetail(const audit::ModelDetail& d) {
 }
 
 int RunStatus(const StatusArgs& a, Globals& g) {
+  if (!a.project.empty()) return RunProjectStatus(a.project, a.format, DbPath(g, a.db));
   auto st = OpenStore(DbPath(g, a.db));
   if (!st) return 2;
   std::vector<audit::ModelDetail> details;  // when details are shown
@@ -580,6 +616,9 @@ void AddAuditCommand(CLI::App& app, Globals& g) {
   cmd->add_option("--max-files", a->max_files, "Files scanned per repo (more: not analysed)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  cmd->add_flag("--reproduce", a->reproduce,
+                "Also load each unsafe or needs-review file in the sandbox (runs its code: "
+                "see `modelvet reproduce`)");
   AddDbOption(cmd, a->db);
   cmd->callback([a, &g] { g.exit_code = RunAudit(*a, g); });
 }
@@ -610,6 +649,7 @@ void AddStatusCommand(CLI::App& app, Globals& g) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_flag("--details", a->details, "Files, reviews and history of every model");
+  cmd->add_option("--project", a->project, "The AI models of a project (`inventory --project`)");
   AddDbOption(cmd, a->db);
   cmd->callback([a, &g] { g.exit_code = RunStatus(*a, g); });
 }

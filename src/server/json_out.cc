@@ -124,6 +124,18 @@ Json DetailJson(const audit::ModelDetail& d) {
   } else {
     o["last_scan"] = nullptr;
   }
+  Json reproductions = Json::array();  // sandboxed loads (`audit --reproduce`), oldest first
+  for (const auto& r : d.reproductions) {
+    Json observed = Json::parse(r.observed_json, nullptr, false);
+    if (observed.is_discarded()) observed = Json::array();
+    reproductions.push_back({{"path", r.path},
+                             {"file_sha", r.file_sha},
+                             {"time", r.time},
+                             {"loader", r.loader},
+                             {"outcome", r.outcome},
+                             {"observed", observed}});
+  }
+  o["reproductions"] = reproductions;
   return o;
 }
 

@@ -126,7 +126,73 @@ CREATE TABLE audit_run_done (
   PRIMARY KEY (run, model)
 );
 )sql",
-    // v4: the models table's orders and filters (QueryModels: every sort is one index scan; the
+    // v4: projects (`modelvet inventory --project`): the models an application uses, where,
+    // and the model files committed in it.
+    R"sql(
+CREATE TABLE projects (
+  name           TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+  root           TEXT NOT NULL DEFAULT '',
+  last_inventory TEXT NOT NULL,
+  tool_version   TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE project_models (
+  project     TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  provider    TEXT NOT NULL CHECK (provider <> ''),
+  model       TEXT NOT NULL CHECK (model <> ''),
+  revision    TEXT NOT NULL DEFAULT '',
+  category    TEXT NOT NULL CHECK (category IN ('self-hosted', 'ai-service')),
+  remote_code INTEGER NOT NULL DEFAULT 0 CHECK (remote_code IN (0, 1)),
+  PRIMARY KEY (project, provider, model, revision)
+);
+CREATE TABLE project_references (
+  project  TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model    TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  path     TEXT NOT NULL,
+  line     INTEGER NOT NULL,
+  via      TEXT NOT NULL DEFAULT '',
+  FOREIGN KEY (project, provider, model, revision)
+    REFERENCES project_models(project, provider, model, revision) ON DELETE CASCADE
+);
+CREATE TABLE project_dynamic_references (
+  project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  path    TEXT NOT NULL,
+  line    INTEGER NOT NULL,
+  text    TEXT NOT NULL
+);
+CREATE TABLE project_artifacts (
+  project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  path    TEXT NOT NULL,
+  format  TEXT NOT NULL,
+  verdict TEXT NOT NULL CHECK (verdict IN ('safe', 'needs-review', 'unsafe', 'error')),
+  summary TEXT NOT NULL DEFAULT '',
+  sha256  TEXT NOT NULL DEFAULT '',
+  size    INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (project, path)
+);
+CREATE INDEX project_models_by_model ON project_models(provider, model);
+CREATE INDEX project_references_by_model ON project_references(project, provider, model, revision);
+CREATE INDEX project_dynamic_by_project ON project_dynamic_references(project);
+)sql",
+    // v5: sandboxed loads (`audit --reproduce`), kept with the scan that made them.
+    R"sql(
+CREATE TABLE reproductions (
+  id        INTEGER PRIMARY KEY,
+  model     TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  path      TEXT NOT NULL,
+  file_sha  TEXT NOT NULL,
+  time      TEXT NOT NULL,
+  loader    TEXT NOT NULL,
+  outcome   TEXT NOT NULL CHECK (outcome IN ('payload-observed', 'nothing-observed',
+              'limit-hit', 'loader-error', 'sandbox-unavailable')),
+  observed  TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(observed)),
+  report    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(report)),
+  scan      INTEGER REFERENCES scans(id) ON DELETE SET NULL
+);
+CREATE INDEX reproductions_by_model ON reproductions(model, id);
+)sql",
+    // v6: the models table's orders and filters (QueryModels: every sort is one index scan; the
     // status rank expression must stay the same as kStatusRank), and the accounts of
     // `modelvet serve`. IF NOT EXISTS: steps added by concurrent branches may be reordered.
     R"sql(
@@ -438,14 +504,6 @@ class SqliteStore final : public Store {
     MV_RETURN_IF_ERROR(Exec(db_, fmt::format("PRAGMA mmap_size = {}", kMmapBytes).c_str()));
     MV_RETURN_IF_ERROR(Migrate());
     MV_RETURN_IF_ERROR(RefreshStatistics());
-    // SEAM (inventory): which projects use a model comes from the inventory's
-    // project_models(project, provider, model) table, Hugging Face models having provider
-    // 'huggingface' and model = models.id. Until its migration is in this store, no model has
-    // projects and a project filter matches nothing.
-    Stmt t(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'project_models'");
-    auto row = t.Step();
-    if (!row.ok()) return row.error();
-    has_projects_ = *row;
     return OkStatus();
   }
 
@@ -558,7 +616,6 @@ class SqliteStore final : public Store {
   }
 
   Result<ModelPage> QueryModels(const ModelQuery& q) override {
-    if (!q.project.empty() && !has_projects_) return ModelPage{};
     ModelsWhere w = BuildModelsWhere(q);
     ReadTransaction tx(db_);
     if (!tx.begun().ok()) return tx.begun().error();
@@ -597,7 +654,6 @@ class SqliteStore final : public Store {
           page.rows[it->second].verdict_counts.emplace_back(counts.Text(1),
                                                             static_cast<uint64_t>(counts.Int(2)));
       }
-      if (!has_projects_) continue;
       Stmt projects(db_, ("SELECT DISTINCT model, project FROM project_models WHERE provider = "
                           "'huggingface' AND model IN (" +
                           ids + ") ORDER BY model, project")
@@ -879,9 +935,45 @@ class SqliteStore final : public Store {
                                         a.model.id + " is no longer active");
     }
     for (const StatusChange& c : a.changes) MV_RETURN_IF_ERROR(WriteChange(c, a.model.id, scan_id));
+    for (const Reproduction& r : a.reproductions) {
+      Stmt ins(db_,
+               "INSERT INTO reproductions (model, path, file_sha, time, loader, outcome, "
+               "observed, report, scan) VALUES (?,?,?,?,?,?,?,?,?)");
+      ins.Bind(a.model.id)
+          .Bind(r.path)
+          .Bind(r.file_sha)
+          .Bind(r.time)
+          .Bind(r.loader)
+          .Bind(r.outcome)
+          .Bind(r.observed_json)
+          .Bind(r.report_json)
+          .Bind(scan_id);
+      MV_STORE_STEP(ins);
+    }
     if (a.run != 0) MV_RETURN_IF_ERROR(MarkRunDone(a.run, a.model.id));
     MV_RETURN_IF_ERROR(tx.Commit());
     return scan_id;
+  }
+
+  Result<std::vector<Reproduction>> ListReproductions(const std::string& model) override {
+    Stmt s(db_,
+           "SELECT id, model, path, file_sha, time, loader, outcome, observed, report, "
+           "IFNULL(scan, 0) FROM reproductions WHERE model = ? ORDER BY id");
+    s.Bind(model);
+    return s.Collect<Reproduction>([](Stmt& s) {
+      Reproduction r;
+      r.id = s.Int(0);
+      r.model = s.Text(1);
+      r.path = s.Text(2);
+      r.file_sha = s.Text(3);
+      r.time = s.Text(4);
+      r.loader = s.Text(5);
+      r.outcome = s.Text(6);
+      r.observed_json = s.Text(7);
+      r.report_json = s.Text(8);
+      r.scan = s.Int(9);
+      return r;
+    });
   }
 
   Result<int64_t> CommitReview(const ReviewCommit& r) override {
@@ -914,7 +1006,151 @@ class SqliteStore final : public Store {
     return id;
   }
 
+  Status CommitProject(const ProjectInventory& inv) override {
+    const ProjectRecord& pr = inv.project;
+    Transaction tx(db_);
+    if (!tx.begun().ok()) return tx.begun().error();
+    Stmt up(db_,
+            "INSERT INTO projects (name, root, last_inventory, tool_version) VALUES (?,?,?,?) "
+            "ON CONFLICT(name) DO UPDATE SET root = excluded.root, "
+            "last_inventory = excluded.last_inventory, tool_version = excluded.tool_version");
+    up.Bind(pr.name).Bind(pr.root).Bind(pr.last_inventory).Bind(pr.tool_version);
+    MV_STORE_STEP(up);
+    for (const char* sql : {"DELETE FROM project_models WHERE project = ?",
+                            "DELETE FROM project_dynamic_references WHERE project = ?",
+                            "DELETE FROM project_artifacts WHERE project = ?"}) {
+      Stmt del(db_, sql);
+      del.Bind(pr.name);
+      MV_STORE_STEP(del);
+    }
+    for (const ProjectModel& m : inv.models) {
+      Stmt ins(db_,
+               "INSERT INTO project_models (project, provider, model, revision, category, "
+               "remote_code) VALUES (?,?,?,?,?,?)");
+      ins.Bind(pr.name)
+          .Bind(m.provider)
+          .Bind(m.model)
+          .Bind(m.revision)
+          .Bind(m.category)
+          .Bind(m.remote_code);
+      MV_STORE_STEP(ins);
+      for (const ProjectReference& r : m.references) {
+        Stmt ref(db_,
+                 "INSERT INTO project_references (project, provider, model, revision, path, line, "
+                 "via) VALUES (?,?,?,?,?,?,?)");
+        ref.Bind(pr.name)
+            .Bind(m.provider)
+            .Bind(m.model)
+            .Bind(m.revision)
+            .Bind(r.path)
+            .Bind(r.line)
+            .Bind(r.via);
+        MV_STORE_STEP(ref);
+      }
+    }
+    for (const ProjectDynamicReference& d : inv.dynamic_references) {
+      Stmt ins(db_,
+               "INSERT INTO project_dynamic_references (project, path, line, text) VALUES "
+               "(?,?,?,?)");
+      ins.Bind(pr.name).Bind(d.path).Bind(d.line).Bind(d.text);
+      MV_STORE_STEP(ins);
+    }
+    for (const ProjectArtifact& a : inv.artifacts) {
+      Stmt ins(db_,
+               "INSERT INTO project_artifacts (project, path, format, verdict, summary, sha256, "
+               "size) VALUES (?,?,?,?,?,?,?)");
+      ins.Bind(pr.name)
+          .Bind(a.path)
+          .Bind(a.format)
+          .Bind(a.verdict)
+          .Bind(a.summary)
+          .Bind(a.sha256)
+          .Bind(a.size);
+      MV_STORE_STEP(ins);
+    }
+    return tx.Commit();
+  }
+
+  Result<std::optional<ProjectInventory>> GetProject(const std::string& name) override {
+    Stmt ps(db_, "SELECT name, root, last_inventory, tool_version FROM projects WHERE name = ?");
+    ps.Bind(name);
+    auto row = ps.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return std::optional<ProjectInventory>();
+    ProjectInventory inv;
+    inv.project = ReadProject(ps);
+    Stmt ms(db_,
+            "SELECT provider, model, revision, category, remote_code FROM project_models "
+            "WHERE project = ? ORDER BY provider, model, revision");
+    ms.Bind(name);
+    MV_ASSIGN_OR_RETURN(inv.models, ms.Collect<ProjectModel>([](Stmt& s) {
+      ProjectModel m;
+      m.provider = s.Text(0);
+      m.model = s.Text(1);
+      m.revision = s.Text(2);
+      m.category = s.Text(3);
+      m.remote_code = s.Int(4) != 0;
+      return m;
+    }));
+    for (ProjectModel& m : inv.models) {
+      Stmt rs(db_,
+              "SELECT path, line, via FROM project_references WHERE project = ? AND provider = ? "
+              "AND model = ? AND revision = ? ORDER BY path, line, via");
+      rs.Bind(name).Bind(m.provider).Bind(m.model).Bind(m.revision);
+      MV_ASSIGN_OR_RETURN(m.references, rs.Collect<ProjectReference>([](Stmt& s) {
+        return ProjectReference{s.Text(0), s.Int(1), s.Text(2)};
+      }));
+    }
+    Stmt ds(db_,
+            "SELECT path, line, text FROM project_dynamic_references WHERE project = ? "
+            "ORDER BY path, line, text");
+    ds.Bind(name);
+    MV_ASSIGN_OR_RETURN(inv.dynamic_references, ds.Collect<ProjectDynamicReference>([](Stmt& s) {
+      return ProjectDynamicReference{s.Text(0), s.Int(1), s.Text(2)};
+    }));
+    Stmt as(db_,
+            "SELECT path, format, verdict, summary, sha256, size FROM project_artifacts "
+            "WHERE project = ? ORDER BY path");
+    as.Bind(name);
+    MV_ASSIGN_OR_RETURN(inv.artifacts, as.Collect<ProjectArtifact>([](Stmt& s) {
+      ProjectArtifact a;
+      a.path = s.Text(0);
+      a.format = s.Text(1);
+      a.verdict = s.Text(2);
+      a.summary = s.Text(3);
+      a.sha256 = s.Text(4);
+      a.size = static_cast<uint64_t>(s.Int(5));
+      return a;
+    }));
+    return std::optional<ProjectInventory>(std::move(inv));
+  }
+
+  Result<std::vector<ProjectRecord>> ListProjects() override {
+    Stmt s(db_, "SELECT name, root, last_inventory, tool_version FROM projects ORDER BY name");
+    return s.Collect<ProjectRecord>([](Stmt& st) { return ReadProject(st); });
+  }
+
+  Result<std::vector<ModelUsage>> ListModelUsage() override {
+    Stmt s(db_,
+           "SELECT DISTINCT provider, model, project FROM project_models "
+           "ORDER BY provider, model, project");
+    std::vector<ModelUsage> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return out;
+      std::string provider = s.Text(0), model = s.Text(1);
+      if (out.empty() || out.back().provider != provider || out.back().model != model)
+        out.push_back({provider, model, {}});
+      out.back().projects.push_back(s.Text(2));
+    }
+  }
+
  private:
+  static ProjectRecord ReadProject(const Stmt& s) {
+    return ProjectRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3)};
+  }
+
   // Inserts the model (expected_version 0 and absent) or updates it when its version is still
   // expected_version; bumps the version either way.
   Status WriteModel(const ModelRecord& m, int64_t expected_version) {
@@ -1018,7 +1254,6 @@ class SqliteStore final : public Store {
 
   sqlite3* db_;
   std::string path_;
-  bool has_projects_ = false;
   // CountModels' cache: valid while data_version and this connection's changes stay put.
   static constexpr size_t kMaxCachedCounts = 256;
   std::unordered_map<std::string, uint64_t> counts_;

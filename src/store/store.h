@@ -100,6 +100,21 @@ struct Review {
   std::string superseded_reason;  // "file changed: <old> -> <new>"
 };
 
+// One sandboxed load of a file (`modelvet audit --reproduce`, reproduce/): evidence of its own
+// kind, kept with the static findings of the same scan.
+struct Reproduction {
+  int64_t id = 0;
+  std::string model;
+  std::string path;
+  std::string file_sha;  // FileRecord::ContentId() of the file loaded
+  std::string time;
+  std::string loader;                // "torch", "pickle", …
+  std::string outcome;               // payload-observed | nothing-observed | limit-hit | …
+  std::string observed_json = "[]";  // [{"kind","detail","when"}]
+  std::string report_json = "{}";    // the whole reproduce report
+  int64_t scan = 0;                  // assigned by the store
+};
+
 // One audit, written atomically: the model row (status included), its current files (they
 // replace the previous set), the scan, the status changes and the reviews it invalidated.
 struct AuditCommit {
@@ -114,6 +129,7 @@ struct AuditCommit {
     std::string reason;
   };
   std::vector<Supersede> superseded;
+  std::vector<Reproduction> reproductions;  // `audit --reproduce`; scan ids filled in by the store
   int64_t run = 0;  // the `audit --all` run this audit belongs to (AuditRun), 0 for none
 };
 
@@ -132,6 +148,59 @@ struct ReviewCommit {
   ModelRecord model;
   int64_t expected_version = 0;
   std::optional<StatusChange> change;
+};
+
+// A project: one application whose models `modelvet inventory --project NAME` recorded. A
+// project's inventory is replaced as a whole by each run (CommitProject).
+struct ProjectReference {
+  std::string path;  // relative to the project's root
+  int64_t line = 0;
+  std::string via;  // from_pretrained, pipeline, MODEL_ID, …
+};
+
+struct ProjectModel {
+  std::string provider;  // huggingface, github, openai, anthropic, …
+  std::string model;     // ORG/NAME (models.id for huggingface) or the service's model name
+  std::string revision;  // "" when the code does not pin one
+  std::string category;  // self-hosted | ai-service
+  bool remote_code = false;
+  std::vector<ProjectReference> references;
+};
+
+struct ProjectArtifact {  // a model file committed in the project's tree
+  std::string path;
+  std::string format;
+  std::string verdict;  // safe | needs-review | unsafe | error
+  std::string summary;
+  std::string sha256;  // "" when not computed
+  uint64_t size = 0;
+};
+
+struct ProjectDynamicReference {  // an id built at run time
+  std::string path;
+  int64_t line = 0;
+  std::string text;
+};
+
+struct ProjectRecord {
+  std::string name;
+  std::string root;            // the directory inventoried (as given)
+  std::string last_inventory;  // time of the last inventory
+  std::string tool_version;
+};
+
+struct ProjectInventory {
+  ProjectRecord project;
+  std::vector<ProjectModel> models;
+  std::vector<ProjectDynamicReference> dynamic_references;
+  std::vector<ProjectArtifact> artifacts;
+};
+
+// Which projects use a model (any revision): a model is counted once across projects.
+struct ModelUsage {
+  std::string provider;
+  std::string model;
+  std::vector<std::string> projects;  // sorted
 };
 
 // One page of the models table (QueryModels). Filters are ANDed; an empty list or an unset value
@@ -226,6 +295,15 @@ class Store {
   virtual Result<int64_t> CommitAudit(const AuditCommit& audit) = 0;
   // Returns the review id.
   virtual Result<int64_t> CommitReview(const ReviewCommit& review) = 0;
+
+  // Projects (`modelvet inventory --project`). CommitProject replaces the project's models,
+  // references, dynamic references and artifacts in one transaction.
+  virtual Status CommitProject(const ProjectInventory& inventory) = 0;
+  virtual Result<std::optional<ProjectInventory>> GetProject(const std::string& name) = 0;
+  virtual Result<std::vector<ProjectRecord>> ListProjects() = 0;  // by name
+  virtual Result<std::vector<ModelUsage>> ListModelUsage() = 0;   // by provider, model
+  // Sandboxed loads of the model's files, oldest first.
+  virtual Result<std::vector<Reproduction>> ListReproductions(const std::string& model) = 0;
 
   // The models table: one page and the number of matching rows.
   virtual Result<ModelPage> QueryModels(const ModelQuery& query) = 0;

@@ -65,6 +65,10 @@ test("the AI Models table at 1280 px and on a phone", async (page) => {
   assert.match(await legacy.locator("td.col-versus").textContent(), /Hub.*Not flagged.*Ours.*Unsafe/);
   assert.match(await legacy.locator("td.col-license").textContent(), /Unknown.*other:acme-model-license/);
   assert.equal(await legacy.locator("td.col-downloads").textContent(), "15,400");
+  // Its project comes from `modelvet inventory --project shop` (run.py's store).
+  assert.match(await legacy.locator("td.col-projects").textContent(), /\bshop\b/);
+  const clean = rows(page).filter({ hasText: "audit/clean-state-dict" });
+  assert.doesNotMatch(await clean.locator("td.col-projects").textContent(), /shop/);
   // Everything fits: no horizontal scrolling of the page or the table at 1280 px.
   const overflow = await page.evaluate(() => {
     const wrap = document.querySelector(".table-wrap");
@@ -94,6 +98,10 @@ test("filters apply on change and stay in the URL", async (page) => {
   assert.equal(await page.locator("#status").inputValue(), "confirmed-unsafe");
   await Promise.all([page.waitForURL(/missed_by_hub=true/), page.check("#missed_by_hub")]);
   assert.deepEqual(await rowIds(page), ["examples/legacy-unflagged-malicious"]);
+  // The project field filters by the inventory's projects.
+  await page.goto(BASE + "/?project=shop");
+  assert.deepEqual(await rowIds(page), ["examples/legacy-unflagged-malicious"]);
+  assert.equal(await page.locator("#project").inputValue(), "shop");
   await shot(page, "table-filtered");
   // A quick filter link replaces the status filter.
   await page.goto(BASE + "/");

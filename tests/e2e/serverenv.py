@@ -34,6 +34,7 @@ HOSTILE_REPO = "hostile/xss-model"
 HOSTILE_ID = "evil/x\"><img src=x onerror=\"window.__mv_xss='id';alert('id')\">"
 
 # Audited from the stand-in (the triage queue and three more), then the hostile repo.
+PROJECT, PROJECT_MODEL = "shop", "examples/legacy-unflagged-malicious"  # the inventory's
 AUDITED = ["audit/bert-tiny-browser", "examples/yolo-flagged-benign",
            "audit/custom-class-suspected", "examples/gpt2-flagged-malicious",
            "audit/clean-state-dict", "examples/legacy-unflagged-malicious",
@@ -162,6 +163,15 @@ class ServerEnv:
         p = self.mv("audit", "--format", "json", "-q", *AUDITED, check=False)
         if p.returncode not in (0, 1):
             raise AssertionError(f"audit failed: {p.stderr}")
+        # The inventory of an application that loads one audited model: its project.
+        app = os.path.join(self.tmp, "app")
+        os.makedirs(app)
+        with open(os.path.join(app, "serve.py"), "w") as f:
+            f.write("from transformers import AutoModel\n"
+                    f"model = AutoModel.from_pretrained({PROJECT_MODEL!r})\n")
+        p = self.mv("inventory", app, "--offline", "-q", "--project", PROJECT, check=False)
+        if p.returncode not in (0, 1):
+            raise AssertionError(f"inventory failed: {p.stderr}")
         db = sqlite3.connect(self.db)
         with db:
             db.execute("INSERT INTO models (id, author, downloads, license, license_risk, "

@@ -161,7 +161,12 @@ class ServerApi(unittest.TestCase):
                                               "examples/gpt2-flagged-malicious"])
         # A literal underscore, not a LIKE wildcard: only the hostile id has one.
         self.assertEqual(ids("q=_"), [serverenv.HOSTILE_ID])
-        self.assertEqual(ids("project=shop"), [])  # no inventory in this store
+        # Projects come from `modelvet inventory --project` (serverenv.py inventories one app).
+        self.assertEqual(ids("project=" + serverenv.PROJECT), [serverenv.PROJECT_MODEL])
+        self.assertEqual(ids("project=nosuch"), [])
+        rows = {m["id"]: m for m in self.get_json("/api/v1/models?limit=500")["models"]}
+        self.assertEqual(rows[serverenv.PROJECT_MODEL]["projects"], [serverenv.PROJECT])
+        self.assertEqual(rows["audit/clean-state-dict"]["projects"], [])
         # Sorts: status by severity then downloads; ascending is the exact reverse.
         by_status = ids("sort=status")
         self.assertEqual(by_status[:2], ["hostile/xss-model", "audit/bert-tiny-browser"])
@@ -198,6 +203,7 @@ class ServerApi(unittest.TestCase):
         self.assertEqual(d["history"][0]["to"], "confirmed-unsafe")
         self.assertIsNone(d["history"][0]["from"])
         self.assertEqual(d["last_scan"]["files_total"], 2)
+        self.assertEqual(d["reproductions"], [])  # no `audit --reproduce` here
         # The false positive carries its clearing reason.
         y = self.get_json("/api/v1/models/examples/yolo-flagged-benign")
         pt = {x["path"]: x for x in y["files"]}["deepfashion2_yolov8s-seg.pt"]

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,26 @@ class QueryModelsTest : public ::testing::Test {
     for (const auto& r : page->rows) ids.push_back(r.model.id);
     if (total) *total = page->total;
     return ids;
+  }
+
+  struct Used {
+    std::string provider, model, revision;
+  };
+  // Records a project's inventory as `modelvet inventory --project` does.
+  void Inventory(const std::string& name, const std::vector<Used>& used) {
+    ProjectInventory inv;
+    inv.project.name = name;
+    inv.project.last_inventory = "2026-10-07T00:00:00Z";
+    for (const auto& u : used) {
+      ProjectModel m;
+      m.provider = u.provider;
+      m.model = u.model;
+      m.revision = u.revision;
+      m.category = u.provider == "huggingface" ? "self-hosted" : "ai-service";
+      inv.models.push_back(m);
+    }
+    auto r = store_->CommitProject(inv);
+    ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
   // EXPLAIN QUERY PLAN of the page query, one detail line per row.
@@ -305,7 +326,7 @@ TEST_F(QueryModelsTest, StatusOrderWithinOneStatusIsTheDownloadsOrder) {
 TEST_F(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndProjects) {
   // More rows than one IN (…) list binds: the counts and projects of every chunk.
   constexpr int kMany = 1234;
-  std::string inserts;
+  std::map<std::string, std::vector<Used>> projects;
   for (int i = 0; i < kMany; ++i) {
     std::string id = "bulk/m" + std::to_string(i);
     Add({id.c_str(),
@@ -316,16 +337,9 @@ TEST_F(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndPr
          false,
          "2026-10-06T00:00:00Z",
          {"safe", "safe"}});
-    inserts += (i ? ",('p" : "('p") + std::to_string(i % 3) + "', 'huggingface', '" + id + "')";
+    projects["p" + std::to_string(i % 3)].push_back({"huggingface", id, ""});
   }
-  store_.reset();
-  Exec(
-      "CREATE TABLE project_models (project TEXT NOT NULL, provider TEXT NOT NULL, model TEXT "
-      "NOT NULL); INSERT INTO project_models VALUES " +
-      inserts + ";");
-  auto s = OpenSqliteStore(path_);
-  ASSERT_TRUE(s.ok());
-  store_ = std::move(*s);
+  for (const auto& [name, used] : projects) Inventory(name, used);
   ModelQuery q;  // limit 0: every model
   auto page = store_->QueryModels(q);
   ASSERT_TRUE(page.ok()) << page.error().message;
@@ -342,21 +356,17 @@ TEST_F(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndPr
   EXPECT_EQ(bulk, kMany);
 }
 
-TEST_F(QueryModelsTest, ProjectsComeFromTheInventoryWhenItsTableExists) {
+TEST_F(QueryModelsTest, ProjectsComeFromTheInventory) {
   ModelQuery q;
   q.project = "shop";
   EXPECT_TRUE(Ids(q).empty());  // no inventory yet
-  // The inventory's table (its own migration creates it; the columns the query relies on).
-  store_.reset();
-  Exec(
-      "CREATE TABLE project_models (project TEXT NOT NULL, provider TEXT NOT NULL, model TEXT "
-      "NOT NULL, revision TEXT NOT NULL DEFAULT '');"
-      "INSERT INTO project_models VALUES ('shop', 'huggingface', 'gamma/clean', ''),"
-      "('shop', 'huggingface', 'gamma/clean', 'v2'), ('blog', 'huggingface', 'gamma/clean', ''),"
-      "('shop', 'huggingface', 'acme/missed', ''), ('shop', 'openai', 'beta/fp', '');");
-  auto s = OpenSqliteStore(path_);
-  ASSERT_TRUE(s.ok());
-  store_ = std::move(*s);
+  // Two revisions of one model in a project count once; another provider's model of the same
+  // name is not the hub's.
+  Inventory("shop", {{"huggingface", "gamma/clean", ""},
+                     {"huggingface", "gamma/clean", "v2"},
+                     {"huggingface", "acme/missed", ""},
+                     {"openai", "beta/fp", ""}});
+  Inventory("blog", {{"huggingface", "gamma/clean", ""}});
   uint64_t total = 0;
   EXPECT_EQ(Ids(q, &total), (std::vector<std::string>{"gamma/clean", "acme/missed"}));
   EXPECT_EQ(total, 2u);
