@@ -26,6 +26,10 @@ BUILD_PKGS=(
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
   python3-jsonschema                  # tests/e2e/test_inventory.py: CycloneDX schema validation
   bubblewrap strace libseccomp-dev    # modelvet reproduce: the sandbox, tracer, seccomp filter
+  libcpp-httplib-dev                  # src/server: the HTTP server of `modelvet serve`
+  libsodium-dev                       # src/server: Argon2id passwords, random secrets
+  chromium                            # tests/browser: the web app in a real browser
+  wrk                                 # bench/serve_bench.sh: HTTP load for docs/benchmarks.md
 )
 # `modelvet reproduce`: the loaders it runs inside the sandbox (tests/e2e/test_reproduce*.py).
 REPRODUCE_PKGS=(
@@ -61,4 +65,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Node.js and npm drive the browser tests (playwright-core). Installed only when absent: a
+# machine may already have Node.js from elsewhere, whose npm Debian's npm package conflicts with.
+node_missing=()
+command -v node >/dev/null 2>&1 || node_missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || node_missing+=(npm)
+if [ "${#node_missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${node_missing[*]}" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${node_missing[@]}"
+fi
 echo "setup: all packages present" >&2
+
+# tests/browser: playwright-core at the version package-lock.json pins, into
+# tests/browser/node_modules (it drives /usr/bin/chromium and downloads no browser).
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if ! cmp -s "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock-installed"; then
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  cp "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock-installed"
+fi
+echo "setup: tests/browser/node_modules ready" >&2

@@ -385,8 +385,12 @@ Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& req,
   };
   if (blank(req.reviewer))
     return MakeError(Errc::kUnsupported, "review: a reviewer name is required (--reviewer)");
+  // Every decision records why: a blank note says nothing.
   if (blank(req.note))
-    return MakeError(Errc::kUnsupported, "review: a note saying why is required (--note)");
+    return MakeError(Errc::kMalformed, "review: a note saying why is required (--note)");
+  if (req.note.size() > limits::kMaxReviewNoteBytes)
+    return MakeError(Errc::kLimit, fmt::format("review: the note is longer than {} bytes",
+                                               limits::kMaxReviewNoteBytes));
   if (!IsValidUtf8(req.reviewer) || !IsValidUtf8(req.note) || !IsValidUtf8(req.path))
     return MakeError(Errc::kMalformed, "review: the note, reviewer and path must be UTF-8 text");
   for (int attempt = 1;; ++attempt) {

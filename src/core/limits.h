@@ -217,4 +217,34 @@ inline constexpr uint64_t kReproduceMaxDownloadBytes = 4ull << 30;
 // larger ones must be made readable (never run as root instead).
 inline constexpr uint64_t kReproduceMaxCopyBytes = 8ull << 30;
 
+// `modelvet serve` (server/). A request body above this is refused (413): the largest is a
+// review (a note of kMaxReviewNoteBytes plus a path and form fields).
+inline constexpr size_t kServerMaxRequestBody = 64 << 10;
+// Reading a request and writing a response each get this long; a keep-alive connection idle
+// this long is closed (each connection holds one worker thread while open).
+inline constexpr int kServerIoTimeoutSeconds = 5;
+inline constexpr size_t kServerKeepAliveRequests = 100;
+// Worker threads answering requests (each holds one store connection), and accepted
+// connections waiting for a worker; the acceptor blocks when this queue is full.
+inline constexpr size_t kServerDefaultThreads = 8;
+inline constexpr size_t kServerMaxThreads = 64;
+inline constexpr size_t kServerConnectionQueue = 256;
+// Rows per page of the models table (API `limit`, web app pages).
+inline constexpr uint64_t kServerMaxPageSize = 500;
+inline constexpr uint64_t kServerDefaultPageSize = 50;
+// A search text longer than a repo id (96 characters on the hub) cannot match; longer ones
+// are refused rather than scanned.
+inline constexpr size_t kServerMaxSearchBytes = 256;
+// A reviewer's note (the "why" of every decision).
+inline constexpr size_t kMaxReviewNoteBytes = 4000;
+// Audits queued by POST /api/v1/audits (one runs at a time: an audit reads remote files and
+// uses a core); more is 503 with Retry-After. Finished jobs remembered for GET.
+inline constexpr size_t kServerAuditQueue = 16;
+inline constexpr size_t kServerAuditJobsKept = 256;
+// Password hashes (Argon2id, 64 MiB each at libsodium's interactive cost) computed at once;
+// more logins wait, so a burst of logins cannot exhaust memory.
+inline constexpr size_t kServerConcurrentPasswordHashes = 2;
+// A login session lasts this long (absolute; sign in again afterwards).
+inline constexpr int kSessionLifetimeSeconds = 12 * 3600;
+
 }  // namespace mv::limits
