@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian package modelvet needs to build, test, fuzz and generate fixtures.
-# Idempotent; run as root (or with sudo available). Set MODELVET_SETUP_FIXTURE_TOOLS=1 to also
-# install PyTorch/NumPy/scikit-learn/joblib/h5py/onnx for regenerating fixtures, and
-# MODELVET_SETUP_KB_TOOLS=1 for the data libraries the benign-rule generator introspects.
+# Idempotent; run as root (or with sudo available). The real loaders that `modelvet reproduce`
+# runs in its sandbox (and its tests need) are always installed. Set
+# MODELVET_SETUP_FIXTURE_TOOLS=1 to also install PyTorch/NumPy/scikit-learn/joblib/h5py/onnx
+# for regenerating fixtures, and MODELVET_SETUP_KB_TOOLS=1 for the data libraries the
+# benign-rule generator introspects.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -11,6 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # package together with the code that needs it.
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config git python3
+  ccache                              # CMakeLists.txt compiles through it when present
   bsdextrautils                       # column(1): scripts/fuzz.sh summary table
   clang libclang-rt-dev               # scripts/fuzz.sh: clang + libFuzzer
   clang-format                        # .clang-format
@@ -22,6 +25,11 @@ BUILD_PKGS=(
   libyaml-dev                         # src/inventory: YAML configs
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
   python3-jsonschema                  # tests/e2e/test_inventory.py: CycloneDX schema validation
+  bubblewrap strace libseccomp-dev    # modelvet reproduce: the sandbox, tracer, seccomp filter
+)
+# `modelvet reproduce`: the loaders it runs inside the sandbox (tests/e2e/test_reproduce*.py).
+REPRODUCE_PKGS=(
+  python3-torch python3-numpy python3-joblib python3-h5py python3-sklearn
 )
 # Regenerating the generated benign rules and the data-library fixtures (scripts/kb/,
 # scripts/gen_library_fixtures.py): the libraries they introspect, and bubblewrap.
@@ -42,7 +50,7 @@ FIXTURE_PKGS=(
 )
 
 missing=()
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${REPRODUCE_PKGS[@]}")
 if [ "${MODELVET_SETUP_FIXTURE_TOOLS:-0}" = "1" ]; then want+=("${FIXTURE_PKGS[@]}"); fi
 if [ "${MODELVET_SETUP_KB_TOOLS:-0}" = "1" ]; then want+=("${KB_PKGS[@]}"); fi
 for p in "${want[@]}"; do

@@ -21,5 +21,7 @@ void AddReviewCommand(CLI::App& app, Globals& g);
 // AI inventory (inventory_cmd.cc); `status --project NAME` is answered there too.
 void AddInventoryCommand(CLI::App& app, Globals& g);
 int RunProjectStatus(const std::string& project, const std::string& format, const std::string& db);
+// Sandboxed reproduction (reproduce_cmd.cc).
+void AddReproduceCommand(CLI::App& app, Globals& g);
 
 }  // namespace mv::cli

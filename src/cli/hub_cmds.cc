@@ -17,6 +17,7 @@
 #include "core/version.h"
 #include "hub/client.h"
 #include "report/json_text.h"
+#include "reproduce/reproduce.h"
 #include "store/store.h"
 
 namespace mv::cli {
@@ -150,7 +151,8 @@ ordered_json AuditJson(const audit::AuditResult& r) {
 // Audits each ref; returns the exit code: 2 if any audit failed, else 1 if any model is
 // confirmed-unsafe, else 0. `run`: the `audit --all` run the audits count towards (0: none).
 int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Globals& g,
-              const std::string& format, size_t max_files, bool quiet, int64_t run = 0) {
+              const std::string& format, size_t max_files, bool quiet, int64_t run = 0,
+              bool reproduce = false) {
   auto kb = LoadKb(g);
   if (!kb.ok()) {
     PrintError("rules: " + kb.error().message);
@@ -162,6 +164,13 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
   opts.max_files = max_files;
   opts.tool = std::string("modelvet ") + kVersion;
   opts.run = run;
+  // --reproduce: one sandbox for the whole run, so each loader's baseline is learned once.
+  auto reproducer = std::make_shared<reproduce::Reproducer>();
+  if (reproduce) {
+    opts.reproduce = [reproducer](const std::string& path, reproduce::Loader loader) {
+      return reproducer->Reproduce(path, loader);
+    };
+  }
   bool progress = !quiet && isatty(STDERR_FILENO);
   if (progress)
     opts.progress = [](std::string_view line) {
@@ -198,6 +207,7 @@ struct AuditArgs {
   std::string db;
   size_t max_files = limits::kMaxAuditFiles;
   bool quiet = false;
+  bool reproduce = false;
 };
 
 int RunAudit(const AuditArgs& a, Globals& g) {
@@ -272,7 +282,7 @@ int RunAudit(const AuditArgs& a, Globals& g) {
                  "`modelvet triage` first)\n";
     return 2;
   }
-  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run);
+  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run, a.reproduce);
   if (run != 0) {
     if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) {
       PrintError(f.error().message);
@@ -369,6 +379,7 @@ struct ModelView {
   std::vector<store::FileRecord> files;
   std::vector<store::Review> reviews;
   std::vector<store::StatusChange> history;
+  std::vector<store::Reproduction> reproductions;  // sandboxed loads (`audit --reproduce`)
 };
 
 Result<ModelView> LoadView(store::Store& st, const store::ModelRecord& m, bool details) {
@@ -378,6 +389,7 @@ Result<ModelView> LoadView(store::Store& st, const store::ModelRecord& m, bool d
   if (details) {
     MV_ASSIGN_OR_RETURN(v.reviews, st.ListReviews(m.id, false));
     MV_ASSIGN_OR_RETURN(v.history, st.History(m.id));
+    MV_ASSIGN_OR_RETURN(v.reproductions, st.ListReproductions(m.id));
   }
   return v;
 }
@@ -438,6 +450,18 @@ ordered_json ModelJson(const ModelView& v, bool details) {
                   {"who", c.who},
                   {"reason", c.reason}});
   o["history"] = ha;
+  ordered_json pa = ordered_json::array();  // sandboxed loads (`audit --reproduce`)
+  for (const auto& r : v.reproductions) {
+    ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+    if (observed.is_discarded()) observed = ordered_json::array();
+    pa.push_back({{"path", r.path},
+                  {"file_sha", r.file_sha},
+                  {"time", r.time},
+                  {"loader", r.loader},
+                  {"outcome", r.outcome},
+                  {"observed", observed}});
+  }
+  o["reproductions"] = pa;
   return o;
 }
 
@@ -521,6 +545,18 @@ int RunStatus(const StatusArgs& a, Globals& g) {
             "  {} {} {} on {}: {}{}\n", E(r.time), E(r.reviewer), E(r.decision), E(r.path),
             E(r.note), r.active ? "" : " [no longer applies: " + E(r.superseded_reason) + "]");
     }
+    if (!v.reproductions.empty()) {
+      std::cout << "\nReproductions (sandboxed loads):\n";
+      for (const auto& r : v.reproductions) {
+        ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+        std::string first =
+            observed.is_array() && !observed.empty() && observed[0].is_object()
+                ? E(observed[0].value("kind", "")) + ": " + E(observed[0].value("detail", ""))
+                : "";
+        std::cout << fmt::format("  {} {} ({}): {}{}\n", E(r.time), E(r.path), E(r.loader),
+                                 E(r.outcome), first.empty() ? "" : " — " + first);
+      }
+    }
     if (!v.history.empty()) {
       std::cout << "\nHistory:\n";
       for (const auto& c : v.history)
@@ -587,6 +623,9 @@ void AddAuditCommand(CLI::App& app, Globals& g) {
   cmd->add_option("--max-files", a->max_files, "Files scanned per repo (more: not analysed)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  cmd->add_flag("--reproduce", a->reproduce,
+                "Also load each unsafe or needs-review file in the sandbox (runs its code: "
+                "see `modelvet reproduce`)");
   AddDbOption(cmd, a->db);
   cmd->callback([a, &g] { g.exit_code = RunAudit(*a, g); });
 }

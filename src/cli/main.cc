@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   mv::cli::AddStatusCommand(app, g);
   mv::cli::AddReviewCommand(app, g);
   mv::cli::AddInventoryCommand(app, g);
+  mv::cli::AddReproduceCommand(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

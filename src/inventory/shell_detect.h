@@ -33,7 +33,7 @@ class ShellDetector {
   std::string Excerpt(const ShellCommand& cmd) const;
 
   const Rules& rules_;
-  const LocalCheck& local_;
+  LocalCheck local_;  // a copy: callers may pass a temporary (found by ASan)
   FileFindings& out_;
   std::map<std::string, Possible, std::less<>> vars_;
 };

@@ -168,6 +168,23 @@ CREATE INDEX project_models_by_model ON project_models(provider, model);
 CREATE INDEX project_references_by_model ON project_references(project, provider, model, revision);
 CREATE INDEX project_dynamic_by_project ON project_dynamic_references(project);
 )sql",
+    // v5: sandboxed loads (`audit --reproduce`), kept with the scan that made them.
+    R"sql(
+CREATE TABLE reproductions (
+  id        INTEGER PRIMARY KEY,
+  model     TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  path      TEXT NOT NULL,
+  file_sha  TEXT NOT NULL,
+  time      TEXT NOT NULL,
+  loader    TEXT NOT NULL,
+  outcome   TEXT NOT NULL CHECK (outcome IN ('payload-observed', 'nothing-observed',
+              'limit-hit', 'loader-error', 'sandbox-unavailable')),
+  observed  TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(observed)),
+  report    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(report)),
+  scan      INTEGER REFERENCES scans(id) ON DELETE SET NULL
+);
+CREATE INDEX reproductions_by_model ON reproductions(model, id);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -571,9 +588,45 @@ class SqliteStore final : public Store {
                                         a.model.id + " is no longer active");
     }
     for (const StatusChange& c : a.changes) MV_RETURN_IF_ERROR(WriteChange(c, a.model.id, scan_id));
+    for (const Reproduction& r : a.reproductions) {
+      Stmt ins(db_,
+               "INSERT INTO reproductions (model, path, file_sha, time, loader, outcome, "
+               "observed, report, scan) VALUES (?,?,?,?,?,?,?,?,?)");
+      ins.Bind(a.model.id)
+          .Bind(r.path)
+          .Bind(r.file_sha)
+          .Bind(r.time)
+          .Bind(r.loader)
+          .Bind(r.outcome)
+          .Bind(r.observed_json)
+          .Bind(r.report_json)
+          .Bind(scan_id);
+      MV_STORE_STEP(ins);
+    }
     if (a.run != 0) MV_RETURN_IF_ERROR(MarkRunDone(a.run, a.model.id));
     MV_RETURN_IF_ERROR(tx.Commit());
     return scan_id;
+  }
+
+  Result<std::vector<Reproduction>> ListReproductions(const std::string& model) override {
+    Stmt s(db_,
+           "SELECT id, model, path, file_sha, time, loader, outcome, observed, report, "
+           "IFNULL(scan, 0) FROM reproductions WHERE model = ? ORDER BY id");
+    s.Bind(model);
+    return s.Collect<Reproduction>([](Stmt& s) {
+      Reproduction r;
+      r.id = s.Int(0);
+      r.model = s.Text(1);
+      r.path = s.Text(2);
+      r.file_sha = s.Text(3);
+      r.time = s.Text(4);
+      r.loader = s.Text(5);
+      r.outcome = s.Text(6);
+      r.observed_json = s.Text(7);
+      r.report_json = s.Text(8);
+      r.scan = s.Int(9);
+      return r;
+    });
   }
 
   Result<int64_t> CommitReview(const ReviewCommit& r) override {

@@ -100,6 +100,21 @@ struct Review {
   std::string superseded_reason;  // "file changed: <old> -> <new>"
 };
 
+// One sandboxed load of a file (`modelvet audit --reproduce`, reproduce/): evidence of its own
+// kind, kept with the static findings of the same scan.
+struct Reproduction {
+  int64_t id = 0;
+  std::string model;
+  std::string path;
+  std::string file_sha;  // FileRecord::ContentId() of the file loaded
+  std::string time;
+  std::string loader;                // "torch", "pickle", …
+  std::string outcome;               // payload-observed | nothing-observed | limit-hit | …
+  std::string observed_json = "[]";  // [{"kind","detail","when"}]
+  std::string report_json = "{}";    // the whole reproduce report
+  int64_t scan = 0;                  // assigned by the store
+};
+
 // One audit, written atomically: the model row (status included), its current files (they
 // replace the previous set), the scan, the status changes and the reviews it invalidated.
 struct AuditCommit {
@@ -114,6 +129,7 @@ struct AuditCommit {
     std::string reason;
   };
   std::vector<Supersede> superseded;
+  std::vector<Reproduction> reproductions;  // `audit --reproduce`; scan ids filled in by the store
   int64_t run = 0;  // the `audit --all` run this audit belongs to (AuditRun), 0 for none
 };
 
@@ -227,6 +243,8 @@ class Store {
   virtual Result<std::optional<ProjectInventory>> GetProject(const std::string& name) = 0;
   virtual Result<std::vector<ProjectRecord>> ListProjects() = 0;  // by name
   virtual Result<std::vector<ModelUsage>> ListModelUsage() = 0;   // by provider, model
+  // Sandboxed loads of the model's files, oldest first.
+  virtual Result<std::vector<Reproduction>> ListReproductions(const std::string& model) = 0;
 };
 
 // $MODELVET_DB, else $XDG_DATA_HOME/modelvet/modelvet.db, else
