@@ -330,6 +330,16 @@ Result<Rules> Rules::Parse(std::string_view text, const std::string& name) {
         MV_RETURN_IF_ERROR(r.Finish());
         rules.commands_.push_back(std::move(c));
       }
+    } else if (k == "image") {
+      MV_ASSIGN_OR_RETURN(const toml::array* a, tables(node, k));
+      for (const toml::node& x : *a) {
+        Reader r(*x.as_table(), name);
+        ImageRule im;
+        MV_ASSIGN_OR_RETURN(im.images, r.Strings("images", true));
+        MV_ASSIGN_OR_RETURN(im.words, r.Strings("words", true));
+        MV_RETURN_IF_ERROR(r.Finish());
+        rules.images_.push_back(std::move(im));
+      }
     } else if (k == "config" || k == "hub" || k == "files") {
       const toml::table* t = node.as_table();
       if (!t)
@@ -339,6 +349,8 @@ Result<Rules> Rules::Parse(std::string_view text, const std::string& name) {
       if (k == "config") {
         MV_ASSIGN_OR_RETURN(auto keys, r.Strings("keys", true));
         for (const auto& key : keys) rules.config_keys_.push_back(SplitDots(Lower(key)));
+        MV_ASSIGN_OR_RETURN(auto commands, r.Strings("command_keys", false));
+        for (const auto& key : commands) rules.command_keys_.push_back(Lower(key));
       } else if (k == "hub") {
         MV_ASSIGN_OR_RETURN(rules.canonical_, r.Strings("canonical", true));
         MV_ASSIGN_OR_RETURN(rules.local_suffixes_, r.Strings("local_suffixes", true));
@@ -471,6 +483,17 @@ bool Rules::IsConfigKey(const std::vector<std::string>& path) const {
     if (std::equal(k.begin(), k.end(), path.end() - static_cast<ptrdiff_t>(k.size()))) return true;
   }
   return false;
+}
+
+bool Rules::IsCommandKey(std::string_view lower_key) const {
+  return std::find(command_keys_.begin(), command_keys_.end(), lower_key) != command_keys_.end();
+}
+
+const std::vector<std::string>* Rules::ImageWords(std::string_view image) const {
+  for (const ImageRule& im : images_)
+    for (const std::string& g : im.images)
+      if (Glob(g, image)) return &im.words;
+  return nullptr;
 }
 
 bool Rules::IsCanonical(std::string_view name) const {

@@ -77,6 +77,13 @@ struct CommandRule {
   std::vector<std::string> value_flags;
 };
 
+// A container image whose own program takes the flags a container spec gives it (`command:` /
+// `args:` of docker-compose services, Kubernetes containers, Helm values).
+struct ImageRule {
+  std::vector<std::string> images;  // globs over the image reference ("vllm/vllm-openai*")
+  std::vector<std::string> words;   // the command they run ("text-generation-launcher")
+};
+
 enum class FileKind : uint8_t {
   kOther,
   kPython,
@@ -109,6 +116,10 @@ class Rules {
   const std::vector<CommandRule>& commands() const { return commands_; }
   // Config keys (lower case; dotted ones match the last keys of a path).
   bool IsConfigKey(const std::vector<std::string>& lower_path) const;
+  // A config key holding a command line (`command`, `args`, `entrypoint`; lowercase).
+  bool IsCommandKey(std::string_view lower_key) const;
+  // The program `image` runs with the flags of its spec; null when no [[image]] rule knows it.
+  const std::vector<std::string>* ImageWords(std::string_view image) const;
 
   bool IsCanonical(std::string_view bare_name) const;
   bool HasLocalSuffix(std::string_view name) const;
@@ -134,6 +145,8 @@ class Rules {
   std::vector<EnvRule> env_;
   std::vector<CommandRule> commands_;
   std::vector<std::vector<std::string>> config_keys_;
+  std::vector<std::string> command_keys_;
+  std::vector<ImageRule> images_;
   std::vector<std::string> canonical_;  // sorted
   std::vector<std::string> local_suffixes_;
   std::vector<std::pair<FileKind, std::string>> file_globs_;

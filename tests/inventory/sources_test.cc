@@ -29,6 +29,53 @@ V Leaves(const ConfigDoc& d) {
   return out;
 }
 
+// Container specs: command/args/entrypoint are command lines; flags alone run the program of
+// the object's image ([[image]] rules); ${VAR} interpolation is known only at run time.
+V Refs(FileKind kind, const std::string& text) {
+  SourceResult r =
+      ReadSource(kind, text, "spec", Rules::Embedded(), [](std::string_view) { return false; });
+  V out;
+  for (const auto& m : r.models) out.push_back(m.id + "@" + std::to_string(m.references[0].line));
+  for (const auto& d : r.dynamic) out.push_back("dynamic@" + std::to_string(d.line));
+  return out;
+}
+
+TEST(Config, ContainerCommands) {
+  EXPECT_EQ(Refs(FileKind::kYaml,
+                 "services:\n"
+                 "  vllm:\n"
+                 "    image: vllm/vllm-openai:v0.6.3\n"
+                 "    command: --model mistralai/Mistral-7B-Instruct-v0.3 --max-model-len 4096\n"
+                 "  tgi:\n"
+                 "    command: [\"--model-id\", \"${TGI_MODEL}\"]\n"
+                 "    image: ghcr.io/huggingface/text-generation-inference:2.4\n"
+                 "  worker:\n"
+                 "    image: python:3.12\n"
+                 "    command: huggingface-cli download org/worker-model\n"
+                 "  other:\n"
+                 "    image: busybox\n"
+                 "    command: [\"--model\", \"org/not-for-busybox\"]\n"),
+            (V{"mistralai/Mistral-7B-Instruct-v0.3@4", "org/worker-model@10", "dynamic@6"}));
+  // Kubernetes: two containers in one list, command and args joined; JSON the same.
+  EXPECT_EQ(Refs(FileKind::kYaml,
+                 "spec:\n"
+                 "  containers:\n"
+                 "    - name: embed\n"
+                 "      image: ghcr.io/huggingface/text-embeddings-inference:cpu-1.5\n"
+                 "      args:\n"
+                 "        - --model-id\n"
+                 "        - BAAI/bge-small-en-v1.5\n"
+                 "    - name: llm\n"
+                 "      image: registry.example.com/vllm/vllm-openai:latest\n"
+                 "      command: [\"python3\", \"-m\", \"vllm.entrypoints.openai.api_server\"]\n"
+                 "      args: [\"--model\", \"Qwen/Qwen2.5-7B-Instruct\"]\n"),
+            (V{"BAAI/bge-small-en-v1.5@6", "Qwen/Qwen2.5-7B-Instruct@10"}));
+  EXPECT_EQ(Refs(FileKind::kJson,
+                 "{\"containers\": [{\"image\": \"vllm/vllm-openai\",\n"
+                 " \"args\": [\"--model\", \"org/json-model\"]}]}\n"),
+            (V{"org/json-model@2"}));
+}
+
 TEST(Config, JsonYamlToml) {
   EXPECT_EQ(
       Leaves(ReadJsonConfig("{\"gpt2\": {\"model\": \"gpt2\"},\n \"l\": [\"a\", {\"k\": \"b\"}]}")),
