@@ -11,6 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # package together with the code that needs it.
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config git python3
+  ccache                              # scripts/ci_builds.sh: the GCC Release/Debug and clang builds
   bsdextrautils                       # column(1): scripts/fuzz.sh summary table
   clang libclang-rt-dev               # scripts/fuzz.sh: clang + libFuzzer
   clang-format                        # .clang-format

@@ -131,7 +131,11 @@ bool ParseDecimal(std::string_view s, std::string& dec, int64_t& num, bool& fits
     if (c < '0' || c > '9') return false;
   }
   while (s.size() > 1 && s.front() == '0') s.remove_prefix(1);
-  dec = (neg && s != "0" ? "-" : "") + std::string(s);
+  // Built in place: `"-" + std::string(s)` inserts at the front, which GCC 12 at -O3 misreads
+  // as an overlapping memcpy (-Wrestrict).
+  dec.clear();
+  if (neg && s != "0") dec.push_back('-');
+  dec.append(s);
   fits = s.size() < 19;
   num = 0;
   if (fits) {
