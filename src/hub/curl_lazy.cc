@@ -39,6 +39,13 @@ CURLcode ForwardOne(const char* name, CURL* c, Key key, va_list ap) {
 }
 }  // namespace
 
+// The last named parameters are enums (as curl.h declares them); clang's -Wvarargs warns that
+// an enum could be promoted, which cannot happen here: CURLoption and CURLINFO are int-sized.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wvarargs"
+#endif
+
 extern "C" CURLcode curl_easy_setopt(CURL* c, CURLoption option, ...) {
   va_list ap;
   va_start(ap, option);
@@ -54,3 +61,7 @@ extern "C" CURLcode curl_easy_getinfo(CURL* c, CURLINFO info, ...) {
   va_end(ap);
   return rc;
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
