@@ -1,6 +1,7 @@
 // Throughput, bytes read and peak RSS of whole-file scans on the reference inputs:
 // a 512 MiB numpy array pickle, a 1 GiB torch zip state dict, and 300 small torch files.
-// Each benchmark checks its own result after timing, so a fast wrong answer cannot pass.
+// Each benchmark checks its own result after timing against the budgets in synth.h, so a fast
+// wrong answer cannot pass: a failed check makes the program exit 1.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -8,6 +9,7 @@
 
 #include "scan/scanner.h"
 #include "synth.h"
+#include "verify.h"
 
 namespace {
 
@@ -48,11 +50,11 @@ void Report(benchmark::State& state, uint64_t bytes, uint64_t bytes_read) {
 
 void Check(benchmark::State& state, const mv::FileReport& r, uint64_t max_read) {
   if (r.verdict != mv::Verdict::kSafe) {
-    state.SkipWithError(
-        ("expected safe, got " + std::string(mv::VerdictName(r.verdict)) + ": " + r.summary)
-            .c_str());
+    mv::bench::Fail(state, r.path + ": expected safe, got " +
+                               std::string(mv::VerdictName(r.verdict)) + ": " + r.summary);
   } else if (r.bytes_read > max_read) {
-    state.SkipWithError(("read too much: " + std::to_string(r.bytes_read)).c_str());
+    mv::bench::Fail(state, r.path + ": read too much: " + std::to_string(r.bytes_read) +
+                               " bytes (budget " + std::to_string(max_read) + ")");
   }
 }
 
@@ -62,7 +64,7 @@ void BM_NumpyPickle512MiB(benchmark::State& state) {
   mv::FileReport r;
   for (auto _ : state) r = mv::scan::ScanFile(p, Opts());
   Report(state, fs::file_size(p), r.bytes_read);
-  Check(state, r, 1 << 20);
+  Check(state, r, mv::bench::kNumpyPickleReadBudget);
 }
 BENCHMARK(BM_NumpyPickle512MiB)->Unit(benchmark::kMillisecond);
 
@@ -72,7 +74,7 @@ void BM_TorchZip1GiB(benchmark::State& state) {
   mv::FileReport r;
   for (auto _ : state) r = mv::scan::ScanFile(p, Opts());
   Report(state, fs::file_size(p), r.bytes_read);
-  Check(state, r, 1 << 20);
+  Check(state, r, mv::bench::kTorchZipReadBudget);
 }
 BENCHMARK(BM_TorchZip1GiB)->Unit(benchmark::kMillisecond);
 
@@ -103,4 +105,4 @@ BENCHMARK(BM_300SmallTorchFiles)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+MV_BENCHMARK_MAIN();

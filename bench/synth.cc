@@ -48,6 +48,32 @@ int Create(const std::string& path) {
   return fd;
 }
 
+// Writes `head` at 0 and extends the file to `size` with a hole.
+void WriteSparse(const std::string& path, const std::vector<uint8_t>& head, uint64_t size) {
+  int fd = Create(path);
+  PWrite(fd, head, 0);
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    ::close(fd);
+    throw std::runtime_error("ftruncate failed: " + path);
+  }
+  ::close(fd);
+}
+
+std::string Varint(uint64_t v) {
+  std::string s;
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    s += static_cast<char>(b | (v ? 0x80 : 0));
+  } while (v);
+  return s;
+}
+
+// A length-delimited protobuf field whose payload is `payload` followed by `extra` more bytes.
+std::string Len(uint32_t field, const std::string& payload, uint64_t extra = 0) {
+  return Varint(field << 3 | 2) + Varint(payload.size() + extra) + payload;
+}
+
 uint32_t CrcOfZeros(uint64_t n) {
   static const std::vector<uint8_t> kZeros(1 << 16, 0);
   uint32_t block = static_cast<uint32_t>(crc32(0, kZeros.data(), kZeros.size()));
@@ -133,6 +159,38 @@ void WriteTorchZip(const std::string& path, uint64_t numel) {
   cd.le(cd_size, 4).le(off, 4).le(0, 2);
   PWrite(fd, cd.vec(), off);
   ::close(fd);
+}
+
+void WriteSafetensors(const std::string& path, uint64_t tensor_bytes) {
+  std::string json = R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[)" +
+                     std::to_string(tensor_bytes / 4) + R"(],"data_offsets":[0,)" +
+                     std::to_string(tensor_bytes) + "]}}";
+  json.append((8 - json.size() % 8) % 8, ' ');
+  Bytes head;
+  head.le(json.size(), 8).str(json);
+  uint64_t size = head.vec().size() + tensor_bytes;
+  WriteSparse(path, head.vec(), size);
+}
+
+void WriteGguf(const std::string& path, uint64_t tensor_bytes) {
+  Bytes h;
+  h.str("GGUF").le(3, 4).le(1, 8).le(1, 8);  // version, tensors, KVs
+  std::string key = "general.architecture", val = "llama";
+  h.le(key.size(), 8).str(key).le(8, 4).le(val.size(), 8).str(val);        // type 8: string
+  h.le(1, 8).str("w").le(1, 4).le(tensor_bytes / 4, 8).le(0, 4).le(0, 8);  // 1 dim, F32, off 0
+  uint64_t data = (h.vec().size() + 31) / 32 * 32;
+  WriteSparse(path, h.vec(), data + tensor_bytes);
+}
+
+void WriteOnnx(const std::string& path, uint64_t raw_bytes) {
+  std::string tensor = Varint(1 << 3) + Varint(raw_bytes / 4) + Varint(2 << 3) + Varint(1) +
+                       Len(8, "w") + Varint(9 << 3 | 2) + Varint(raw_bytes);
+  std::string graph = Len(2, "g") + Varint(5 << 3 | 2) + Varint(tensor.size() + raw_bytes) + tensor;
+  std::string model =
+      Varint(1 << 3) + Varint(8) + Varint(7 << 3 | 2) + Varint(graph.size() + raw_bytes) + graph;
+  Bytes head;
+  head.str(model);
+  WriteSparse(path, head.vec(), model.size() + raw_bytes);
 }
 
 }  // namespace mv::bench

@@ -21,7 +21,21 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_retu
 export LSAN_OPTIONS="suppressions=$ROOT/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 status=0
+# Tests carry their own (scaled) TIMEOUT; --timeout is the backstop for one that does not.
 ctest --test-dir "$BUILD" -j "$JOBS" --output-on-failure --timeout 1200 || status=$?
 t2=$(date +%s)
+grep -h "^random-diff: seed" "$BUILD/Testing/Temporary/LastTest.log" 2>/dev/null | head -1
+# The fuzz-corpus replays are part of this gate: there must be some, and they must be the
+# sanitized binaries (a crash seed that only aborts under ASan would pass a plain build).
+n_replays=$(ctest --test-dir "$BUILD" -N -R '^fuzz\..*\.replay$' | grep -c 'fuzz\..*\.replay' || true)
+unsanitized=0
+for f in "$BUILD"/fuzz/*_fuzz; do
+  ldd "$f" | grep -q libasan || { echo "ci_sanitize: $f is not built with ASan" >&2; unsanitized=1; }
+done
+if [ "$n_replays" -eq 0 ] || [ "$unsanitized" -ne 0 ]; then
+  echo "ci_sanitize: fuzz-corpus replays missing or unsanitized" >&2
+  status=1
+fi
+echo "ci_sanitize: $n_replays fuzz-corpus replays in the ASan+UBSan suite"
 echo "ci_sanitize: build $((t1 - t0))s, tests $((t2 - t1))s, total $((t2 - t0))s, status $status"
 exit "$status"

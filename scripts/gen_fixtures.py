@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Builds the model fixtures in tests/fixtures/models/{benign,malicious}/, the case file
+"""Builds the model fixtures in tests/fixtures/models/{benign,malicious,review}/, the case file
 tests/cases/models.tsv and the README demo samples in samples/.
 
 Run with Debian's interpreter (it has torch, numpy, sklearn, joblib, lz4, zstandard):
@@ -59,6 +59,8 @@ def case(rel, data, verdict, evidence, tid, why):
     path.write_bytes(data)
     assert len(data) < MAX_SIZE, f"{rel} is {len(data)} bytes"
     assert (verdict == "safe") == (not evidence), rel
+    assert rel.split("/", 1)[0] == {"safe": "benign", "unsafe": "malicious",
+                                    "needs-review": "review"}[verdict], rel
     CASE_ROWS.append((rel, verdict, "|".join(evidence) if evidence else "-", tid, why))
 
 
@@ -899,6 +901,60 @@ def gen_malicious():
     shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+# --------------------------------------------------------------------------- needs-review
+def gen_review():
+    """Files that are neither provably unsafe nor clearable: the verdict must be
+    `needs-review` (never `safe`, never `unsafe`), with the finding that says why."""
+    rev = "review/"
+    R_ = "needs-review"
+
+    # An unknown class (FP-03 shape: a whole-module pickle) the knowledge base does not know: its code is not in the file, so the
+    # scanner cannot tell what loading runs (a user's own model class, a niche library).
+    fake_module("acme_models.layers", """
+class Block:
+    def __init__(self, tag):
+        self.tag = tag
+    def __reduce__(self):
+        return (Block, (self.tag,))
+""")
+    block = pickle.dumps(sys.modules["acme_models.layers"].Block("nr01-block"), protocol=2)
+    check_disassembles(block, ["acme_models.layers", "Block"])
+    case(f"{rev}nr01-unknown-class-p2.pkl", block, R_,
+         ["acme_models.layers.Block", "nr01-block"], "FP-03",
+         "pickle.dumps of an instance of an unknown third-party class")
+    net_mod = fake_module("acme_models", """
+import torch
+class TinyNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 2)
+    def forward(self, x):
+        return self.fc(x)
+""")
+    torch.manual_seed(0)
+    case(f"{rev}nr01-unknown-module-class.pt", torch_bytes(net_mod.TinyNet()), R_,
+         ["acme_models.TinyNet"], "FP-03",
+         "torch.save of a whole nn.Module whose class lives in the user's own package")
+
+    # Streams that stop early (the fail-closed side of OB-15): what was not read cannot be cleared.
+    state = pickle.dumps({"weights": list(range(40)), "name": "nr02-cut"}, protocol=2)
+    case(f"{rev}nr02-truncated-p2.pkl", state[:len(state) // 2], R_, ["rule:pickle.truncated"],
+         "OB-15", "a benign protocol-2 pickle cut in half (no STOP)")
+    _, sd = small_state_dict()
+    whole = torch_bytes(sd)
+    case(f"{rev}nr02-truncated-download.pt", whole[:len(whole) * 2 // 3], R_,
+         ["rule:zip.truncated"], "OB-15",
+         "a torch.save state_dict cut at two thirds (partial download: no central directory)")
+
+    # EXT codes nothing registered (OB-09): the loader would fail or run whatever copyreg holds.
+    case(f"{rev}nr03-ext1-unregistered.pkl",
+         P(2) + EXT1(240) + BU("nr03-ext1") + T1 + R + STOP, R_, ["ext:240", "nr03-ext1"],
+         "OB-09", "EXT1 240, a code no copyreg registration in the stream or stdlib gives")
+    case(f"{rev}nr03-ext2-unregistered.pkl",
+         P(2) + EXT2(12345) + BU("nr03-ext2") + T1 + R + STOP, R_, ["ext:12345", "nr03-ext2"],
+         "OB-09", "EXT2 12345, unregistered")
+
+
 # --------------------------------------------------------------------------- main
 SAMPLE_FILES = [
     "benign/torch-state-dict.pt",
@@ -918,13 +974,14 @@ def main():
         os.execve(sys.executable, [sys.executable] + sys.argv,
                   dict(os.environ, PYTHONHASHSEED="0"))
     tmp = pathlib.Path("/tmp") / f"mv-genfix-{os.getpid()}"
-    for sub in ("benign", "malicious"):
+    for sub in ("benign", "malicious", "review"):
         shutil.rmtree(OUT / sub, ignore_errors=True)
     np.random.seed(0)
     torch.manual_seed(0)
     gen_benign()
     verify_benign()
     gen_malicious()
+    gen_review()
     shutil.rmtree(tmp, ignore_errors=True)
 
     CASES.parent.mkdir(parents=True, exist_ok=True)

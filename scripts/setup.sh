@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian package modelvet needs to build, test, fuzz and generate fixtures.
-# Idempotent; run as root (or with sudo available). Set MODELVET_SETUP_FIXTURE_TOOLS=1 to also
-# install PyTorch/NumPy/scikit-learn/joblib/h5py/onnx for regenerating fixtures, and
-# MODELVET_SETUP_KB_TOOLS=1 for the data libraries the benign-rule generator introspects.
+# Idempotent; run as root (or with sudo available). The real loaders that `modelvet reproduce`
+# runs in its sandbox (and its tests need) are always installed. Set
+# MODELVET_SETUP_FIXTURE_TOOLS=1 to also install PyTorch/NumPy/scikit-learn/joblib/h5py/onnx
+# for regenerating fixtures, and MODELVET_SETUP_KB_TOOLS=1 for the data libraries the
+# benign-rule generator introspects.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -11,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # package together with the code that needs it.
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config git python3
-  ccache                              # scripts/ci_builds.sh: the GCC Release/Debug and clang builds
+  ccache                              # CMakeLists.txt compiles through it when present
   bsdextrautils                       # column(1): scripts/fuzz.sh summary table
   clang libclang-rt-dev               # scripts/fuzz.sh: clang + libFuzzer
   clang-format                        # .clang-format
@@ -20,7 +22,18 @@ BUILD_PKGS=(
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libarchive-dev
   libsqlite3-dev libcurl4-openssl-dev libssl-dev
   libhdf5-dev
+  libyaml-dev                         # src/inventory: YAML configs
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
+  python3-jsonschema                  # tests/e2e/test_inventory.py: CycloneDX schema validation
+  bubblewrap strace libseccomp-dev    # modelvet reproduce: the sandbox, tracer, seccomp filter
+  libcpp-httplib-dev                  # src/server: the HTTP server of `modelvet serve`
+  libsodium-dev                       # src/server: Argon2id passwords, random secrets
+  chromium                            # tests/browser: the web app in a real browser
+  wrk                                 # bench/serve_bench.sh: HTTP load for docs/benchmarks.md
+)
+# `modelvet reproduce`: the loaders it runs inside the sandbox (tests/e2e/test_reproduce*.py).
+REPRODUCE_PKGS=(
+  python3-torch python3-numpy python3-joblib python3-h5py python3-sklearn
 )
 # Regenerating the generated benign rules and the data-library fixtures (scripts/kb/,
 # scripts/gen_library_fixtures.py): the libraries they introspect, and bubblewrap.
@@ -41,7 +54,7 @@ FIXTURE_PKGS=(
 )
 
 missing=()
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${REPRODUCE_PKGS[@]}")
 if [ "${MODELVET_SETUP_FIXTURE_TOOLS:-0}" = "1" ]; then want+=("${FIXTURE_PKGS[@]}"); fi
 if [ "${MODELVET_SETUP_KB_TOOLS:-0}" = "1" ]; then want+=("${KB_PKGS[@]}"); fi
 for p in "${want[@]}"; do
@@ -52,4 +65,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Node.js and npm drive the browser tests (playwright-core). Installed only when absent: a
+# machine may already have Node.js from elsewhere, whose npm Debian's npm package conflicts with.
+node_missing=()
+command -v node >/dev/null 2>&1 || node_missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || node_missing+=(npm)
+if [ "${#node_missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${node_missing[*]}" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${node_missing[@]}"
+fi
 echo "setup: all packages present" >&2
+
+# tests/browser: playwright-core at the version package-lock.json pins, into
+# tests/browser/node_modules (it drives /usr/bin/chromium and downloads no browser).
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if ! cmp -s "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock-installed"; then
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  cp "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock-installed"
+fi
+echo "setup: tests/browser/node_modules ready" >&2

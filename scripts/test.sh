@@ -10,6 +10,10 @@ BUILD_DIR="${MODELVET_BUILD_DIR:-build}"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMODELVET_WERROR=ON >/dev/null
 cmake --build "$BUILD_DIR"
 set +e
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j2
+# Every test carries its own TIMEOUT (tests/CMakeLists.txt); --timeout is the backstop for one
+# that does not.
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 300
 rc=$?
+# The fresh-seed differential run prints its seed; show it even when it passed.
+grep -h "^random-diff: seed" "$BUILD_DIR/Testing/Temporary/LastTest.log" 2>/dev/null | head -1
 exit "$rc"

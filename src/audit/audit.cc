@@ -77,6 +77,7 @@ std::optional<store::StatusChange> ApplyOutcome(const Outcome& o,
 
 struct ScannedFile {
   store::FileRecord record;
+  std::optional<store::Reproduction> reproduction;  // `--reproduce` ran it in the sandbox
   uint64_t size = 0;
   std::optional<Error> fatal;  // the repo's files cannot be read at all: abort the audit
 };
@@ -148,6 +149,16 @@ ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::
     f.summary = "could not be read: " + r.error;
   f.bytes_read = (*src)->bytes_read();
   r.bytes_read = f.bytes_read;
+  if (options.reproduce && WantsReproduction(r)) {
+    std::string why;
+    if (auto run = ReproduceSource(*src, r, options.reproduce, why)) {
+      MergeReproduction(*run, r, f);
+      out.reproduction = ToReproduction(*run, f, options.clock());
+    } else {
+      r.findings.push_back(Finding{Severity::kInfo, "reproduced", "reproduce.skipped", "", why,
+                                   e.path, "the file was not loaded in the sandbox"});
+    }
+  }
   f.report_json = report::JsonText(report::FileToJson(r));
   return out;
 }
@@ -279,6 +290,7 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
           fmt::format("not analysed: over the limit of {} files per audit", options.max_files);
     }
     sf.record.model = ref.repo;
+    if (sf.reproduction) res.reproductions.push_back(std::move(*sf.reproduction));
     res.bytes_read += sf.record.bytes_read;
     if (i < options.max_files) res.bytes_total += sf.size;
     if (flagged && hub::LevelRank(sf.record.hub_status) > hub::LevelRank(worst_flag)) {
@@ -330,8 +342,13 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
     m.hub_flag = worst_flag;
     m.hub_message = worst_message;
     m.last_audit = finished;
-    auto change = ApplyOutcome(o, old, m, finished, options.tool, !o.stale_reviews.empty());
+    // A reproduced payload is recorded in the history even when the status stays the same.
+    std::string reproduced = ReproducedReason(res.reproductions);
+    auto change = ApplyOutcome(o, old, m, finished, options.tool,
+                               !o.stale_reviews.empty() || !reproduced.empty());
+    if (change && !reproduced.empty()) change->reason = reproduced + "; " + change->reason;
     if (change) c.changes.push_back(*change);
+    c.reproductions = res.reproductions;
     c.expected_version = old ? old->version : 0;
     c.files = res.files;
     c.scan.model = ref.repo;
@@ -370,8 +387,12 @@ Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& req,
   };
   if (blank(req.reviewer))
     return MakeError(Errc::kUnsupported, "review: a reviewer name is required (--reviewer)");
+  // Every decision records why: a blank note says nothing.
   if (blank(req.note))
-    return MakeError(Errc::kUnsupported, "review: a note saying why is required (--note)");
+    return MakeError(Errc::kMalformed, "review: a note saying why is required (--note)");
+  if (req.note.size() > limits::kMaxReviewNoteBytes)
+    return MakeError(Errc::kLimit, fmt::format("review: the note is longer than {} bytes",
+                                               limits::kMaxReviewNoteBytes));
   if (!IsValidUtf8(req.reviewer) || !IsValidUtf8(req.note) || !IsValidUtf8(req.path))
     return MakeError(Errc::kMalformed, "review: the note, reviewer and path must be UTF-8 text");
   for (int attempt = 1;; ++attempt) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "audit/license.h"
+#include "audit/reproduce_evidence.h"
 #include "audit/status.h"
 #include "audit/triage.h"
 #include "core/result.h"
@@ -31,6 +32,9 @@ struct AuditOptions {
   std::function<std::string()> clock = NowUtc;
   std::function<void(std::string_view)> progress;  // one line per file, optional
   int64_t run = 0;  // the `audit --all` run (store::AuditRun) the audit counts towards, 0: none
+  // `audit --reproduce`: when set, files the static engine calls unsafe or needs-review are
+  // loaded in the sandbox with it (audit/reproduce_evidence.h). Unset: nothing is run.
+  ReproduceFn reproduce;
 };
 
 // The verification recorded for a model whose files the hub refused (gated, forbidden), and for
@@ -47,6 +51,8 @@ struct AuditResult {
   uint64_t bytes_read = 0;                    // over every file
   uint64_t bytes_total = 0;                   // sizes of the files scanned
   int64_t scan_id = 0;
+  // Sandboxed loads (`--reproduce`), stored with the audit.
+  std::vector<store::Reproduction> reproductions;
 };
 
 // Audits one repo (ref.revision is resolved to a commit by the hub). Errors: an invalid repo id,

@@ -18,5 +18,14 @@ void AddAuditCommand(CLI::App& app, Globals& g);
 void AddTriageCommand(CLI::App& app, Globals& g);
 void AddStatusCommand(CLI::App& app, Globals& g);
 void AddReviewCommand(CLI::App& app, Globals& g);
+// AI inventory (inventory_cmd.cc); `status --project NAME` is answered there too.
+void AddInventoryCommand(CLI::App& app, Globals& g);
+int RunProjectStatus(const std::string& project, const std::string& format, const std::string& db);
+// Sandboxed reproduction (reproduce_cmd.cc).
+void AddReproduceCommand(CLI::App& app, Globals& g);
+// The web app and API, and their accounts (serve_cmd.cc).
+void AddServeCommand(CLI::App& app, Globals& g);
+void AddUserCommand(CLI::App& app, Globals& g);
+void AddTokenCommand(CLI::App& app, Globals& g);
 
 }  // namespace mv::cli

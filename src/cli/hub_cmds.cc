@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "audit/audit.h"
+#include "audit/model_view.h"
 #include "cli/commands.h"
 #include "core/text.h"
 #include "core/version.h"
 #include "hub/client.h"
 #include "report/json_text.h"
+#include "reproduce/reproduce.h"
 #include "store/store.h"
 
 namespace mv::cli {
@@ -75,21 +77,6 @@ std::string Thousands(uint64_t n) {
 std::string StatusLabel(const store::ModelRecord& m) {
   if (m.status.empty()) return "not audited";
   return m.missed_by_hub ? m.status + " (missed-by-hub)" : m.status;
-}
-
-// Worst of our file verdicts: unsafe > needs-review > error > safe; "" when none analysed.
-std::string OurVerdict(const std::vector<store::FileRecord>& files) {
-  auto rank = [](const std::string& v) {
-    if (v == "unsafe") return 4;
-    if (v == "needs-review") return 3;
-    if (v == "error") return 2;
-    if (v == "safe") return 1;
-    return 0;
-  };
-  std::string worst;
-  for (const auto& f : files)
-    if (rank(f.verdict) > rank(worst)) worst = f.verdict;
-  return worst;
 }
 
 std::string LicenseLabel(const store::ModelRecord& m) {
@@ -154,7 +141,8 @@ ordered_json AuditJson(const audit::AuditResult& r) {
 // Audits each ref; returns the exit code: 2 if any audit failed, else 1 if any model is
 // confirmed-unsafe, else 0. `run`: the `audit --all` run the audits count towards (0: none).
 int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Globals& g,
-              const std::string& format, size_t max_files, bool quiet, int64_t run = 0) {
+              const std::string& format, size_t max_files, bool quiet, int64_t run = 0,
+              bool reproduce = false) {
   auto kb = LoadKb(g);
   if (!kb.ok()) {
     PrintError("rules: " + kb.error().message);
@@ -166,6 +154,13 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
   opts.max_files = max_files;
   opts.tool = std::string("modelvet ") + kVersion;
   opts.run = run;
+  // --reproduce: one sandbox for the whole run, so each loader's baseline is learned once.
+  auto reproducer = std::make_shared<reproduce::Reproducer>();
+  if (reproduce) {
+    opts.reproduce = [reproducer](const std::string& path, reproduce::Loader loader) {
+      return reproducer->Reproduce(path, loader);
+    };
+  }
   bool progress = !quiet && isatty(STDERR_FILENO);
   if (progress)
     opts.progress = [](std::string_view line) {
@@ -202,6 +197,7 @@ struct AuditArgs {
   std::string db;
   size_t max_files = limits::kMaxAuditFiles;
   bool quiet = false;
+  bool reproduce = false;
 };
 
 int RunAudit(const AuditArgs& a, Globals& g) {
@@ -276,7 +272,7 @@ int RunAudit(const AuditArgs& a, Globals& g) {
                  "`modelvet triage` first)\n";
     return 2;
   }
-  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run);
+  int audits = RunAudits(refs, *st, g, a.format, a.max_files, a.quiet, run, a.reproduce);
   if (run != 0) {
     if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) {
       PrintError(f.error().message);
@@ -360,54 +356,55 @@ int RunTriage(const TriageArgs& a, Globals& g) {
 
 struct StatusArgs {
   std::string model;
+  std::string project;
   std::string format = "text";
   std::string db;
   bool details = false;
 };
 
-// One model with what `status` shows of it, read in full before anything is printed: an error
-// of any query (a damaged database) fails the command instead of showing empty tables.
-struct ModelView {
-  store::ModelRecord m;
-  std::vector<store::FileRecord> files;
-  std::vector<store::Review> reviews;
-  std::vector<store::StatusChange> history;
-};
-
-Result<ModelView> LoadView(store::Store& st, const store::ModelRecord& m, bool details) {
-  ModelView v;
-  v.m = m;
-  MV_ASSIGN_OR_RETURN(v.files, st.ListFiles(m.id));
-  if (details) {
-    MV_ASSIGN_OR_RETURN(v.reviews, st.ListReviews(m.id, false));
-    MV_ASSIGN_OR_RETURN(v.history, st.History(m.id));
-  }
-  return v;
+// The table and the model pages come from the query layer (audit/model_view.h), the same one
+// the HTTP API uses; every query's error fails the command (nothing is printed before all of it
+// was read).
+std::string StatusLabel(const audit::ModelSummary& m) {
+  if (!m.status) return "not audited";
+  std::string s = audit::StatusName(*m.status);
+  return m.missed_by_hub ? s + " (missed-by-hub)" : s;
 }
 
-ordered_json ModelJson(const ModelView& v, bool details) {
-  const store::ModelRecord& m = v.m;
-  ordered_json o = {{"id", m.id},
-                    {"status", m.status.empty() ? "not-audited" : m.status},
-                    {"missed_by_hub", m.missed_by_hub},
-                    {"status_source", m.status_source},
-                    {"hub_flag", m.hub_flag},
-                    {"hub_message", m.hub_message},
-                    {"our_verdict", OurVerdict(v.files)},
-                    {"verification", m.verification},
-                    {"downloads", m.downloads},
-                    {"likes", m.likes},
-                    {"license", m.license},
-                    {"license_risk", m.license_risk},
-                    {"revision", m.revision},
-                    {"sha", m.sha},
-                    {"last_audit", m.last_audit}};
-  if (!details) return o;
+std::string LicenseLabel(const audit::ModelSummary& m) {
+  std::string l = m.license.empty() ? "none" : m.license;
+  return m.license_risk ? l + " (" + audit::LicenseRiskName(*m.license_risk) + ")" : l;
+}
+
+std::string HubFlagText(const audit::ModelSummary& m) {
+  return m.hub_flag == audit::HubFlag::kNone ? "" : audit::HubFlagName(m.hub_flag);
+}
+
+ordered_json ModelJson(const audit::ModelSummary& m) {
+  return {{"id", m.id},
+          {"status", audit::StatusOrNotAudited(m.status)},
+          {"missed_by_hub", m.missed_by_hub},
+          {"status_source", m.source ? audit::StatusSourceName(*m.source) : ""},
+          {"hub_flag", HubFlagText(m)},
+          {"hub_message", m.hub_message},
+          {"our_verdict", m.our_verdict ? VerdictName(*m.our_verdict) : ""},
+          {"verification", m.verification},
+          {"downloads", m.downloads},
+          {"likes", m.likes},
+          {"license", m.license},
+          {"license_risk", m.license_risk ? audit::LicenseRiskName(*m.license_risk) : ""},
+          {"revision", m.revision},
+          {"sha", m.sha},
+          {"last_audit", m.last_audit}};
+}
+
+ordered_json DetailJson(const audit::ModelDetail& d) {
+  ordered_json o = ModelJson(d.model);
   ordered_json fa = ordered_json::array();
-  for (const auto& f : v.files) {
-    // Stored by modelvet from a bounded hub reply; parse failures show as an empty list.
-    ordered_json imports = ordered_json::parse(f.hub_imports_json, nullptr, false);
-    if (imports.is_discarded()) imports = ordered_json::array();
+  for (const auto& f : d.files) {
+    ordered_json imports = ordered_json::array();
+    for (const auto& i : f.hub_imports)
+      imports.push_back({{"module", i.module}, {"name", i.name}, {"safety", i.safety}});
     fa.push_back({{"path", f.path},
                   {"size", f.size},
                   {"sha256", f.sha256},
@@ -415,15 +412,15 @@ ordered_json ModelJson(const ModelView& v, bool details) {
                   {"hub_status", f.hub_status},
                   {"hub_message", f.hub_message},
                   {"hub_imports", imports},
-                  {"verdict", f.verdict},
+                  {"verdict", f.verdict ? VerdictName(*f.verdict) : ""},
                   {"summary", f.summary},
                   {"bytes_read", f.bytes_read}});
   }
   o["files"] = fa;
   ordered_json ra = ordered_json::array();
-  for (const auto& r : v.reviews)
+  for (const auto& r : d.reviews)
     ra.push_back({{"path", r.path},
-                  {"decision", r.decision},
+                  {"decision", audit::DecisionName(r.decision)},
                   {"note", r.note},
                   {"reviewer", r.reviewer},
                   {"time", r.time},
@@ -432,70 +429,128 @@ ordered_json ModelJson(const ModelView& v, bool details) {
                   {"superseded_reason", r.superseded_reason}});
   o["reviews"] = ra;
   ordered_json ha = ordered_json::array();
-  for (const auto& c : v.history)
+  for (const auto& c : d.history)
     ha.push_back({{"time", c.time},
-                  {"from", c.from},
-                  {"to", c.to},
+                  {"from", c.from ? audit::StatusName(*c.from) : ""},
+                  {"to", audit::StatusName(c.to)},
                   {"missed_by_hub", c.missed_by_hub},
-                  {"source", c.source},
+                  {"source", audit::StatusSourceName(c.source)},
                   {"who", c.who},
                   {"reason", c.reason}});
   o["history"] = ha;
+  ordered_json pa = ordered_json::array();  // sandboxed loads (`audit --reproduce`)
+  for (const auto& r : d.reproductions) {
+    ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+    if (observed.is_discarded()) observed = ordered_json::array();
+    pa.push_back({{"path", r.path},
+                  {"file_sha", r.file_sha},
+                  {"time", r.time},
+                  {"loader", r.loader},
+                  {"outcome", r.outcome},
+                  {"observed", observed}});
+  }
+  o["reproductions"] = pa;
   return o;
 }
 
+void PrintDetail(const audit::ModelDetail& d) {
+  const audit::ModelSummary& m = d.model;
+  std::cout << "\nFiles of " << E(m.id) << (m.sha.empty() ? "" : " @ " + E(m.sha)) << ":\n";
+  std::vector<std::vector<std::string>> fr = {{"PATH", "HUB", "OURS", "READ", "SUMMARY"}};
+  for (const auto& f : d.files)
+    fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
+                  f.verdict ? VerdictName(*f.verdict) : "not analysed",
+                  Human(f.bytes_read) + "/" + Human(f.size),
+                  f.summary + (f.hub_message.empty() ? "" : " [hub: " + f.hub_message + "]")});
+  PrintTable(std::cout, fr);
+  if (!d.reviews.empty()) {
+    std::cout << "\nReviews:\n";
+    for (const auto& r : d.reviews)
+      std::cout << fmt::format(
+          "  {} {} {} on {}: {}{}\n", E(r.time), E(r.reviewer), audit::DecisionName(r.decision),
+          E(r.path), E(r.note),
+          r.active ? "" : " [no longer applies: " + E(r.superseded_reason) + "]");
+  }
+  if (!d.reproductions.empty()) {
+    std::cout << "\nReproductions (sandboxed loads):\n";
+    for (const auto& r : d.reproductions) {
+      ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
+      std::string first =
+          observed.is_array() && !observed.empty() && observed[0].is_object()
+              ? E(observed[0].value("kind", "")) + ": " + E(observed[0].value("detail", ""))
+              : "";
+      std::cout << fmt::format("  {} {} ({}): {}{}\n", E(r.time), E(r.path), E(r.loader),
+                               E(r.outcome), first.empty() ? "" : " — " + first);
+    }
+  }
+  if (!d.history.empty()) {
+    std::cout << "\nHistory:\n";
+    for (const auto& c : d.history)
+      std::cout << fmt::format("  {} {} -> {}{} ({}, {}): {}\n", E(c.time),
+                               c.from ? audit::StatusName(*c.from) : "new", audit::StatusName(c.to),
+                               c.missed_by_hub ? " (missed-by-hub)" : "",
+                               audit::StatusSourceName(c.source), E(c.who), E(c.reason));
+  }
+}
+
 int RunStatus(const StatusArgs& a, Globals& g) {
+  if (!a.project.empty()) return RunProjectStatus(a.project, a.format, DbPath(g, a.db));
   auto st = OpenStore(DbPath(g, a.db));
   if (!st) return 2;
-  std::vector<store::ModelRecord> models;
+  std::vector<audit::ModelDetail> details;  // when details are shown
+  std::vector<audit::ModelSummary> models;
   if (!a.model.empty()) {
-    auto m = st->GetModel(a.model);
-    if (!m.ok()) {
-      PrintError(m.error().message);
+    auto d = audit::GetModelDetail(*st, a.model);
+    if (!d.ok()) {
+      PrintError(d.error().message);
       return 2;
     }
-    if (!m->has_value()) {
+    if (!d->has_value()) {
       std::cerr << "modelvet: status: " << E(a.model) << " is not in " << E(st->Describe())
                 << " (run `modelvet audit " << E(a.model) << "`)\n";
       return 2;
     }
-    models.push_back(**m);
+    models.push_back((*d)->model);
+    details.push_back(std::move(**d));
   } else {
-    auto all = st->ListModels();
+    auto all = audit::ListModels(*st, audit::ModelListQuery{});  // most downloaded first
     if (!all.ok()) {
       PrintError(all.error().message);
       return 2;
     }
-    models = *all;
+    models = std::move(all->models);
+    if (a.details)
+      for (const auto& m : models) {
+        auto d = audit::GetModelDetail(*st, m.id);
+        if (!d.ok()) {
+          PrintError("status: " + m.id + ": " + d.error().message);
+          return 2;
+        }
+        if (d->has_value()) details.push_back(std::move(**d));
+      }
   }
-  bool details = a.details || !a.model.empty();
-  std::vector<ModelView> views;
-  for (const auto& m : models) {
-    auto v = LoadView(*st, m, details);
-    if (!v.ok()) {
-      PrintError("status: " + m.id + ": " + v.error().message);
-      return 2;
-    }
-    views.push_back(std::move(*v));
-  }
+  bool show_details = a.details || !a.model.empty();
   if (a.format == "json") {
     ordered_json arr = ordered_json::array();
-    for (const auto& v : views) arr.push_back(ModelJson(v, details));
+    if (show_details)
+      for (const auto& d : details) arr.push_back(DetailJson(d));
+    else
+      for (const auto& m : models) arr.push_back(ModelJson(m));
     std::cout << report::JsonText(arr, 2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
       {"MODEL", "STATUS", "HUB FLAG", "OURS", "DOWNLOADS", "LICENSE", "VERIFICATION"}};
-  for (const auto& v : views) {
-    const store::ModelRecord& m = v.m;
-    std::string ours = OurVerdict(v.files);
-    rows.push_back({m.id, StatusLabel(m) + (m.status_source == "reviewer" ? " [reviewed]" : ""),
-                    m.hub_flag.empty() ? "-" : m.hub_flag, ours.empty() ? "-" : ours,
-                    Thousands(m.downloads), LicenseLabel(m), m.verification});
+  for (const auto& m : models) {
+    std::string hub = HubFlagText(m);
+    rows.push_back(
+        {m.id, StatusLabel(m) + (m.source == audit::StatusSource::kReviewer ? " [reviewed]" : ""),
+         hub.empty() ? "-" : hub, m.our_verdict ? VerdictName(*m.our_verdict) : "-",
+         Thousands(m.downloads), LicenseLabel(m), m.verification});
   }
   PrintTable(std::cout, rows);
   if (models.empty()) std::cout << "(no models in " << E(st->Describe()) << ")\n";
-  if (!details) {
+  if (!show_details) {
     // The hub's own words, under the table (they are long).
     bool header = false;
     for (const auto& m : models) {
@@ -506,31 +561,7 @@ int RunStatus(const StatusArgs& a, Globals& g) {
     }
     return 0;
   }
-  for (const auto& v : views) {
-    const store::ModelRecord& m = v.m;
-    std::cout << "\nFiles of " << E(m.id) << (m.sha.empty() ? "" : " @ " + E(m.sha)) << ":\n";
-    std::vector<std::vector<std::string>> fr = {{"PATH", "HUB", "OURS", "READ", "SUMMARY"}};
-    for (const auto& f : v.files)
-      fr.push_back({f.path, f.hub_status.empty() ? "-" : f.hub_status,
-                    f.verdict.empty() ? "not analysed" : f.verdict,
-                    Human(f.bytes_read) + "/" + Human(f.size),
-                    f.summary + (f.hub_message.empty() ? "" : " [hub: " + f.hub_message + "]")});
-    PrintTable(std::cout, fr);
-    if (!v.reviews.empty()) {
-      std::cout << "\nReviews:\n";
-      for (const auto& r : v.reviews)
-        std::cout << fmt::format(
-            "  {} {} {} on {}: {}{}\n", E(r.time), E(r.reviewer), E(r.decision), E(r.path),
-            E(r.note), r.active ? "" : " [no longer applies: " + E(r.superseded_reason) + "]");
-    }
-    if (!v.history.empty()) {
-      std::cout << "\nHistory:\n";
-      for (const auto& c : v.history)
-        std::cout << fmt::format(
-            "  {} {} -> {}{} ({}, {}): {}\n", E(c.time), c.from.empty() ? "new" : E(c.from),
-            E(c.to), c.missed_by_hub ? " (missed-by-hub)" : "", E(c.source), E(c.who), E(c.reason));
-    }
-  }
+  for (const auto& d : details) PrintDetail(d);
   return 0;
 }
 
@@ -589,6 +620,9 @@ void AddAuditCommand(CLI::App& app, Globals& g) {
   cmd->add_option("--max-files", a->max_files, "Files scanned per repo (more: not analysed)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  cmd->add_flag("--reproduce", a->reproduce,
+                "Also load each unsafe or needs-review file in the sandbox (runs its code: "
+                "see `modelvet reproduce`)");
   AddDbOption(cmd, a->db);
   cmd->callback([a, &g] { g.exit_code = RunAudit(*a, g); });
 }
@@ -619,6 +653,7 @@ void AddStatusCommand(CLI::App& app, Globals& g) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_flag("--details", a->details, "Files, reviews and history of every model");
+  cmd->add_option("--project", a->project, "The AI models of a project (`inventory --project`)");
   AddDbOption(cmd, a->db);
   cmd->callback([a, &g] { g.exit_code = RunStatus(*a, g); });
 }

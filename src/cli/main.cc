@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
   mv::cli::AddTriageCommand(app, g);
   mv::cli::AddStatusCommand(app, g);
   mv::cli::AddReviewCommand(app, g);
+  mv::cli::AddInventoryCommand(app, g);
+  mv::cli::AddReproduceCommand(app, g);
+  mv::cli::AddServeCommand(app, g);
+  mv::cli::AddUserCommand(app, g);
+  mv::cli::AddTokenCommand(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,6 +23,8 @@ struct Anomaly {
 // Something a non-pickle engine saw that policy judges against the knowledge base, e.g.
 // {kind "tf.op", subject "ReadFile"}, {kind "keras.module-ref", subject "os.system"},
 // {kind "jinja.attr", subject "__globals__"}, {kind "python.code-name", subject "os.system"}.
+// What a loader reads, writes or deletes is reported as kind "file-read" / "file-write" /
+// "file-delete" with the path (or URL) as written in the file as subject; policy resolves it.
 struct Observation {
   std::string kind;
   std::string subject;
@@ -31,6 +33,10 @@ struct Observation {
   std::string location;   // filled in by the scanner when empty
   bool executes = false;  // the loader runs this on load (vs. only references it)
   std::string loader;     // which loader/setting reaches it, e.g. "keras<3 load_model"
+  // file-*: a relative path is relative to the loading process's working directory (Keras
+  // vocabulary files, TensorFlow file ops) instead of the model file's folder (ONNX external
+  // data).
+  bool cwd_relative = false;
 };
 
 }  // namespace mv

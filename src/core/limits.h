@@ -90,6 +90,10 @@ inline constexpr size_t kMaxDerivedCallsPerOp = 64;
 inline constexpr size_t kMaxDecodedPayload = 64u << 20;
 
 // Non-pickle formats (formats/{gguf,safetensors,onnx,hdf5,json,savedmodel,pycode}).
+// A chat template (GGUF tokenizer.chat_template*) is analysed whole up to this size; real ones
+// stay below ~100 KiB (tool-calling templates included). Past it, the rest is not analysed: a
+// limit finding.
+inline constexpr size_t kMaxTemplateBytes = 1 << 20;
 // Marshal objects decoded from one code blob; a large Keras lambda holds a few thousand.
 inline constexpr uint64_t kMaxMarshalObjects = 1'000'000;
 // Marshal container nesting; CPython's own marshal refuses deeper than 2000.
@@ -103,6 +107,10 @@ inline constexpr int kMaxJsonDepth = 512;
 // Protobuf message nesting (ONNX subgraphs, SavedModel functions); protobuf's own default
 // recursion limit is 100.
 inline constexpr int kMaxProtoDepth = 100;
+// Top-level protobuf fields read while sniffing ONNX / SavedModel: a loader accepts any number
+// (repeated metadata_props, functions); past this many the file is not claimed by content and
+// must be announced another way (name, container) to be read.
+inline constexpr size_t kMaxSniffProtoFields = 1 << 20;
 // Protobuf documents parsed in memory (saved_model.pb, keras_metadata.pb); TF refuses > 2 GiB.
 inline constexpr uint64_t kMaxProtoBytes = 2ull << 30;
 // HDF5 files handed to libhdf5 as an in-memory image (zero-copy when the source is mapped).
@@ -149,5 +157,94 @@ inline constexpr int kHttpMaxRedirects = 8;
 // (sharded checkpoints, many ONNX/GGUF variants) a few thousand. Files past this are recorded as
 // not analysed, which keeps the model `suspected` (fail closed), never `no-findings`.
 inline constexpr size_t kMaxAuditFiles = 5000;
+
+// `modelvet inventory` (inventory/): reading an application's source tree.
+// Files visited in one tree; a monorepo with vendored code stays well below a million.
+inline constexpr uint64_t kMaxInventoryFiles = 1'000'000;
+// A source file (code, notebook, config, script) read whole for references. Hand-written
+// sources stay below ~1 MiB; larger ones are generated or minified bundles (reported, not
+// read). A 2 MiB file of nothing but calls costs ~150 MiB and a few seconds to read.
+inline constexpr uint64_t kMaxInventorySourceBytes = 2ull << 20;
+// Tokens of one source file: 2 MiB of dense code holds ~1M; each token costs 20 bytes plus the
+// expressions built from it.
+inline constexpr size_t kMaxInventoryTokens = 1'000'000;
+// Brackets, f-string/template nesting and expression nesting followed by the readers (CPython
+// refuses more than 200 nested parentheses; real code nests a dozen). Deeper is an evasion.
+inline constexpr int kMaxInventoryNesting = 200;
+// f-strings and template literals nested inside each other's replacement fields.
+inline constexpr int kMaxInventoryStringNesting = 16;
+// Steps of following one id through assignments (a = b; b = c; …) and possible values kept for
+// one expression (branches, conditional expressions, `or` defaults multiply them).
+inline constexpr int kMaxInventoryResolveDepth = 24;
+inline constexpr size_t kMaxInventoryValues = 64;
+// Evaluation steps spent on one file's references (keeps crafted assignment graphs linear).
+inline constexpr uint64_t kMaxInventoryEvalSteps = 2'000'000;
+// Directory nesting followed by the tree walk (links to directories are never followed).
+inline constexpr int kMaxInventoryDirDepth = 64;
+
+// `modelvet reproduce` (src/reproduce): the sandboxed load of a model. Defaults; each has a flag.
+// CPU seconds of each process the load starts (RLIMIT_CPU): importing torch and loading a few
+// GB of tensors takes < 20 s of CPU; an endless loop ends here.
+inline constexpr int kReproduceCpuSeconds = 60;
+// Wall-clock seconds for the whole sandbox, after which every process in it is killed: covers
+// payloads that sleep or wait, and processes left behind by the load.
+inline constexpr int kReproduceWallSeconds = 120;
+// Address space of each process (RLIMIT_AS). Importing torch maps ~650 MiB; loading a model
+// needs its size on top. A memory bomb stops here with MemoryError.
+inline constexpr uint64_t kReproduceMemoryBytes = 4ull << 30;
+// Processes of the sandbox user (RLIMIT_NPROC, counted inside the sandbox's user namespace):
+// torch starts a thread per core; a fork bomb stops here.
+inline constexpr int kReproduceProcesses = 256;
+// Each private tmpfs (/tmp, HOME, /dev/shm, /var/tmp) and the largest file a process may write
+// (RLIMIT_FSIZE): what a payload writes is evidence, not data to keep.
+inline constexpr uint64_t kReproduceTmpfsBytes = 64ull << 20;
+// System-call trace kept per run. A load traces ~3,000 lines (~1 MiB); a payload that loops
+// over system calls is stopped here rather than filling the disk.
+inline constexpr uint64_t kReproduceMaxTraceBytes = 256ull << 20;
+// After the load returns, while threads or an alarm the file started are still pending, the
+// harness waits up to this long before the interpreter exits, so that they can act as they
+// would in a program that keeps running (atexit handlers and non-daemon threads run at exit
+// anyway; a load that started nothing does not wait). A payload that waits longer is not seen.
+inline constexpr int kReproduceLingerMs = 3000;
+// Output kept from the sandbox's stdout/stderr and from the harness's report pipe.
+inline constexpr uint64_t kReproduceMaxOutputBytes = 1ull << 20;
+// Observations kept per run; the rest are counted in one line.
+inline constexpr size_t kReproduceMaxObservations = 200;
+// `audit --reproduce` downloads a hub file whole before loading it in the sandbox; larger files
+// are not reproduced (a note says so) rather than filling the disk.
+inline constexpr uint64_t kReproduceMaxDownloadBytes = 4ull << 30;
+// A model only root can read is copied for the unprivileged sandbox user up to this size;
+// larger ones must be made readable (never run as root instead).
+inline constexpr uint64_t kReproduceMaxCopyBytes = 8ull << 30;
+
+// `modelvet serve` (server/). A request body above this is refused (413): the largest is a
+// review (a note of kMaxReviewNoteBytes plus a path and form fields).
+inline constexpr size_t kServerMaxRequestBody = 64 << 10;
+// Reading a request and writing a response each get this long; a keep-alive connection idle
+// this long is closed (each connection holds one worker thread while open).
+inline constexpr int kServerIoTimeoutSeconds = 5;
+inline constexpr size_t kServerKeepAliveRequests = 100;
+// Worker threads answering requests (each holds one store connection), and accepted
+// connections waiting for a worker; the acceptor blocks when this queue is full.
+inline constexpr size_t kServerDefaultThreads = 8;
+inline constexpr size_t kServerMaxThreads = 64;
+inline constexpr size_t kServerConnectionQueue = 256;
+// Rows per page of the models table (API `limit`, web app pages).
+inline constexpr uint64_t kServerMaxPageSize = 500;
+inline constexpr uint64_t kServerDefaultPageSize = 50;
+// A search text longer than a repo id (96 characters on the hub) cannot match; longer ones
+// are refused rather than scanned.
+inline constexpr size_t kServerMaxSearchBytes = 256;
+// A reviewer's note (the "why" of every decision).
+inline constexpr size_t kMaxReviewNoteBytes = 4000;
+// Audits queued by POST /api/v1/audits (one runs at a time: an audit reads remote files and
+// uses a core); more is 503 with Retry-After. Finished jobs remembered for GET.
+inline constexpr size_t kServerAuditQueue = 16;
+inline constexpr size_t kServerAuditJobsKept = 256;
+// Password hashes (Argon2id, 64 MiB each at libsodium's interactive cost) computed at once;
+// more logins wait, so a burst of logins cannot exhaust memory.
+inline constexpr size_t kServerConcurrentPasswordHashes = 2;
+// A login session lasts this long (absolute; sign in again afterwards).
+inline constexpr int kSessionLifetimeSeconds = 12 * 3600;
 
 }  // namespace mv::limits

@@ -4,16 +4,11 @@
 
 namespace mv {
 
-namespace {
-
-// Code points that change how surrounding text is displayed without being visible themselves.
 bool IsHiddenFormat(uint32_t cp) {
   return (cp >= 0x80 && cp <= 0x9F) || cp == 0x61C || (cp >= 0x200B && cp <= 0x200F) ||
          (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF ||
          (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0xE0000 && cp <= 0xE007F);
 }
-
-}  // namespace
 
 size_t Utf8SequenceAt(std::string_view s, size_t i, uint32_t* cp) {
   auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };

@@ -23,6 +23,11 @@ namespace mv {
 // The exact bytes are in the JSON output (see JsonText).
 std::string EscapeText(std::string_view s);
 
+// Code points that change how surrounding text is displayed without being visible themselves
+// (the C1 controls and format characters EscapeText shows as \uNNNN); the web app's HTML
+// escaping shows the same set.
+bool IsHiddenFormat(uint32_t cp);
+
 // True when s is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/facts.h"
+#include "core/limits.h"
 #include "core/source.h"
 
 namespace mv::formats {
@@ -16,6 +17,11 @@ enum class Hint : uint8_t {
   kSniff,         // detect by content (the default, and the only choice for untrusted names)
   kPickle,        // a pickle stream (found by the container's own structure)
   kPickleStream,  // several pickles followed by raw data the loader reads (legacy torch)
+  // The container's loader reads the member as this format (by its position: code/*.py of a
+  // TorchScript zip, config.json of a .keras zip). Detected by content first; bytes that do not
+  // sniff as it are still read as it, so a broken one is a finding, never data.
+  kTorchScriptCode,
+  kJson,
 };
 
 struct Member {
@@ -35,6 +41,26 @@ struct ReadOutput {
   // Set when the container could not be fully read; members found before the break are kept.
   bool complete = true;
 };
+
+// Records an observation, up to limits::kMaxObservationsPerPayload per payload; the first one
+// past the cap becomes a `limit.observations` anomaly instead (incomplete: what was not
+// recorded was not judged, so the file cannot be called safe).
+inline void AddObservation(ReadOutput& out, Observation o) {
+  if (out.observations.size() < limits::kMaxObservationsPerPayload) {
+    out.observations.push_back(std::move(o));
+    return;
+  }
+  for (const auto& a : out.anomalies) {
+    if (a.code == "limit.observations") return;
+  }
+  out.anomalies.push_back({"limit.observations",
+                           "more than limits::kMaxObservationsPerPayload things to judge (" +
+                               o.kind + " '" + o.subject.substr(0, 80) +
+                               "' and later ones not "
+                               "recorded)",
+                           o.offset, "", true});
+  out.complete = false;
+}
 
 // Passed to readers so they can charge expansion against the file's budget.
 struct ReadContext {

@@ -51,6 +51,9 @@ const std::vector<FormatInfo>& Registry() {
       {FormatId::kSavedModel, "savedmodel", savedmodel::Sniff, savedmodel::Read},
       {FormatId::kJson, "json", json::Sniff, json::Read},
       {FormatId::kTorchScriptCode, "torchscript-code", torchscript::Sniff, torchscript::Read},
+      // Announced but broken: claimed only when nothing above recognises the bytes, so the
+      // reader reports why the loader refuses them instead of the file passing as data.
+      {FormatId::kSafetensors, "safetensors", safetensors::SniffAnnounced, safetensors::Read},
   };
   return kFormats;
 }
@@ -60,6 +63,37 @@ const FormatInfo* Find(FormatId id) {
     if (f.id == id) return &f;
   }
   return nullptr;
+}
+
+std::vector<FormatId> AnnouncedBy(std::string_view name) {
+  using F = FormatId;
+  size_t slash = name.find_last_of("/\\");
+  std::string base(slash == std::string_view::npos ? name : name.substr(slash + 1));
+  for (char& c : base) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  // Names loaders open by name (torch's zip reader, TensorFlow's SavedModel loader).
+  if (base == "data.pkl" || base == "constants.pkl") return {F::kPickle};
+  if (base == "saved_model.pb" || base == "saved_model.pbtxt" || base == "keras_metadata.pb") {
+    return {F::kSavedModel};
+  }
+  size_t dot = base.rfind('.');
+  if (dot == std::string::npos) return {};
+  std::string ext = base.substr(dot + 1);
+  static const std::vector<F> kPickleFamily = {F::kPickle, F::kZlib,     F::kGzip,       F::kBzip2,
+                                               F::kXz,     F::kZstd,     F::kLz4,        F::kZip,
+                                               F::kTar,    F::kSevenZip, F::kTorchLegacy};
+  static const std::vector<F> kTorch = {F::kZip, F::kTorchLegacy, F::kTar, F::kPickle};
+  if (ext == "pkl" || ext == "pickle" || ext == "joblib" || ext == "dill") return kPickleFamily;
+  if (ext == "pt" || ext == "pth" || ext == "ckpt") return kTorch;
+  if (ext == "safetensors") return {F::kSafetensors};
+  if (ext == "gguf") return {F::kGguf};
+  if (ext == "npy") return {F::kNpy};
+  if (ext == "npz") return {F::kZip};
+  if (ext == "onnx") return {F::kOnnx};
+  if (ext == "h5" || ext == "hdf5") return {F::kHdf5};
+  if (ext == "keras") return {F::kZip, F::kHdf5};
+  return {};
 }
 
 FormatId Sniff(Source& src) {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "formats/format.h"
@@ -28,8 +29,8 @@ enum class FormatId : uint8_t {
   kSafetensors,
   kHdf5,  // Keras .h5 and other HDF5
   kOnnx,
-  kSavedModel,  // TensorFlow saved_model.pb / keras_metadata.pb
-  kJson,        // a JSON document (Keras config.json, HF configs) judged for code refs
+  kSavedModel,       // TensorFlow saved_model.pb / keras_metadata.pb
+  kJson,             // a JSON document (Keras config.json, HF configs) judged for code refs
   kTorchScriptCode,  // a TorchScript code file (code/**.py in a torch.jit.save zip)
 };
 
@@ -47,5 +48,12 @@ const std::vector<FormatInfo>& Registry();
 const FormatInfo* Find(FormatId id);
 // The first format whose sniff accepts the source; kUnknown when none does.
 FormatId Sniff(Source& src);
+
+// Formats a file name announces: what the loader that opens a file of this name reads it as
+// ("x.safetensors" -> safetensors; "data.pkl" -> pickle; "model.pt" -> zip, torch-legacy, tar
+// or pickle). Empty when the name announces nothing. Never used to pick a reader over content:
+// only to read bytes that content sniffing did not recognise (or recognised as something else)
+// as what they claim to be, so that they are never passed as data.
+std::vector<FormatId> AnnouncedBy(std::string_view name);
 
 }  // namespace mv::formats

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/limits.h"
+#include "pickle/operands.h"
 
 namespace mv::pickle {
 
@@ -11,138 +12,6 @@ namespace {
 
 Error Malformed(std::string msg, uint64_t off) {
   return MakeError(Errc::kMalformed, std::move(msg), off);
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Python-2 str escapes (codecs.escape_decode); bytes are mapped to code points (latin-1) so
-// the result is UTF-8 text like every other str value.
-bool EscapeDecode(std::string_view s, std::string& out) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c != '\\') {
-      AppendUtf8(out, c);
-      continue;
-    }
-    if (++i >= s.size()) return false;
-    char e = s[i];
-    switch (e) {
-      case '\n': break;
-      case '\\': out.push_back('\\'); break;
-      case '\'': out.push_back('\''); break;
-      case '"': out.push_back('"'); break;
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      case 'x': {
-        if (i + 2 >= s.size()) return false;
-        int h = HexVal(s[i + 1]);
-        int l = HexVal(s[i + 2]);
-        if (h < 0 || l < 0) return false;
-        AppendUtf8(out, static_cast<uint32_t>(h * 16 + l));
-        i += 2;
-        break;
-      }
-      default:
-        if (e >= '0' && e <= '7') {
-          uint32_t v = static_cast<uint32_t>(e - '0');
-          for (int k = 0; k < 2 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7'; ++k) {
-            v = v * 8 + static_cast<uint32_t>(s[++i] - '0');
-          }
-          AppendUtf8(out, v & 0xFF);
-        } else {
-          out.push_back('\\');  // unknown escapes are kept literally
-          AppendUtf8(out, static_cast<unsigned char>(e));
-        }
-    }
-  }
-  return true;
-}
-
-// raw-unicode-escape: \uXXXX and \UXXXXXXXX; every other byte is a latin-1 code point.
-bool RawUnicodeEscapeDecode(std::string_view s, std::string& out) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '\\' && i + 1 < s.size() && (s[i + 1] == 'u' || s[i + 1] == 'U')) {
-      // An odd number of backslashes before 'u' starts an escape.
-      size_t n = s[i + 1] == 'u' ? 4 : 8;
-      if (i + 2 + n > s.size()) return false;
-      uint32_t cp = 0;
-      for (size_t k = 0; k < n; ++k) {
-        int h = HexVal(s[i + 2 + k]);
-        if (h < 0) return false;
-        cp = cp * 16 + static_cast<uint32_t>(h);
-      }
-      if (cp > 0x10FFFF) return false;
-      AppendUtf8(out, cp);
-      i += 1 + n;
-      continue;
-    }
-    if (c == '\\' && i + 1 < s.size() && s[i + 1] == '\\') {
-      out.append("\\\\");
-      ++i;
-      continue;
-    }
-    AppendUtf8(out, c);
-  }
-  return true;
-}
-
-// Python int(): optional whitespace and sign, decimal digits. Returns the normalized decimal.
-bool ParseDecimal(std::string_view s, std::string& dec, int64_t& num, bool& fits) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  bool neg = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    neg = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  while (s.size() > 1 && s.front() == '0') s.remove_prefix(1);
-  // Built in place: `"-" + std::string(s)` inserts at the front, which GCC 12 at -O3 misreads
-  // as an overlapping memcpy (-Wrestrict).
-  dec.clear();
-  if (neg && s != "0") dec.push_back('-');
-  dec.append(s);
-  fits = s.size() < 19;
-  num = 0;
-  if (fits) {
-    for (char c : s) num = num * 10 + (c - '0');
-    if (neg) num = -num;
-  }
-  return true;
 }
 
 }  // namespace
@@ -182,22 +51,27 @@ std::string LongToDecimal(const uint8_t* data, size_t n) {
   return digits;
 }
 
-Result<std::string> Disassembler::ReadLine(uint64_t op_offset) {
-  std::string out;
-  uint64_t line_len = 0;
+Result<Disassembler::Line> Disassembler::ReadLine(uint64_t op_offset) {
+  Line line;
+  // The first peek is small: sniffing reads mostly tensor bytes, whose lines end early.
+  size_t want = 512;
   for (;;) {
-    MV_ASSIGN_OR_RETURN(ByteSpan chunk,
-                        cur_.Peek(max_line_ < 64 * 1024 ? max_line_ + 1 : 64 * 1024));
+    MV_ASSIGN_OR_RETURN(ByteSpan chunk, cur_.Peek(want));
+    want = 64 * 1024;
     if (chunk.empty()) return MakeError(Errc::kTruncated, "line not terminated", op_offset);
     const void* nl = std::memchr(chunk.data(), '\n', chunk.size());
     size_t n =
         nl ? static_cast<size_t>(static_cast<const uint8_t*>(nl) - chunk.data()) : chunk.size();
-    size_t keep = std::min(n, limits::kMaxKeptLine - std::min(out.size(), limits::kMaxKeptLine));
-    out.append(reinterpret_cast<const char*>(chunk.data()), keep);
+    size_t room = limits::kMaxKeptLine - std::min(line.text.size(), limits::kMaxKeptLine);
+    line.text.append(reinterpret_cast<const char*>(chunk.data()), std::min(n, room));
+    if (n > 0) line.last = static_cast<char>(chunk[n - 1]);
     MV_RETURN_IF_ERROR(cur_.Skip(nl ? n + 1 : n));
-    line_len += n;
-    if (line_len > max_line_) return MakeError(Errc::kLimit, "line too long", op_offset);
-    if (nl) return out;
+    line.length += n;
+    if (line.length > max_line_) return MakeError(Errc::kLimit, "line too long", op_offset);
+    if (nl) {
+      line.cut = line.length > line.text.size();
+      return line;
+    }
   }
 }
 
@@ -258,41 +132,33 @@ Result<Instr> Disassembler::Next() {
       in.length = v;
       break;
     }
-    case ArgKind::kDecimalNlShort: {
-      MV_ASSIGN_OR_RETURN(std::string line, ReadLine(in.offset));
-      if (in.op == Op::kInt && (line == "01" || line == "00")) {
-        in.is_bool = true;
-        in.num = line == "01";
-        break;
-      }
-      bool fits = false;
-      if (!ParseDecimal(line, in.text, in.num, fits)) {
-        return Malformed(std::string(info->name) + " argument is not a decimal integer", in.offset);
-      }
-      in.big = !fits;
-      if (in.big && in.op != Op::kInt) {
-        return Malformed(std::string(info->name) + " index out of range", in.offset);
-      }
-      break;
-    }
+    case ArgKind::kDecimalNlShort:
     case ArgKind::kDecimalNlLong: {
-      MV_ASSIGN_OR_RETURN(std::string line, ReadLine(in.offset));
-      if (!line.empty() && line.back() == 'L') line.pop_back();
-      bool fits = false;
-      if (!ParseDecimal(line, in.text, in.num, fits)) {
-        return Malformed("LONG argument is not a decimal integer", in.offset);
+      MV_ASSIGN_OR_RETURN(Line line, ReadLine(in.offset));
+      std::optional<operands::Int> v;
+      if (!line.cut) {
+        v = in.op == Op::kInt    ? operands::ParseInt(line.text)
+            : in.op == Op::kLong ? operands::ParseLong(line.text)
+                                 : operands::ParseMemoIndex(line.text);
       }
-      in.big = !fits;
+      if (!v) {
+        return Malformed(std::string(info->name) + " argument is not an integer Python accepts",
+                         in.offset);
+      }
+      in.is_bool = v->is_bool;
+      in.num = v->num;
+      in.big = !v->fits;
+      in.truncated = !v->exact;
+      in.text = v->dec;
       break;
     }
     case ArgKind::kFloatNl: {
-      MV_ASSIGN_OR_RETURN(std::string line, ReadLine(in.offset));
-      char* endp = nullptr;
-      in.fnum = std::strtod(line.c_str(), &endp);
-      if (line.empty() || endp == line.c_str() || *endp != '\0') {
-        return Malformed("FLOAT argument is not a number", in.offset);
-      }
-      in.text = line;
+      MV_ASSIGN_OR_RETURN(Line line, ReadLine(in.offset));
+      std::optional<double> v;
+      if (!line.cut) v = operands::ParseFloat(line.text);
+      if (!v) return Malformed("FLOAT argument is not a number Python accepts", in.offset);
+      in.fnum = *v;
+      in.text = line.text;
       break;
     }
     case ArgKind::kFloat8: {
@@ -303,34 +169,64 @@ Result<Instr> Disassembler::Next() {
       break;
     }
     case ArgKind::kStringNl: {
-      MV_ASSIGN_OR_RETURN(std::string line, ReadLine(in.offset));
-      while (!line.empty() && static_cast<unsigned char>(line.back()) <= ' ') line.pop_back();
-      if (line.size() < 2 || (line.front() != '\'' && line.front() != '"') ||
-          line.back() != line.front()) {
-        return Malformed("STRING argument is not quoted", in.offset);
+      MV_ASSIGN_OR_RETURN(Line line, ReadLine(in.offset));
+      std::optional<std::string> v;
+      if (line.cut) {
+        // Longer than limits::kMaxKeptLine: the quotes are checked at both real ends and the
+        // kept part decoded (an escape cut in half is dropped); the value is a prefix.
+        char q = line.text.empty() ? '\0' : line.text[0];
+        if ((q == '\'' || q == '"') && line.last == q) {
+          std::string body = line.text.substr(1);
+          for (int k = 0; k < 4 && !body.empty() && !(v = operands::ParseString(q + body + q));
+               ++k) {
+            body.pop_back();
+          }
+        }
+        in.truncated = true;
+      } else {
+        v = operands::ParseString(line.text);
       }
-      if (!EscapeDecode(std::string_view(line).substr(1, line.size() - 2), in.text)) {
-        return Malformed("STRING argument has a bad escape", in.offset);
-      }
-      in.length = in.text.size();
+      if (!v) return Malformed("STRING argument is not a quoted string Python accepts", in.offset);
+      in.text = std::move(*v);
+      in.length = in.truncated ? line.length : in.text.size();
       break;
     }
-    case ArgKind::kStringNlNoEscape: {
-      MV_ASSIGN_OR_RETURN(in.text, ReadLine(in.offset));
-      in.length = in.text.size();
+    case ArgKind::kStringNlNoEscape: {  // PERSID
+      MV_ASSIGN_OR_RETURN(Line line, ReadLine(in.offset));
+      if (!operands::AsciiOk(line.text)) {
+        return Malformed("PERSID argument is not ASCII", in.offset);
+      }
+      in.text = std::move(line.text);
+      in.truncated = line.cut;
+      in.length = line.length;
       break;
     }
-    case ArgKind::kStringNlNoEscapePair: {
-      MV_ASSIGN_OR_RETURN(in.text, ReadLine(in.offset));
-      MV_ASSIGN_OR_RETURN(in.text2, ReadLine(in.offset));
+    case ArgKind::kStringNlNoEscapePair: {  // GLOBAL, INST
+      MV_ASSIGN_OR_RETURN(Line module, ReadLine(in.offset));
+      MV_ASSIGN_OR_RETURN(Line name, ReadLine(in.offset));
+      auto ok = in.op == Op::kGlobal ? operands::GlobalNameOk : operands::AsciiOk;
+      if (module.cut || name.cut || !ok(module.text) || !ok(name.text)) {
+        return Malformed(std::string(info->name) + (in.op == Op::kGlobal ? " names are not UTF-8"
+                                                                         : " names are not ASCII"),
+                         in.offset);
+      }
+      in.text = std::move(module.text);
+      in.text2 = std::move(name.text);
       break;
     }
     case ArgKind::kUnicodeStringNl: {
-      MV_ASSIGN_OR_RETURN(std::string line, ReadLine(in.offset));
-      if (!RawUnicodeEscapeDecode(line, in.text)) {
-        return Malformed("UNICODE argument has a bad escape", in.offset);
+      MV_ASSIGN_OR_RETURN(Line line, ReadLine(in.offset));
+      std::optional<std::string> v;
+      if (line.cut) {
+        std::string body = line.text;
+        for (int k = 0; k < 10 && !(v = operands::ParseUnicode(body)); ++k) body.pop_back();
+        in.truncated = true;
+      } else {
+        v = operands::ParseUnicode(line.text);
       }
-      in.length = in.text.size();
+      if (!v) return Malformed("UNICODE argument has a bad escape", in.offset);
+      in.text = std::move(*v);
+      in.length = in.truncated ? line.length : in.text.size();
       break;
     }
     case ArgKind::kString1:

@@ -52,7 +52,14 @@ class Disassembler {
   }
 
  private:
-  Result<std::string> ReadLine(uint64_t op_offset);
+  // A text line without its '\n'; at most limits::kMaxKeptLine bytes are kept.
+  struct Line {
+    std::string text;
+    uint64_t length = 0;  // real length
+    char last = '\0';     // its real last byte
+    bool cut = false;     // longer than what was kept
+  };
+  Result<Line> ReadLine(uint64_t op_offset);
   Status ReadCounted(uint64_t n, Instr& in);
 
   Cursor cur_;

@@ -55,6 +55,8 @@ struct PickleState {
   std::vector<ValuePtr> stack;
   std::vector<size_t> marks;
   std::unordered_map<uint64_t, ValuePtr> memo;
+  // Indices beyond int64 (text PUT/GET): only pickle.py, whose memo is a dict, accepts them.
+  std::unordered_map<std::string, ValuePtr> big_memo;
   int proto = 0;
   bool joblib_inner = false;  // the plain pickle.load joblib runs for object arrays
   uint64_t frame_end = 0;
@@ -188,10 +190,10 @@ class Machine {
     return items;
   }
 
-  // Adds `item` to `c`, refusing to build reference cycles the trace could not free.
+  // Adds `item` to `c`, refusing to build reference cycles the trace could not free. Any value
+  // with items can close a cycle, not only containers (a persistent id holds its pid).
   void Insert(const ValuePtr& c, ValuePtr item) {
-    if (item &&
-        (item == c || (IsContainer(*item) && !item->items.empty() && MayReach(item, c.get())))) {
+    if (item && (item == c || (!item->items.empty() && MayReach(item, c.get())))) {
       suspicious_.push_back({c, c->items.size()});
     }
     c->items.push_back(std::move(item));
@@ -207,7 +209,7 @@ class Machine {
       if (!seen.insert(v).second) continue;
       if (--budget < 0) return true;  // unknown: treat as a possible cycle
       for (const auto& i : v->items) {
-        if (i && IsContainer(*i) && !i->items.empty())
+        if (i && !i->items.empty())
           work.push_back(i.get());
         else if (i.get() == target)
           return true;
@@ -1055,6 +1057,13 @@ Status Machine::Exec(const Instr& in) {
     case Op::kGet:
     case Op::kBinGet:
     case Op::kLongBinGet: {
+      if (in.big) {
+        auto big = st_.big_memo.find(in.text);
+        if (big == st_.big_memo.end()) {
+          return Err("pickle.memo-missing", "memo value not found at index " + in.text);
+        }
+        return Push(big->second);
+      }
       auto it = st_.memo.find(static_cast<uint64_t>(in.num));
       if (in.num < 0 || it == st_.memo.end()) {
         return Err("pickle.memo-missing",
@@ -1068,8 +1077,15 @@ Status Machine::Exec(const Instr& in) {
     case Op::kMemoize: {
       if (st_.stack.size() <= Fence())
         return Err("pickle.stack-underflow", "memoize on empty stack");
-      if (in.num < 0) return Err("pickle.memo-negative", "negative PUT argument");
-      uint64_t idx = in.op == Op::kMemoize ? st_.memo.size() : static_cast<uint64_t>(in.num);
+      if (in.big || in.num < 0) {
+        if (in.text.empty() || in.text[0] == '-') {
+          return Err("pickle.memo-negative", "negative PUT argument");
+        }
+        st_.big_memo[in.text] = st_.stack.back();
+        return OkStatus();
+      }
+      uint64_t idx = in.op == Op::kMemoize ? st_.memo.size() + st_.big_memo.size()
+                                           : static_cast<uint64_t>(in.num);
       if (st_.memo.size() >= limits::kMaxPickleMemo && !st_.memo.count(idx)) {
         return Err("limit.memo", "memo larger than limits::kMaxPickleMemo");
       }
@@ -1330,7 +1346,15 @@ Trace Machine::Run() {
     // Loaders that read several pickles, or seek, can reach a pickle hidden behind junk:
     // resynchronise on the next PROTO that starts a plausible pickle.
     uint64_t next = FindNextPickle(dis_.pos());
-    if (next == kNoPickle) break;
+    if (next == kNoPickle) {
+      if (dis_.end() - dis_.pos() > limits::kMaxResyncScan) {
+        Note("limit.resync",
+             "bytes after the pickle were searched for another one only up to "
+             "limits::kMaxResyncScan",
+             dis_.pos() + limits::kMaxResyncScan, true);
+      }
+      break;
+    }
     if (trace_.pickles >= opt_.max_pickles) {
       Note("limit.pickles", "more pickles in one stream than limits::kMaxPicklesPerStream", next,
            true);
@@ -1374,6 +1398,8 @@ bool IsStringOp(Op op) {
     case Op::kBinUnicode:
     case Op::kUnicode:
     case Op::kString:
+    case Op::kBinString:  // Python-2 str: decoded to str (encoding='ASCII' by default)
+    case Op::kShortBinString:
     case Op::kBinUnicode8: return true;
     default: return false;
   }
@@ -1388,11 +1414,14 @@ bool IsStringOp(Op op) {
 bool LooksLikePickle(Source& src, uint64_t begin) {
   constexpr int kMaxOps = 64;
   Disassembler d(src, begin, src.size());
-  d.set_limits(256, 256);
+  // Counted arguments are skipped after 256 bytes; text lines are read (and validated) up to
+  // limits::kMaxKeptLine: the loader accepts any length, so a long line cannot hide a pickle.
+  d.set_limits(256, limits::kMaxKeptLine);
   // What each stack slot and memo entry holds, as far as sniffing needs: a string or not.
   std::vector<bool> stack;
   std::vector<size_t> marks;
   std::unordered_map<int64_t, bool> memo;
+  std::unordered_map<std::string, bool> big_memo;
   bool proto_first = false;
   bool newer_ops = false;   // protocol-2+ opcodes without a leading PROTO
   bool imported = false;    // a find_class with plausible names
@@ -1402,6 +1431,9 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
     auto r = d.Next();
     if (!r.ok()) {
       if (imported) return true;
+      // A text operand longer than limits::kMaxKeptLine after a consistent prefix: the
+      // unpickler reads it whole; so does the machine.
+      if (r.error().code == Errc::kLimit) return proto_first || !newer_ops;
       // PROTO, then a string/bytes opcode declaring more bytes than the file holds: a damaged
       // pickle (the loader would fail or allocate), never a tensor (PROTO required first).
       if (proto_first && header_only && at < src.size()) {
@@ -1444,11 +1476,22 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
     if (in.op == Op::kPut || in.op == Op::kBinPut || in.op == Op::kLongBinPut ||
         in.op == Op::kMemoize) {
       if (stack.empty()) return imported;
-      int64_t key = in.op == Op::kMemoize ? static_cast<int64_t>(memo.size()) : in.num;
+      if (in.big) {
+        big_memo[in.text] = stack.back();
+        continue;
+      }
+      int64_t key =
+          in.op == Op::kMemoize ? static_cast<int64_t>(memo.size() + big_memo.size()) : in.num;
       memo[key] = stack.back();
       continue;
     }
     if (in.op == Op::kGet || in.op == Op::kBinGet || in.op == Op::kLongBinGet) {
+      if (in.big) {
+        auto big = big_memo.find(in.text);
+        if (big == big_memo.end()) return imported;
+        stack.push_back(big->second);
+        continue;
+      }
       auto it = memo.find(in.num);
       if (it == memo.end()) return imported;
       stack.push_back(it->second);
@@ -1468,7 +1511,9 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
       return imported || (stack.empty() && marks.empty() && !newer_ops && (proto_first || n >= 1));
     }
   }
-  return imported || !newer_ops;
+  // kMaxOps structurally consistent opcodes: a pickle, whatever its protocol (the unpickler
+  // needs no PROTO before protocol-2 opcodes).
+  return true;
 }
 
 }  // namespace mv::pickle

@@ -62,8 +62,6 @@ nlohmann::ordered_json ToJson(const ScanReport& r) {
   return out;
 }
 
-namespace {
-
 // An artifact URI (RFC 3986 relative or absolute-path reference): every byte outside the
 // unreserved set and '/' is percent-encoded, so `#`, `?`, spaces, `%` and non-UTF-8 bytes in a
 // file name cannot change what the URI designates.
@@ -80,6 +78,8 @@ std::string SarifUri(std::string_view path) {
   }
   return out;
 }
+
+namespace {
 
 const char* SarifLevel(Severity s) {
   switch (s) {

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "core/report.h"
 
@@ -11,6 +12,8 @@ namespace mv::report {
 nlohmann::ordered_json FileToJson(const FileReport& f);
 nlohmann::ordered_json ToJson(const ScanReport& r);
 nlohmann::ordered_json ToSarif(const ScanReport& r);
+// A relative path as a SARIF artifactLocation uri: every byte but [A-Za-z0-9._~/-] is %XX.
+std::string SarifUri(std::string_view path);
 // Human text; `color` adds ANSI colours (the CLI turns it on for terminals).
 std::string ToText(const ScanReport& r, bool color);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <system_error>
 
 #include "core/sha256.h"
@@ -22,7 +23,16 @@ struct Item {
   int nested = 0;        // nested-payload depth (pickle.loads inside a pickle)
   formats::Hint hint = formats::Hint::kSniff;
   std::string loader;
+  // Read as this format whatever the content: the bytes are announced as it (by name or
+  // container position) but content sniffing disagreed.
+  formats::FormatId force = formats::FormatId::kUnknown;
 };
+
+// The last path component of a member chain ("a.zip!archive/data.pkl" -> "data.pkl").
+std::string_view Leaf(std::string_view location) {
+  size_t bang = location.rfind('!');
+  return bang == std::string_view::npos ? location : location.substr(bang + 1);
+}
 
 std::string Join(const std::string& parent, const std::string& name) {
   if (name.empty()) return parent;
@@ -37,7 +47,8 @@ class Walker {
 
   void Run(const SourcePtr& root, FileReport& report) {
     std::vector<Item> stack;
-    stack.push_back({root, "", 0, 0, formats::Hint::kSniff, ""});
+    root_name_ = report.path;
+    stack.push_back({root, "", 0, 0, formats::Hint::kSniff, "", formats::FormatId::kUnknown});
     uint64_t payloads = 0;
     bool first = true;
     while (!stack.empty()) {
@@ -87,7 +98,14 @@ class Walker {
 
   void Visit(Item item, std::vector<Item>& stack, FileReport& report, bool top) {
     formats::FormatId id = formats::FormatId::kPickle;
-    if (item.hint == formats::Hint::kSniff) id = formats::Sniff(*item.src);
+    bool pickle_hint =
+        item.hint == formats::Hint::kPickle || item.hint == formats::Hint::kPickleStream;
+    if (item.force != formats::FormatId::kUnknown) {
+      id = item.force;
+    } else if (!pickle_hint) {
+      id = formats::Sniff(*item.src);
+      Announced(item, id, stack);
+    }
     const formats::FormatInfo* info = formats::Find(id);
     std::string fmt_name = info ? std::string(info->name) : std::string("unknown");
 
@@ -163,6 +181,42 @@ class Walker {
     }
   }
 
+  // A name or container position announces a format the content did not sniff as: the bytes
+  // are (also) read as what they claim to be, so a broken header is a finding, not data.
+  void Announced(const Item& item, formats::FormatId& id, std::vector<Item>& stack) {
+    if (item.src->size() == 0) return;
+    std::vector<formats::FormatId> want;
+    if (item.hint == formats::Hint::kTorchScriptCode) {
+      want = {formats::FormatId::kTorchScriptCode};
+    } else if (item.hint == formats::Hint::kJson) {
+      want = {formats::FormatId::kJson};
+    } else {
+      want = formats::AnnouncedBy(item.location.empty() ? std::string_view(root_name_)
+                                                        : Leaf(item.location));
+    }
+    if (want.empty() || std::find(want.begin(), want.end(), id) != want.end()) return;
+    const formats::FormatInfo* named = formats::Find(want[0]);
+    std::string what = named ? std::string(named->name) : std::string("?");
+    if (id == formats::FormatId::kUnknown) {
+      id = want[0];  // read as announced; its reader reports why it is not one
+      return;
+    }
+    // Content says one format, the name another: analysed as both (what the loader reads
+    // by name, and whatever else the bytes are).
+    Item again = item;
+    again.force = want[0];
+    stack.push_back(std::move(again));
+    verdict::PayloadFacts f;
+    f.location = item.location;
+    f.format = "announced";
+    f.anomalies.push_back({"format.name-content-mismatch",
+                           "named as " + what +
+                               " but the content is another format; analysed as "
+                               "both",
+                           0, item.location, false});
+    facts_.push_back(std::move(f));
+  }
+
   void VisitPickle(const Item& item, std::vector<Item>& stack) {
     pickle::Options po;
     po.semantics = &options_.kb->semantics();
@@ -182,7 +236,8 @@ class Walker {
     for (auto it = t.nested.rbegin(); it != t.nested.rend(); ++it) {
       std::string where = Join(item.location, it->via + "@" + std::to_string(it->offset));
       if (item.nested + 1 > limits::kMaxNestedPickleDepth) {
-        LimitHit(Item{nullptr, where, 0, 0, formats::Hint::kSniff, ""}, "limit.nested-payload",
+        LimitHit(Item{nullptr, where, 0, 0, formats::Hint::kSniff, "", formats::FormatId::kUnknown},
+                 "limit.nested-payload",
                  "nested payloads deeper than limits::kMaxNestedPickleDepth");
         continue;
       }
@@ -214,19 +269,66 @@ class Walker {
   std::chrono::steady_clock::time_point start_;
   std::deque<pickle::Trace> traces_;  // stable addresses for PayloadFacts::trace
   std::vector<verdict::PayloadFacts> facts_;
+  std::string root_name_;  // the file's display path (its name announces a format)
   uint64_t expanded_ = 0;
   bool wrapper_pending_ = false;
 };
 
 }  // namespace
 
-FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
-                      const Options& options) {
+namespace {
+
+// Paths a loader reads relative to the model file's folder (ONNX external data) are resolved on
+// disk when the file is local: a link inside the folder may point anywhere. A path whose real
+// target leaves the folder is reported as that target. The Hugging Face cache keeps a
+// snapshot's files as links into the repository's blobs/ folder: there the repository folder
+// is the model's.
+void ResolveLocalPaths(std::vector<verdict::PayloadFacts>& facts, const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::absolute(fs::path(file), ec).parent_path();
+  if (ec) return;
+  fs::path root = fs::weakly_canonical(dir, ec);
+  if (ec) return;
+  fs::path root2;
+  if (dir.parent_path().filename() == "snapshots") {
+    root2 = fs::weakly_canonical(dir.parent_path().parent_path(), ec);
+    if (ec) root2.clear();
+  }
+  auto inside = [](const fs::path& p, const fs::path& r) {
+    if (r.empty()) return false;
+    auto rel = p.lexically_relative(r);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  for (auto& f : facts) {
+    if (!f.location.empty()) continue;
+    for (auto& o : f.observations) {
+      if (o.cwd_relative || o.subject.empty() ||
+          (o.kind != "file-read" && o.kind != "file-write" && o.kind != "file-delete")) {
+        continue;
+      }
+      if (o.subject.find("://") != std::string::npos || o.subject[0] == '/' ||
+          o.subject[0] == '\\' || o.subject[0] == '~') {
+        continue;  // judged as written
+      }
+      std::string rel = o.subject;
+      std::replace(rel.begin(), rel.end(), '\\', '/');
+      fs::path real = fs::weakly_canonical(dir / rel, ec);
+      if (ec || inside(real, root) || inside(real, root2)) continue;
+      o.evidence += "; on disk it resolves to " + real.string() + ", outside the model's folder";
+      o.subject = real.string();
+    }
+  }
+}
+
+FileReport Scan(const SourcePtr& src, const std::string& display_path, const Options& options,
+                const std::string* local_file) {
   FileReport report;
   report.path = display_path;
   report.size = src->size();
   Walker walker(options, std::chrono::steady_clock::now());
   walker.Run(src, report);
+  if (local_file != nullptr) ResolveLocalPaths(walker.facts(), *local_file);
   verdict::Judgement j = verdict::Judge(walker.facts(), *options.kb);
   report.verdict = j.verdict;
   report.findings = std::move(j.findings);
@@ -243,6 +345,13 @@ FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
   return report;
 }
 
+}  // namespace
+
+FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
+                      const Options& options) {
+  return Scan(src, display_path, options, nullptr);
+}
+
 FileReport ScanFile(const std::string& path, const Options& options) {
   auto src = OpenFileSource(path);
   if (!src.ok()) {
@@ -253,7 +362,7 @@ FileReport ScanFile(const std::string& path, const Options& options) {
     r.summary = "could not be read: " + src.error().message;
     return r;
   }
-  return ScanSource(*src, path, options);
+  return Scan(*src, path, options, &path);
 }
 
 }  // namespace mv::scan

@@ -100,6 +100,21 @@ struct Review {
   std::string superseded_reason;  // "file changed: <old> -> <new>"
 };
 
+// One sandboxed load of a file (`modelvet audit --reproduce`, reproduce/): evidence of its own
+// kind, kept with the static findings of the same scan.
+struct Reproduction {
+  int64_t id = 0;
+  std::string model;
+  std::string path;
+  std::string file_sha;  // FileRecord::ContentId() of the file loaded
+  std::string time;
+  std::string loader;                // "torch", "pickle", …
+  std::string outcome;               // payload-observed | nothing-observed | limit-hit | …
+  std::string observed_json = "[]";  // [{"kind","detail","when"}]
+  std::string report_json = "{}";    // the whole reproduce report
+  int64_t scan = 0;                  // assigned by the store
+};
+
 // One audit, written atomically: the model row (status included), its current files (they
 // replace the previous set), the scan, the status changes and the reviews it invalidated.
 struct AuditCommit {
@@ -114,6 +129,7 @@ struct AuditCommit {
     std::string reason;
   };
   std::vector<Supersede> superseded;
+  std::vector<Reproduction> reproductions;  // `audit --reproduce`; scan ids filled in by the store
   int64_t run = 0;  // the `audit --all` run this audit belongs to (AuditRun), 0 for none
 };
 
@@ -132,6 +148,118 @@ struct ReviewCommit {
   ModelRecord model;
   int64_t expected_version = 0;
   std::optional<StatusChange> change;
+};
+
+// A project: one application whose models `modelvet inventory --project NAME` recorded. A
+// project's inventory is replaced as a whole by each run (CommitProject).
+struct ProjectReference {
+  std::string path;  // relative to the project's root
+  int64_t line = 0;
+  std::string via;  // from_pretrained, pipeline, MODEL_ID, …
+};
+
+struct ProjectModel {
+  std::string provider;  // huggingface, github, openai, anthropic, …
+  std::string model;     // ORG/NAME (models.id for huggingface) or the service's model name
+  std::string revision;  // "" when the code does not pin one
+  std::string category;  // self-hosted | ai-service
+  bool remote_code = false;
+  std::vector<ProjectReference> references;
+};
+
+struct ProjectArtifact {  // a model file committed in the project's tree
+  std::string path;
+  std::string format;
+  std::string verdict;  // safe | needs-review | unsafe | error
+  std::string summary;
+  std::string sha256;  // "" when not computed
+  uint64_t size = 0;
+};
+
+struct ProjectDynamicReference {  // an id built at run time
+  std::string path;
+  int64_t line = 0;
+  std::string text;
+};
+
+struct ProjectRecord {
+  std::string name;
+  std::string root;            // the directory inventoried (as given)
+  std::string last_inventory;  // time of the last inventory
+  std::string tool_version;
+};
+
+struct ProjectInventory {
+  ProjectRecord project;
+  std::vector<ProjectModel> models;
+  std::vector<ProjectDynamicReference> dynamic_references;
+  std::vector<ProjectArtifact> artifacts;
+};
+
+// Which projects use a model (any revision): a model is counted once across projects.
+struct ModelUsage {
+  std::string provider;
+  std::string model;
+  std::vector<std::string> projects;  // sorted
+};
+
+// One page of the models table (QueryModels). Filters are ANDed; an empty list or an unset value
+// does not filter. Values are the columns' own strings ("" = never audited, not flagged).
+struct ModelQuery {
+  std::vector<std::string> statuses;
+  std::vector<std::string> hub_flags;
+  std::vector<std::string> license_risks;
+  std::optional<bool> missed_by_hub;
+  std::string project;  // only the models this project uses (the inventory); "" = any
+  std::string text;     // substring of the id, ASCII case-insensitive; "" = any
+  std::string id;       // exactly this model; "" = any
+  // kStatus orders by severity (never audited < no-findings < false-positive < suspected <
+  // confirmed-unsafe), then by downloads. Every order ends with the id, in the direction that
+  // makes an ascending list exactly the descending one reversed (each order is one index scan).
+  enum class Sort : uint8_t { kDownloads, kLastAudit, kStatus, kId };
+  Sort sort = Sort::kDownloads;
+  bool descending = true;
+  uint64_t limit = 0;  // 0: every matching row
+  uint64_t offset = 0;
+};
+
+struct ModelRow {
+  ModelRecord model;
+  // How many current files have each verdict (FileRecord::verdict; "" = not analysed), sorted.
+  std::vector<std::pair<std::string, uint64_t>> verdict_counts;
+  std::vector<std::string> projects;  // projects using the model (the inventory), sorted
+};
+
+struct ModelPage {
+  uint64_t total = 0;  // rows matching the filters, before offset and limit
+  std::vector<ModelRow> rows;
+};
+
+// Accounts of `modelvet serve`: reviewers and admins, their login sessions and API tokens.
+// Secrets are never stored: passwords as a KDF string, session ids and tokens as hashes.
+struct UserRecord {
+  std::string name;
+  std::string role;           // reviewer | admin
+  std::string password_hash;  // the KDF's self-describing string (argon2id, salt, cost)
+  std::string created;
+  bool disabled = false;
+};
+
+struct SessionRecord {
+  std::string id_hash;  // hash of the cookie value
+  std::string user;
+  std::string csrf;  // the token every form of this session carries
+  std::string created;
+  std::string expires;
+};
+
+struct TokenRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string token_hash;
+  std::string user;
+  std::string label;
+  std::string created;
+  bool revoked = false;
 };
 
 class Store {
@@ -167,6 +295,35 @@ class Store {
   virtual Result<int64_t> CommitAudit(const AuditCommit& audit) = 0;
   // Returns the review id.
   virtual Result<int64_t> CommitReview(const ReviewCommit& review) = 0;
+
+  // Projects (`modelvet inventory --project`). CommitProject replaces the project's models,
+  // references, dynamic references and artifacts in one transaction.
+  virtual Status CommitProject(const ProjectInventory& inventory) = 0;
+  virtual Result<std::optional<ProjectInventory>> GetProject(const std::string& name) = 0;
+  virtual Result<std::vector<ProjectRecord>> ListProjects() = 0;  // by name
+  virtual Result<std::vector<ModelUsage>> ListModelUsage() = 0;   // by provider, model
+  // Sandboxed loads of the model's files, oldest first.
+  virtual Result<std::vector<Reproduction>> ListReproductions(const std::string& model) = 0;
+
+  // The models table: one page and the number of matching rows.
+  virtual Result<ModelPage> QueryModels(const ModelQuery& query) = 0;
+
+  // Accounts. PutUser inserts or replaces the user (role, password, disabled); deleting a
+  // user deletes their sessions and tokens. Sessions past `expires` (compared with `now`) and
+  // revoked tokens are never returned.
+  virtual Status PutUser(const UserRecord& user) = 0;
+  virtual Result<std::optional<UserRecord>> GetUser(const std::string& name) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers() = 0;
+  virtual Result<bool> DeleteUser(const std::string& name) = 0;  // false: no such user
+  virtual Status CreateSession(const SessionRecord& session) = 0;
+  virtual Result<std::optional<SessionRecord>> GetSession(const std::string& id_hash,
+                                                          const std::string& now) = 0;
+  // Deletes the session, and every session expired at `now`.
+  virtual Status DeleteSession(const std::string& id_hash, const std::string& now) = 0;
+  virtual Result<int64_t> CreateToken(const TokenRecord& token) = 0;  // returns the id
+  virtual Result<std::optional<TokenRecord>> FindToken(const std::string& token_hash) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens() = 0;
+  virtual Result<bool> RevokeToken(int64_t id) = 0;  // false: no such active token
 };
 
 // $MODELVET_DB, else $XDG_DATA_HOME/modelvet/modelvet.db, else
@@ -178,5 +335,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
 // The schema version this build migrates to (for tests and `--version` style output).
 int SqliteSchemaVersion();
+
+// The SQL of QueryModels' page query (binds: the filter values, then limit and offset), so
+// tests can check that every order and filter is served by an index (EXPLAIN QUERY PLAN).
+std::string ModelsPageSql(const ModelQuery& query);
 
 }  // namespace mv::store

@@ -1,6 +1,7 @@
 #include "verdict/judge.h"
 
 #include <algorithm>
+#include <cctype>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -274,6 +275,58 @@ Severity Cap(Severity s, Severity cap) {
   return static_cast<uint8_t>(s) > static_cast<uint8_t>(cap) ? cap : s;
 }
 
+bool IsFileKind(const std::string& kind) {
+  return kind == "file-read" || kind == "file-write" || kind == "file-delete";
+}
+
+// The path a file-* observation names, as policy matches it: file:// URLs become paths (other
+// URLs stay as they are: remote); backslashes become slashes; `.` and `..` parts are resolved
+// lexically; a relative path stays relative to the model's folder ("weights.bin",
+// "../x" when it climbs out) or, for loaders that resolve it against the working directory,
+// gets a "$PWD/" prefix. "~" and drive letters are kept.
+std::string FilePathKey(std::string p, bool cwd_relative) {
+  if (p.rfind("file://", 0) == 0) {
+    p = p.substr(7);
+    if (!p.empty() && p[0] != '/') p = "//" + p;  // file://host/share: a network path
+  } else {
+    size_t colon = p.find("://");
+    if (colon != std::string::npos && colon > 0 &&
+        std::all_of(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-';
+        })) {
+      return p;  // gs://, s3://, http(s)://, hdfs://: fetched from elsewhere
+    }
+  }
+  std::replace(p.begin(), p.end(), '\\', '/');
+  if (!p.empty() && p[0] == '~') return p;
+  if (p.size() >= 2 && std::isalpha(static_cast<unsigned char>(p[0])) && p[1] == ':') return p;
+  bool unc = p.rfind("//", 0) == 0;
+  bool abs = !p.empty() && p[0] == '/';
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= p.size()) {
+    size_t e = p.find('/', i);
+    if (e == std::string::npos) e = p.size();
+    std::string part = p.substr(i, e - i);
+    i = e + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else if (!abs) {
+        parts.push_back("..");
+      }
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string out = unc ? "//" : abs ? "/" : "";
+  for (size_t k = 0; k < parts.size(); ++k) out += (k ? "/" : "") + parts[k];
+  if (abs || unc) return out;
+  if (cwd_relative) return out.empty() ? "$PWD" : "$PWD/" + out;
+  return out.empty() ? "." : out;
+}
+
 bool IsResolver(Semantic s) {
   return s == Semantic::kGetattr || s == Semantic::kImportModule || s == Semantic::kResolveName ||
          s == Semantic::kImportFrom || s == Semantic::kAttrGetter || s == Semantic::kItemGetter;
@@ -284,6 +337,17 @@ class Judge_ {
   explicit Judge_(const kb::KnowledgeBase& kb) : kb_(kb) {}
 
   Judgement Run(const std::vector<PayloadFacts>& facts) {
+    // TorchScript archives define their own classes in code/ (analysed as code files); the
+    // pickles of the same file name them as `__torch__.…` globals.
+    for (const auto& f : facts) {
+      for (const auto& o : f.observations) {
+        if (o.kind == "torchscript.class") archive_classes_.insert(o.subject);
+      }
+    }
+    archive_rule_.id = "torchscript.archive-class";
+    archive_rule_.pattern = "__torch__.*";
+    archive_rule_.stance = kb::Stance::kBenign;
+    archive_rule_.why = "a class defined by the archive's own TorchScript code, which was analysed";
     for (const auto& f : facts) Payload(f);
     return Finish();
   }
@@ -299,7 +363,7 @@ class Judge_ {
     }
     NameInfo info;
     info.canonical = kb_.Canonical(name);
-    info.rule = kb_.Match(name);
+    info.rule = archive_classes_.count(name) ? &archive_rule_ : kb_.Match(name);
     info.reconstructor = info.canonical == "copyreg._reconstructor";
     if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
       if (info.rule->category == "rebuild-only") info.clears = Clears::kRebuild;
@@ -774,7 +838,14 @@ class Judge_ {
     Reached(*r, name, c.args, c.kwargs, loc, f.loader, c.via, true);
   }
 
-  void Observe(const PayloadFacts& f, const Observation& o) {
+  void Observe(const PayloadFacts& f, const Observation& raw) {
+    Observation o = raw;
+    if (IsFileKind(o.kind)) {
+      std::string key = FilePathKey(o.subject, o.cwd_relative);
+      if (o.evidence.empty()) o.evidence = o.subject;
+      if (key != o.subject) o.evidence += " (resolves to " + key + ")";
+      o.subject = key;
+    }
     std::string loc = FormatLocation(o.location.empty() ? f.location : o.location, o.offset);
     std::string loader = !o.loader.empty() ? o.loader : f.loader;
     std::string evidence = o.evidence.empty() ? o.subject : o.evidence;
@@ -896,6 +967,8 @@ class Judge_ {
   }
 
   const kb::KnowledgeBase& kb_;
+  std::unordered_set<std::string> archive_classes_;  // __torch__.X defined in code/ of the file
+  kb::Rule archive_rule_;
   std::unordered_map<std::string, NameInfo> cache_;  // node-based: pointers stay valid
   const std::pair<const std::string, NameInfo>* last_ = nullptr;
   std::vector<Hit> hits_;

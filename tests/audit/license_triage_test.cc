@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audit/license.h"
@@ -92,92 +95,72 @@ TEST(License, ParseIsStrict) {
 }
 
 TEST(License, EveryHubIdIsClassified) {
-  // The hub's license ids (docs/hub-api.md, Licenses); each must map to a class on purpose,
-  // not by default.
-  const char* ids[] = {"apache-2.0",
-                       "mit",
-                       "openrail",
-                       "bigscience-openrail-m",
-                       "creativeml-openrail-m",
-                       "bigscience-bloom-rail-1.0",
-                       "bigcode-openrail-m",
-                       "afl-3.0",
-                       "artistic-2.0",
-                       "bsl-1.0",
-                       "bsd",
-                       "bsd-2-clause",
-                       "bsd-3-clause",
-                       "bsd-3-clause-clear",
-                       "c-uda",
-                       "cc",
-                       "cc0-1.0",
-                       "cc-by-2.0",
-                       "cc-by-2.5",
-                       "cc-by-3.0",
-                       "cc-by-4.0",
-                       "cc-by-sa-3.0",
-                       "cc-by-sa-4.0",
-                       "cc-by-nc-2.0",
-                       "cc-by-nc-3.0",
-                       "cc-by-nc-4.0",
-                       "cc-by-nd-4.0",
-                       "cc-by-nc-nd-3.0",
-                       "cc-by-nc-nd-4.0",
-                       "cc-by-nc-sa-2.0",
-                       "cc-by-nc-sa-3.0",
-                       "cc-by-nc-sa-4.0",
-                       "cdla-sharing-1.0",
-                       "cdla-permissive-1.0",
-                       "cdla-permissive-2.0",
-                       "wtfpl",
-                       "ecl-2.0",
-                       "epl-1.0",
-                       "epl-2.0",
-                       "etalab-2.0",
-                       "eupl-1.1",
-                       "eupl-1.2",
-                       "agpl-3.0",
-                       "gfdl",
-                       "gpl",
-                       "gpl-2.0",
-                       "gpl-3.0",
-                       "lgpl",
-                       "lgpl-2.1",
-                       "lgpl-3.0",
-                       "isc",
-                       "h-research",
-                       "intel-research",
-                       "lppl-1.3c",
-                       "ms-pl",
-                       "apple-ascl",
-                       "apple-amlr",
-                       "mpl-2.0",
-                       "odc-by",
-                       "odbl",
-                       "openmdw-1.0",
-                       "openmdw-1.1",
-                       "openrail++",
-                       "osl-3.0",
-                       "postgresql",
-                       "ofl-1.1",
-                       "ncsa",
-                       "unlicense",
-                       "zlib",
-                       "pddl",
-                       "lgpl-lr",
-                       "deepfloyd-if-license",
-                       "fair-noncommercial-research-license",
-                       "llama2",
-                       "llama3",
-                       "llama3.1",
-                       "llama3.2",
-                       "llama3.3",
-                       "llama4",
-                       "grok2-community",
-                       "gemma",
-                       "unknown",
-                       "other"};
-  for (const char* id : ids) EXPECT_TRUE(LicenseTable::Embedded().Lookup(id)) << id;
+  // The hub's license ids (docs/hub-api.md, Licenses), each pinned to its class. The table
+  // without its [[patterns]] must classify every id too: each is listed on purpose, not caught
+  // by a substring.
+  const std::vector<std::pair<const char*, std::vector<const char*>>> want = {
+      {"public-domain", {"cc0-1.0", "unlicense", "wtfpl", "pddl"}},
+      {"permissive",
+       {"apache-2.0",
+        "mit",
+        "afl-3.0",
+        "bsl-1.0",
+        "bsd",
+        "bsd-2-clause",
+        "bsd-3-clause",
+        "bsd-3-clause-clear",
+        "cc-by-2.0",
+        "cc-by-2.5",
+        "cc-by-3.0",
+        "cc-by-4.0",
+        "cdla-permissive-1.0",
+        "cdla-permissive-2.0",
+        "ecl-2.0",
+        "etalab-2.0",
+        "isc",
+        "ms-pl",
+        "odc-by",
+        "openmdw-1.0",
+        "openmdw-1.1",
+        "postgresql",
+        "ncsa",
+        "zlib"}},
+      {"weak-copyleft",
+       {"artistic-2.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "cdla-sharing-1.0", "epl-1.0", "epl-2.0",
+        "eupl-1.1", "eupl-1.2", "gfdl", "lgpl", "lgpl-2.1", "lgpl-3.0", "lgpl-lr", "mpl-2.0",
+        "ofl-1.1"}},
+      {"strong-copyleft",
+       {"agpl-3.0", "gpl", "gpl-2.0", "gpl-3.0", "lppl-1.3c", "osl-3.0", "odbl"}},
+      {"non-commercial",
+       {"c-uda", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0",
+        "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "h-research",
+        "intel-research", "apple-ascl", "apple-amlr", "deepfloyd-if-license",
+        "fair-noncommercial-research-license"}},
+      {"use-restricted",
+       {"openrail", "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0",
+        "bigcode-openrail-m", "openrail++", "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3",
+        "llama4", "grok2-community", "gemma"}},
+      {"unknown", {"cc", "unknown", "other"}},
+  };
+  std::ifstream in(std::string(MV_SOURCE_DIR) + "/data/licenses.toml");
+  std::string toml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t patterns = toml.find("\n[[patterns]]");  // the first table, not a comment
+  ASSERT_NE(patterns, std::string::npos);
+  auto exact = LicenseTable::Parse(toml.substr(0, patterns), "licenses.toml");
+  ASSERT_TRUE(exact.ok()) << exact.error().message;
+  size_t n = 0;
+  for (const auto& [cls, ids] : want) {
+    for (const char* id : ids) {
+      ++n;
+      auto embedded = LicenseTable::Embedded().Lookup(id);
+      ASSERT_TRUE(embedded.has_value()) << id;
+      EXPECT_EQ(LicenseRiskName(*embedded), std::string(cls)) << id;
+      auto listed = exact->Lookup(id);
+      ASSERT_TRUE(listed.has_value()) << id << " is classified by a pattern only";
+      EXPECT_EQ(LicenseRiskName(*listed), std::string(cls)) << id;
+    }
+  }
+  EXPECT_EQ(n, 83u);
 }
 
 TriageCandidate C(std::string id, uint64_t downloads, std::vector<std::string> flagged) {

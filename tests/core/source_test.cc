@@ -1,9 +1,11 @@
 #include "core/source.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <string>
 
 namespace mv {
 namespace {
@@ -31,7 +33,7 @@ TEST(MemorySource, ReadsAndClips) {
 }
 
 TEST(SubSource, ForwardsAndCountsAtRoot) {
-  std::string path = testing::TempDir() + "/mv_source_test.bin";
+  std::string path = testing::TempDir() + "/mv_source_test." + std::to_string(::getpid()) + ".bin";
   {
     std::ofstream out(path, std::ios::binary);
     out << "0123456789abcdef";

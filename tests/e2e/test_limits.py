@@ -4,10 +4,16 @@ by the CLI under a 256 MiB address-space limit (skipped when MODELVET_SANITIZED=
 reserves terabytes of shadow memory) and a timeout. Each must finish, exit cleanly (no signal,
 exit 0/1/2), print valid JSON, be `needs-review` (never `safe`) and carry a limit/incomplete
 finding. Also: a detection plus a read error still exits 1; files that cannot be read never
-disappear from the report.
+disappear from the report; strings and file names that are not UTF-8 keep the report strict
+UTF-8 and stay visible (escaped).
 
-Env: MODELVET_BIN, MODELVET_SOURCE_DIR, MODELVET_SANITIZED. Stdlib only; prints
-'N passed, N failed'. LIMITS_FILTER=<substring> runs only matching checks.
+Nothing is skipped silently: a missing test dependency (python3-zstandard, setpriv) is a
+failure, and checks that mean nothing for root (a mode-000 file) run the CLI as `nobody`
+(setpriv) when the test runs as root, as CI does. Checks left out by LIMITS_FILTER are
+counted as skipped.
+
+Env: MODELVET_BIN, MODELVET_SOURCE_DIR, MODELVET_SANITIZED. Needs python3-zstandard; prints
+'N passed, N failed, N skipped'. LIMITS_FILTER=<substring> runs only matching checks.
 """
 import gzip
 import io
@@ -39,12 +45,20 @@ def limit_memory():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def run(paths, budget=True, timeout=None):
-    """Runs the CLI on paths; returns (proc, seconds). Never raises on a timeout."""
-    cmd = [BIN, "scan", "--format", "json"]
+# Run as `nobody` when root: root reads mode-000 files, so an unreadable-file check run as root
+# would test nothing.
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
+def run(paths, budget=True, timeout=None, unprivileged=False, fmt="json"):
+    """Runs the CLI on paths; returns (proc, seconds). Never raises on a timeout.
+    unprivileged: as `nobody` when running as root."""
+    cmd = [BIN, "scan", "--format", fmt]
     if budget:
         cmd += ["--time-budget-ms", BUDGET_MS]
     cmd += list(paths)
+    if unprivileged and os.geteuid() == 0:
+        cmd = AS_NOBODY + cmd
     t0 = time.monotonic()
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout or TIMEOUT,
@@ -137,7 +151,8 @@ def xz_bomb(path, streams=80):
 
 
 def zstd_bomb(path, chunks=80):
-    """One zstd frame (streamed, no content size) of 5 GiB zeros."""
+    """One zstd frame (streamed, no content size) of 5 GiB zeros. Needs python3-zstandard
+    (scripts/setup.sh); without it the check fails rather than vanish."""
     try:
         import zstandard
     except ImportError:
@@ -201,11 +216,29 @@ def memo_laughs(levels):
 # Checks
 # ---------------------------------------------------------------------------------------------
 RESULTS = []
+SKIPPED = []
 
 
 def record(name, ok, msg=""):
     RESULTS.append((name, ok, msg))
     print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + msg), flush=True)
+
+
+def selected(name):
+    """False (and counted as skipped) when LIMITS_FILTER leaves the check out."""
+    if os.environ.get("LIMITS_FILTER", "") in name:
+        return True
+    SKIPPED.append(name)
+    return False
+
+
+def decode_strict(proc):
+    """stdout as strict UTF-8: the JSON, SARIF and text reports must all be valid UTF-8."""
+    try:
+        return proc.stdout.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        raise AssertionError(f"output is not valid UTF-8 ({e}); around: "
+                             f"{proc.stdout[max(0, e.start - 40):e.end + 40]!r}")
 
 
 def parse(proc):
@@ -217,8 +250,9 @@ def parse(proc):
     if proc.returncode not in (0, 1, 2):
         raise AssertionError(f"exit {proc.returncode}; stderr: "
                              + proc.stderr.decode(errors="replace")[-400:])
+    text = decode_strict(proc)
     try:
-        return json.loads(proc.stdout)
+        return json.loads(text)
     except ValueError as e:
         raise AssertionError(f"invalid JSON ({e}); stdout starts {proc.stdout[:120]!r}")
 
@@ -232,7 +266,7 @@ def limit_finding(f, accept):
 
 def check_bomb(name, path, verdicts=("needs-review",), accept=("incomplete",),
                need_finding=True):
-    if os.environ.get("LIMITS_FILTER", "") not in name:
+    if not selected(name):
         return
     try:
         proc, secs = run([path])
@@ -255,15 +289,24 @@ def check_bomb(name, path, verdicts=("needs-review",), accept=("incomplete",),
         record(name, False, str(e))
 
 
-def check_faults(tmp):
-    if os.environ.get("LIMITS_FILTER", "") not in "faults":
+def check(name, fn):
+    """Runs one check function (raises AssertionError on failure) unless filtered out."""
+    if not selected(name):
         return
+    try:
+        fn()
+        record(name, True)
+    except AssertionError as e:
+        record(name, False, str(e))
+
+
+def check_faults(tmp):
     mal = os.path.join(tmp, "payload.pkl")
     write(mal, b"\x80\x02cposix\nsystem\nX\x0c\x00\x00\x00echo limits1\x85R.")
     missing = os.path.join(tmp, "does-not-exist.bin")
 
-    # A detection plus a read error still exits 1, and both files are in the report.
-    try:
+    def detection_plus_read_error():
+        # A detection plus a read error still exits 1, and both files are in the report.
         proc, _ = run([mal, missing])
         doc = parse(proc)
         by = {f["path"]: f for f in doc["files"]}
@@ -277,79 +320,117 @@ def check_faults(tmp):
             raise AssertionError(f"exit {proc.returncode}, want 1 (detection wins over errors)")
         if doc.get("summary", {}).get("error") != 1 or doc["summary"].get("unsafe") != 1:
             raise AssertionError(f"summary {doc.get('summary')}")
-        record("faults.detection-plus-read-error-exits-1", True)
-    except AssertionError as e:
-        record("faults.detection-plus-read-error-exits-1", False, str(e))
+    check("faults.detection-plus-read-error-exits-1", detection_plus_read_error)
 
-    # Read errors only: exit 2, still valid JSON naming the file.
-    try:
+    def read_error_only():
+        # Read errors only: exit 2, still valid JSON naming the file.
         proc, _ = run([missing])
         doc = parse(proc)
         if [f["path"] for f in doc["files"]] != [missing]:
             raise AssertionError(f"files {[f['path'] for f in doc['files']]}")
         if proc.returncode != 2:
             raise AssertionError(f"exit {proc.returncode}, want 2")
-        record("faults.read-error-only-exits-2", True)
-    except AssertionError as e:
-        record("faults.read-error-only-exits-2", False, str(e))
+    check("faults.read-error-only-exits-2", read_error_only)
 
-    # Strings that are not UTF-8 (a BINUNICODE with raw bytes, found by scan_fuzz) must not
-    # break the JSON report: JSON is UTF-8, so the renderer has to escape them.
+    # Strings and callable names that are not UTF-8 (a BINUNICODE with raw bytes, found by
+    # scan_fuzz; GLOBAL names with bytes 0xff/0xfe) must keep every report format strict UTF-8
+    # and stay visible as \xNN escapes, with the verdict they deserve.
     bad = os.path.join(tmp, "bad-utf8.pkl")
     write(bad, b"\x80\x05\x8c\x05posix\x94\x8c\x06system\x94\x93\x94"
           b"\x8c\x0cecho pk0\xff\x08p5\x94\x85\x94R\x94.")
-    try:
-        proc, _ = run([bad, mal])
-        doc = parse(proc)
-        if len(doc["files"]) != 2:
-            raise AssertionError(f"{len(doc['files'])} file reports, want 2")
-        record("faults.non-utf8-strings-keep-json-valid", True)
-    except AssertionError as e:
-        record("faults.non-utf8-strings-keep-json-valid", False, str(e))
+    badname = os.path.join(tmp, "bad-utf8-name.pkl")
+    write(badname, b"\x80\x02cpos\xffix\nsys\xfetem\nX\x0a\x00\x00\x00echo nu\xff01\x85R.")
+
+    def non_utf8_json():
+        proc, _ = run([bad, badname, mal])
+        doc = parse(proc)  # strict UTF-8, then JSON
+        by = {f["path"]: f for f in doc["files"]}
+        if len(doc["files"]) != 3:
+            raise AssertionError(f"{len(doc['files'])} file reports, want 3")
+        f = by.get(bad, {})
+        if f.get("verdict") != "unsafe" or not any(
+                x.get("callable") == "posix.system" and "echo pk0\\xff\\x08p5" in x["evidence"]
+                for x in f.get("findings", [])):
+            raise AssertionError(f"bad-utf8.pkl: {f.get('verdict')}, findings {f.get('findings')}")
+        f = by.get(badname, {})
+        if f.get("verdict") != "needs-review" or not any(
+                x.get("callable") == "pos\\xffix.sys\\xfetem" and "echo nu\\xff01" in x["evidence"]
+                for x in f.get("findings", [])):
+            raise AssertionError(f"bad-utf8-name.pkl: {f.get('verdict')}, "
+                                 f"findings {f.get('findings')}")
+        if proc.returncode != 1:
+            raise AssertionError(f"exit {proc.returncode}, want 1")
+    check("faults.non-utf8-strings-keep-json-valid", non_utf8_json)
+
+    def non_utf8_sarif_and_text():
+        proc, _ = run([bad, badname], fmt="sarif")
+        if proc.returncode != 1:
+            raise AssertionError(f"sarif: exit {proc.returncode}, want 1")
+        sarif = json.loads(decode_strict(proc))
+        texts = json.dumps(sarif)
+        for marker in ("echo pk0\\\\xff", "pos\\\\xffix.sys\\\\xfetem"):
+            if marker not in texts:
+                raise AssertionError(f"sarif: {marker!r} not shown")
+        proc, _ = run([bad, badname], fmt="text")
+        if proc.returncode != 1:
+            raise AssertionError(f"text: exit {proc.returncode}, want 1")
+        text = decode_strict(proc)
+        for marker in ("echo pk0\\xff\\x08p5", "pos\\xffix.sys\\xfetem"):
+            if marker not in text:
+                raise AssertionError(f"text: {marker!r} not shown; output {text[:300]!r}")
+    check("faults.non-utf8-strings-keep-sarif-and-text-valid", non_utf8_sarif_and_text)
 
     # Inside a scanned directory: an unreadable file, a dangling link (an entry whose target
-    # vanished) and a FIFO must each appear in the report, never as `safe`.
+    # vanished) and a FIFO must each be an `error` entry, and the scan exits 2. Run as `nobody`
+    # when root, for whom mode 000 means nothing.
     d = os.path.join(tmp, "model-dir")
     os.makedirs(d)
     write(os.path.join(d, "a-good.pkl"), b"\x80\x02}q\x00X\x01\x00\x00\x00aK\x01s.")
     os.symlink(os.path.join(tmp, "vanished.bin"), os.path.join(d, "b-dangling.bin"))
-    os.mkfifo(os.path.join(d, "c-fifo.bin"))
+    os.mkfifo(os.path.join(d, "c-fifo.bin"), 0o644)
     unreadable = os.path.join(d, "d-unreadable.bin")
     write(unreadable, b"\x80\x02}q\x00.")
     os.chmod(unreadable, 0)
-    expect = ["b-dangling.bin", "c-fifo.bin"]
-    if os.geteuid() != 0:  # root reads mode-000 files anyway
-        expect.append("d-unreadable.bin")
-    try:
-        proc, _ = run([d])
+    if os.geteuid() == 0:
+        # nobody must reach the files (mkdtemp makes 0700 directories).
+        for path in (tmp, d):
+            os.chmod(path, 0o755)
+        os.chmod(os.path.join(d, "a-good.pkl"), 0o644)
+
+    def unreadable_entries():
+        if os.geteuid() == 0 and not shutil.which("setpriv"):
+            raise AssertionError("running as root without setpriv (util-linux): cannot check "
+                                 "an unreadable file")
+        proc, _ = run([d], unprivileged=True)
         doc = parse(proc)
         by = {os.path.basename(f["path"]): f for f in doc["files"]}
         problems = []
-        for name in expect:
+        for name in ("b-dangling.bin", "c-fifo.bin", "d-unreadable.bin"):
             if name not in by:
                 problems.append(f"{name} vanished from the report")
-            elif by[name]["verdict"] == "safe":
-                problems.append(f"{name} judged safe")
-        if by.get("a-good.pkl", {}).get("verdict") in (None, "error"):
-            problems.append("the readable file is missing or an error")
-        if proc.returncode != 2 and "c-fifo.bin" in by and by["c-fifo.bin"]["verdict"] == "error":
-            problems.append(f"exit {proc.returncode} with read errors, want 2")
+            elif by[name]["verdict"] != "error":
+                problems.append(f"{name} judged {by[name]['verdict']}, want error")
+        if by.get("a-good.pkl", {}).get("verdict") != "safe":
+            problems.append(f"a-good.pkl: {by.get('a-good.pkl', {}).get('verdict')}, want safe")
+        if doc.get("summary", {}).get("error") != 3:
+            problems.append(f"summary {doc.get('summary')}")
+        if proc.returncode != 2:
+            problems.append(f"exit {proc.returncode} with read errors only, want 2")
         if problems:
             raise AssertionError("; ".join(problems))
-        record("faults.unreadable-entries-stay-in-report", True)
-    except AssertionError as e:
-        record("faults.unreadable-entries-stay-in-report", False, str(e))
+    check("faults.unreadable-entries-stay-in-report", unreadable_entries)
 
-    # A FIFO named directly must not block the scanner (open() on a FIFO waits for a writer).
-    try:
+    def fifo_argument():
+        # A FIFO named directly must not block the scanner (open() on a FIFO waits for a
+        # writer): an `error` entry, exit 2, well before the timeout.
         proc, secs = run([os.path.join(d, "c-fifo.bin")], timeout=15)
         doc = parse(proc)
         f = doc["files"][0]
-        if f["verdict"] == "safe":
-            raise AssertionError("FIFO judged safe")
-        record("faults.fifo-argument-does-not-block", True)
-    except AssertionError as e:
-        record("faults.fifo-argument-does-not-block", False, str(e))
+        if f["verdict"] != "error":
+            raise AssertionError(f"FIFO judged {f['verdict']}, want error")
+        if proc.returncode != 2:
+            raise AssertionError(f"exit {proc.returncode}, want 2")
+    check("faults.fifo-argument-does-not-block", fifo_argument)
     os.chmod(unreadable, 0o600)
 
 
@@ -378,7 +459,9 @@ def main():
             b"r" + struct.pack("<I", 0xFFFFFFFF - i * 7919) for i in range(1000)) + b"j\x00\x00\x00\x00.")
         write(p("steps-60m.pkl"), b"\x80\x02" + b"N0" * 30_000_000 + b"N.")
         write(p("deep-list-2m.pkl"), b"\x80\x02" + b"]" * 2_000_000 + b"a" * 1_999_999 + b".")
-        write(p("deep-list-500k.pkl"), b"\x80\x02" + b"]" * 500_000 + b"a" * 499_999 + b".")
+        # 400k levels: far beyond any recursion the C++ stack survives, and ~200 MiB of address
+        # space at ~400 bytes a level (500k left ~1 MiB under the 256 MiB limit).
+        write(p("deep-list-400k.pkl"), b"\x80\x02" + b"]" * 400_000 + b"a" * 399_999 + b".")
         write(p("memo-laughs-64.pkl"), memo_laughs(64))
         write(p("nested-loads-20.pkl"), nested_loads(20))
         print(f"generated bombs in {time.monotonic() - t0:.1f}s"
@@ -390,6 +473,9 @@ def main():
         check_bomb("xz-bomb", p("xz-bomb.pkl.xz"))
         if have_zstd:
             check_bomb("zstd-bomb", p("zstd-bomb.pkl.zst"))
+        elif selected("zstd-bomb"):
+            record("zstd-bomb", False, "test dependency missing: the python3 `zstandard` module "
+                   "(Debian python3-zstandard, installed by scripts/setup.sh)")
         check_bomb("zip-in-zip-depth-20", p("zip-in-zip-20.zip"))
         check_bomb("gzip-in-gzip-depth-20", p("gzip-in-gzip-20.gz"))
         trunc = ("incomplete", "truncat", "length", "too-large", "format.")
@@ -404,7 +490,7 @@ def main():
         check_bomb("pickle-2m-deep-list", p("deep-list-2m.pkl"))
         # Within the limits: nothing to report, but deep structures must not blow the C++
         # stack (recursive destructors or renderers) and shared memo graphs must not explode.
-        check_bomb("pickle-500k-deep-list-no-crash", p("deep-list-500k.pkl"),
+        check_bomb("pickle-400k-deep-list-no-crash", p("deep-list-400k.pkl"),
                    verdicts=("safe", "needs-review"), need_finding=False)
         check_bomb("pickle-memo-laughs-bounded", p("memo-laughs-64.pkl"),
                    verdicts=("needs-review",), need_finding=False)
@@ -423,7 +509,9 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     failed = sum(1 for _, ok, _ in RESULTS if not ok)
-    print(f"{len(RESULTS) - failed} passed, {failed} failed")
+    if SKIPPED:
+        print(f"skipped (LIMITS_FILTER): {', '.join(SKIPPED)}")
+    print(f"{len(RESULTS) - failed} passed, {failed} failed, {len(SKIPPED)} skipped")
     return 1 if failed else 0
 
 

@@ -1,8 +1,9 @@
 """Data-driven verdict tests: every row of tests/cases/models.tsv is one test.
 
 A row says which verdict modelvet must reach for a fixture and which evidence terms must show
-up: each `|`-separated term must occur in the `evidence` or `callable` of some finding. An
-`unsafe` row also needs a finding of severity high or critical; a `safe` row must have none.
+up: the `|`-separated terms must all occur in the `evidence` or `callable` of ONE finding
+(`rule:<id>` names the finding's rule). An `unsafe` row also needs a finding of severity high or
+critical; `safe` and `needs-review` rows must have none.
 All fixtures are scanned by one CLI run (fast); if that run does not produce a report, each
 file is scanned on its own so one crash does not hide the other results."""
 
@@ -51,15 +52,15 @@ def check_case(c):
     if entry.get("verdict") != c["verdict"]:
         problems.append(f"verdict {entry.get('verdict')!r}, want {c['verdict']!r}")
     findings = entry.get("findings", [])
-    hay = [f"{f.get('evidence', '')}\n{f.get('callable', '')}" for f in findings]
-    missing = [t for t in c["terms"] if not any(t in h for h in hay)]
+    missing = mvtest.missing_terms(findings, c["terms"])
     if missing:
-        problems.append(f"evidence terms not found: {missing}")
+        problems.append(f"evidence terms not found in one finding: {missing}")
     strong = [f for f in findings if f.get("severity") in ("high", "critical")]
     if c["verdict"] == "unsafe" and not strong:
         problems.append("no high/critical finding")
-    if c["verdict"] == "safe" and strong:
-        problems.append(f"high/critical finding on a safe file: {strong[0].get('evidence')!r}")
+    if c["verdict"] != "unsafe" and strong:
+        problems.append(f"high/critical finding on a {c['verdict']} file: "
+                        f"{strong[0].get('evidence')!r}")
     return problems
 
 
@@ -69,23 +70,45 @@ class ModelCases(unittest.TestCase):
         scan_all()
         self.assertNotIn("error", BATCH, BATCH.get("error"))
         self.assertEqual(BATCH["exit"], 1)
-        want_unsafe = sum(1 for c in CASES if c["verdict"] == "unsafe")
         self.assertEqual(BATCH["summary"].get("files"), len(CASES))
-        self.assertEqual(BATCH["summary"].get("unsafe"), want_unsafe)
+        for verdict, key in (("unsafe", "unsafe"), ("needs-review", "needs_review"),
+                             ("safe", "safe")):
+            want = sum(1 for c in CASES if c["verdict"] == verdict)
+            self.assertEqual(BATCH["summary"].get(key), want, verdict)
+        self.assertEqual(BATCH["summary"].get("error"), 0)
 
     def test_case_file_sane(self):
         """Every fixture has exactly one case row and every row names an existing file."""
         self.assertGreater(len(CASES), 50)
         rels = [c["rel"] for c in CASES]
         self.assertEqual(len(rels), len(set(rels)))
+        folder = {"safe": "benign", "unsafe": "malicious", "needs-review": "review"}
         for c in CASES:
             self.assertTrue(c["path"].is_file(), c["rel"])
-            if c["verdict"] == "unsafe":
+        models = mvtest.load_cases()  # models.tsv (libraries.tsv rows live in libraries/)
+        for c in models:  # models.tsv: the folder names the verdict; a non-safe row its evidence
+            self.assertEqual(c["path"].relative_to(mvtest.FIXTURES).parts[0],
+                             folder[c["verdict"]], c["rel"])
+            if c["verdict"] != "safe":
                 self.assertTrue(c["terms"], c["rel"])
+        for verdict in folder:  # every verdict a file can earn has cases
+            self.assertGreaterEqual(sum(1 for c in models if c["verdict"] == verdict), 3, verdict)
         on_disk = {p.relative_to(mvtest.SOURCE_DIR).as_posix()
-                   for sub in ("benign", "malicious", "libraries")
+                   for sub in (*folder.values(), "libraries")
                    for p in (mvtest.FIXTURES / sub).rglob("*") if p.is_file()}
         self.assertEqual(on_disk - set(rels), set(), "fixtures without a case row")
+
+    def test_terms_must_share_one_finding(self):
+        """The matcher itself: terms spread over two findings do not count."""
+        call = {"callable": "posix.system", "evidence": "posix.system", "rule": "r1"}
+        marker = {"callable": "", "evidence": "'echo x'", "rule": "r2"}
+        both = {"callable": "posix.system", "evidence": "posix.system('echo x')", "rule": "r3"}
+        terms = ["system", "echo x"]
+        self.assertEqual(mvtest.missing_terms([call, marker], terms), ["echo x"])
+        self.assertEqual(mvtest.missing_terms([call, marker, both], terms), [])
+        self.assertEqual(mvtest.missing_terms([call], ["rule:r1", "system"]), [])
+        self.assertEqual(mvtest.missing_terms([call], ["rule:r", "system"]), ["rule:r"])
+        self.assertEqual(mvtest.missing_terms([], terms), terms)
 
     def test_samples_are_fixture_copies(self):
         """samples/ (the README demo) holds byte-identical copies of benign and malicious cases."""

@@ -5,8 +5,11 @@
 
 #include <string>
 
+#include "core/report.h"
 #include "core/source.h"
 #include "formats/format.h"
+#include "kb/kb.h"
+#include "scan/scanner.h"
 
 namespace mv::formats::testing {
 
@@ -26,6 +29,16 @@ inline ReadOutput MustRead(Result<ReadOutput> (*read)(const SourcePtr&, ReadCont
   auto r = read(src, ctx != nullptr ? *ctx : local);
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? std::move(*r) : ReadOutput{};
+}
+
+// The verdict a user would see for these bytes (the whole scanner, embedded rules).
+inline Verdict ScanVerdict(const SourcePtr& src) {
+  static const auto kb = kb::KnowledgeBase::Load({});
+  EXPECT_TRUE(kb.ok());
+  if (!kb.ok()) return Verdict::kError;
+  scan::Options o;
+  o.kb = *kb;
+  return scan::ScanSource(src, "test-input", o).verdict;
 }
 
 inline const Anomaly* FindAnomaly(const ReadOutput& o, const std::string& code) {

@@ -1,12 +1,21 @@
 #include "formats/gguf/gguf.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "containers_testutil.h"
 #include "formats/gguf/jinja.h"
 #include "formats/registry.h"
 
 namespace mv::formats {
 namespace {
+
+using testing::ScanVerdict;
 
 SourcePtr Open(const std::string& name) {
   auto s = OpenFileSource(std::string(MV_FIXTURES) + "/formats/gguf/" + name);
@@ -82,19 +91,43 @@ TEST(Gguf, TensorPastEndIsAnAnomaly) {
 }
 
 TEST(Gguf, TruncatedHeadersNeverCrash) {
+  // Every prefix of a real file: an error of kind truncated/malformed, or a read that names
+  // what is missing (incomplete with a gguf.truncated/malformed anomaly, or complete headers
+  // whose tensor data is missing: gguf.tensor-bounds). The scan never calls a prefix safe.
   auto full = Open("ssti-named-template.gguf");
   auto all = full->Read(0, full->size());
   ASSERT_TRUE(all.ok());
   std::vector<uint8_t> bytes(all->begin(), all->end());
+  int errors = 0, incomplete = 0, bounds = 0;
   for (size_t n = 8; n < bytes.size(); n += 7) {
+    SCOPED_TRACE("prefix of " + std::to_string(n) + " bytes");
     auto src =
         MakeMemorySource(std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(n)));
     ReadContext ctx;
     auto r = gguf::Read(src, ctx);
-    if (r.ok()) {
-      EXPECT_FALSE(r->complete && r->anomalies.empty()) << n;
+    if (!r.ok()) {
+      ++errors;
+      EXPECT_TRUE(r.error().code == Errc::kTruncated || r.error().code == Errc::kMalformed)
+          << ErrcName(r.error().code) << ": " << r.error().message;
+    } else if (!r->complete) {
+      ++incomplete;
+      bool says_why = false;
+      for (const auto& a : r->anomalies) {
+        says_why |= a.code == "gguf.truncated" || a.code == "gguf.malformed";
+      }
+      EXPECT_TRUE(says_why) << r->anomalies.size() << " anomalies";
+    } else {
+      ++bounds;
+      ASSERT_FALSE(r->anomalies.empty());
+      for (const auto& a : r->anomalies) EXPECT_EQ(a.code, "gguf.tensor-bounds") << a.message;
     }
+    Verdict v = ScanVerdict(src);
+    EXPECT_TRUE(v == Verdict::kNeedsReview || v == Verdict::kUnsafe) << VerdictName(v);
   }
+  // All three outcomes occur, so each branch above was exercised.
+  EXPECT_GT(errors, 0);
+  EXPECT_GT(incomplete, 0);
+  EXPECT_GT(bounds, 0);
 }
 
 TEST(Gguf, HeaderOnlyIsRead) {
@@ -112,11 +145,33 @@ TEST(Gguf, HeaderOnlyIsRead) {
   put32(0);
   put64(0);
   EXPECT_EQ(h.size(), 57u);
-  auto src = MakeMemorySource(h);
+  h.append(64 - h.size(), '\0');  // data starts at the 32-byte alignment
+  // The header in front of a 2 GiB hole (a sparse file): only header bytes may be read.
+  std::string path = ::testing::TempDir() + "/mv_gguf_header_only." + std::to_string(::getpid());
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << h;
+    out.seekp(static_cast<std::streamoff>(h.size() + (2ull << 30) - 1));
+    out.put('\0');
+  }
+  auto src = OpenFileSource(path);
+  ASSERT_TRUE(src.ok()) << src.error().message;
   ReadContext ctx;
-  auto r = gguf::Read(src, ctx);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->anomalies.size(), 1u);  // tensor data missing
+  auto r = gguf::Read(*src, ctx);
+  std::remove(path.c_str());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->complete);
+  EXPECT_TRUE(r->anomalies.empty()) << r->anomalies[0].message;
+  EXPECT_EQ((*src)->size(), 64u + (2ull << 30));
+  EXPECT_LE((*src)->bytes_read(), 64u) << "of " << (*src)->size();
+  EXPECT_GT((*src)->bytes_read(), 0u);
+
+  // The same header without the tensor data: one anomaly, the data is missing.
+  auto mem = MakeMemorySource(h.substr(0, 57));
+  auto cut = gguf::Read(mem, ctx);
+  ASSERT_TRUE(cut.ok());
+  ASSERT_EQ(cut->anomalies.size(), 1u);
+  EXPECT_EQ(cut->anomalies[0].code, "gguf.tensor-bounds");
 }
 
 TEST(Jinja, DunderConcatenationAndJoin) {

@@ -54,6 +54,35 @@ TEST(Tar, TorchTar) {
   EXPECT_EQ(FindMember(o, "storages")->hint, Hint::kPickleStream);
 }
 
+// Python's tarfile (torch.load's legacy path) follows links, reads unknown types as files and
+// reads a header where a directory's declared data is. Fixtures checked against tarfile.
+TEST(Tar, LinksReadAsTheirTarget) {
+  ReadOutput o = MustRead(tar::Read, OpenContainerFixture("tar/links.tar"));
+  for (const char* name : {"blob", "alias", "pickle"}) {
+    const Member* m = FindMember(o, name);
+    ASSERT_NE(m, nullptr) << name;
+    EXPECT_TRUE(LooksLikeFixturePickle(AllBytes(*m->data))) << name;
+  }
+}
+
+TEST(Tar, VendorTypeIsAFile) {
+  ReadOutput o = MustRead(tar::Read, OpenContainerFixture("tar/vendor-type.tar"));
+  const Member* m = FindMember(o, "vendor.pkl");
+  ASSERT_NE(m, nullptr) << Codes(o);
+  EXPECT_TRUE(LooksLikeFixturePickle(AllBytes(*m->data)));
+  EXPECT_NE(FindAnomaly(o, "tar.unusual-type"), nullptr) << Codes(o);
+}
+
+TEST(Tar, DirectoryDataIsReadBothWays) {
+  ReadOutput o = MustRead(tar::Read, OpenContainerFixture("tar/dir-with-data.tar"));
+  EXPECT_NE(FindAnomaly(o, "tar.special-with-data"), nullptr) << Codes(o);
+  const Member* hidden = FindMember(o, "hidden.pkl");  // what tarfile sees
+  ASSERT_NE(hidden, nullptr) << Codes(o);
+  EXPECT_TRUE(LooksLikeFixturePickle(AllBytes(*hidden->data)));
+  EXPECT_NE(FindMember(o, "dir/ [data]"), nullptr);  // what other readers skip
+  EXPECT_NE(FindMember(o, "notes.txt"), nullptr);
+}
+
 TEST(Tar, BadChecksum) {
   auto src = OpenContainerFixture("broken/tar-bad-checksum.tar");
   EXPECT_NE(Sniff(*src), FormatId::kTar);   // not sniffed as tar ...

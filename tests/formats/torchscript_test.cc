@@ -28,11 +28,49 @@ TEST(TorchScript, HostileCalls) {
   ASSERT_TRUE(r.ok());
   std::vector<std::string> got;
   for (const auto& o : r->observations) got.push_back(o.kind + " " + o.subject);
-  EXPECT_EQ(got, (std::vector<std::string>{
-                     "torchscript.code ", "torchscript.custom-op my_ns::run_shell",
-                     "torchscript.call torch.ops.load_library", "torchscript.call builtins.open"}));
+  EXPECT_EQ(
+      got, (std::vector<std::string>{"torchscript.code ", "torchscript.custom-op my_ns::run_shell",
+                                     "torchscript.call torch.ops.load_library",
+                                     "torchscript.call builtins.open", "file-read /etc/hostname"}));
   EXPECT_EQ(r->observations[3].evidence,
-            "f = open(\"/etc/hostname\")  # open( in a comment is ignored: open(");
+            "Net.forward: f = open(\"/etc/hostname\")  # open( in a comment is ignored: open(");
+}
+
+std::vector<std::string> Kinds(const std::string& code) {
+  auto src = MakeMemorySource(std::string_view(code));
+  ReadContext ctx;
+  auto r = torchscript::Read(src, ctx);
+  EXPECT_TRUE(r.ok());
+  std::vector<std::string> got;
+  if (r.ok()) {
+    for (const auto& o : r->observations) got.push_back(o.kind + " " + o.subject);
+  }
+  return got;
+}
+
+// An argument that starts with a bracket still counts as one argument: the path after it is
+// the second.
+TEST(TorchScript, BracketedArgumentsKeepPositions) {
+  auto got = Kinds(
+      "class Net(Module):\n  def forward(self, x):\n"
+      "    torch.save((x), \"/etc/cron.d/job\")\n"
+      "    torch.save([x, x][0], \"/root/.bashrc\")\n"
+      "    return x\n");
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"torchscript.code ", "torchscript.call torch.save",
+                                      "file-write /etc/cron.d/job", "file-write /root/.bashrc"}));
+}
+
+// Nested calls and one long line: every token is scanned a bounded number of times (the
+// quadratic scans this guards against took minutes on this input).
+TEST(TorchScript, DeepNestingAndLongLinesAreLinear) {
+  std::string code = "def f(x):\n  return ";
+  for (int i = 0; i < 50000; ++i) code += "g(";
+  code += "\n  " + std::string(1 << 18, ' ');
+  for (int i = 0; i < 20000; ++i) code += "open(\"/tmp/a\") ";
+  auto got = Kinds(code);
+  ASSERT_GE(got.size(), 3u);
+  EXPECT_EQ(got[2], "file-read /tmp/a");
 }
 
 TEST(TorchScript, FreeFunctionFileClaimed) {

@@ -17,6 +17,7 @@ Test modes (flags, env HUBSTUB_*, or at runtime GET /_stub/config?key=value):
   page_size=N          entries per page of /api/models and tree listings (Link paging)
   lfs_threshold=B      files of at least B bytes are "LFS" (302 to the CDN), smaller 307
   bad_range=1          206 replies cover the requested range shifted by one byte
+  range_then_full=N    the first N Range requests (since reset) get 206, later ones 200 + body
   cdn_expires=S        signed CDN URLs are valid for S seconds (then 403)
 GET /_stub/stats gives counters (JSON); GET /_stub/reset zeroes them.
 
@@ -74,6 +75,7 @@ class State:
         self.page_size = args.page_size
         self.lfs_threshold = args.lfs_threshold
         self.bad_range = False
+        self.range_then_full = 0  # 0: off
         self.cdn_expires = 3600
         self.hub_port = 0
         self.cdn_port = 0
@@ -488,7 +490,7 @@ class Handler(BaseHTTPRequestHandler):
             q = urllib.parse.parse_qs(query, keep_blank_values=True)
             with st.lock:
                 for k in ("rate_limit", "retry_after", "page_size", "lfs_threshold",
-                          "cdn_expires"):
+                          "cdn_expires", "range_then_full"):
                     if k in q:
                         setattr(st, k, int(q[k][0]))
                 if "ignore_range" in q:
@@ -717,6 +719,9 @@ class Handler(BaseHTTPRequestHandler):
         rng = None if st.ignore_range else parse_range(rng_header, size)
         if rng_header:
             st.count("range_requests")
+            # range_then_full: honour the first N ranges, then answer 200 with the whole body.
+            if st.range_then_full and st.stats["range_requests"] > st.range_then_full:
+                rng = None
         headers = {"Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
         headers.update(extra)
         if rng == "unsatisfiable":

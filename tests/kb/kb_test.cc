@@ -1,9 +1,11 @@
 #include "kb/kb.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 namespace mv::kb {
 namespace {
@@ -217,9 +219,9 @@ TEST(Embedded, Features) {
   EXPECT_EQ(kb->MatchFeature("jinja.attr", "__globals__")->stance, Stance::kDangerous);
   EXPECT_EQ(kb->MatchFeature("jinja.attr", "__weird__")->stance, Stance::kReview);
   EXPECT_EQ(kb->MatchFeature("jinja.attr", "content")->stance, Stance::kBenign);
-  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "../../etc/passwd")->stance, Stance::kDangerous);
-  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "/etc/passwd")->stance, Stance::kDangerous);
-  EXPECT_EQ(kb->MatchFeature("onnx.external-data", "model.onnx_data")->stance, Stance::kBenign);
+  EXPECT_EQ(kb->MatchFeature("file-read", "../../etc/passwd")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("file-read", "/etc/passwd")->stance, Stance::kDangerous);
+  EXPECT_EQ(kb->MatchFeature("file-read", "model.onnx_data")->stance, Stance::kBenign);
   EXPECT_EQ(kb->MatchFeature("keras.lambda", "lambda_1")->stance, Stance::kReview);
   EXPECT_EQ(kb->MatchFeature("keras.module-ref", "keras.layers.Dense")->stance, Stance::kBenign);
   EXPECT_EQ(kb->MatchFeature("keras.module-ref", "keras.utils.get_file")->stance,
@@ -349,7 +351,9 @@ pattern = "*"
 
 TEST(Loader, UserFileRefinesEmbeddedRule) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "mv_kb_test_rules";
+  // Per process: other ctest runs (another build, another checkout) share the temp directory.
+  fs::path dir = fs::temp_directory_path() / ("mv_kb_test_rules." + std::to_string(::getpid()));
+  fs::remove_all(dir);
   fs::create_directories(dir);
   {
     std::ofstream(dir / "mine.toml") << "[[benign]]\nwhy = 'our class'\npattern = "

@@ -79,8 +79,8 @@ TEST(Disasm, CountedStringsAndErrors) {
   EXPECT_EQ(DumpOf(P().Int(1).Raw("\xfe").bytes()), "error: invalid opcode 0xfe @2");
   EXPECT_EQ(DumpOf(P().Op(Op::kBinString).Le(0x80000000u, 4).bytes()),
             "error: BINSTRING negative length @0");
-  EXPECT_EQ(DumpOf("I12x\n."), "error: INT argument is not a decimal integer @0");
-  EXPECT_EQ(DumpOf("S'abc\n."), "error: STRING argument is not quoted @0");
+  EXPECT_EQ(DumpOf("I12x\n."), "error: INT argument is not an integer Python accepts @0");
+  EXPECT_EQ(DumpOf("S'abc\n."), "error: STRING argument is not a quoted string Python accepts @0");
 }
 
 TEST(Disasm, HugeArgumentKeptAsPrefix) {

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "scan/scanner.h"
 #include "scan/walk.h"
@@ -11,11 +14,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A directory of this test's own: ctest runs the tests of this binary in parallel processes,
+// so a fixed path would be shared (and removed) by two of them at once.
+fs::path OwnTempDir() {
+  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+  fs::path dir = fs::path(testing::TempDir()) /
+                 ("mv_" + std::string(info->test_suite_name()) + "." + info->name() + "." +
+                  std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
 class ExpandPathsTest : public testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(testing::TempDir()) / "mv_expand";
-    fs::remove_all(root_);
+    root_ = OwnTempDir();
     fs::create_directories(root_ / "b" / "deep");
     fs::create_directories(root_ / ".git" / "objects");
     fs::create_directories(root_ / "a");
@@ -66,7 +80,8 @@ TEST(ScanFile, UnreadableFileIsErrorNotSafe) {
 TEST(ScanFile, Sha256OnlyWhenAsked) {
   auto kb = kb::KnowledgeBase::Load({});
   ASSERT_TRUE(kb.ok());
-  fs::path p = fs::path(testing::TempDir()) / "mv_sha.txt";
+  fs::path dir = OwnTempDir();
+  fs::path p = dir / "sha.txt";
   std::ofstream(p) << "abc";
   Options o;
   o.kb = *kb;
@@ -76,7 +91,7 @@ TEST(ScanFile, Sha256OnlyWhenAsked) {
   ASSERT_TRUE(r.sha256.has_value());
   EXPECT_EQ(*r.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(r.bytes_read, 3u);
-  fs::remove(p);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -410,11 +410,9 @@ TEST(Judge, Observations) {
   EXPECT_EQ(lam.verdict, Verdict::kUnsafe) << Dump(lam);
   EXPECT_EQ(JudgeObs({Obs("jinja.attr", "__globals__")}).verdict, Verdict::kUnsafe);
   EXPECT_EQ(JudgeObs({Obs("jinja.attr", "content")}).verdict, Verdict::kSafe);
-  EXPECT_EQ(JudgeObs({Obs("onnx.external-data", "../../etc/passwd", false)}).verdict,
-            Verdict::kUnsafe);
-  EXPECT_EQ(JudgeObs({Obs("onnx.external-data", "model.onnx_data", false)}).verdict,
-            Verdict::kSafe);
-  EXPECT_EQ(JudgeObs({Obs("torchscript.code", "")}).verdict, Verdict::kNeedsReview);
+  EXPECT_EQ(JudgeObs({Obs("file-read", "../../etc/passwd", false)}).verdict, Verdict::kUnsafe);
+  EXPECT_EQ(JudgeObs({Obs("file-read", "model.onnx_data", false)}).verdict, Verdict::kSafe);
+  EXPECT_EQ(JudgeObs({Obs("torchscript.code", "")}).verdict, Verdict::kSafe);  // calls judged
   Judgement ts = JudgeObs({Obs("torchscript.code", ""), Obs("torchscript.call", "os.system")});
   EXPECT_EQ(ts.verdict, Verdict::kUnsafe) << Dump(ts);
   EXPECT_EQ(ts.findings[0].category, "process");

@@ -118,9 +118,10 @@ class Reader {
     return cur_.Le64();
   }
 
-  // A GGUF string; bytes beyond `keep` are skipped unread.
-  Result<std::string> String(uint64_t keep) {
+  // A GGUF string; bytes beyond `keep` are skipped unread (`full` gets the real length).
+  Result<std::string> String(uint64_t keep, uint64_t* full = nullptr) {
     MV_ASSIGN_OR_RETURN(uint64_t n, Count());
+    if (full != nullptr) *full = n;
     if (n > cur_.remaining()) {
       return MakeError(Errc::kMalformed, "GGUF string longer than the file", cur_.pos());
     }
@@ -139,8 +140,19 @@ class Reader {
     if (type == kString) {
       bool tmpl = key.find("chat_template") != std::string::npos;
       uint64_t at = cur_.pos();
-      MV_ASSIGN_OR_RETURN(std::string s, String(tmpl ? limits::kMaxKeptString : 0));
-      if (tmpl) Template(key, s, at + (version_ == 1 ? 4 : 8));
+      uint64_t full = 0;
+      MV_ASSIGN_OR_RETURN(std::string s, String(tmpl ? limits::kMaxTemplateBytes : 0, &full));
+      if (tmpl) {
+        Template(key, s, at + (version_ == 1 ? 4 : 8));
+        if (full > s.size()) {
+          out_.anomalies.push_back(
+              {"limit.template",
+               "chat template '" + key + "' is " + std::to_string(full) +
+                   " bytes; only the first limits::kMaxTemplateBytes were analysed",
+               at + s.size(), "", true});
+          out_.complete = false;
+        }
+      }
       return OkStatus();
     }
     if (type == kArray) {
@@ -200,7 +212,7 @@ class Reader {
       o.offset = at + use.offset;
       o.executes = false;  // compiled at load, rendered on each chat completion
       o.loader = kTemplateLoader;
-      out_.observations.push_back(std::move(o));
+      AddObservation(out_, std::move(o));
     }
   }
 

@@ -172,23 +172,24 @@ class Collector {
  private:
   static bool IsJoin(const Tok& t) { return t.t == T::kOp && (t.v == "+" || t.v == "~"); }
 
-  // Tokens between toks[open] and its closer (bounded look-ahead). If they are only string
-  // pieces with + ~ or , (the last followed by |join), the joined text is a name.
+  // Tokens between toks[open] and its closer. If they are only string pieces with + ~ or ,
+  // (the last followed by |join), the joined text is a name. The scan stops at the first token
+  // that is none of those, so every token is looked at by one group at most: no window, and
+  // linear in the template.
   void Group(const std::vector<Tok>& toks, size_t open, const char* closer, bool attribute) {
     std::string cat;
-    bool only_strings = true, any = false;
+    bool any = false;
     size_t j = open + 1;
-    for (; j < toks.size() && j < open + 64; ++j) {
+    for (; j < toks.size(); ++j) {
       const Tok& t = toks[j];
-      if (t.v == closer && t.t == T::kOp) break;
       if (t.t == T::kStr) {
         cat += t.v;
         any = true;
       } else if (!(IsJoin(t) || (t.t == T::kOp && t.v == ","))) {
-        only_strings = false;
+        break;
       }
     }
-    if (!only_strings || !any || j >= toks.size() || toks[j].v != closer) return;
+    if (!any || j >= toks.size() || toks[j].t != T::kOp || toks[j].v != closer) return;
     bool joined = j + 2 < toks.size() && toks[j + 1].v == "|" && toks[j + 2].v == "join";
     if (IsDunder(cat) || ((attribute || joined) && IsGadget(cat))) Add(cat, toks[open].pos);
   }

@@ -30,7 +30,8 @@ struct Handle {
   }
 };
 
-// A string attribute of the root group; nullopt when absent or not a string.
+// A string attribute of the root group; nullopt when absent; kUnsupported when present but not
+// a scalar string (Keras cannot read it either: the file is announced but broken).
 Result<std::optional<std::string>> StringAttr(hid_t file, const char* name) {
   if (H5Aexists(file, name) <= 0) return std::optional<std::string>();
   Handle a{H5Aopen(file, name, H5P_DEFAULT), H5Aclose};
@@ -39,7 +40,7 @@ Result<std::optional<std::string>> StringAttr(hid_t file, const char* name) {
   Handle sp{H5Aget_space(a.id), H5Sclose};
   if (t.id < 0 || sp.id < 0 || H5Tget_class(t.id) != H5T_STRING ||
       H5Sget_simple_extent_npoints(sp.id) != 1) {
-    return std::optional<std::string>();
+    return MakeError(Errc::kUnsupported, std::string("attribute ") + name + " is not a string");
   }
   if (H5Tis_variable_str(t.id) > 0) {
     Handle mt{H5Tcopy(H5T_C_S1), H5Tclose};
@@ -137,6 +138,10 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
       for (auto [tag, name] : {std::pair{'m', "model_config"}, std::pair{'t', "training_config"},
                                std::pair{'v', "keras_version"}}) {
         auto r = StringAttr(f, name);
+        if (!r.ok() && r.error().code == Errc::kUnsupported) {
+          put('N', r.error().message);
+          continue;
+        }
         if (!r.ok()) {
           put('E', r.error().message);
           break;
@@ -198,6 +203,12 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     std::string v = msg.substr(i + 9, static_cast<size_t>(n));
     i += 9 + static_cast<size_t>(n);
     if (tag == 'E') return MakeError(Errc::kMalformed, v, 0);
+    if (tag == 'N') {
+      out.anomalies.push_back(
+          {"keras.config-type", v + "; keras cannot read it as a config", 0, "", true});
+      out.complete = false;
+      continue;
+    }
     (tag == 'm' ? model : tag == 't' ? training : version) = std::move(v);
   }
   if (!model && !training) return out;  // plain HDF5 or weights only: data, no code

@@ -83,18 +83,64 @@ class Walker {
       Lambda(code, layer);
       return;
     }
-    if (cls == "Lambda" && cfg.is_object() && cfg.contains("function")) {
-      const json& fn = cfg["function"];
-      std::string type = Str(cfg, "function_type");
-      if (fn.is_array() && !fn.empty() && fn[0].is_string()) {
-        Lambda(fn[0].get<std::string>(), layer);  // Keras 2 func_dump: [code, defaults, closure]
-      } else if (fn.is_string() && type == "lambda") {
-        Lambda(fn.get<std::string>(), layer);  // very old Keras: the code string alone
-      } else if (fn.is_string() && type == "function") {
-        std::string mod = Str(cfg, "module");
-        ModuleRef(
-            (mod.empty() ? std::string("__main__") : mod) + "." + fn.get<std::string>(), layer,
-            "Lambda function '" + fn.get<std::string>() + "' from module '" + mod + "'", true);
+    // Every field that carries a function, not only Lambda's `function`: tf-keras/Keras 2 store
+    // each as `X` with `X_type` ("lambda": marshalled code run through func_load; "function":
+    // a name looked up in `X_module`, `module` for `function`) — Lambda's function,
+    // output_shape and mask, Keras 1 Merge's mode and output_shape, and any layer built the
+    // same way.
+    if (cfg.is_object()) {
+      for (auto it = cfg.begin(); it != cfg.end(); ++it) {
+        const std::string& tkey = it.key();
+        if (tkey.size() <= 5 || tkey.compare(tkey.size() - 5, 5, "_type") != 0 ||
+            !it->is_string()) {
+          continue;
+        }
+        std::string field = tkey.substr(0, tkey.size() - 5);
+        std::string type = it->get<std::string>();
+        auto f = cfg.find(field);
+        if (f == cfg.end()) continue;
+        const json& fn = *f;
+        std::string what = field == "function" ? std::string("Lambda") : "'" + field + "' of";
+        if (type == "lambda") {
+          if (fn.is_array() && !fn.empty() && fn[0].is_string()) {
+            Lambda(fn[0].get<std::string>(), layer, field);  // func_dump: [code, defaults, closure]
+          } else if (fn.is_string()) {
+            Lambda(fn.get<std::string>(), layer, field);  // very old Keras: the code string alone
+          }
+        } else if (type == "function" && fn.is_string()) {
+          std::string mod = Str(cfg, field == "function" ? "module" : (field + "_module").c_str());
+          ModuleRef(
+              (mod.empty() ? std::string("__main__") : mod) + "." + fn.get<std::string>(), layer,
+              what + " function '" + fn.get<std::string>() + "' from module '" + mod + "'", true);
+        }
+      }
+      // A func_dump array without its type key (the loader needs the key; kept for safety).
+      if (cls == "Lambda" && cfg.contains("function") && !cfg.contains("function_type")) {
+        const json& fn = cfg["function"];
+        if (fn.is_array() && !fn.empty() && fn[0].is_string()) {
+          Lambda(fn[0].get<std::string>(), layer, "function");
+        }
+      }
+    }
+    // Layer arguments the constructor opens as files when from_config rebuilds the layer:
+    // IndexLookup's `vocabulary` (StringLookup, IntegerLookup, TextVectorization),
+    // keras_nlp/keras_hub tokenizers' `vocabulary`, `merges`, `proto`, TFSMLayer's `filepath`.
+    // A string there is a path (a vocabulary given inline is a list), read through
+    // tf.io.gfile relative to the working directory (or a gs://, s3:// … URL).
+    if (cfg.is_object()) {
+      for (const char* key :
+           {"vocabulary", "merges", "proto", "vocabulary_file", "vocab_file", "filepath"}) {
+        std::string path = Str(cfg, key);
+        if (path.empty()) continue;
+        Observation o;
+        o.kind = "file-read";
+        o.subject = path;
+        o.evidence =
+            where_ + ": layer '" + layer + "' (" + cls + ") " + key + " = '" + Cut(path, 200) + "'";
+        o.executes = true;  // read while the layer is built, inside load_model
+        o.cwd_relative = true;
+        o.loader = "keras load_model (" + cls + " reads it when the layer is rebuilt)";
+        Push(std::move(o));
       }
     }
     std::string mod = Str(j, "module");
@@ -123,8 +169,10 @@ class Walker {
 
   // One keras.lambda (subject: the layer name) plus one python.code-name per name the code
   // uses ("os.system", "builtins.exec"; an attribute of a computed value gives its bare name).
-  void Lambda(const std::string& b64, const std::string& layer) {
-    std::string head = where_ + ": Lambda layer '" + layer + "': ";
+  void Lambda(const std::string& b64, const std::string& layer,
+              const std::string& field = "function") {
+    std::string head = where_ + ": Lambda layer '" + layer + "'" +
+                       (field == "function" ? std::string() : " (" + field + ")") + ": ";
     auto bytes = pycode::DecodeBase64(b64);
     Result<pycode::CodeSummary> s =
         bytes.ok() ? pycode::Analyze(*bytes) : Result<pycode::CodeSummary>(bytes.error());
@@ -137,6 +185,13 @@ class Walker {
     }
     std::string ev = head + pycode::Describe(*s);
     Emit("keras.lambda", layer, ev);
+    if (s->cut) {
+      out_.anomalies.push_back({"limit.string",
+                                head + "bytecode longer than limits::kMaxKeptString: analysed in "
+                                       "part (every name it may use is judged)",
+                                0, "", true});
+      out_.complete = false;
+    }
     for (const auto& r : s->refs) {
       Emit("python.code-name", r.rfind("*.", 0) == 0 ? r.substr(2) : r, ev);
     }
@@ -163,11 +218,7 @@ class Walker {
     Push(std::move(o));
   }
 
-  void Push(Observation o) {
-    if (out_.observations.size() < limits::kMaxObservationsPerPayload) {
-      out_.observations.push_back(std::move(o));
-    }
-  }
+  void Push(Observation o) { AddObservation(out_, std::move(o)); }
 
   Flavor f_;
   std::string where_;

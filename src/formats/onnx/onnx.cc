@@ -1,6 +1,7 @@
 #include "formats/onnx/onnx.h"
 
 #include <set>
+#include <vector>
 
 #include "core/limits.h"
 #include "formats/protowire/protowire.h"
@@ -67,21 +68,6 @@ uint64_t ElemBytes(uint64_t dtype) {
   }
 }
 
-// A location that leaves the model's folder: absolute, a drive or UNC path, or any ".." part.
-bool Escapes(const std::string& loc) {
-  if (loc.empty()) return false;
-  if (loc[0] == '/' || loc[0] == '\\') return true;
-  if (loc.size() > 1 && loc[1] == ':') return true;
-  size_t start = 0;
-  while (start <= loc.size()) {
-    size_t e = loc.find_first_of("/\\", start);
-    if (e == std::string::npos) e = loc.size();
-    if (loc.compare(start, e - start, "..") == 0 && e - start == 2) return true;
-    start = e + 1;
-  }
-  return false;
-}
-
 class Model : public protowire::Schema {
  public:
   explicit Model(ReadOutput& out) : out_(out) {}
@@ -121,10 +107,19 @@ class Model : public protowire::Schema {
     switch (f.type) {
       case kEntry:
         if (parent) parent->entries.emplace_back(f.str[1], f.str[2]);
+        if (!f.cut.empty()) {
+          Limit("external-data entry '" + f.str[1].substr(0, 80) +
+                    "' is longer than the reader keeps; the path it names was not judged",
+                f.begin);
+        }
         break;
       case kTensor: Tensor(f); break;
       case kNode: Node(f); break;
-      case kModel: root_ = f; break;
+      case kFunction: local_.insert(f.str[10] + "\n" + f.str[1]); break;
+      case kModel:
+        root_ = f;
+        CustomOps();
+        break;
       default: break;
     }
   }
@@ -147,16 +142,17 @@ class Model : public protowire::Schema {
       Anomaly("onnx.external-data", "tensor '" + name + "' is external but names no location",
               f.begin);
     }
-    if (!location.empty() && Escapes(location) && obs_ < limits::kMaxObservationsPerPayload) {
-      ++obs_;
+    if (!location.empty() && locations_.insert(location).second) {
+      // Every file the loader reads, once per location; policy judges where it is.
       Observation o;
-      o.kind = "onnx.external-data";
+      o.kind = "file-read";
       o.subject = location;
       o.evidence = "tensor '" + name + "' external_data location '" + location + "'";
       o.offset = f.begin;
       o.executes = true;  // onnx.load reads the file into the tensor (and re-saving writes it)
-      o.loader = "onnx.load (load_external_data=True), onnx<1.16 path checks";
-      out_.observations.push_back(std::move(o));
+      o.loader =
+          "onnx.load (load_external_data=True) / onnxruntime, relative to the model's folder";
+      AddObservation(out_, std::move(o));
     }
     // Sizes: raw_data (or the external length) against dims x element size.
     uint64_t elem = ElemBytes(f.num.count(2) ? f.num[2] : 0);
@@ -181,8 +177,7 @@ class Model : public protowire::Schema {
     const std::string& domain = f.str[7];
     if (StandardDomain(domain)) return;
     std::string key = domain + "\n" + f.str[4];
-    if (!seen_.insert(key).second || obs_ >= limits::kMaxObservationsPerPayload) return;
-    ++obs_;
+    if (!seen_.insert(key).second) return;
     Observation o;
     o.kind = "onnx.custom-domain";
     o.subject = domain;
@@ -190,7 +185,22 @@ class Model : public protowire::Schema {
     o.offset = f.begin;
     o.executes = false;  // the operator's code comes from the host, not from the file
     o.loader = "onnxruntime (custom op library registered by the host)";
-    out_.observations.push_back(std::move(o));
+    pending_.emplace_back(key, std::move(o));
+  }
+
+  // Known once the whole model is read (functions may follow the graph): an operator that a
+  // local function of the model defines (FunctionProto domain + name) runs that function's
+  // nodes, which are judged themselves; it needs no library from the host.
+  void CustomOps() {
+    for (auto& [key, o] : pending_) {
+      if (local_.count(key) == 0) AddObservation(out_, std::move(o));
+    }
+    pending_.clear();
+  }
+
+  void Limit(const std::string& msg, uint64_t off) {
+    out_.anomalies.push_back({"limit.string", msg, off, "", true});
+    out_.complete = false;
   }
 
   void Anomaly(const std::string& code, const std::string& msg, uint64_t off) {
@@ -202,46 +212,30 @@ class Model : public protowire::Schema {
   ReadOutput& out_;
   Frame root_;
   std::set<std::string> seen_;
-  size_t obs_ = 0;
+  std::set<std::string> locations_;
+  std::set<std::string> local_;  // "domain\nname" of the model's local functions
+  std::vector<std::pair<std::string, Observation>> pending_;
 };
 
 }  // namespace
 
 bool Sniff(Source& src, ByteSpan head) {
-  // Trial parse of the ModelProto top level: every field known with its wire type, an
-  // ir_version, and a graph. Submessages are skipped by length, so this reads a few bytes.
-  if (head.empty() || head[0] != 0x08) return false;  // ir_version is written first
-  auto top = protowire::TopLevel(src, 0, src.size(), 4096);
+  // onnx.load parses any well-formed ModelProto: fields in any order, unknown fields and
+  // groups kept, ir_version optional (onnxruntime wants it, onnx.load does not). So: the whole
+  // file is well-formed protobuf with a graph (7, length-delimited), ir_version (1) if present
+  // a small varint, and none of SavedModel's shape (1 varint + 2 length-delimited only).
+  // Submessages are skipped by length, so this reads a few bytes per top-level field.
+  if (head.empty()) return false;
+  auto top = protowire::TopLevel(src, 0, src.size(), limits::kMaxSniffProtoFields);
   if (!top.ok()) return false;
-  bool ir = false, graph = false;
+  bool graph = false;
   for (const auto& t : *top) {
-    switch (t.field) {
-      case 1:
-        if (t.wire != protowire::kVarint || t.value == 0 || t.value > 64) return false;
-        ir = true;
-        break;
-      case 5:
-        if (t.wire != protowire::kVarint) return false;
-        break;
-      case 7:
-        if (t.wire != protowire::kLen) return false;
-        graph = true;
-        break;
-      case 2:
-      case 3:
-      case 4:
-      case 6:
-      case 8:
-      case 14:
-      case 20:
-      case 25:
-      case 26:
-        if (t.wire != protowire::kLen) return false;
-        break;
-      default: return false;
+    if (t.field == 1 && (t.wire != protowire::kVarint || t.value == 0 || t.value > 64)) {
+      return false;
     }
+    if (t.field == 7 && t.wire == protowire::kLen) graph = true;
   }
-  return ir && graph;
+  return graph;
 }
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {

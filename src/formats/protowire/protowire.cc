@@ -8,8 +8,8 @@ Result<uint64_t> Varint(Cursor& c) {
   uint64_t v = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     MV_ASSIGN_OR_RETURN(uint8_t b, c.U8());
-    if (shift == 63 && b > 1) return MakeError(Errc::kMalformed, "varint overflows", c.pos());
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    // Bits beyond 64 in a tenth byte are dropped, as protobuf's own parsers (C++ and upb) do.
+    if (shift < 64) v |= static_cast<uint64_t>(b & 0x7f) << shift;
     if ((b & 0x80) == 0) return v;
   }
   return MakeError(Errc::kMalformed, "varint longer than 10 bytes", c.pos());
@@ -24,10 +24,42 @@ Status SkipValue(Cursor& c, uint8_t wire, uint64_t limit) {
                             : Status(MakeError(Errc::kMalformed, "bad varint", c.pos()));
     case kFixed64: return c.Skip(8);
     case kFixed32: return c.Skip(4);
+    case kStartGroup: {
+      // Deprecated groups still parse (as unknown fields) in protobuf: skip to the matching
+      // end-group tag, nested groups included.
+      std::vector<uint32_t> open;
+      while (true) {
+        if (c.pos() >= limit) return MakeError(Errc::kMalformed, "group not closed", c.pos());
+        MV_ASSIGN_OR_RETURN(uint64_t tag, Varint(c));
+        auto field = static_cast<uint32_t>(tag >> 3);
+        auto w = static_cast<uint8_t>(tag & 7);
+        if (field == 0 || tag >> 32 != 0)
+          return MakeError(Errc::kMalformed, "bad field tag", c.pos());
+        if (w == kEndGroup) {
+          if (open.empty()) return OkStatus();
+          if (open.back() != field)
+            return MakeError(Errc::kMalformed, "mismatched end group", c.pos());
+          open.pop_back();
+        } else if (w == kStartGroup) {
+          if (open.size() >= static_cast<size_t>(limits::kMaxProtoDepth)) {
+            return MakeError(Errc::kLimit, "groups nested deeper than limits::kMaxProtoDepth",
+                             c.pos());
+          }
+          open.push_back(field);
+        } else if (w == kLen) {
+          MV_ASSIGN_OR_RETURN(uint64_t n, Varint(c));
+          if (n > limit - std::min(limit, c.pos())) {
+            return MakeError(Errc::kMalformed, "length runs past its message", c.pos());
+          }
+          MV_RETURN_IF_ERROR(c.Skip(n));
+        } else {
+          MV_RETURN_IF_ERROR(SkipValue(c, w, limit));
+        }
+      }
+    }
     default:
       return MakeError(Errc::kMalformed, "unsupported wire type " + std::to_string(wire), c.pos());
   }
-  (void)limit;
 }
 
 }  // namespace
@@ -100,6 +132,8 @@ Status Walk(Source& src, uint64_t begin, uint64_t end, int root, Schema& schema)
       size_t k = static_cast<size_t>(std::min<uint64_t>(n, keep));
       MV_ASSIGN_OR_RETURN(ByteSpan b, c.Take(k));
       f.str[field].assign(reinterpret_cast<const char*>(b.data()), b.size());
+      f.all[field].push_back(f.str[field]);
+      if (k < n) f.cut.insert(field);
       MV_RETURN_IF_ERROR(c.Skip(n - k));
     } else {
       f.len[field] += n;

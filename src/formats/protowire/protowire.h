@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,7 +16,14 @@
 
 namespace mv::formats::protowire {
 
-enum Wire : uint8_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
+enum Wire : uint8_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLen = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5
+};
 
 // One open message. Readers accumulate what they need here; End() sees it complete.
 struct Frame {
@@ -23,11 +31,14 @@ struct Frame {
   uint32_t field = 0;  // field number in the parent (0 for the root)
   uint64_t begin = 0, end = 0;
   std::map<uint32_t, std::string> str;  // last value of each kept string field
-  std::map<uint32_t, uint64_t> num;     // last value of each varint field
-  std::map<uint32_t, uint64_t> len;     // total length of skipped bytes fields
-  std::map<uint32_t, uint64_t> count;   // occurrences of each field
-  std::vector<uint64_t> packed;         // values of the packed varint field, if any
+  std::set<uint32_t> cut;               // kept string fields longer than Keep() allowed
+  std::map<uint32_t, std::vector<std::string>> all;  // every value of each kept string field
+  std::map<uint32_t, uint64_t> num;                  // last value of each varint field
+  std::map<uint32_t, uint64_t> len;                  // total length of skipped bytes fields
+  std::map<uint32_t, uint64_t> count;                // occurrences of each field
+  std::vector<uint64_t> packed;                      // values of the packed varint field, if any
   std::vector<std::pair<std::string, std::string>> entries;  // collected by readers
+  std::set<std::string> cut_attrs;                           // collected by readers
 };
 
 class Schema {

@@ -588,8 +588,10 @@ Result<CodeSummary> Analyze(ByteSpan marshal) {
         return objs[p.Resolve(o.kids[static_cast<size_t>(i)])];
       };
       c.bytecode = field(layout.code).s;
+      if (field(layout.code).cut) s.cut = true;
       for (uint32_t k : field(layout.names).kids) {
         const Obj& n = objs[p.Resolve(k)];
+        if (n.cut) s.cut = true;
         c.names.push_back(n.k == K::kStr ? n.s : std::string("?"));
         Walker::Add(s.names, c.names.back());
       }
@@ -612,7 +614,7 @@ Result<CodeSummary> Analyze(ByteSpan marshal) {
       s.bytecode_decoded = true;
       break;
     }
-    if (!s.bytecode_decoded) {
+    if (!s.bytecode_decoded || s.cut) {
       for (const auto& n : s.names) {
         Walker::Add(s.refs, Builtins().count(n) ? "builtins." + n : n);
       }

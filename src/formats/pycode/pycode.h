@@ -29,6 +29,9 @@ struct CodeSummary {
   std::vector<std::string> strings;  // string constants (each cut to 200 bytes)
   uint32_t code_objects = 0;
   bool bytecode_decoded = false;  // false: refs fell back to the raw co_names
+  // Some bytecode or name was longer than limits::kMaxKeptString and was analysed in part; the
+  // raw co_names are then added to refs too (what the unread bytecode may use).
+  bool cut = false;
 };
 
 // Decodes marshal data (no .pyc header) holding a code object. Errors: kMalformed when no

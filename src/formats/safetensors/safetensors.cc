@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "core/limits.h"
@@ -33,14 +34,70 @@ struct Tensor {
   uint64_t begin, end;
 };
 
+// Index of the first byte after JSON whitespace from `at`, reading up to `limit` bytes.
+uint64_t SkipJsonSpace(Source& src, ByteSpan head, uint64_t at, uint64_t limit) {
+  uint64_t end = std::min<uint64_t>(src.size(), at + limit);
+  while (at < end) {
+    ByteSpan b = head;
+    uint64_t base = 0;
+    if (at >= head.size()) {
+      auto r = src.Read(at, static_cast<size_t>(std::min<uint64_t>(4096, end - at)));
+      if (!r.ok() || r->empty()) return end;
+      b = *r;
+      base = at;
+    }
+    for (uint64_t i = at - base; i < b.size() && at < end; ++i, ++at) {
+      uint8_t c = b[static_cast<size_t>(i)];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return at;
+    }
+  }
+  return end;
+}
+
 }  // namespace
 
 bool Sniff(Source& src, ByteSpan head) {
-  // u64le header length, then a JSON object. A pickle or zip starts with bytes that make the
-  // length absurd, so they are never claimed here.
-  if (head.size() < 10 || head[8] != '{') return false;
+  // u64le header length, then a JSON object (serde_json skips leading whitespace; safetensors
+  // >= 0.4 refuses it, older versions load it). A pickle or zip starts with bytes that make
+  // the length absurd, so they are never claimed here.
+  if (head.size() < 10) return false;
   uint64_t n = Le64(head.first(8));
-  return n >= 2 && (n <= src.size() - 8 || n <= limits::kMaxSafetensorsHeader);
+  if (n < 2 || !(n <= src.size() - 8 || n <= limits::kMaxSafetensorsHeader)) return false;
+  uint64_t at = SkipJsonSpace(src, head, 8, std::min<uint64_t>(n, 64 << 10));
+  auto b = at < head.size() ? std::optional<uint8_t>(head[static_cast<size_t>(at)]) : std::nullopt;
+  if (!b) {
+    auto r = src.Read(at, 1);
+    if (r.ok() && r->size() == 1) b = (*r)[0];
+  }
+  return b && *b == '{';
+}
+
+bool SniffAnnounced(Source& /*src*/, ByteSpan head) {
+  // Eight bytes, then what can only be a safetensors header: `{"name":{` (or "__metadata__").
+  // The length is what Sniff found absurd; the reader reports it. Registered after every other
+  // format, so a JSON document or any other file that something else claims never gets here.
+  if (head.size() < 16 || head[8] != '{') return false;
+  size_t i = 9;
+  auto ws = [&] {
+    while (i < head.size() &&
+           (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r')) {
+      ++i;
+    }
+  };
+  ws();
+  if (i >= head.size() || head[i] != '"') return false;
+  size_t close = i + 1;
+  while (close < head.size() && close < i + 257 && head[close] != '"') {
+    if (head[close] < 0x20) return false;
+    ++close;
+  }
+  if (close >= head.size() || head[close] != '"') return false;
+  i = close + 1;
+  ws();
+  if (i >= head.size() || head[i] != ':') return false;
+  ++i;
+  ws();
+  return i < head.size() && head[i] == '{';
 }
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
@@ -93,7 +150,15 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   const uint64_t data_len = src->size() - data_begin;
   std::vector<Tensor> tensors;
   for (const auto& [name, info] : h.items()) {
-    if (name == "__metadata__") continue;  // free-form strings; the loader ignores them
+    if (name == "__metadata__") {
+      // The loader reads it as a map of strings to strings; anything else is refused.
+      bool ok = info.is_object();
+      if (ok) {
+        for (const auto& [k, v] : info.items()) ok &= v.is_string();
+      }
+      if (!ok) bad("metadata", "__metadata__ is not a map of strings to strings");
+      continue;
+    }
     const auto* dt = info.is_object() && info.contains("dtype") ? &info["dtype"] : nullptr;
     const auto* sh = info.is_object() && info.contains("shape") ? &info["shape"] : nullptr;
     const auto* of =

@@ -6,7 +6,11 @@
 
 namespace mv::formats::safetensors {
 
+// A plausible header length followed (after JSON whitespace) by '{'.
 bool Sniff(Source& src, ByteSpan head);
+// Any length followed by `{"name":{`: a file that announces safetensors but whose length the
+// loader refuses (near 2^64, past the end). Sniffed after every other format; Read reports it.
+bool SniffAnnounced(Source& src, ByteSpan head);
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 }  // namespace mv::formats::safetensors

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/limits.h"
 
@@ -104,6 +105,27 @@ void ParsePax(ByteSpan b, std::string& path, uint64_t& size, bool& has_size) {
   }
 }
 
+// os.path.normpath for the names tarfile compares: no empty or '.' parts, 'x/..' removed.
+std::string NormPath(const std::string& p) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= p.size()) {
+    size_t e = p.find('/', i);
+    if (e == std::string::npos) e = p.size();
+    std::string part = p.substr(i, e - i);
+    i = e + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == ".." && !parts.empty() && parts.back() != "..") {
+      parts.pop_back();
+    } else {
+      parts.push_back(std::move(part));
+    }
+  }
+  std::string out = !p.empty() && p[0] == '/' ? "/" : "";
+  for (size_t k = 0; k < parts.size(); ++k) out += (k ? "/" : "") + parts[k];
+  return out.empty() ? "." : out;
+}
+
 }  // namespace
 
 bool Sniff(Source& /*src*/, ByteSpan head) {
@@ -130,6 +152,11 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   bool has_pax_size = false;
   uint64_t entries = 0;
   std::set<std::string> names;
+  struct Link {
+    std::string name, target;
+    char type;
+  };
+  std::vector<Link> links;
   auto note = [&](std::string code, std::string msg, uint64_t off, bool incomplete) {
     out.anomalies.push_back({std::move(code), std::move(msg), off, "", incomplete});
     if (incomplete) out.complete = false;
@@ -177,7 +204,7 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
       std::string prefix = Field(h.subspan(345, 155));
       if (!prefix.empty()) name = prefix + "/" + name;
     }
-    if (type == 'L' || type == 'x' || type == 'g' || type == 'K') {
+    if (type == 'L' || type == 'x' || type == 'g' || type == 'K' || type == 'X') {
       if (len > limits::kMaxHeaderBytes) {
         note("limit.header", "extended header larger than limits::kMaxHeaderBytes", pos, true);
         break;
@@ -186,25 +213,77 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
       if (!r.ok()) return r.error();
       if (type == 'L') {
         long_name = Field(*r);
-      } else if (type == 'x') {
+      } else if (type == 'x' || type == 'X') {
         ParsePax(*r, long_name, pax_size, has_pax_size);
       }
     } else {
       if (!long_name.empty()) name = long_name;
       long_name.clear();
       has_pax_size = false;
-      if (type == '0' || type == '\0' || type == '7') {
+      // Python's tarfile (what torch.load uses) reads regular files, and also any type it
+      // does not know ('A'..'Z' vendor types, GNU 'D', 'M', 'N', 'V'), as files: their data
+      // is extractable by name.
+      bool regular = type == '0' || type == '\0' || type == '7' || type == 'S';
+      bool special = std::strchr("123456", type) != nullptr && type != '\0';
+      if (regular || !special) {
+        if (!regular) {
+          note("tar.unusual-type",
+               "member '" + name + "' has type '" + std::string(1, type) +
+                   "', which Python's tarfile reads as a regular file",
+               pos, false);
+        }
         if (!names.insert(name).second) {
           note("tar.duplicate-name", "more than one member is named '" + name + "'", pos, false);
         }
         out.members.push_back(
             {name, MakeSubSource(src, data, std::min(len, avail)), data, Hint::kSniff, ""});
+      } else {
+        if (type == '1' || type == '2') links.push_back({name, Field(h.subspan(157, 100)), type});
+        if (len > 0) {
+          // tarfile does not skip the data of links, directories or devices: the next header
+          // follows this one. Other readers skip `len` bytes. Both views are read: the bytes
+          // are sniffed as a member, and parsing continues where tarfile continues.
+          note("tar.special-with-data",
+               "member '" + name + "' of type '" + std::string(1, type) + "' declares " +
+                   std::to_string(len) + " data bytes; Python's tarfile reads a header there",
+               pos, false);
+          out.members.push_back({name + " [data]", MakeSubSource(src, data, std::min(len, avail)),
+                                 data, Hint::kSniff, ""});
+          pos = data;
+          continue;
+        }
       }
     }
     if (len > avail) break;
     uint64_t padded = (len + kBlock - 1) / kBlock * kBlock;
     if (padded > size - data) break;
     pos = data + padded;
+  }
+
+  // Links read as their target (tarfile's extractfile follows them, link to link too): a link
+  // named 'pickle' is torch's pickle. Targets are compared as tarfile does, after normpath.
+  for (size_t pass = 0; pass < links.size(); ++pass) {
+    bool changed = false;
+    for (auto& l : links) {
+      if (l.type == 0) continue;  // resolved
+      std::string target = l.target;
+      if (l.type == '2') {
+        size_t slash = l.name.rfind('/');
+        if (slash != std::string::npos) target = l.name.substr(0, slash + 1) + target;
+      }
+      target = NormPath(target);
+      for (size_t i = 0; i < out.members.size(); ++i) {
+        if (NormPath(out.members[i].name) == target) {
+          Member alias = out.members[i];
+          alias.name = l.name;
+          out.members.push_back(std::move(alias));
+          l.type = 0;
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (!changed) break;
   }
 
   // Torch's first format (torch < 0.4): a tar of pickles read by torch.load's legacy path.

@@ -1,6 +1,9 @@
 #include "formats/torchscript/torchscript.h"
 
+#include <map>
+#include <optional>
 #include <set>
+#include <vector>
 
 #include "core/limits.h"
 
@@ -15,14 +18,364 @@ bool IsIdent(char c, bool first) {
          (!first && ((c >= '0' && c <= '9') || c == '.'));
 }
 
+// The line around pos, at most 80 bytes before it and 200 in all: bounded work per call, so a
+// file of one long line costs linear time.
 std::string LineAt(std::string_view s, size_t pos) {
-  size_t b = s.rfind('\n', pos);
-  b = b == std::string_view::npos ? 0 : b + 1;
-  size_t e = s.find('\n', pos);
-  if (e == std::string_view::npos) e = s.size();
-  std::string line(s.substr(b, std::min<size_t>(e - b, 200)));
+  size_t lo = pos > 80 ? pos - 80 : 0;
+  size_t b = std::min(pos, s.size());
+  while (b > lo && s[b - 1] != '\n') --b;
+  size_t e = b, hi = std::min(s.size(), b + 200);
+  while (e < hi && s[e] != '\n') ++e;
+  std::string line(s.substr(b, e - b));
   size_t k = line.find_first_not_of(' ');
   return k == std::string::npos ? line : line.substr(k);
+}
+
+// Operator namespaces registered by torch itself and its standard companions.
+bool StandardNamespace(const std::string& ns) {
+  static const std::set<std::string> kStdNs = {
+      "aten",        "prim",           "quantized", "_quantized", "prepacked",
+      "_caffe2",     "profiler",       "cuda",      "mkldnn",     "_nnapi",
+      "xnnpack",     "vulkan_prepack", "fbgemm",    "sparse",     "quantized_decomposed",
+      "torchvision", "image",          "torchaudio"};
+  return kStdNs.count(ns) > 0;
+}
+
+// Calls that name a file in an argument (index), and what the call does with it. `open` is
+// decided by its mode argument. torch.ops.* operators not listed here are classed by name
+// (load/read/open: read; save/write/dump: write; remove/delete/unlink: delete).
+struct FileCall {
+  const char* name;
+  int arg;
+  const char* kind;
+};
+constexpr FileCall kFileCalls[] = {
+    {"torch.from_file", 0, "file-read"},     {"ops.aten.from_file", 0, "file-read"},
+    {"torch.load", 0, "file-read"},          {"torch.save", 1, "file-write"},
+    {"torch.jit.load", 0, "file-read"},      {"torch.jit.save", 1, "file-write"},
+    {"ops.image.read_file", 0, "file-read"}, {"ops.image.write_file", 0, "file-write"},
+    {"os.remove", 0, "file-delete"},         {"os.unlink", 0, "file-delete"},
+    {"os.rmdir", 0, "file-delete"},          {"shutil.rmtree", 0, "file-delete"},
+};
+
+const char* OpByName(const std::string& op) {
+  for (const char* w : {"load", "read", "open"}) {
+    if (op.find(w) != std::string::npos) return "file-read";
+  }
+  for (const char* w : {"save", "write", "dump"}) {
+    if (op.find(w) != std::string::npos) return "file-write";
+  }
+  for (const char* w : {"remove", "delete", "unlink"}) {
+    if (op.find(w) != std::string::npos) return "file-delete";
+  }
+  return nullptr;
+}
+
+struct Tok {
+  enum Kind : uint8_t { kName, kStr, kOther } kind;
+  std::string text;  // dotted name, decoded string, or the character
+  size_t pos;
+  size_t col = 0;  // column of pos in its line
+};
+
+// Reads a string literal at s[i] (optional r/b/u/f prefix already consumed by the caller);
+// returns the index after it and the decoded text (escapes \n \t \\ \' \" \xNN kept simple).
+size_t ReadString(std::string_view s, size_t i, bool raw, std::string& out) {
+  char q = s[i];
+  bool triple = s.substr(i, 3) == std::string(3, q);
+  size_t j = i + (triple ? 3 : 1);
+  while (j < s.size()) {
+    if (s[j] == '\\' && j + 1 < s.size()) {
+      char e = s[j + 1];
+      if (raw) {
+        out.push_back('\\');
+        out.push_back(e);
+      } else {
+        switch (e) {
+          case 'n': out.push_back('\n'); break;
+          case 't': out.push_back('\t'); break;
+          case 'r': out.push_back('\r'); break;
+          case '0': out.push_back('\0'); break;
+          default: out.push_back(e);
+        }
+      }
+      j += 2;
+      continue;
+    }
+    if (triple ? s.substr(j, 3) == std::string(3, q) : (s[j] == q || s[j] == '\n')) break;
+    out.push_back(s[j++]);
+  }
+  return std::min(s.size(), j + (triple ? 3 : 1));
+}
+
+class Analyzer {
+ public:
+  Analyzer(std::string_view s, const std::string& module, ReadOutput& out)
+      : s_(s), module_(module), out_(out) {}
+
+  void Run() {
+    Lex();
+    for (size_t i = 0; i < toks_.size(); ++i) {
+      const Tok& t = toks_[i];
+      if (t.kind != Tok::kName) continue;
+      Scope(t);
+      bool call =
+          i + 1 < toks_.size() && toks_[i + 1].kind == Tok::kOther && toks_[i + 1].text == "(";
+      // `name = "literal"`: remembered for later calls in the same method.
+      if (i + 2 < toks_.size() && toks_[i + 1].text == "=" && toks_[i + 1].kind == Tok::kOther &&
+          toks_[i + 2].kind == Tok::kStr && t.text.find('.') == std::string::npos) {
+        strings_[t.text] = toks_[i + 2].text;
+      }
+      Name(t, call, call ? Args(i + 1) : std::vector<std::optional<std::string>>{});
+    }
+  }
+
+ private:
+  void Lex() {
+    size_t i = 0, line = 0;  // line: where the current line starts
+    auto push = [&](Tok t) {
+      t.col = t.pos - line;
+      toks_.push_back(std::move(t));
+    };
+    // A string literal may span lines: the next token's line starts after its last newline.
+    auto past = [&](size_t from, size_t to) {
+      for (size_t k = from; k < to; ++k) {
+        if (s_[k] == '\n') line = k + 1;
+      }
+    };
+    while (i < s_.size()) {
+      char c = s_[i];
+      if (c == '\n') line = i + 1;
+      if (c == '#') {
+        size_t e = s_.find('\n', i);
+        i = e == std::string_view::npos ? s_.size() : e;
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        Tok t{Tok::kStr, "", i};
+        size_t from = i;
+        i = ReadString(s_, i, false, t.text);
+        push(std::move(t));
+        past(from, i);
+        continue;
+      }
+      if (IsIdent(c, true) && (i == 0 || !IsIdent(s_[i - 1], false))) {
+        size_t j = i;
+        while (j < s_.size() && IsIdent(s_[j], false)) ++j;
+        std::string word(s_.substr(i, j - i));
+        // String prefixes: r'…', b"…", f'…'.
+        if (j < s_.size() && (s_[j] == '\'' || s_[j] == '"') && word.size() <= 2 &&
+            word.find_first_not_of("rRbBuUfF") == std::string::npos) {
+          Tok t{Tok::kStr, "", i};
+          i = ReadString(s_, j, word.find_first_of("rR") != std::string::npos, t.text);
+          push(std::move(t));
+          past(j, i);
+          continue;
+        }
+        push({Tok::kName, std::move(word), i});
+        i = j;
+        continue;
+      }
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+        push({Tok::kOther, std::string(1, c), i});
+      ++i;
+    }
+    // Each bracket's partner (toks_.size() when it has none), so that argument scans skip
+    // nested groups: every token is scanned by one call at most.
+    match_.assign(toks_.size(), toks_.size());
+    std::vector<size_t> open;
+    for (size_t k = 0; k < toks_.size(); ++k) {
+      if (Opens(toks_[k])) {
+        open.push_back(k);
+      } else if (Closes(toks_[k]) && !open.empty()) {
+        match_[open.back()] = k;
+        open.pop_back();
+      }
+    }
+  }
+
+  static bool Opens(const Tok& t) {
+    return t.kind == Tok::kOther && (t.text == "(" || t.text == "[" || t.text == "{");
+  }
+  static bool Closes(const Tok& t) {
+    return t.kind == Tok::kOther && (t.text == ")" || t.text == "]" || t.text == "}");
+  }
+
+  // Tracks the class and method a token is in from the layout torch.jit.save writes: `class`
+  // at column 0, `def` inside it (or at column 0 for free functions).
+  void Scope(const Tok& t) {
+    size_t col = t.col;
+    if (col == 0 && t.text != "class" && t.text != "def") return;
+    if (t.text == "class" && col == 0) {
+      cls_.clear();
+      method_.clear();
+      pending_class_ = true;
+      return;
+    }
+    if (t.text == "def") {
+      if (col == 0) cls_.clear();
+      pending_def_ = true;
+      strings_.clear();
+      return;
+    }
+    if (pending_class_) {
+      pending_class_ = false;
+      cls_ = t.text;
+      if (!module_.empty()) {
+        Observation o;
+        o.kind = "torchscript.class";
+        o.subject = module_ + "." + cls_;
+        o.evidence = LineAt(s_, t.pos);
+        o.offset = t.pos;
+        o.loader = kLoader;
+        AddObservation(out_, std::move(o));
+      }
+      return;
+    }
+    if (pending_def_) {
+      pending_def_ = false;
+      method_ = t.text;
+    }
+  }
+
+  // The arguments of the call whose '(' is toks_[open]: each a string (a literal, or a local
+  // name bound to one) or nullopt.
+  std::vector<std::optional<std::string>> Args(size_t open) {
+    std::vector<std::optional<std::string>> args;
+    bool start = true;
+    for (size_t j = open + 1; j < match_[open]; ++j) {
+      const Tok& t = toks_[j];
+      if (Opens(t)) {  // a nested group: part of an argument that is not a string
+        if (start) args.push_back(std::nullopt);
+        start = false;
+        j = match_[j];
+        continue;
+      }
+      if (Closes(t)) continue;  // unpaired
+      if (t.kind == Tok::kOther && t.text == ",") {
+        if (start) args.push_back(std::nullopt);
+        start = true;
+        continue;
+      }
+      if (!start) continue;
+      start = false;
+      bool alone = j + 1 < toks_.size() && toks_[j + 1].kind == Tok::kOther &&
+                   (toks_[j + 1].text == "," || toks_[j + 1].text == ")");
+      if (t.kind == Tok::kStr && alone) {
+        args.push_back(t.text);
+      } else if (t.kind == Tok::kName && alone && strings_.count(t.text)) {
+        args.push_back(strings_[t.text]);
+      } else {
+        args.push_back(std::nullopt);
+      }
+    }
+    return args;
+  }
+
+  void Name(const Tok& t, bool call, const std::vector<std::optional<std::string>>& args) {
+    std::string name = t.text;
+    if (name.rfind("torch.ops.", 0) == 0) name = name.substr(6);  // torch.ops.x == ops.x
+    std::string head = name.substr(0, name.find('.'));
+    std::string rest = name.find('.') == std::string::npos ? "" : name.substr(name.find('.') + 1);
+    static const std::set<std::string> kModules = {"os",     "subprocess", "sys",      "shutil",
+                                                   "socket", "importlib",  "builtins", "posix",
+                                                   "pty",    "runpy",      "pickle",   "marshal"};
+    static const std::set<std::string> kBuiltins = {"open", "eval", "exec", "__import__",
+                                                    "compile"};
+    static const std::set<std::string> kTorchIo = {"torch.load", "torch.save", "torch.jit.load",
+                                                   "torch.jit.save"};
+    if (name == "ops.load_library") {
+      Emit("torchscript.call", "torch.ops.load_library", t.pos);
+    } else if (head == "ops" && !rest.empty()) {
+      std::string ns = rest.substr(0, rest.find('.'));
+      std::string op = rest.find('.') == std::string::npos ? "" : rest.substr(rest.find('.') + 1);
+      if (!op.empty() && !StandardNamespace(ns))
+        Emit("torchscript.custom-op", ns + "::" + op, t.pos);
+    } else if (name.rfind("torch.classes.", 0) == 0) {
+      std::string r = name.substr(14);
+      size_t dot = r.find('.');
+      if (dot != std::string::npos) {
+        Emit("torchscript.custom-op", r.substr(0, dot) + "::" + r.substr(dot + 1), t.pos);
+      }
+    } else if (kModules.count(head) && !rest.empty()) {
+      Emit("torchscript.call", name, t.pos);
+    } else if (call && rest.empty() && kBuiltins.count(name)) {
+      Emit("torchscript.call", "builtins." + name, t.pos);
+    } else if (call && kTorchIo.count(name)) {
+      Emit("torchscript.call", name, t.pos);
+    }
+    if (!call) return;
+    // Files the call names.
+    const char* kind = nullptr;
+    int arg = 0;
+    for (const auto& fc : kFileCalls) {
+      if (name == fc.name) {
+        kind = fc.kind;
+        arg = fc.arg;
+      }
+    }
+    if (kind == nullptr && name == "open") {
+      std::string mode = args.size() > 1 && args[1] ? *args[1] : "r";
+      kind = mode.find_first_of("wax+") != std::string::npos ? "file-write" : "file-read";
+    }
+    if (kind == nullptr && head == "ops" && rest.find('.') != std::string::npos) {
+      kind = OpByName(rest.substr(rest.find('.') + 1));
+    }
+    if (kind == nullptr || static_cast<size_t>(arg) >= args.size() || !args[arg]) return;
+    Observation o;
+    o.kind = kind;
+    o.subject = *args[arg];
+    o.cwd_relative = true;  // resolved against the process's working directory
+    Context(o, t.pos);
+    AddObservation(out_, std::move(o));
+  }
+
+  void Context(Observation& o, size_t pos) {
+    o.evidence = LineAt(s_, pos);
+    o.offset = pos;
+    std::string where = (cls_.empty() ? "" : cls_ + ".") + method_;
+    if (!where.empty()) o.evidence = where + ": " + o.evidence;
+    o.executes = method_ == "__setstate__";
+    o.loader = method_ == "__setstate__" ? "torch.jit.load (runs __setstate__ while loading)"
+               : method_ == "forward"    ? "the model's forward (runs at inference)"
+                                         : std::string(kLoader) + " (runs when " +
+                                            (where.empty() ? "the code" : where) + " is called)";
+  }
+
+  void Emit(const char* kind, const std::string& subject, size_t pos) {
+    if (!seen_.insert(std::string(kind) + subject).second) return;
+    Observation o;
+    o.kind = kind;
+    o.subject = subject;
+    Context(o, pos);
+    AddObservation(out_, std::move(o));
+  }
+
+  std::string_view s_;
+  std::string module_;
+  ReadOutput& out_;
+  std::vector<Tok> toks_;
+  std::vector<size_t> match_;  // partner bracket of each opening bracket
+  std::string cls_, method_;
+  bool pending_class_ = false, pending_def_ = false;
+  std::map<std::string, std::string> strings_;
+  std::set<std::string> seen_;
+};
+
+// "arch/code/__torch__/torch/nn/modules/linear.py" -> "__torch__.torch.nn.modules.linear".
+std::string ModuleOf(const std::string& location) {
+  size_t bang = location.rfind('!');
+  std::string leaf = bang == std::string::npos ? location : location.substr(bang + 1);
+  size_t code = leaf.rfind("code/");
+  if (code == std::string::npos || leaf.size() < 3 ||
+      leaf.compare(leaf.size() - 3, 3, ".py") != 0) {
+    return "";
+  }
+  std::string m = leaf.substr(code + 5, leaf.size() - 3 - code - 5);
+  for (char& c : m) {
+    if (c == '/') c = '.';
+  }
+  return m;
 }
 
 }  // namespace
@@ -42,7 +395,7 @@ bool Sniff(Source& /*src*/, ByteSpan head) {
   return colon != std::string_view::npos && h.find('(') < colon;
 }
 
-Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
+Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx) {
   if (src->size() > limits::kMaxConfigBytes) {
     return MakeError(Errc::kLimit, "TorchScript code file larger than limits::kMaxConfigBytes");
   }
@@ -52,69 +405,12 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   ReadOutput out;
   out.format = "torchscript-code";
   out.loader = kLoader;
-  out.observations.push_back({"torchscript.code", "", "TorchScript code compiled by torch.jit.load",
-                              0, "", false, kLoader});
-  static const std::set<std::string> kModules = {"os",     "subprocess", "sys",      "shutil",
-                                                 "socket", "importlib",  "builtins", "posix",
-                                                 "pty",    "runpy",      "pickle",   "marshal"};
-  static const std::set<std::string> kBuiltins = {"open", "eval", "exec", "__import__", "compile"};
-  static const std::set<std::string> kStdNs = {
-      "aten",        "prim",           "quantized", "_quantized", "prepacked",
-      "_caffe2",     "profiler",       "cuda",      "mkldnn",     "_nnapi",
-      "xnnpack",     "vulkan_prepack", "fbgemm",    "sparse",     "quantized_decomposed",
-      "torchvision", "image",          "torchaudio"};
-  std::set<std::string> seen;
-  auto emit = [&](const char* kind, const std::string& subject, size_t pos) {
-    if (!seen.insert(std::string(kind) + subject).second) return;
-    if (out.observations.size() >= limits::kMaxObservationsPerPayload) return;
-    out.observations.push_back({kind, subject, LineAt(s, pos), pos, "", false, kLoader});
-  };
-  size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == '#') {  // comment to end of line
-      size_t e = s.find('\n', i);
-      i = e == std::string_view::npos ? s.size() : e;
-      continue;
-    }
-    if (c == '"' || c == '\'') {  // string literal (triple quotes end at the next same quote run)
-      bool triple = s.substr(i, 3) == std::string(3, c);
-      size_t j = i + (triple ? 3 : 1);
-      while (j < s.size()) {
-        if (s[j] == '\\') {
-          j += 2;
-          continue;
-        }
-        if (triple ? s.substr(j, 3) == std::string(3, c) : s[j] == c || s[j] == '\n') break;
-        ++j;
-      }
-      i = std::min(s.size(), j + (triple ? 3 : 1));
-      continue;
-    }
-    if (!IsIdent(c, true) || (i > 0 && IsIdent(s[i - 1], false))) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < s.size() && IsIdent(s[j], false)) ++j;
-    std::string name(s.substr(i, j - i));
-    bool call = j < s.size() && s[j] == '(';
-    std::string head = name.substr(0, name.find('.'));
-    std::string rest = name.find('.') == std::string::npos ? "" : name.substr(name.find('.') + 1);
-    if (name.rfind("torch.ops.", 0) == 0) rest = name.substr(6), head = "ops";
-    if (name == "torch.ops.load_library" || name == "ops.load_library") {
-      emit("torchscript.call", "torch.ops.load_library", i);
-    } else if (head == "ops" && !rest.empty()) {
-      std::string ns = rest.substr(0, rest.find('.'));
-      std::string op = rest.find('.') == std::string::npos ? "" : rest.substr(rest.find('.') + 1);
-      if (!op.empty() && !kStdNs.count(ns)) emit("torchscript.custom-op", ns + "::" + op, i);
-    } else if (kModules.count(head) && !rest.empty()) {
-      emit("torchscript.call", name, i);
-    } else if (call && rest.empty() && kBuiltins.count(name)) {
-      emit("torchscript.call", "builtins." + name, i);
-    }
-    i = j;
-  }
+  Observation code;
+  code.kind = "torchscript.code";
+  code.evidence = "TorchScript code compiled by torch.jit.load";
+  code.loader = kLoader;
+  out.observations.push_back(std::move(code));
+  Analyzer(s, ModuleOf(ctx.location), out).Run();
   return out;
 }
 

@@ -676,6 +676,13 @@ class Reader {
     if (data_pkl && script) {
       out_.format = "torchscript";
       out_.loader = "torch.jit.load";
+      // torch.jit.load compiles every code/**.py file, whatever it looks like.
+      for (auto& m : out_.members) {
+        std::string n = Lower(m.name);
+        if (n.find("code/") != std::string::npos && EndsWith(n, ".py")) {
+          m.hint = Hint::kTorchScriptCode;
+        }
+      }
     } else if (data_pkl) {
       out_.format = "pytorch-zip";
       out_.loader = "torch.load";
@@ -685,6 +692,10 @@ class Reader {
     } else if (config && metadata) {
       out_.format = "keras-v3";
       out_.loader = "keras.saving.load_model";
+      for (auto& m : out_.members) {
+        if (Lower(m.name) == "config.json" || Lower(m.name) == "metadata.json")
+          m.hint = Hint::kJson;
+      }
     } else {
       out_.format = "zip";
     }

@@ -1,0 +1,18 @@
+# Writes OUT: a C++ file defining mv::server::EmbeddedAssets() from every file of ASSET_DIR (the
+# web app's CSS, JavaScript and icon), as cmake/embed_rules.cmake embeds rules/*.toml.
+file(GLOB files ${ASSET_DIR}/*)
+list(SORT files)
+set(arrays "")
+set(entries "")
+set(i 0)
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} content HEX)
+  string(LENGTH "${content}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," content "${content}")
+  string(APPEND arrays "const unsigned char kAsset${i}[] = {${content}0x00};\n")
+  string(APPEND entries "      {\"${name}\", std::string_view(reinterpret_cast<const char*>(kAsset${i}), ${len})},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+file(WRITE ${OUT} "// Generated from src/server/assets/ by src/server/embed_assets.cmake. Do not edit.\n#include <string_view>\n#include <utility>\n#include <vector>\nnamespace mv::server {\nnamespace {\n${arrays}}  // namespace\nconst std::vector<std::pair<std::string_view, std::string_view>>& EmbeddedAssets() {\n  static const std::vector<std::pair<std::string_view, std::string_view>> kAssets = {\n${entries}  };\n  return kAssets;\n}\n}  // namespace mv::server\n")

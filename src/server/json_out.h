@@ -1,0 +1,27 @@
+// JSON of the HTTP API: the typed views of audit/model_view.h as documents (docs/openapi.yaml
+// describes each), and their text.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "audit/model_view.h"
+#include "server/audit_jobs.h"
+
+namespace mv::server {
+
+using Json = nlohmann::ordered_json;
+
+// One row of GET /api/v1/models.
+Json SummaryJson(const audit::ModelSummary& m);
+// GET /api/v1/models/ORG/NAME: the row plus files, history, reviews and the last scan.
+Json DetailJson(const audit::ModelDetail& d);
+Json ReviewJson(const audit::ReviewView& r);
+// GET /api/v1/audits/ID and the 202 of POST /api/v1/audits.
+Json JobJson(const AuditJob& job);
+
+// The text of a document: the project's JSON writer (report::JsonText), which never throws;
+// bytes that are not UTF-8 become \udcXX escapes (docs/cli.md, "Output encoding").
+std::string JsonText(const Json& j);
+
+}  // namespace mv::server
