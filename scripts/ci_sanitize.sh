@@ -10,7 +10,7 @@ JOBS="${JOBS:-$(nproc)}"
 t0=$(date +%s)
 CC="${CC:-gcc}" CXX="${CXX:-g++}" cmake -S "$ROOT" -B "$BUILD" -G Ninja \
   -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-  -DMODELVET_SANITIZE=ON -DMODELVET_TESTS=ON -DMODELVET_BENCH=OFF >/dev/null
+  -DMODELVET_SANITIZE=ON -DMODELVET_WERROR=ON -DMODELVET_TESTS=ON -DMODELVET_BENCH=OFF >/dev/null
 ninja -C "$BUILD" -j "$JOBS"
 t1=$(date +%s)
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR="${MODELVET_BUILD_DIR:-build}"
 
 ./scripts/setup.sh
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMODELVET_WERROR=ON >/dev/null
 cmake --build "$BUILD_DIR"
 set +e
 # Every test carries its own TIMEOUT (tests/CMakeLists.txt); --timeout is the backstop for one

@@ -303,8 +303,10 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
   // Paths the repo status flags but the tree does not list (removed since): the hub still shows
   // the warning; they cannot be analysed.
   for (const auto& [path, level] : repo_levels) {
+    // Captured through a reference: clang 14 cannot capture a structured binding.
+    const std::string& wanted = path;
     bool listed = std::any_of(res.files.begin(), res.files.end(),
-                              [&](const store::FileRecord& f) { return f.path == path; });
+                              [&](const store::FileRecord& f) { return f.path == wanted; });
     if (listed || !hub::IsFlaggedLevel(level)) continue;
     store::FileRecord f;
     f.model = ref.repo;

@@ -65,8 +65,12 @@ std::string Human(uint64_t n) {
 }
 
 std::string Thousands(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  std::string digits = std::to_string(n);
+  std::string s;  // built forward: inserting "," in place makes GCC 12 -O3 warn (-Wrestrict)
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
   return s;
 }
 

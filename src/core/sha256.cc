@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <memory>
+#include <vector>
 
 namespace mv {
 
@@ -26,11 +27,14 @@ using Ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 Result<std::string> Sha256Hex(Source& src) {
   Ctx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  constexpr size_t kChunk = 1 << 20;
-  for (uint64_t off = 0; off < src.size(); off += kChunk) {
-    MV_ASSIGN_OR_RETURN(ByteSpan b, src.Read(off, kChunk));
-    if (b.empty()) return MakeError(Errc::kIo, "short read while hashing", off);
-    EVP_DigestUpdate(ctx.get(), b.data(), b.size());
+  // Streamed through one buffer with ReadInto: a 5 GB file is hashed without being kept
+  // resident (mapped pages would stay in the process until the scan ends).
+  std::vector<uint8_t> buf(1 << 20);
+  for (uint64_t off = 0; off < src.size();) {
+    MV_ASSIGN_OR_RETURN(size_t n, src.ReadInto(off, buf));
+    if (n == 0) return MakeError(Errc::kIo, "short read while hashing", off);
+    EVP_DigestUpdate(ctx.get(), buf.data(), n);
+    off += n;
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned n = 0;

@@ -37,6 +37,10 @@ class Source {
   // stable(), in which case it lives as long as the source.
   virtual Result<ByteSpan> Read(uint64_t off, size_t len) = 0;
   virtual bool stable() const { return true; }
+  // Copies bytes [off, off+dst.size()) (clipped to size()) into dst; returns how many. Unlike
+  // Read, nothing stays resident afterwards: a file source reads a mapped file with pread, so
+  // streaming a whole file (SHA-256) does not map it into the process.
+  virtual Result<size_t> ReadInto(uint64_t off, std::span<uint8_t> dst);
   // Bytes delivered from the underlying storage so far (file or network), counted once each.
   virtual uint64_t bytes_read() const = 0;
   // Anomalies noticed while serving reads after the reader that made this source returned
@@ -47,7 +51,8 @@ class Source {
 
 using SourcePtr = std::shared_ptr<Source>;
 
-// A whole file mapped read-only. Pages are touched only when read.
+// A whole file: small files are read whole into a buffer (reused across files on a thread),
+// larger ones mapped read-only, their pages touched only when read.
 Result<SourcePtr> OpenFileSource(const std::string& path);
 // Bytes owned in memory (decompressed members, nested payloads). Counts no reads: the bytes
 // were counted where they were read from.

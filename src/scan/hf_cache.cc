@@ -32,7 +32,10 @@ std::vector<HfCachedFile> ListHfCache(const std::string& dir) {
     std::string folder = repo->path().filename().string();
     if (folder.rfind("models--", 0) != 0 || !repo->is_directory(ec)) continue;
     std::string id = folder.substr(8);
-    if (size_t sep = id.find("--"); sep != std::string::npos) id.replace(sep, 2, "/");
+    if (size_t sep = id.find("--"); sep != std::string::npos) {
+      id[sep] = '/';  // not replace(sep, 2, "/"): GCC 12 -O3 misreads it (-Wrestrict)
+      id.erase(sep + 1, 1);
+    }
     fs::path snaps = repo->path() / "snapshots";
     std::error_code ec2;
     for (fs::directory_iterator rev(snaps, ec2), rend; !ec2 && rev != rend; rev.increment(ec2)) {

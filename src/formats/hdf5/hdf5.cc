@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 
 #include "core/limits.h"
 #include "formats/json/keras_config.h"
@@ -106,6 +107,11 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   // and a library call cannot be interrupted: the attributes are read in a child process that
   // is killed after limits::kHdf5TimeoutMs. The child sends [tag u8][len u64][bytes] records.
   std::optional<std::string> model, training, version;
+  if (!LoadHdf5()) return MakeError(Errc::kIo, "libhdf5 cannot be loaded", 0);
+  // One reader at a time: a child forked for another thread's file would inherit this pipe's
+  // write end and hold back its end-of-file until that child exits.
+  static std::mutex fork_mu;
+  std::lock_guard fork_lock(fork_mu);
   int fds[2];
   if (::pipe(fds) != 0) return MakeError(Errc::kIo, "pipe failed", 0);
   pid_t pid = ::fork();

@@ -672,7 +672,13 @@ std::string Describe(const CodeSummary& s) {
         break;
       }
       if (!r.empty()) r += ", ";
-      r += quote ? "'" + x.substr(0, 60) + "'" : x;
+      if (quote) {  // appended piecewise: "'" + s makes GCC 12 -O3 warn (-Wrestrict)
+        r += '\'';
+        r.append(x, 0, 60);
+        r += '\'';
+      } else {
+        r += x;
+      }
     }
     return r;
   };

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""modelvet against a Python scanner, whole processes side by side (median of RUNS): 3000 small
+torch files (one directory) and one 1 GiB torch zip. The Python scanner is picklescan when it is
+installed (`picklescan -p PATH`), else bench/pickletools_scan.py (the same method in plain
+Python; say which in the numbers). The corpus is written once under
+$TMPDIR/modelvet-bench/vs_python with /usr/bin/python3 (torch). Not a test.
+
+Usage: bench/vs_python.py [BINARY] [RUNS]     (default build/modelvet, 5)"""
+
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+CORPUS = pathlib.Path(tempfile.gettempdir()) / "modelvet-bench" / "vs_python"
+
+GEN = r"""
+import sys, pathlib, torch
+root = pathlib.Path(sys.argv[1])
+small = root / "small"; small.mkdir(parents=True, exist_ok=True)
+torch.manual_seed(0)
+for i in range(3000):
+    torch.save({"w": torch.randn(8, 8), "b": torch.zeros(8), "step": i}, small / f"m{i:04d}.pt")
+big = torch.zeros((1 << 30) // 4, dtype=torch.float32)
+torch.save({"big": big}, root / "big.pt")
+(root / "done").write_text("ok")
+"""
+
+
+def median_run(argv, runs):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else "build/modelvet"
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    if not (CORPUS / "done").exists():
+        CORPUS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["/usr/bin/python3", "-c", GEN, str(CORPUS)], check=True)
+    if shutil.which("picklescan"):
+        name, py = "picklescan", ["picklescan", "-p"]
+    else:
+        name, py = "pickletools baseline", [sys.executable, str(HERE / "pickletools_scan.py")]
+    print(f"python scanner: {name}; {os.cpu_count()} CPUs; median of {runs} runs")
+    for label, target in (("3000 small torch files", CORPUS / "small"),
+                          ("1 GiB torch zip", CORPUS / "big.pt")):
+        mv = median_run([binary, "scan", str(target)], runs)
+        mv1 = median_run([binary, "scan", "-j", "1", str(target)], runs)
+        base = median_run(py + [str(target)], runs)
+        print(f"{label:24s} modelvet {mv * 1e3:8.1f} ms (-j1 {mv1 * 1e3:8.1f} ms)  "
+              f"{name} {base * 1e3:8.1f} ms  ratio {base / mv:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()

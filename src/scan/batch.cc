@@ -1,0 +1,53 @@
+#include "scan/batch.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace mv::scan {
+
+unsigned DefaultJobs() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::vector<FileReport> ScanEntries(const std::vector<PathEntry>& entries, const Options& options,
+                                    unsigned jobs, const Progress& progress) {
+  std::vector<FileReport> reports(entries.size());
+  if (jobs == 0) jobs = DefaultJobs();
+  jobs = static_cast<unsigned>(std::min<size_t>(jobs, entries.size()));
+  std::atomic<size_t> next{0};
+  std::mutex progress_mu;
+  size_t done = 0;
+  // Workers take the next unscanned entry; each report is written to its own slot.
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < entries.size();) {
+      const PathEntry& e = entries[i];
+      reports[i] = e.error.empty() ? ScanFile(e.path, options) : SkippedReport(e);
+      if (progress) {
+        std::lock_guard lock(progress_mu);
+        progress(++done, i);
+      }
+    }
+  };
+  if (jobs <= 1) {
+    work();
+    return reports;
+  }
+  std::vector<std::jthread> pool;
+  pool.reserve(jobs - 1);
+  for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(work);
+  work();        // the calling thread is one of the workers
+  pool.clear();  // joins
+  return reports;
+}
+
+}  // namespace mv::scan
