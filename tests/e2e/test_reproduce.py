@@ -7,6 +7,7 @@ The sandbox needs bubblewrap, strace and user namespaces (scripts/setup.sh insta
 CI runs as root in a container, where it works). Where it truly cannot run, the tests are
 skipped with a loud message; MODELVET_REQUIRE_SANDBOX=1 turns that skip into a failure."""
 
+import errno
 import json
 import os
 import shutil
@@ -109,7 +110,17 @@ class HostListener:
     def __init__(self, port):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
+        # The port is baked into the fixtures. Another run of this suite on the same machine
+        # holds it for a minute or two: wait for it rather than fail on EADDRINUSE.
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                self.sock.bind(("127.0.0.1", port))
+                break
+            except OSError as e:
+                if e.errno != errno.EADDRINUSE or time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
         self.sock.listen(8)
         self.sock.settimeout(0.2)
         self.accepted = []
