@@ -36,7 +36,7 @@ std::optional<Verdict> ParseVerdict(std::string_view s) {
 }
 
 bool IsConflict(const Error& e) {
-  return e.message.rfind("conflict:", 0) == 0;
+  return e.code == Errc::kConflict;
 }
 
 std::string ImportsJson(const hub::ScannerResult& pickle_scan) {
@@ -85,18 +85,18 @@ struct ScannedFile {
 // Errors that hold for every file of the repo (gated, private, offline): the audit stops with a
 // clear message instead of storing a model whose every file "could not be read".
 bool IsAccessError(const Error& e) {
-  switch (hub::ErrorKind(e)) {
-    case hub::HubErrc::kGated:
-    case hub::HubErrc::kPrivateOrMissing:
-    case hub::HubErrc::kForbidden:
-    case hub::HubErrc::kOffline: return true;
+  switch (e.code) {
+    case Errc::kGated:
+    case Errc::kUnauthorized:
+    case Errc::kForbidden:
+    case Errc::kOffline: return true;
     default: return false;
   }
 }
 
 // The hub refuses the repo to us (as opposed to our being offline): worth recording.
 bool IsRestricted(const Error& e) {
-  return IsAccessError(e) && hub::ErrorKind(e) != hub::HubErrc::kOffline;
+  return IsAccessError(e) && e.code != Errc::kOffline;
 }
 
 ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::string& rev,
@@ -134,7 +134,7 @@ ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::
   if ((*src)->read_whole()) {
     // Bytes we read whole must be the bytes the hub lists; a mismatch is never `safe`.
     auto v = (*src)->VerifyHash(false);
-    if (!v.ok() && hub::ErrorKind(v.error()) == hub::HubErrc::kHashMismatch) {
+    if (!v.ok() && v.error().code == Errc::kHashMismatch) {
       if (r.verdict == Verdict::kSafe) r.verdict = Verdict::kNeedsReview;
       r.findings.push_back(Finding{Severity::kHigh, "anomaly", "hub.hash-mismatch", "",
                                    v.error().message, e.path,
@@ -216,7 +216,7 @@ Error RecordRestricted(hub::HubClient& client, store::Store& store, const std::s
     author = m.author;
   }
   // The hub answers 401 alike for a private repo and for one that does not exist.
-  bool maybe_missing = hub::ErrorKind(why) == hub::HubErrc::kPrivateOrMissing;
+  bool maybe_missing = why.code == Errc::kUnauthorized;
   std::string text = maybe_missing ? kAccessRestrictedOrMissing : kAccessRestricted;
   if (!client.config().token.empty())
     text = std::string("not verified: access restricted") +

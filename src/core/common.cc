@@ -11,8 +11,30 @@ const char* ErrcName(Errc c) {
     case Errc::kLimit: return "limit";
     case Errc::kIo: return "io";
     case Errc::kUnsupported: return "unsupported";
+    case Errc::kConflict: return "conflict";
+    case Errc::kOffline: return "offline";
+    case Errc::kNetwork: return "network";
+    case Errc::kRateLimited: return "rate-limited";
+    case Errc::kUnauthorized: return "private-or-missing";
+    case Errc::kGated: return "gated";
+    case Errc::kForbidden: return "forbidden";
+    case Errc::kNotFound: return "not-found";
+    case Errc::kHttpStatus: return "http";
+    case Errc::kBadResponse: return "bad-response";
+    case Errc::kHashMismatch: return "hash-mismatch";
   }
   return "unknown";
+}
+
+Errc ReadErrcClass(Errc c) {
+  switch (c) {
+    case Errc::kTruncated:
+    case Errc::kMalformed:
+    case Errc::kLimit:
+    case Errc::kIo:
+    case Errc::kUnsupported: return c;
+    default: return Errc::kIo;
+  }
 }
 
 const char* SeverityName(Severity s) {

@@ -8,16 +8,36 @@
 
 namespace mv {
 
-// Closed set of reasons an operation on untrusted bytes can fail.
+// Closed set of reasons an operation can fail. Callers branch on the kind, never on the text of
+// the message (which is for people and may change).
 enum class Errc : uint8_t {
+  // Untrusted bytes and the machine reading them:
   kTruncated,    // input ended before a structure was complete
   kMalformed,    // bytes violate the format
   kLimit,        // a limit from limits.h was hit
   kIo,           // the OS or network did not deliver bytes that should exist
   kUnsupported,  // well-formed but not handled by this reader
+  // The store:
+  kConflict,  // a conditional write lost a race: another writer decided meanwhile
+  // A remote service (the hub, hub/client.h):
+  kOffline,       // HF_HUB_OFFLINE is set: no request was sent
+  kNetwork,       // DNS, connect, TLS, timeout, reset
+  kRateLimited,   // 429 still returned after all retries
+  kUnauthorized,  // 401 without a GatedRepo code: the repo is private or missing
+  kGated,         // GatedRepo 401/403: accept the conditions on the repo page
+  kForbidden,     // other 403, or a 401 rejecting the token
+  kNotFound,      // 404: RepoNotFound / RevisionNotFound / EntryNotFound
+  kHttpStatus,    // any other unexpected HTTP status
+  kBadResponse,   // unparsable reply, missing 206/Content-Range, size mismatch
+  kHashMismatch,  // content does not match X-Linked-Etag / the LFS sha256
 };
 
+// Stable lower-case name of a kind ("truncated", "rate-limited", "private-or-missing" …).
 const char* ErrcName(Errc c);
+
+// The class a reader names in anomaly codes (`<format>.<class>`): to a reader every store and
+// remote kind is an I/O failure of its source; the first five kinds are their own class.
+Errc ReadErrcClass(Errc c);
 
 struct Error {
   Errc code;

@@ -267,14 +267,14 @@ size_t JsonNesting(std::string_view text, size_t limit) {
 // (parse, copy, destruction) can recurse deeply on a hostile document.
 Result<json> ParseJsonBody(const HttpResponse& resp, const std::string& what) {
   if (JsonNesting(resp.body, limits::kMaxHubJsonDepth) > limits::kMaxHubJsonDepth) {
-    return MakeError(Errc::kMalformed,
+    return MakeError(Errc::kBadResponse,
                      fmt::format("bad response: {}: body of {} nests deeper than {} levels "
                                  "(limits::kMaxHubJsonDepth)",
                                  what, resp.url, limits::kMaxHubJsonDepth));
   }
   json j = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
-    return MakeError(Errc::kMalformed,
+    return MakeError(Errc::kBadResponse,
                      fmt::format("bad response: {}: body of {} is not JSON", what, resp.url));
   }
   return j;
@@ -289,7 +289,7 @@ class Pager {
   Status Account(const std::string& url, const HttpResponse& resp) {
     bytes_ += resp.body.size();
     if (bytes_ > limits::kMaxHubListingBytes)
-      return MakeError(Errc::kLimit,
+      return MakeError(Errc::kBadResponse,
                        fmt::format("bad response: {}: listing pages exceed {} bytes in total "
                                    "(limits::kMaxHubListingBytes)",
                                    what_, limits::kMaxHubListingBytes));
@@ -298,7 +298,7 @@ class Pager {
   }
   Status CheckNext(const std::string& next) const {
     if (!next.empty() && seen_.count(next))
-      return MakeError(Errc::kMalformed,
+      return MakeError(Errc::kBadResponse,
                        fmt::format("bad response: {}: Link rel=\"next\" repeats a page already "
                                    "fetched ({})",
                                    what_, next));
@@ -345,41 +345,6 @@ HubConfig HubConfig::FromEnv() {
   }
   c.offline = EnvTrue("HF_HUB_OFFLINE") || EnvTrue("TRANSFORMERS_OFFLINE");
   return c;
-}
-
-HubErrc ErrorKind(const Error& e) {
-  static const std::pair<const char*, HubErrc> kPrefixes[] = {
-      {"offline:", HubErrc::kOffline},
-      {"network:", HubErrc::kNetwork},
-      {"rate limited:", HubErrc::kRateLimited},
-      {"private or missing:", HubErrc::kPrivateOrMissing},
-      {"gated:", HubErrc::kGated},
-      {"forbidden:", HubErrc::kForbidden},
-      {"not found:", HubErrc::kNotFound},
-      {"http ", HubErrc::kHttp},
-      {"bad response:", HubErrc::kBadResponse},
-      {"hash mismatch:", HubErrc::kHashMismatch},
-  };
-  for (const auto& [p, k] : kPrefixes)
-    if (e.message.starts_with(p)) return k;
-  return HubErrc::kOther;
-}
-
-const char* HubErrcName(HubErrc k) {
-  switch (k) {
-    case HubErrc::kOther: return "other";
-    case HubErrc::kOffline: return "offline";
-    case HubErrc::kNetwork: return "network";
-    case HubErrc::kRateLimited: return "rate-limited";
-    case HubErrc::kPrivateOrMissing: return "private-or-missing";
-    case HubErrc::kGated: return "gated";
-    case HubErrc::kForbidden: return "forbidden";
-    case HubErrc::kNotFound: return "not-found";
-    case HubErrc::kHttp: return "http";
-    case HubErrc::kBadResponse: return "bad-response";
-    case HubErrc::kHashMismatch: return "hash-mismatch";
-  }
-  return "other";
 }
 
 namespace {
@@ -562,7 +527,7 @@ Result<ModelInfo> HubClient::GetModelInfo(const std::string& repo, const std::st
   std::string what = revision.empty() || revision == "main" ? repo : repo + "@" + revision;
   MV_ASSIGN_OR_RETURN(auto jr, GetJson(*transport_, url, what));
   if (!jr.first.is_object())
-    return MakeError(Errc::kMalformed,
+    return MakeError(Errc::kBadResponse,
                      fmt::format("bad response: {}: model info is not an object", what));
   return ParseModel(jr.first);
 }
@@ -571,7 +536,7 @@ Result<RepoSecurityStatus> HubClient::GetScan(const std::string& repo) {
   std::string url = fmt::format("{}/api/models/{}/scan", config_.endpoint, UrlEncode(repo, true));
   MV_ASSIGN_OR_RETURN(auto jr, GetJson(*transport_, url, repo));
   if (!jr.first.is_object())
-    return MakeError(Errc::kMalformed,
+    return MakeError(Errc::kBadResponse,
                      fmt::format("bad response: {}: scan is not an object", repo));
   return ParseRepoSecurity(jr.first);
 }
@@ -590,11 +555,12 @@ Result<std::vector<TreeEntry>> HubClient::ListTree(const std::string& repo,
   Pager pager(what + " tree");
   for (uint64_t page = 0; !url.empty(); ++page) {
     if (page >= 100000)
-      return MakeError(Errc::kIo, fmt::format("bad response: {}: tree pages never end", what));
+      return MakeError(Errc::kBadResponse,
+                       fmt::format("bad response: {}: tree pages never end", what));
     MV_ASSIGN_OR_RETURN(auto jr, GetJson(*transport_, url, what));
     MV_RETURN_IF_ERROR(pager.Account(url, jr.second));
     if (!jr.first.is_array())
-      return MakeError(Errc::kMalformed,
+      return MakeError(Errc::kBadResponse,
                        fmt::format("bad response: {}: tree page is not an array", what));
     for (const auto& e : jr.first) out.push_back(ParseTreeEntry(e));
     if (out.size() > limits::kMaxArchiveEntries)
@@ -637,7 +603,7 @@ Result<std::vector<ModelInfo>> HubClient::ListModels(const ListModelsQuery& q) {
     MV_ASSIGN_OR_RETURN(auto jr, GetJson(*transport_, url, "model listing"));
     MV_RETURN_IF_ERROR(pager.Account(url, jr.second));
     if (!jr.first.is_array())
-      return MakeError(Errc::kMalformed, "bad response: model listing is not an array");
+      return MakeError(Errc::kBadResponse, "bad response: model listing is not an array");
     for (const auto& m : jr.first) {
       if (!m.is_object()) continue;
       out.push_back(ParseModel(m));

@@ -13,9 +13,10 @@
 // `Link: rel="next"` back to a page already fetched is an error. Raw JSON kept beside the
 // structs is written with report::JsonText (no recursion).
 //
-// Errors are mv::Error values (code kIo for transport/HTTP failures, kMalformed for bodies we
-// cannot parse). The message always starts with a stable token, so callers can branch on
-// ErrorKind(error) without string matching of their own; the rest names the repo and the fix.
+// Errors are mv::Error values whose code is the kind of failure (Errc::kOffline, kNetwork,
+// kRateLimited, kUnauthorized, kGated, kForbidden, kNotFound, kHttpStatus, kBadResponse,
+// kHashMismatch; core/result.h): callers branch on the code, never on the message, which names
+// the repo and the fix for people.
 //
 // Thread safety: a HubClient is not thread-safe (one per thread); sources opened from it
 // (http_source.h) own their own connection and may be used on another thread.
@@ -52,23 +53,6 @@ struct HubConfig {
   // ~/.cache/huggingface/token), and HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE (1/on/yes/true).
   static HubConfig FromEnv();
 };
-
-// What went wrong, from the stable prefix of an Error's message produced by this module.
-enum class HubErrc : uint8_t {
-  kOther,             // not an error of this module, or unclassified
-  kOffline,           // "offline: …" HF_HUB_OFFLINE is set
-  kNetwork,           // "network: …" DNS, connect, TLS, timeout, reset
-  kRateLimited,       // "rate limited: …" 429 still returned after all retries
-  kPrivateOrMissing,  // "private or missing: …" 401 without a GatedRepo code (set HF_TOKEN)
-  kGated,             // "gated: …" GatedRepo 401/403 (accept the conditions on the repo page)
-  kForbidden,         // "forbidden: …" other 403 (disabled repo, bad token scope)
-  kNotFound,          // "not found: …" 404 RepoNotFound / RevisionNotFound / EntryNotFound
-  kHttp,              // "http NNN: …" any other unexpected status
-  kBadResponse,   // "bad response: …" unparsable JSON, missing 206/Content-Range, size mismatch
-  kHashMismatch,  // "hash mismatch: …" content does not match X-Linked-Etag / lfs sha256
-};
-HubErrc ErrorKind(const Error& e);
-const char* HubErrcName(HubErrc k);
 
 // A repo id as the hub issues them ([ORG/]NAME; letters, digits, '-', '_', '.'; each part at
 // most 96 characters; no '--' or '..'; not starting or ending with '-' or '.'), as

@@ -191,7 +191,7 @@ long HttpTransport::RetryDelayMs(const HttpResponse* resp, int attempt) const {
 Result<HttpResponse> HttpTransport::SendOnce(const HttpRequest& req, const std::string& url,
                                              bool auth) {
   CURL* c = static_cast<CURL*>(curl_);
-  if (!c) return MakeError(Errc::kIo, "network: cannot initialise libcurl");
+  if (!c) return MakeError(Errc::kNetwork, "network: cannot initialise libcurl");
   curl_easy_reset(c);
   HttpResponse resp;
   Sink sink{&resp, req.max_body ? req.max_body : limits::kHttpMaxApiBody};
@@ -228,12 +228,12 @@ Result<HttpResponse> HttpTransport::SendOnce(const HttpRequest& req, const std::
   curl_slist_free_all(hdrs);
   stats_->body_bytes += resp.body.size();
   if (sink.too_big) {
-    return MakeError(Errc::kIo,
+    return MakeError(Errc::kBadResponse,
                      fmt::format("bad response: body of {} exceeds {} bytes", url, sink.max_body));
   }
   if (rc != CURLE_OK) {
-    Error e = MakeError(Errc::kIo, fmt::format("network: {}: {}", url,
-                                               errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+    Error e = MakeError(Errc::kNetwork, fmt::format("network: {}: {}", url,
+                                                    errbuf[0] ? errbuf : curl_easy_strerror(rc)));
     e.offset = static_cast<uint64_t>(rc);  // the curl code, for the retry decision
     return e;
   }
@@ -250,9 +250,9 @@ Result<HttpResponse> HttpTransport::SendOnce(const HttpRequest& req, const std::
 
 Result<HttpResponse> HttpTransport::Send(const HttpRequest& req) {
   if (config_.offline) {
-    return MakeError(Errc::kIo, fmt::format("offline: HF_HUB_OFFLINE is set; refusing network "
-                                            "access to {}",
-                                            req.url));
+    return MakeError(Errc::kOffline, fmt::format("offline: HF_HUB_OFFLINE is set; refusing network "
+                                                 "access to {}",
+                                                 req.url));
   }
   std::string url = req.url;
   // Authorization goes only to the endpoint's own origin, and never again after a hop away.
@@ -260,12 +260,12 @@ Result<HttpResponse> HttpTransport::Send(const HttpRequest& req) {
   std::multimap<std::string, std::string> first_headers;
   for (int hop = 0;; ++hop) {
     bool auth = auth_allowed && OriginOf(url) == endpoint_origin_;
-    Result<HttpResponse> r = MakeError(Errc::kIo, "network: not sent");
+    Result<HttpResponse> r = MakeError(Errc::kNetwork, "network: not sent");
     for (int attempt = 0;; ++attempt) {
       r = SendOnce(req, url, auth);
       bool retry = false;
       if (!r.ok()) {
-        retry = r.error().message.starts_with("network:") &&
+        retry = r.error().code == Errc::kNetwork &&
                 RetryableCurl(static_cast<CURLcode>(r.error().offset));
       } else {
         if (r->status == 429) stats_->rate_limited++;
@@ -288,8 +288,9 @@ Result<HttpResponse> HttpTransport::Send(const HttpRequest& req) {
     if (!is_redirect || !req.follow_redirects || next.empty()) return resp;
     if (!req.follow_absolute_redirects && OriginOf(next) != OriginOf(url)) return resp;
     if (hop + 1 > limits::kHttpMaxRedirects) {
-      return MakeError(Errc::kIo, fmt::format("bad response: more than {} redirects from {}",
-                                              limits::kHttpMaxRedirects, req.url));
+      return MakeError(Errc::kBadResponse,
+                       fmt::format("bad response: more than {} redirects from {}",
+                                   limits::kHttpMaxRedirects, req.url));
     }
     if (OriginOf(next) != endpoint_origin_) auth_allowed = false;
     url = next;
@@ -305,31 +306,38 @@ Error StatusError(const HttpResponse& resp, const std::string& what, const HubCo
   std::string detail = msg.empty() ? "" : fmt::format(" (hub: {})", msg);
   long s = resp.status;
   std::string text;
+  Errc kind = Errc::kHttpStatus;
   bool gated = code == "GatedRepo" || msg.find("is restricted") != std::string::npos;
   if ((s == 401 || s == 403) && gated) {
+    kind = Errc::kGated;
     text = fmt::format(
         "gated: {}: access is restricted; accept the conditions at {}/{} and use "
         "a token of that account ({}){}",
         what, cfg.endpoint, what.substr(0, what.find('@')), token_hint, detail);
   } else if (s == 401 && msg.find("Invalid credentials") != std::string::npos) {
+    kind = Errc::kForbidden;
     text = fmt::format("forbidden: {}: the hub rejected the token from {}{}", what,
                        cfg.token_source, detail);
   } else if (s == 401) {
+    kind = Errc::kUnauthorized;
     text = fmt::format(
         "private or missing: {}: the hub answered 401; the repo is private or "
         "does not exist ({}){}",
         what, token_hint, detail);
   } else if (s == 403) {
+    kind = Errc::kForbidden;
     text = fmt::format("forbidden: {}: the hub answered 403{}", what, detail);
   } else if (s == 404) {
+    kind = Errc::kNotFound;
     text = fmt::format("not found: {}: {}{}", what, code.empty() ? "404" : code, detail);
   } else if (s == 429) {
+    kind = Errc::kRateLimited;
     text = fmt::format("rate limited: {}: still 429 after {} retries (RateLimit: {})", what,
                        cfg.max_retries, resp.Header("ratelimit"));
   } else {
     text = fmt::format("http {}: {}{}", s, what, detail);
   }
-  return MakeError(Errc::kIo, std::move(text));
+  return MakeError(kind, std::move(text));
 }
 
 }  // namespace mv::hub

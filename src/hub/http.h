@@ -77,7 +77,7 @@ class HttpTransport {
   void* curl_ = nullptr;
 };
 
-// Maps an unexpected HTTP status to a classified Error (see HubErrc) naming `what` (the repo or
+// Maps an unexpected HTTP status to a classified Error (its Errc kind) naming `what` (the repo or
 // file) and the fix.
 Error StatusError(const HttpResponse& resp, const std::string& what, const HubConfig& cfg);
 

@@ -150,7 +150,7 @@ Status HttpSource::Init(const std::string& url) {
         cr->range->second != std::min<uint64_t>(opt_.block_size, cr->total) - 1 ||
         resp.body.size() != cr->range->second + 1) {
       return MakeError(
-          Errc::kIo,
+          Errc::kBadResponse,
           fmt::format("bad response: {}: 206 with Content-Range `{}` and {} body bytes "
                       "does not answer bytes=0-{}",
                       what, resp.Header("content-range"), resp.body.size(), opt_.block_size - 1));
@@ -160,7 +160,7 @@ Status HttpSource::Init(const std::string& url) {
   } else if (resp.status == 416) {
     auto cr = ParseContentRange(resp.Header("content-range"));
     if (!cr || cr->total != 0) {
-      return MakeError(Errc::kIo,
+      return MakeError(Errc::kBadResponse,
                        fmt::format("bad response: {}: 416 for bytes=0-{} but "
                                    "Content-Range `{}` is not an empty file",
                                    what, opt_.block_size - 1, resp.Header("content-range")));
@@ -168,22 +168,24 @@ Status HttpSource::Init(const std::string& url) {
     size_ = 0;
   } else if (resp.status == 200) {
     if (auto cl = ParseDecimal(resp.Header("content-length")); cl && *cl != resp.body.size()) {
-      return MakeError(Errc::kIo, fmt::format("bad response: {}: got {} of {} bytes", what,
-                                              resp.body.size(), *cl));
+      return MakeError(Errc::kBadResponse, fmt::format("bad response: {}: got {} of {} bytes", what,
+                                                       resp.body.size(), *cl));
     }
     size_ = resp.body.size();
   } else {
     return StatusError(resp, what, impl_->config);
   }
   if (auto linked = ParseDecimal(resp.AnyHeader("x-linked-size")); linked && *linked != size_) {
-    return MakeError(Errc::kIo, fmt::format("bad response: {}: X-Linked-Size {} but the content "
-                                            "has {} bytes",
-                                            what, *linked, size_));
+    return MakeError(Errc::kBadResponse,
+                     fmt::format("bad response: {}: X-Linked-Size {} but the content "
+                                 "has {} bytes",
+                                 what, *linked, size_));
   }
   if (opt_.expected_size && *opt_.expected_size != size_) {
-    return MakeError(Errc::kIo, fmt::format("bad response: {}: the tree says {} bytes but the "
-                                            "content has {}",
-                                            what, *opt_.expected_size, size_));
+    return MakeError(Errc::kBadResponse,
+                     fmt::format("bad response: {}: the tree says {} bytes but the "
+                                 "content has {}",
+                                 what, *opt_.expected_size, size_));
   }
   impl_->StartHash(size_);
   if (resp.status == 200) {
@@ -220,7 +222,7 @@ Result<std::string> HttpSource::Fetch(uint64_t a, uint64_t b) {
       if (!cr || !cr->range || cr->range->first != a || cr->range->second != b ||
           cr->total != size_ || resp.body.size() != b - a + 1) {
         return MakeError(
-            Errc::kIo,
+            Errc::kBadResponse,
             fmt::format("bad response: {}: asked bytes={}-{} of {}, got 206 with "
                         "Content-Range `{}` and {} bytes",
                         what, a, b, size_, resp.Header("content-range"), resp.body.size()));
@@ -231,9 +233,10 @@ Result<std::string> HttpSource::Fetch(uint64_t a, uint64_t b) {
     }
     if (resp.status == 200) {
       if (resp.body.size() != size_) {
-        return MakeError(Errc::kIo, fmt::format("bad response: {}: server ignored Range and "
-                                                "sent {} bytes of a {}-byte file",
-                                                what, resp.body.size(), size_));
+        return MakeError(Errc::kBadResponse,
+                         fmt::format("bad response: {}: server ignored Range and "
+                                     "sent {} bytes of a {}-byte file",
+                                     what, resp.body.size(), size_));
       }
       StartFallback(std::move(resp.body));
       return std::string();
@@ -365,22 +368,24 @@ Status HttpSource::VerifyHash(bool read_rest) {
     }
   }
   if (want.empty()) {
-    return MakeError(Errc::kIo, fmt::format("bad response: {}: no sha256 or git sha1 to verify "
-                                            "against (X-Linked-Etag `{}`)",
-                                            what, etag_));
+    return MakeError(Errc::kBadResponse,
+                     fmt::format("bad response: {}: no sha256 or git sha1 to verify "
+                                 "against (X-Linked-Etag `{}`)",
+                                 what, etag_));
   }
   if (!impl_->sha256_hex) {
     if (!read_rest) {
-      return MakeError(Errc::kIo, fmt::format("bad response: {}: not read whole ({} of {} bytes "
-                                              "hashed in order)",
-                                              what, impl_->hashed_upto, size_));
+      return MakeError(Errc::kBadResponse,
+                       fmt::format("bad response: {}: not read whole ({} of {} bytes "
+                                   "hashed in order)",
+                                   what, impl_->hashed_upto, size_));
     }
     while (!impl_->sha256_hex && !fallback_) {
       uint64_t before = impl_->hashed_upto;
       MV_ASSIGN_OR_RETURN(const std::vector<uint8_t>* blk, Block(before / opt_.block_size));
       (void)blk;
       if (impl_->hashed_upto == before && !fallback_) {
-        return MakeError(Errc::kIo,
+        return MakeError(Errc::kBadResponse,
                          fmt::format("bad response: {}: hashing stalled at {}", what, before));
       }
     }
@@ -388,9 +393,10 @@ Status HttpSource::VerifyHash(bool read_rest) {
   }
   const std::string& got = is_sha1 ? *impl_->sha1_hex : *impl_->sha256_hex;
   if (got != want) {
-    return MakeError(Errc::kIo, fmt::format("hash mismatch: {}: content {} is {} but the hub "
-                                            "says {}",
-                                            what, is_sha1 ? "git sha1" : "sha256", got, want));
+    return MakeError(Errc::kHashMismatch,
+                     fmt::format("hash mismatch: {}: content {} is {} but the hub "
+                                 "says {}",
+                                 what, is_sha1 ? "git sha1" : "sha256", got, want));
   }
   return OkStatus();
 }

@@ -136,7 +136,7 @@ class Walker {
     f.loader = item.loader;
     if (!out.ok()) {
       f.unreadable = true;
-      f.anomalies.push_back({std::string("format.") + ErrcName(out.error().code),
+      f.anomalies.push_back({std::string("format.") + ErrcName(ReadErrcClass(out.error().code)),
                              fmt_name + ": " + out.error().message, out.error().offset,
                              item.location, true});
       facts_.push_back(std::move(f));

@@ -47,10 +47,10 @@ ReviewOutcome SubmitReview(store::Store& store, const Principal& who, const Revi
   auto r = audit::ApplyReview(store, req);
   if (!r.ok()) {
     const Error& e = r.error();
-    int status = e.code == Errc::kMalformed                                    ? 400
-                 : e.code == Errc::kLimit                                      ? 413
-                 : e.code == Errc::kIo && e.message.rfind("conflict:", 0) != 0 ? 500
-                                                                               : 409;
+    int status = e.code == Errc::kMalformed ? 400
+                 : e.code == Errc::kLimit   ? 413
+                 : e.code == Errc::kIo      ? 500
+                                            : 409;
     // "review: a note saying why is required" reads better without the CLI's flag name.
     std::string msg = e.message;
     if (auto p = msg.find(" (--note)"); p != std::string::npos) msg.erase(p);

@@ -931,8 +931,8 @@ class SqliteStore final : public Store {
       up.Bind(sup.time).Bind(sup.reason).Bind(sup.review_id).Bind(a.model.id);
       MV_STORE_STEP(up);
       if (sqlite3_changes(db_) != 1)
-        return MakeError(Errc::kIo, "conflict: review " + std::to_string(sup.review_id) + " of " +
-                                        a.model.id + " is no longer active");
+        return MakeError(Errc::kConflict, "conflict: review " + std::to_string(sup.review_id) +
+                                              " of " + a.model.id + " is no longer active");
     }
     for (const StatusChange& c : a.changes) MV_RETURN_IF_ERROR(WriteChange(c, a.model.id, scan_id));
     for (const Reproduction& r : a.reproductions) {
@@ -1182,11 +1182,11 @@ class SqliteStore final : public Store {
     auto row = exists.Step();
     if (!row.ok()) return row.error();
     if (*row)
-      return MakeError(Errc::kIo, "conflict: " + m.id + " changed meanwhile (version " +
-                                      std::to_string(exists.Int(0)) + ", expected " +
-                                      std::to_string(expected_version) + "); retry");
+      return MakeError(Errc::kConflict, "conflict: " + m.id + " changed meanwhile (version " +
+                                            std::to_string(exists.Int(0)) + ", expected " +
+                                            std::to_string(expected_version) + "); retry");
     if (expected_version != 0)
-      return MakeError(Errc::kIo, "conflict: " + m.id + " was deleted meanwhile");
+      return MakeError(Errc::kConflict, "conflict: " + m.id + " was deleted meanwhile");
     Stmt ins(db_, (std::string("INSERT INTO models (") + kModelColumns +
                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)")
                       .c_str());

@@ -6,7 +6,8 @@
 // - each Commit* call is one transaction: either every row it describes is written, or none
 //   (no half-written decision);
 // - models carry a `version` that each commit bumps; a commit whose `expected_version` no longer
-//   matches fails with a message starting "conflict:" (another process decided meanwhile);
+//   matches fails with Errc::kConflict (another process decided meanwhile), as does retiring a
+//   review that is no longer active;
 // - errors of every query are returned (a damaged database is never read as "no rows");
 // - strings are UTF-8; times are ISO-8601 UTC ("2026-10-06T12:00:00Z"); json columns hold text.
 #pragma once

@@ -46,7 +46,7 @@ TEST_F(HostileHubTest, DeeplyNestedRepliesAreRefusedBeforeParsing) {
   HubClient client(Config());
   auto info = client.GetModelInfo(kRepo);
   ASSERT_FALSE(info.ok());
-  EXPECT_EQ(ErrorKind(info.error()), HubErrc::kBadResponse);
+  EXPECT_EQ(info.error().code, Errc::kBadResponse);
   EXPECT_NE(info.error().message.find("kMaxHubJsonDepth"), std::string::npos)
       << info.error().message;
   EXPECT_FALSE(client.ListTree(kRepo, "main").ok());
@@ -91,7 +91,7 @@ TEST_F(HostileHubTest, TransportErrorsAreRetried) {
   HubClient impatient(few);
   auto failed = impatient.GetModelInfo(kRepo);
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(ErrorKind(failed.error()), HubErrc::kNetwork);
+  EXPECT_EQ(failed.error().code, Errc::kNetwork);
   EXPECT_EQ(impatient.stats().retries, 2u);
 }
 

@@ -200,7 +200,7 @@ TEST_F(StoreTest, StaleVersionIsAConflict) {
   ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
   auto r = s->CommitAudit(Audit("org/a", "no-findings", 0));  // decided without reading v1
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message.rfind("conflict:", 0), 0u) << r.error().message;
+  EXPECT_EQ(r.error().code, Errc::kConflict) << r.error().message;
   EXPECT_EQ((*s->GetModel("org/a"))->status, "suspected");
 }
 
@@ -277,7 +277,9 @@ TEST_F(StoreTest, ReviewsAreRecordedReplacedAndSuperseded) {
   // Superseding twice is a conflict, and the failed audit changes nothing.
   auto again = Audit("org/a", "no-findings", (*s->GetModel("org/a"))->version);
   again.superseded.push_back({*id2, "t", "again"});
-  EXPECT_FALSE(s->CommitAudit(again).ok());
+  auto twice = s->CommitAudit(again);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, Errc::kConflict) << twice.error().message;
   EXPECT_EQ((*s->GetModel("org/a"))->status, "suspected");
 }
 
@@ -318,7 +320,7 @@ TEST_F(StoreTest, TwoConnectionsRaceAndOneGetsAConflict) {
   ASSERT_TRUE(a->CommitAudit(Audit("org/a", "confirmed-unsafe", va)).ok());
   auto r = b->CommitAudit(Audit("org/a", "no-findings", vb));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message.rfind("conflict:", 0), 0u) << r.error().message;
+  EXPECT_EQ(r.error().code, Errc::kConflict) << r.error().message;
   auto m = b->GetModel("org/a");
   EXPECT_EQ((*m)->status, "confirmed-unsafe");
   EXPECT_EQ((*m)->version, 2);

@@ -294,7 +294,7 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     // Facts found before the defect are kept; the file is not fully read.
     if (out.observations.empty()) return s.error();
     out.complete = false;
-    out.anomalies.push_back({std::string("gguf.") + ErrcName(s.error().code),
+    out.anomalies.push_back({std::string("gguf.") + ErrcName(ReadErrcClass(s.error().code)),
                              "gguf: " + s.error().message, s.error().offset, "", true});
   }
   return out;

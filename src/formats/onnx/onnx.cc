@@ -250,7 +250,7 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   if (!s.ok()) {
     if (out.observations.empty()) return s.error();
     out.complete = false;
-    out.anomalies.push_back({std::string("onnx.") + ErrcName(s.error().code),
+    out.anomalies.push_back({std::string("onnx.") + ErrcName(ReadErrcClass(s.error().code)),
                              "onnx: " + s.error().message, s.error().offset, "", true});
   }
   return out;

@@ -379,7 +379,7 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   if (!s.ok()) {
     if (out.observations.empty()) return s.error();
     out.complete = false;
-    out.anomalies.push_back({std::string("savedmodel.") + ErrcName(s.error().code),
+    out.anomalies.push_back({std::string("savedmodel.") + ErrcName(ReadErrcClass(s.error().code)),
                              out.format + ": " + s.error().message, s.error().offset, "", true});
   }
   return out;
