@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mv {
@@ -18,6 +19,27 @@ struct Anomaly {
   uint64_t offset = 0;      // within the payload named by `location`
   std::string location;     // filled in by the scanner when empty
   bool incomplete = false;  // some content was not analysed because of this (fail closed)
+
+  // The one way code builds an anomaly:
+  //   Anomaly::Defect("npy.trailing-data", msg, off)            analysis went on
+  //   Anomaly::Defect("limit.string", msg, off).Incomplete()    some content was not analysed
+  //   … .At(location)                                            a location other than the
+  //   payload's
+  static Anomaly Defect(std::string code, std::string message, uint64_t offset = 0) {
+    Anomaly a;
+    a.code = std::move(code);
+    a.message = std::move(message);
+    a.offset = offset;
+    return a;
+  }
+  Anomaly Incomplete(bool yes = true) && {
+    incomplete = yes;
+    return std::move(*this);
+  }
+  Anomaly At(std::string where) && {
+    location = std::move(where);
+    return std::move(*this);
+  }
 };
 
 // Something a non-pickle engine saw that policy judges against the knowledge base, e.g.

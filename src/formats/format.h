@@ -53,12 +53,14 @@ inline void AddObservation(ReadOutput& out, Observation o) {
   for (const auto& a : out.anomalies) {
     if (a.code == "limit.observations") return;
   }
-  out.anomalies.push_back({"limit.observations",
-                           "more than limits::kMaxObservationsPerPayload things to judge (" +
-                               o.kind + " '" + o.subject.substr(0, 80) +
-                               "' and later ones not "
-                               "recorded)",
-                           o.offset, "", true});
+  out.anomalies.push_back(
+      Anomaly::Defect("limit.observations",
+                      "more than limits::kMaxObservationsPerPayload things to judge (" + o.kind +
+                          " '" + o.subject.substr(0, 80) +
+                          "' and later ones not "
+                          "recorded)",
+                      o.offset)
+          .Incomplete());
   out.complete = false;
 }
 

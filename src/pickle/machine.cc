@@ -128,7 +128,7 @@ class Machine {
   void Note(const std::string& code, const std::string& msg, uint64_t off, bool incomplete) {
     if (incomplete) incomplete_ = true;
     if (trace_.anomalies.size() >= kMaxAnomalies) return;
-    trace_.anomalies.push_back({code, msg, off, "", incomplete});
+    trace_.anomalies.push_back(Anomaly::Defect(code, msg, off).Incomplete(incomplete));
   }
   Error Err(std::string code, std::string msg) {
     err_code_ = std::move(code);

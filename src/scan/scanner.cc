@@ -92,7 +92,7 @@ class Walker {
     verdict::PayloadFacts f;
     f.location = item.location;
     f.format = "limit";
-    f.anomalies.push_back({code, message, 0, item.location, true});
+    f.anomalies.push_back(Anomaly::Defect(code, message, 0).Incomplete().At(item.location));
     facts_.push_back(std::move(f));
   }
 
@@ -136,9 +136,11 @@ class Walker {
     f.loader = item.loader;
     if (!out.ok()) {
       f.unreadable = true;
-      f.anomalies.push_back({std::string("format.") + ErrcName(ReadErrcClass(out.error().code)),
-                             fmt_name + ": " + out.error().message, out.error().offset,
-                             item.location, true});
+      f.anomalies.push_back(
+          Anomaly::Defect(std::string("format.") + ErrcName(ReadErrcClass(out.error().code)),
+                          fmt_name + ": " + out.error().message, out.error().offset)
+              .Incomplete()
+              .At(item.location));
       facts_.push_back(std::move(f));
       Describe(report, top, fmt_name, item.loader);
       return;
@@ -155,8 +157,9 @@ class Walker {
       f.observations.push_back(std::move(ob));
     }
     if (!o.complete && f.anomalies.empty()) {
-      f.anomalies.push_back(
-          {"format.incomplete", f.format + ": not fully read", 0, item.location, true});
+      f.anomalies.push_back(Anomaly::Defect("format.incomplete", f.format + ": not fully read", 0)
+                                .Incomplete()
+                                .At(item.location));
     }
     std::string member_loader = f.loader;
     Describe(report, top, f.format, f.loader);
@@ -209,11 +212,12 @@ class Walker {
     verdict::PayloadFacts f;
     f.location = item.location;
     f.format = "announced";
-    f.anomalies.push_back({"format.name-content-mismatch",
-                           "named as " + what +
-                               " but the content is another format; analysed as "
-                               "both",
-                           0, item.location, false});
+    f.anomalies.push_back(Anomaly::Defect("format.name-content-mismatch",
+                                          "named as " + what +
+                                              " but the content is another format; analysed as "
+                                              "both",
+                                          0)
+                              .At(item.location));
     facts_.push_back(std::move(f));
   }
 

@@ -27,9 +27,9 @@ void Trailing(const SourcePtr& src, uint64_t end, const std::string& prefix, Rea
     auto r = src->Read(end, static_cast<size_t>(n));
     if (r.ok() && std::all_of(r->begin(), r->end(), [](uint8_t b) { return b == 0; })) return;
   }
-  out.anomalies.push_back({prefix + ".trailing-data",
-                           std::to_string(n) + " bytes follow the end of the compressed data", end,
-                           "", false});
+  out.anomalies.push_back(
+      Anomaly::Defect(prefix + ".trailing-data",
+                      std::to_string(n) + " bytes follow the end of the compressed data", end));
   out.members.push_back({"[trailing]", MakeSubSource(src, end, n), end, Hint::kSniff, ""});
 }
 

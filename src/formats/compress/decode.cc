@@ -31,21 +31,25 @@ void Account(const Decoded& d, const std::string& prefix, const std::string& wha
              ReadContext& ctx, std::vector<Anomaly>& out) {
   ctx.expanded_bytes += d.produced;
   if (d.limit_hit) {
-    out.push_back({"limit.expansion",
-                   what + ": decompression stopped after " + std::to_string(d.produced) +
-                       " bytes (expansion limits: ratio, total or in-memory member); the rest "
-                       "was not analysed",
-                   offset, "", true});
+    out.push_back(
+        Anomaly::Defect("limit.expansion",
+                        what + ": decompression stopped after " + std::to_string(d.produced) +
+                            " bytes (expansion limits: ratio, total or in-memory member); the rest "
+                            "was not analysed",
+                        offset)
+            .Incomplete());
   } else if (!d.error.empty()) {
-    out.push_back({prefix + ".corrupt",
-                   what + ": compressed data is corrupt (" + d.error + ") after " +
-                       std::to_string(d.produced) + " decoded bytes",
-                   offset + d.consumed, "", true});
+    out.push_back(Anomaly::Defect(prefix + ".corrupt",
+                                  what + ": compressed data is corrupt (" + d.error + ") after " +
+                                      std::to_string(d.produced) + " decoded bytes",
+                                  offset + d.consumed)
+                      .Incomplete());
   } else if (d.truncated || !d.finished) {
-    out.push_back({prefix + ".truncated",
-                   what + ": compressed stream ends early after " + std::to_string(d.produced) +
-                       " decoded bytes",
-                   offset + d.consumed, "", true});
+    out.push_back(Anomaly::Defect(prefix + ".truncated",
+                                  what + ": compressed stream ends early after " +
+                                      std::to_string(d.produced) + " decoded bytes",
+                                  offset + d.consumed)
+                      .Incomplete());
   }
 }
 

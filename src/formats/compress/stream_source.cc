@@ -42,10 +42,12 @@ class StreamSource final : public Source {
         if (restarts_ >= limits::kMaxStreamRestarts) {
           if (!warned_restarts_) {
             warned_restarts_ = true;
-            anomalies_.push_back({"limit.stream-restarts",
-                                  spec_.what + ": read back too often (limits::kMaxStreamRestarts "
-                                               "re-decodes); the rest was not analysed",
-                                  off, "", true});
+            anomalies_.push_back(
+                Anomaly::Defect("limit.stream-restarts",
+                                spec_.what + ": read back too often (limits::kMaxStreamRestarts "
+                                             "re-decodes); the rest was not analysed",
+                                off)
+                    .Incomplete());
           }
           return MakeError(Errc::kLimit, "decompressed member re-decoded too often", off);
         }
@@ -83,12 +85,13 @@ class StreamSource final : public Source {
       // The probe decoded size_ bytes from the same input: the parent changed or failed.
       warned_short_ = true;
       const Decoded& st = dec_->state();
-      anomalies_.push_back({"limit.stream-redecode",
-                            spec_.what + ": decoding on demand stopped after " +
-                                std::to_string(Produced()) + " of " + std::to_string(size_) +
-                                " bytes" +
-                                (st.error.empty() ? std::string() : " (" + st.error + ")"),
-                            off, "", true});
+      anomalies_.push_back(
+          Anomaly::Defect("limit.stream-redecode",
+                          spec_.what + ": decoding on demand stopped after " +
+                              std::to_string(Produced()) + " of " + std::to_string(size_) +
+                              " bytes" + (st.error.empty() ? std::string() : " (" + st.error + ")"),
+                          off)
+              .Incomplete());
     }
     if (have == 0) return MakeError(Errc::kTruncated, "decompressed data ended early", off);
     return ByteSpan(win_.data() + (off - win_begin_), static_cast<size_t>(have));

@@ -92,18 +92,17 @@ class Reader {
       MV_ASSIGN_OR_RETURN(std::string key, String(4096));
       MV_ASSIGN_OR_RETURN(uint32_t type, cur_.Le32());
       if (!keys.insert(key).second) {
-        out_.anomalies.push_back({"gguf.duplicate-key",
-                                  "metadata key '" + key + "' appears twice (llama.cpp refuses)",
-                                  at, "", false});
+        out_.anomalies.push_back(
+            Anomaly::Defect("gguf.duplicate-key",
+                            "metadata key '" + key + "' appears twice (llama.cpp refuses)", at));
       }
       MV_RETURN_IF_ERROR(Value(key, type));
       if (key == "general.alignment" && type == kU32) alignment_ = last_u32_;
     }
     if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0) {
-      out_.anomalies.push_back(
-          {"gguf.alignment",
-           "general.alignment " + std::to_string(alignment_) + " is not a power of two", 0, "",
-           false});
+      out_.anomalies.push_back(Anomaly::Defect(
+          "gguf.alignment",
+          "general.alignment " + std::to_string(alignment_) + " is not a power of two", 0));
       alignment_ = 32;
     }
     return Tensors(n_tensors);
@@ -146,10 +145,11 @@ class Reader {
         Template(key, s, at + (version_ == 1 ? 4 : 8));
         if (full > s.size()) {
           out_.anomalies.push_back(
-              {"limit.template",
-               "chat template '" + key + "' is " + std::to_string(full) +
-                   " bytes; only the first limits::kMaxTemplateBytes were analysed",
-               at + s.size(), "", true});
+              Anomaly::Defect("limit.template",
+                              "chat template '" + key + "' is " + std::to_string(full) +
+                                  " bytes; only the first limits::kMaxTemplateBytes were analysed",
+                              at + s.size())
+                  .Incomplete());
           out_.complete = false;
         }
       }
@@ -245,9 +245,8 @@ class Reader {
       uint64_t size = sized ? elems / block * bytes : 0;
       if (sized && (elems % block != 0 || elems / block > UINT64_MAX / bytes)) sized = false;
       if (overflow) {
-        out_.anomalies.push_back({"gguf.tensor-shape",
-                                  "tensor '" + name + "' shape overflows 64 bits", cur_.pos(), "",
-                                  false});
+        out_.anomalies.push_back(Anomaly::Defect(
+            "gguf.tensor-shape", "tensor '" + name + "' shape overflows 64 bits", cur_.pos()));
       }
       infos.push_back({std::move(name), off, size, sized});
     }
@@ -255,15 +254,16 @@ class Reader {
     uint64_t avail = src_->size() > data ? src_->size() - data : 0;
     for (const auto& t : infos) {
       if (t.offset % alignment_ != 0) {
-        out_.anomalies.push_back({"gguf.tensor-alignment",
-                                  "tensor '" + t.name + "' offset " + std::to_string(t.offset) +
-                                      " is not aligned to " + std::to_string(alignment_),
-                                  data, "", false});
+        out_.anomalies.push_back(
+            Anomaly::Defect("gguf.tensor-alignment",
+                            "tensor '" + t.name + "' offset " + std::to_string(t.offset) +
+                                " is not aligned to " + std::to_string(alignment_),
+                            data));
       }
       if (t.offset > avail || (t.sized && t.size > avail - t.offset)) {
-        out_.anomalies.push_back({"gguf.tensor-bounds",
-                                  "tensor '" + t.name + "' data ends past the end of the file",
-                                  data, "", false});
+        out_.anomalies.push_back(
+            Anomaly::Defect("gguf.tensor-bounds",
+                            "tensor '" + t.name + "' data ends past the end of the file", data));
       }
     }
     return OkStatus();
@@ -294,8 +294,10 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     // Facts found before the defect are kept; the file is not fully read.
     if (out.observations.empty()) return s.error();
     out.complete = false;
-    out.anomalies.push_back({std::string("gguf.") + ErrcName(ReadErrcClass(s.error().code)),
-                             "gguf: " + s.error().message, s.error().offset, "", true});
+    out.anomalies.push_back(
+        Anomaly::Defect(std::string("gguf.") + ErrcName(ReadErrcClass(s.error().code)),
+                        "gguf: " + s.error().message, s.error().offset)
+            .Incomplete());
   }
   return out;
 }

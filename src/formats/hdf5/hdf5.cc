@@ -205,7 +205,8 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     if (tag == 'E') return MakeError(Errc::kMalformed, v, 0);
     if (tag == 'N') {
       out.anomalies.push_back(
-          {"keras.config-type", v + "; keras cannot read it as a config", 0, "", true});
+          Anomaly::Defect("keras.config-type", v + "; keras cannot read it as a config", 0)
+              .Incomplete());
       out.complete = false;
       continue;
     }
@@ -222,9 +223,10 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     if (!*text) continue;
     nlohmann::json j = keras::Parse(**text);
     if (j.is_discarded()) {
-      out.anomalies.push_back({"keras.config-json",
-                               std::string(name) + " attribute is not well-formed JSON", 0, "",
-                               true});
+      out.anomalies.push_back(
+          Anomaly::Defect("keras.config-json",
+                          std::string(name) + " attribute is not well-formed JSON", 0)
+              .Incomplete());
       out.complete = false;
       continue;
     }

@@ -179,17 +179,20 @@ class Walker {
     if (!s.ok()) {
       Emit("keras.lambda", layer,
            head + "marshalled code could not be decoded (" + s.error().message + ")");
-      out_.anomalies.push_back({"keras.lambda-undecodable",
-                                head + "code not decoded: " + s.error().message, 0, "", true});
+      out_.anomalies.push_back(Anomaly::Defect("keras.lambda-undecodable",
+                                               head + "code not decoded: " + s.error().message, 0)
+                                   .Incomplete());
       return;
     }
     std::string ev = head + pycode::Describe(*s);
     Emit("keras.lambda", layer, ev);
     if (s->cut) {
-      out_.anomalies.push_back({"limit.string",
-                                head + "bytecode longer than limits::kMaxKeptString: analysed in "
-                                       "part (every name it may use is judged)",
-                                0, "", true});
+      out_.anomalies.push_back(
+          Anomaly::Defect("limit.string",
+                          head + "bytecode longer than limits::kMaxKeptString: analysed in "
+                                 "part (every name it may use is judged)",
+                          0)
+              .Incomplete());
       out_.complete = false;
     }
     for (const auto& r : s->refs) {

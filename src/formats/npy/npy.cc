@@ -229,9 +229,9 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   std::string header(hb.begin(), hb.end());
   uint64_t data_off = c.pos();
   if (data_off % 16 != 0) {
-    out.anomalies.push_back({"npy.unaligned-header",
-                             "data does not start on a 16-byte boundary (numpy pads to 64)",
-                             data_off, "", false});
+    out.anomalies.push_back(
+        Anomaly::Defect("npy.unaligned-header",
+                        "data does not start on a 16-byte boundary (numpy pads to 64)", data_off));
   }
   // numpy: ast.literal_eval(header) must give a dict with exactly these three keys.
   auto d = pyliteral::Parse(header);
@@ -254,23 +254,25 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     keys += expected;
   }
   if (other_key || fortran == nullptr || fortran->kind != Value::Kind::kBool) {
-    out.anomalies.push_back({"npy.header-keys",
-                             "npy header does not hold exactly descr, fortran_order (a bool) and "
-                             "shape; numpy refuses it",
-                             hoff, "", false});
+    out.anomalies.push_back(
+        Anomaly::Defect("npy.header-keys",
+                        "npy header does not hold exactly descr, fortran_order (a bool) and "
+                        "shape; numpy refuses it",
+                        hoff));
   }
   if (header.empty() || header.back() != '\n') {
     out.anomalies.push_back(
-        {"npy.header-format", "npy header does not end with a newline", hoff, "", false});
+        Anomaly::Defect("npy.header-format", "npy header does not end with a newline", hoff));
   }
   DType dtype = FromDescr(*descr, 0);
   uint64_t avail = src->size() - data_off;
   if (dtype.object || dtype.unknown) {
     if (dtype.unknown) {
-      out.anomalies.push_back({"npy.unknown-dtype",
-                               "dtype spelling not understood; the data is analysed as the pickle "
-                               "np.load would read if the dtype holds objects",
-                               hoff, "", false});
+      out.anomalies.push_back(
+          Anomaly::Defect("npy.unknown-dtype",
+                          "dtype spelling not understood; the data is analysed as the pickle "
+                          "np.load would read if the dtype holds objects",
+                          hoff));
     }
     out.loader = "np.load(allow_pickle=True)";
     out.members.push_back({"[array]", MakeSubSource(src, data_off, avail), data_off, Hint::kPickle,
@@ -291,7 +293,7 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   }
   if (!shape_ok) {
     out.anomalies.push_back(
-        {"npy.header-keys", "npy shape is not a tuple of integers", hoff, "", false});
+        Anomaly::Defect("npy.header-keys", "npy shape is not a tuple of integers", hoff));
     return out;
   }
   if (dtype.structured || dtype.itemsize == 0) return out;  // size not checked
@@ -302,19 +304,19 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   }
   if (shape_overflow || count > UINT64_MAX / dtype.itemsize) {
     out.anomalies.push_back(
-        {"npy.size-mismatch", "shape times item size overflows 64 bits", hoff, "", false});
+        Anomaly::Defect("npy.size-mismatch", "shape times item size overflows 64 bits", hoff));
     return out;
   }
   uint64_t want = count * dtype.itemsize;
   if (want > avail) {
-    out.anomalies.push_back(
-        {"npy.size-mismatch",
-         "array needs " + std::to_string(want) + " data bytes, file has " + std::to_string(avail),
-         data_off, "", false});
+    out.anomalies.push_back(Anomaly::Defect(
+        "npy.size-mismatch",
+        "array needs " + std::to_string(want) + " data bytes, file has " + std::to_string(avail),
+        data_off));
   } else if (want < avail) {
-    out.anomalies.push_back({"npy.trailing-data",
-                             std::to_string(avail - want) + " bytes follow the array data",
-                             data_off + want, "", false});
+    out.anomalies.push_back(Anomaly::Defect(
+        "npy.trailing-data", std::to_string(avail - want) + " bytes follow the array data",
+        data_off + want));
   }
   return out;
 }

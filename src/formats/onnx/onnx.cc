@@ -199,13 +199,13 @@ class Model : public protowire::Schema {
   }
 
   void Limit(const std::string& msg, uint64_t off) {
-    out_.anomalies.push_back({"limit.string", msg, off, "", true});
+    out_.anomalies.push_back(Anomaly::Defect("limit.string", msg, off).Incomplete());
     out_.complete = false;
   }
 
   void Anomaly(const std::string& code, const std::string& msg, uint64_t off) {
     if (out_.anomalies.size() < limits::kMaxObservationsPerPayload) {
-      out_.anomalies.push_back({code, msg, off, "", false});
+      out_.anomalies.push_back(Anomaly::Defect(code, msg, off));
     }
   }
 
@@ -245,13 +245,15 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   Model m(out);
   Status s = protowire::Walk(*src, 0, src->size(), kModel, m);
   if (s.ok() && m.root().count.count(7) == 0) {
-    out.anomalies.push_back({"onnx.no-graph", "ModelProto has no graph", 0, "", false});
+    out.anomalies.push_back(Anomaly::Defect("onnx.no-graph", "ModelProto has no graph", 0));
   }
   if (!s.ok()) {
     if (out.observations.empty()) return s.error();
     out.complete = false;
-    out.anomalies.push_back({std::string("onnx.") + ErrcName(ReadErrcClass(s.error().code)),
-                             "onnx: " + s.error().message, s.error().offset, "", true});
+    out.anomalies.push_back(
+        Anomaly::Defect(std::string("onnx.") + ErrcName(ReadErrcClass(s.error().code)),
+                        "onnx: " + s.error().message, s.error().offset)
+            .Incomplete());
   }
   return out;
 }

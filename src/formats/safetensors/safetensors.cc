@@ -142,7 +142,7 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   }
   if (!h.is_object()) return MakeError(Errc::kMalformed, "header is not a JSON object", 8);
   auto bad = [&](const std::string& code, const std::string& msg) {
-    out.anomalies.push_back({"safetensors." + code, msg, 8, "", false});
+    out.anomalies.push_back(Anomaly::Defect("safetensors." + code, msg, 8));
   };
   for (const auto& d : dups) bad("duplicate-key", "header names '" + d + "' twice");
 
@@ -222,9 +222,9 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
                       std::to_string(data_len) + " bytes");
   } else if (at < data_len) {
     uint64_t extra = data_len - at;
-    out.anomalies.push_back({"safetensors.trailing-data",
-                             std::to_string(extra) + " bytes after the last tensor",
-                             data_begin + at, "", false});
+    out.anomalies.push_back(Anomaly::Defect("safetensors.trailing-data",
+                                            std::to_string(extra) + " bytes after the last tensor",
+                                            data_begin + at));
     // Whatever hides there is analysed like any other payload.
     out.members.push_back({"(after tensor data)", MakeSubSource(src, data_begin + at, extra),
                            data_begin + at, Hint::kSniff,

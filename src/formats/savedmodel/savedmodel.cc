@@ -155,9 +155,10 @@ class Graph : public protowire::Schema {
     } else if (f.type == kNode) {
       ++nodes;
       if (f.cut.count(2)) {
-        out_.anomalies.push_back({"limit.string",
-                                  "op name longer than the reader keeps; the op was not judged",
-                                  f.begin, "", true});
+        out_.anomalies.push_back(
+            Anomaly::Defect("limit.string",
+                            "op name longer than the reader keeps; the op was not judged", f.begin)
+                .Incomplete());
         out_.complete = false;
       }
       std::string fn = parent && parent->type == kFunction ? parent->str[kFnName] : "";
@@ -266,10 +267,12 @@ class Graph : public protowire::Schema {
   }
 
   void LongPath(const NodeInfo& n) {
-    out_.anomalies.push_back({"limit.string",
-                              "a path of node '" + n.name + "' (" + n.op +
-                                  ") is longer than the reader keeps; it was judged by its prefix",
-                              n.at, "", true});
+    out_.anomalies.push_back(
+        Anomaly::Defect("limit.string",
+                        "a path of node '" + n.name + "' (" + n.op +
+                            ") is longer than the reader keeps; it was judged by its prefix",
+                        n.at)
+            .Incomplete());
     out_.complete = false;
   }
 
@@ -297,9 +300,10 @@ class KerasMetadata : public protowire::Schema {
     if (f.type != kSavedObject || f.str[5].empty()) return;
     nlohmann::json j = keras::Parse(f.str[5]);
     if (j.is_discarded()) {
-      out_.anomalies.push_back({"keras.config-json",
-                                "metadata of node '" + f.str[3] + "' is not well-formed JSON",
-                                f.begin, "", true});
+      out_.anomalies.push_back(
+          Anomaly::Defect("keras.config-json",
+                          "metadata of node '" + f.str[3] + "' is not well-formed JSON", f.begin)
+              .Incomplete());
       return;
     }
     keras::Analyze(j, keras::Flavor::kKeras2, "keras_metadata.pb node '" + f.str[3] + "'", out_);
@@ -379,8 +383,10 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   if (!s.ok()) {
     if (out.observations.empty()) return s.error();
     out.complete = false;
-    out.anomalies.push_back({std::string("savedmodel.") + ErrcName(ReadErrcClass(s.error().code)),
-                             out.format + ": " + s.error().message, s.error().offset, "", true});
+    out.anomalies.push_back(
+        Anomaly::Defect(std::string("savedmodel.") + ErrcName(ReadErrcClass(s.error().code)),
+                        out.format + ": " + s.error().message, s.error().offset)
+            .Incomplete());
   }
   return out;
 }

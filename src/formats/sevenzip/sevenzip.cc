@@ -96,7 +96,8 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx) {
     return MakeError(Errc::kMalformed, std::string("7z: ") + Err(a.get()));
   }
   auto note = [&](std::string code, std::string msg, bool incomplete) {
-    out.anomalies.push_back({std::move(code), std::move(msg), 0, "", incomplete});
+    out.anomalies.push_back(
+        Anomaly::Defect(std::move(code), std::move(msg), 0).Incomplete(incomplete));
     if (incomplete) out.complete = false;
   };
   // The ratio is judged against the whole archive: 7z compresses entries as one solid stream.

@@ -158,7 +158,8 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   };
   std::vector<Link> links;
   auto note = [&](std::string code, std::string msg, uint64_t off, bool incomplete) {
-    out.anomalies.push_back({std::move(code), std::move(msg), off, "", incomplete});
+    out.anomalies.push_back(
+        Anomaly::Defect(std::move(code), std::move(msg), off).Incomplete(incomplete));
     if (incomplete) out.complete = false;
   };
   while (true) {

@@ -70,9 +70,9 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     // The engine reports the defect itself; give it everything.
     m.data = src;
     out.members.push_back(std::move(m));
-    out.anomalies.push_back({"torch-legacy.pickles",
-                             "only " + std::to_string(found) + " of the 5 legacy pickles parse",
-                             pos, "", false});
+    out.anomalies.push_back(
+        Anomaly::Defect("torch-legacy.pickles",
+                        "only " + std::to_string(found) + " of the 5 legacy pickles parse", pos));
     return out;
   }
   m.data = MakeSubSource(src, 0, ends[kPickles - 1]);
@@ -112,35 +112,36 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     uint64_t at = cur.pos();
     auto numel = cur.Le64();
     if (!numel.ok()) {
-      out.anomalies.push_back({"torch-legacy.storage-truncated",
-                               "storage '" + key + "' missing: file ends", at, "", false});
+      out.anomalies.push_back(Anomaly::Defect("torch-legacy.storage-truncated",
+                                              "storage '" + key + "' missing: file ends", at));
       return out;
     }
     auto s = storages.find(key);
     if (s == storages.end() || s->second.first < 0) {
-      out.anomalies.push_back({"torch-legacy.storage-unknown",
-                               "storage '" + key + "' has no known type in the object pickle", at,
-                               "", false});
+      out.anomalies.push_back(
+          Anomaly::Defect("torch-legacy.storage-unknown",
+                          "storage '" + key + "' has no known type in the object pickle", at));
       return out;
     }
     if (*numel != s->second.second) {
-      out.anomalies.push_back({"torch-legacy.storage-size",
-                               "storage '" + key + "' holds " + std::to_string(*numel) +
-                                   " elements, the pickle says " + std::to_string(s->second.second),
-                               at, "", false});
+      out.anomalies.push_back(
+          Anomaly::Defect("torch-legacy.storage-size",
+                          "storage '" + key + "' holds " + std::to_string(*numel) +
+                              " elements, the pickle says " + std::to_string(s->second.second),
+                          at));
     }
     unsigned __int128 bytes = static_cast<unsigned __int128>(*numel) * s->second.first;
     if (bytes > cur.remaining() || !cur.Skip(static_cast<uint64_t>(bytes)).ok()) {
-      out.anomalies.push_back({"torch-legacy.storage-truncated",
-                               "storage '" + key + "' runs past the end of the file", at, "",
-                               false});
+      out.anomalies.push_back(Anomaly::Defect("torch-legacy.storage-truncated",
+                                              "storage '" + key + "' runs past the end of the file",
+                                              at));
       return out;
     }
   }
   if (!cur.at_end()) {
-    out.anomalies.push_back({"torch-legacy.data-after-storages",
-                             std::to_string(cur.remaining()) + " bytes follow the last storage",
-                             cur.pos(), "", false});
+    out.anomalies.push_back(Anomaly::Defect(
+        "torch-legacy.data-after-storages",
+        std::to_string(cur.remaining()) + " bytes follow the last storage", cur.pos()));
   }
   return out;
 }

@@ -183,7 +183,8 @@ class Reader {
 
  private:
   void Note(std::string code, std::string msg, uint64_t off, bool incomplete) {
-    out_.anomalies.push_back({std::move(code), std::move(msg), off, "", incomplete});
+    out_.anomalies.push_back(
+        Anomaly::Defect(std::move(code), std::move(msg), off).Incomplete(incomplete));
   }
 
   // Finds the end record (and the zip64 one), then reads and parses the central directory.
