@@ -1,0 +1,329 @@
+// The semantic follower of the pickle machine: every call the unpickler would make is recorded,
+// and callables with known Semantics (rules/*.toml) or special shapes (functools.partial,
+// operator.attrgetter/itemgetter/methodcaller, io.BytesIO) are followed so that a name built at
+// load time (getattr(__import__('os'), 'system')) resolves to what runs.
+#include <algorithm>
+#include <cstdlib>
+
+#include "pickle/machine.h"
+
+namespace mv::pickle::vm {
+
+ValuePtr Machine::InvokeSpecial(const Extra& e, const CallSpec& s, ValuePtr result, int depth) {
+  ValuePtr obj = Arg(s.args, 0);
+  switch (e.special) {
+    case Special::kPartial: {
+      CallSpec d{
+          CallKind::kDerived, s.opcode, e.func, e.args, e.kwargs ? e.kwargs : s.kwargs, nullptr,
+          e.factory};
+      for (const auto& a : s.args) d.args.push_back(a);
+      return Invoke(d, depth + 1);
+    }
+    case Special::kMethodCaller: {
+      ValuePtr f = e.names.empty() ? nullptr : GetAttr(obj, e.names[0], e.factory);
+      if (!f) f = New(ValueKind::kUnknown);
+      CallSpec d{CallKind::kDerived, s.opcode, f, e.args, e.kwargs, nullptr, e.factory};
+      return Invoke(d, depth + 1);
+    }
+    case Special::kAttrGetter: {
+      std::vector<ValuePtr> outs;
+      for (const auto& dotted : e.names) {
+        ValuePtr cur = obj;
+        size_t p = 0;
+        while (cur && p <= dotted.size()) {
+          size_t q = dotted.find('.', p);
+          if (q == std::string::npos) q = dotted.size();
+          cur = GetAttr(cur, dotted.substr(p, q - p), e.factory);
+          p = q + 1;
+        }
+        outs.push_back(cur ? cur : New(ValueKind::kUnknown));
+      }
+      if (outs.size() == 1) return outs[0];
+      if (outs.size() > 1) {
+        ValuePtr t = New(ValueKind::kTuple);
+        t->items = std::move(outs);
+        return t;
+      }
+      return result;
+    }
+    case Special::kItemGetter: {
+      ValuePtr key = e.args.empty() ? nullptr : e.args[0];
+      if (obj && key && obj->kind == ValueKind::kDict) {
+        // Dict values keep repeated keys; Python keeps the last value, so search backwards.
+        for (size_t i = obj->items.size() / 2; i-- > 0;) {
+          const ValuePtr& k = obj->items[2 * i];
+          if (k && k->kind == key->kind && k->text == key->text && !k->truncated) {
+            return obj->items[2 * i + 1];
+          }
+        }
+      } else if (obj && key && key->kind == ValueKind::kInt &&
+                 (obj->kind == ValueKind::kTuple || obj->kind == ValueKind::kList)) {
+        long long i = std::atoll(key->text.c_str());
+        long long n = static_cast<long long>(obj->items.size());
+        if (i < 0) i += n;
+        if (i >= 0 && i < n) return obj->items[static_cast<size_t>(i)];
+      }
+      return result;
+    }
+    default: return result;
+  }
+}
+
+ValuePtr Machine::Invoke(const CallSpec& s, int depth) {
+  std::string resolved = NameOf(s.callable);
+  size_t idx = Record(s, resolved);
+  ValuePtr result = trace_.calls[idx].result;
+  ++steps_;
+  if (depth >= limits::kMaxDerivedCallDepth) {
+    Note("limit.derived-depth",
+         "calls derived through more than limits::kMaxDerivedCallDepth "
+         "resolvers",
+         op_offset_, true);
+    return result;
+  }
+  const Extra* ex = FindX(s.callable);
+  if (ex && ex->special != Special::kNone) {
+    Extra e = *ex;  // copy: Invoke may rehash extra_
+    ValuePtr r = InvokeSpecial(e, s, result, depth);
+    trace_.calls[idx].result = r;
+    return r;
+  }
+  if (const SemanticEntry* sem = Sem(resolved)) ApplySemantic(*sem, resolved, s, result, depth);
+  trace_.calls[idx].result = result;
+  return result;
+}
+
+void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolved,
+                            const CallSpec& s, ValuePtr& result, int depth) {
+  const auto& a = s.args;
+  auto data = [&]() { return Arg(a, static_cast<size_t>(sem.data_arg)); };
+  auto fidx = static_cast<size_t>(sem.func_arg);
+  switch (sem.semantic) {
+    case Semantic::kGetattr: {
+      ValuePtr obj = Arg(a, 0);
+      ValuePtr name = Arg(a, sem.data_arg > 0 ? static_cast<size_t>(sem.data_arg) : 1);
+      if (IsStr(name)) {
+        if (ValuePtr g = GetAttr(obj, name->text, resolved)) result = g;
+      }
+      break;
+    }
+    case Semantic::kImportModule: {
+      ValuePtr name = data();
+      if (IsStr(name) && !name->text.empty()) {
+        std::string mod = name->text;
+        // __import__('a.b') returns package `a` unless a fromlist is given.
+        if (resolved == "builtins.__import__") {
+          ValuePtr from = Arg(a, 3);
+          bool has_from =
+              from && (from->kind == ValueKind::kList || from->kind == ValueKind::kTuple)
+                  ? !from->items.empty()
+                  : (from && from->kind != ValueKind::kNone);
+          if (!has_from) mod = mod.substr(0, mod.find('.'));
+        }
+        result = New(ValueKind::kModule, mod);
+        result->type_name = mod;
+        X(result).via = resolved;
+      }
+      break;
+    }
+    case Semantic::kResolveName: {
+      ValuePtr name = data();
+      if (IsStr(name) && !name->text.empty()) {
+        std::string n = name->text;
+        std::replace(n.begin(), n.end(), ':', '.');
+        result = Global(n, resolved);
+      }
+      break;
+    }
+    case Semantic::kImportFrom: {
+      ValuePtr mod = Arg(a, 0);
+      ValuePtr name = Arg(a, 1);
+      if (IsStr(name)) {
+        if (IsStr(mod))
+          result = Global(mod->text + "." + name->text, resolved);
+        else if (ValuePtr g = GetAttr(mod, name->text, resolved))
+          result = g;
+      }
+      break;
+    }
+    case Semantic::kAttrGetter:
+    case Semantic::kItemGetter:
+    case Semantic::kMethodCaller:
+    case Semantic::kPartial:
+    case Semantic::kBytesIO: {
+      Extra& e = X(result);
+      e.factory = resolved;
+      if (sem.semantic == Semantic::kAttrGetter) {
+        e.special = Special::kAttrGetter;
+        for (const auto& v : a) e.names.push_back(IsStr(v) ? v->text : "?");
+      } else if (sem.semantic == Semantic::kItemGetter) {
+        e.special = Special::kItemGetter;
+        e.args = a;
+      } else if (sem.semantic == Semantic::kMethodCaller) {
+        e.special = Special::kMethodCaller;
+        if (!a.empty()) e.names.push_back(IsStr(a[0]) ? a[0]->text : "?");
+        if (a.size() > 1) e.args.assign(a.begin() + 1, a.end());
+        e.kwargs = s.kwargs;
+      } else if (sem.semantic == Semantic::kPartial) {
+        e.special = Special::kPartial;
+        e.func = Arg(a, fidx) ? Arg(a, fidx) : New(ValueKind::kUnknown);
+        if (a.size() > fidx + 1)
+          e.args.assign(a.begin() + static_cast<ptrdiff_t>(fidx) + 1, a.end());
+        e.kwargs = s.kwargs;
+      } else {
+        e.special = Special::kBytesIO;
+        if (ValuePtr d = data()) e.args.push_back(d);
+      }
+      break;
+    }
+    case Semantic::kApply: {
+      ValuePtr f = Arg(a, fidx);
+      if (!f) break;
+      std::vector<const Value*> iters;
+      size_t n = SIZE_MAX;
+      bool known = a.size() > fidx + 1;
+      for (size_t i = fidx + 1; i < a.size(); ++i) {
+        const Value* it = a[i].get();
+        if (!it || !IsContainer(*it) || it->truncated) {
+          known = false;
+          break;
+        }
+        size_t len = it->kind == ValueKind::kDict ? it->items.size() / 2 : it->items.size();
+        n = std::min(n, len);
+        iters.push_back(it);
+      }
+      if (!known || n == 0) {
+        // Items unknown (or filled later: map is lazy): f still runs on whatever they are.
+        Invoke({CallKind::kDerived,
+                s.opcode,
+                f,
+                {New(ValueKind::kUnknown)},
+                nullptr,
+                nullptr,
+                resolved},
+               depth + 1);
+        break;
+      }
+      if (n > limits::kMaxDerivedCallsPerOp) {
+        Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied",
+             op_offset_, true);
+        n = limits::kMaxDerivedCallsPerOp;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        CallSpec d{CallKind::kDerived, s.opcode, f, {}, nullptr, nullptr, resolved};
+        for (const Value* it : iters) {
+          d.args.push_back(it->kind == ValueKind::kDict ? it->items[2 * i] : it->items[i]);
+        }
+        Invoke(d, depth + 1);
+      }
+      break;
+    }
+    case Semantic::kCallArg:
+    case Semantic::kDeferredCall: {
+      ValuePtr f = Arg(a, fidx);
+      if (!f) break;
+      CallSpec d{CallKind::kDerived, s.opcode, f, {}, s.kwargs, nullptr, resolved};
+      if (a.size() > fidx + 1) d.args.assign(a.begin() + static_cast<ptrdiff_t>(fidx) + 1, a.end());
+      ValuePtr r = Invoke(d, depth + 1);
+      result = sem.semantic == Semantic::kCallArg ? r : f;
+      break;
+    }
+    case Semantic::kDeserialize: {
+      auto bytes = ConstBytes(data());
+      if (!bytes) {
+        Note("pickle.nested-unresolved",
+             resolved + " loads data that is not a constant in the stream", op_offset_, true);
+        break;
+      }
+      NestedPayload np;
+      np.data.assign(bytes->begin(), bytes->end());
+      np.via = resolved;
+      np.offset = op_offset_;
+      trace_.nested.push_back(std::move(np));
+      break;
+    }
+    case Semantic::kStrJoin: {
+      // Names assembled at load time ("".join(['o', 's'])) so that no literal names them.
+      ValuePtr sep = Arg(a, 0);
+      ValuePtr seq = Arg(a, 1);
+      if (!IsStr(sep) || !seq || !IsContainer(*seq) || seq->truncated) break;
+      std::string out;
+      for (size_t i = 0; i < seq->items.size(); ++i) {
+        const ValuePtr& it = seq->items[i];
+        if (!IsStr(it)) return;
+        if (i > 0) out += sep->text;
+        out += it->text;
+        if (out.size() > limits::kMaxKeptString) return;
+      }
+      result = New(ValueKind::kStr, out);
+      result->length = out.size();
+      break;
+    }
+    case Semantic::kConcat: {
+      ValuePtr x = Arg(a, 0);
+      ValuePtr y = Arg(a, 1);
+      if (!x || !y || x->kind != y->kind || x->truncated || y->truncated) break;
+      if (x->kind != ValueKind::kStr && x->kind != ValueKind::kBytes) break;
+      if (x->text.size() + y->text.size() > limits::kMaxKeptString) break;
+      result = New(x->kind, x->text + y->text);
+      result->length = result->text.size();
+      break;
+    }
+    case Semantic::kDecode: {
+      auto bytes = ConstBytes(data());
+      if (!bytes) break;
+      std::string codec = sem.codec;
+      if (codec == "by-arg") {  // codecs.decode(data, 'base64' | 'zlib_codec' | 'hex' | …)
+        ValuePtr name = Arg(a, static_cast<size_t>(sem.data_arg) + 1);
+        if (!IsStr(name)) break;
+        std::string n = name->text;
+        std::transform(n.begin(), n.end(), n.begin(), ::tolower);
+        std::replace(n.begin(), n.end(), '-', '_');
+        static const std::pair<const char*, const char*> kCodecs[] = {
+            {"base64", "base64"}, {"base64_codec", "base64"}, {"base_64", "base64"},
+            {"zlib", "zlib"},     {"zlib_codec", "zlib"},     {"zip", "zlib"},
+            {"hex", "hex"},       {"hex_codec", "hex"},       {"bz2", "bz2"},
+            {"bz2_codec", "bz2"}, {"base32", "base32"},
+        };
+        codec.clear();
+        for (const auto& [k, v] : kCodecs) {
+          if (n == k) codec = v;
+        }
+        if (codec.empty()) break;
+      }
+      if (ValuePtr enc = Arg(a, static_cast<size_t>(sem.data_arg) + 1);
+          IsStr(enc) && (codec == "latin1-encode" || codec == "utf8-encode")) {
+        std::string e = enc->text;
+        std::transform(e.begin(), e.end(), e.begin(), ::tolower);
+        std::replace(e.begin(), e.end(), '_', '-');
+        if (e == "utf-8" || e == "utf8")
+          codec = "utf8-encode";
+        else if (e == "latin1" || e == "latin-1" || e == "iso-8859-1")
+          codec = "latin1-encode";
+      }
+      ValuePtr in = data();
+      // A str argument is text (UTF-8 here); the encoders turn it into bytes themselves.
+      std::optional<std::string> full;
+      if (in->kind == ValueKind::kStr && in->truncated && !(full = ReadBack(*in))) break;
+      std::string_view raw = in->kind == ValueKind::kStr
+                                 ? (full ? std::string_view(*full) : std::string_view(in->text))
+                                 : std::string_view(*bytes);
+      auto out = DecodeData(codec, raw, limits::kMaxDecodedPayload);
+      if (!out.ok()) {
+        if (out.error().code == Errc::kLimit) {
+          Note("limit.decoded", resolved + ": decoded data larger than limits::kMaxDecodedPayload",
+               op_offset_, true);
+        }
+        break;
+      }
+      ValuePtr b = New(ValueKind::kBytes);
+      b->length = out->size();
+      b->text = std::move(*out);
+      X(b).via = resolved;
+      result = b;
+      break;
+    }
+  }
+}
+
+}  // namespace mv::pickle::vm
