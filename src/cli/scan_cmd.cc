@@ -1,18 +1,16 @@
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "core/text.h"
 #include "report/json_text.h"
 #include "report/report.h"
-#include "scan/batch.h"
 #include "scan/hf_cache.h"
-#include "scan/scanner.h"
-#include "scan/walk.h"
+#include "scan/scan_paths.h"
 
 namespace mv::cli {
 
@@ -55,49 +53,19 @@ int RunScan(const ScanArgs& a, Globals& g) {
     std::cerr << "modelvet scan: give PATH… or --hf-cache\n";
     return 2;
   }
-  // Every entry found is reported: files are scanned, what could not be walked is an error.
-  std::vector<scan::PathEntry> entries = scan::ExpandPaths(a.paths);
   // --hf-cache: every cached model snapshot file, named ORG/NAME@REV/path instead of blob paths.
-  std::vector<std::string> display;
-  for (const auto& e : entries) display.push_back(e.path);
-  if (a.hf_cache) {
-    std::string dir = scan::HfCacheDir([](const char* n) { return std::getenv(n); });
-    for (auto& f : scan::ListHfCache(dir)) {
-      // Each cached snapshot is a repository: ORG/NAME@REV.
-      size_t at = f.display.find('@');
-      std::string repo =
-          at == std::string::npos ? "" : f.display.substr(0, f.display.find('/', at));
-      entries.push_back(
-          {std::move(f.path), std::move(repo), std::move(f.error), std::move(f.limit)});
-      display.push_back(std::move(f.display));
-    }
-  }
-  bool progress = isatty(STDERR_FILENO) && entries.size() > 1;
+  std::optional<std::string> cache;
+  if (a.hf_cache) cache = scan::HfCacheDir([](const char* n) { return std::getenv(n); });
+  scan::ScanPlan plan = scan::PlanScan(a.paths, cache);
+  bool progress = isatty(STDERR_FILENO) && plan.entries.size() > 1;
   scan::Progress show;
   if (progress) {
     show = [&](size_t done, size_t i) {
-      std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", done, entries.size(),
-                   EscapeText(display[i]).c_str());
+      std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", done, plan.entries.size(),
+                   EscapeText(plan.display[i]).c_str());
     };
   }
-  ScanReport report;
-  // Files are scanned on a.jobs threads; the reports come back in argument order.
-  report.files = scan::ScanEntries(entries, opts, a.jobs, show);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const scan::PathEntry& e = entries[i];
-    report.files[i].path = display[i];
-    // Repository summaries: each directory argument, and each cached snapshot.
-    if (!e.root.empty()) {
-      auto it = std::find_if(report.repositories.begin(), report.repositories.end(),
-                             [&](const auto& g) { return g.name == e.root; });
-      if (it == report.repositories.end()) {
-        report.repositories.push_back({e.root, {}, {}});
-        it = report.repositories.end() - 1;
-      }
-      it->files.push_back(i);
-      it->counts.Add(report.files[i].verdict);
-    }
-  }
+  ScanReport report = scan::ScanPlanned(plan, opts, a.jobs, show);
   if (progress) std::fprintf(stderr, "\r\x1b[K");
 
   std::string text;

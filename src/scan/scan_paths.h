@@ -1,0 +1,38 @@
+// `modelvet scan PATH… [--hf-cache]` as a library call: what is scanned, the name each file has
+// in the report, and how files group into repositories. The CLI only parses arguments, asks
+// for this and prints the report.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/report.h"
+#include "scan/batch.h"
+#include "scan/scanner.h"
+#include "scan/walk.h"
+
+namespace mv::scan {
+
+struct ScanPlan {
+  std::vector<PathEntry> entries;    // what is scanned, in report order
+  std::vector<std::string> display;  // the name of each entry in the report
+};
+
+// The files under `paths` (ExpandPaths, named as found); with `hf_cache_dir`, also every cached
+// model snapshot file (ListHfCache), named ORG/NAME@REV/path and rooted at its snapshot
+// ORG/NAME@REV.
+ScanPlan PlanScan(const std::vector<std::string>& paths,
+                  const std::optional<std::string>& hf_cache_dir);
+
+// Scans the plan on `jobs` threads (ScanEntries) into one report: the files in plan order under
+// their display names, and the repository summaries (GroupRepositories).
+ScanReport ScanPlanned(const ScanPlan& plan, const Options& options, unsigned jobs,
+                       const Progress& progress = {});
+
+// One repository summary per distinct entry root (each directory argument, each cached
+// snapshot), in order of first appearance, with the indices and verdict counts of its files.
+// Entries without a root (file arguments) belong to none. `report.files` is in entry order.
+void GroupRepositories(const std::vector<PathEntry>& entries, ScanReport& report);
+
+}  // namespace mv::scan
