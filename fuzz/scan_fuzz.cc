@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/report.h"
+#include "core/scan_result.h"
 #include "core/source.h"
 #include "kb/kb.h"
 #include "report/report.h"

@@ -12,8 +12,8 @@
 
 #include "audit/license.h"
 #include "audit/status.h"
-#include "core/report.h"
 #include "core/result.h"
+#include "core/scan_result.h"
 #include "store/store.h"
 
 namespace mv::audit {

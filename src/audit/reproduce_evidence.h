@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/report.h"
+#include "core/scan_result.h"
 #include "core/source.h"
 #include "reproduce/loader.h"
 #include "reproduce/observation.h"

@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/report.h"
+#include "core/scan_result.h"
 
 namespace mv::audit {
 

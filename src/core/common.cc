@@ -1,6 +1,6 @@
 #include "core/facts.h"
-#include "core/report.h"
 #include "core/result.h"
+#include "core/scan_result.h"
 
 namespace mv {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/report.h"
+#include "core/scan_result.h"
 
 namespace mv::report {
 

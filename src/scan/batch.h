@@ -7,7 +7,7 @@
 #include <functional>
 #include <vector>
 
-#include "core/report.h"
+#include "core/scan_result.h"
 #include "scan/scanner.h"
 #include "scan/walk.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/report.h"
+#include "core/scan_result.h"
 #include "scan/batch.h"
 #include "scan/scanner.h"
 #include "scan/walk.h"

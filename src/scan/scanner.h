@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "core/report.h"
+#include "core/scan_result.h"
 #include "core/source.h"
 #include "kb/kb.h"
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/facts.h"
-#include "core/report.h"
+#include "core/scan_result.h"
 #include "kb/kb.h"
 #include "pickle/value.h"
 

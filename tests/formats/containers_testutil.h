@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "core/report.h"
+#include "core/scan_result.h"
 #include "core/source.h"
 #include "formats/format.h"
 #include "kb/kb.h"

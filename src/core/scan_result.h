@@ -1,5 +1,6 @@
-// The per-file and per-scan report. Its JSON form (report/report.cc) is a stable interface:
-// extend, never break (docs/verdicts.md, "The JSON report").
+// The per-file and per-scan results (types only; report/report.h renders them). Their JSON form
+// (report/report.cc) is a stable interface: extend, never break (docs/verdicts.md, "The JSON
+// report").
 #pragma once
 
 #include <cstdint>
