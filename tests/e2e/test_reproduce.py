@@ -162,8 +162,8 @@ class ReproduceCases(unittest.TestCase):
 
         def worker(loader, rows):
             try:
-                code, reports, _ = reproduce([FIX / r["fixture"] for r in rows], "--loader",
-                                             loader)
+                code, reports, _ = reproduce([SOURCE_DIR / r["fixture"] for r in rows],
+                                             "--loader", loader)
                 cls.codes[loader] = code
                 for r, rep in zip(rows, reports):
                     cls.results[r["fixture"]] = rep
@@ -215,22 +215,23 @@ class ReproduceCases(unittest.TestCase):
     def test_loaders_chosen_by_content(self):
         loaders = {c["fixture"]: self.results[c["fixture"]]["loader"]
                    for c in self.cases if c["loader"] == "auto" and c["fixture"] in self.results}
-        self.assertEqual(loaders.get("reproduce/torch-echo.pt"), "torch")
-        self.assertEqual(loaders.get("reproduce/numpy-echo.npy"), "numpy")
-        self.assertEqual(loaders.get("reproduce/joblib-echo.joblib"), "joblib")
-        self.assertEqual(loaders.get("models/benign/sklearn-pipeline-gzip.joblib"), "joblib")
+        self.assertEqual(loaders.get("tests/fixtures/reproduce/torch-echo.pt"), "torch")
+        self.assertEqual(loaders.get("tests/fixtures/reproduce/numpy-echo.npy"), "numpy")
+        self.assertEqual(loaders.get("tests/fixtures/reproduce/joblib-echo.joblib"), "joblib")
+        self.assertEqual(
+            loaders.get("tests/fixtures/models/benign/sklearn-pipeline-gzip.joblib"), "joblib")
 
     def test_exit_code_is_one_when_a_payload_is_observed(self):
         self.assertEqual(self.codes.get("pickle"), 1)
         self.assertEqual(self.codes.get("auto"), 1)
 
     def test_missing_module_is_named(self):
-        r = self.results["reproduce/missing-module.pkl"]
+        r = self.results["tests/fixtures/reproduce/missing-module.pkl"]
         self.assertIn("modelvet_absent_module", r["load_error"])
         self.assertIn("not installed in the sandbox", r["load_error"])
 
     def test_loader_error_after_a_payload_is_kept(self):
-        r = self.results["reproduce/payload-then-garbage.pkl"]
+        r = self.results["tests/fixtures/reproduce/payload-then-garbage.pkl"]
         self.assertIn("UnpicklingError", r["load_error"] or "")
 
     def test_nothing_reached_the_host(self):
