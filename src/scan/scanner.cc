@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 #include <system_error>
+#include <unordered_set>
 
 #include "core/sha256.h"
 #include "formats/registry.h"
@@ -100,6 +101,18 @@ class Walker {
     formats::FormatId id = formats::FormatId::kPickle;
     bool pickle_hint =
         item.hint == formats::Hint::kPickle || item.hint == formats::Hint::kPickleStream;
+    if (item.hint == formats::Hint::kSniff && item.force == formats::FormatId::kUnknown &&
+        storages_.count(LowerAscii(item.location))) {
+      // A tensor storage of a torch zip whose data.pkl was analysed first: torch.load copies
+      // these bytes into a tensor and never interprets them, so they are not fetched (a
+      // remote 1 GiB checkpoint costs its headers, not its tensors).
+      verdict::PayloadFacts f;
+      f.location = item.location;
+      f.format = "tensor-storage";
+      f.loader = item.loader;
+      facts_.push_back(std::move(f));
+      return;
+    }
     if (item.force != formats::FormatId::kUnknown) {
       id = item.force;
     } else if (!pickle_hint) {
@@ -233,6 +246,7 @@ class Walker {
       f.anomalies.push_back(std::move(a));
     }
     facts_.push_back(std::move(f));
+    NoteStorages(item, t);
     for (auto it = t.nested.rbegin(); it != t.nested.rend(); ++it) {
       std::string where = Join(item.location, it->via + "@" + std::to_string(it->offset));
       if (item.nested + 1 > limits::kMaxNestedPickleDepth) {
@@ -249,6 +263,38 @@ class Walker {
       child.loader = it->via;
       stack.push_back(std::move(child));
     }
+  }
+
+  // torch.load (and torch.jit.load) of a zip reads `<dir>/data.pkl`; each persistent id ('storage', type, key,
+  // location, numel) names the member `<dir>/data/<key>` (matched case-insensitively, as
+  // miniz does), whose bytes become a tensor's storage.
+  void NoteStorages(const Item& item, const pickle::Trace& t) {
+    if (item.loader != "torch.load" && item.loader != "torch.jit.load") return;
+    std::string loc = LowerAscii(item.location);
+    constexpr std::string_view kPkl = "data.pkl";
+    if (loc.size() < kPkl.size() || loc.compare(loc.size() - kPkl.size(), kPkl.size(), kPkl) != 0)
+      return;
+    if (loc.size() > kPkl.size() && loc[loc.size() - kPkl.size() - 1] != '/' &&
+        loc[loc.size() - kPkl.size() - 1] != '!')
+      return;
+    std::string dir = loc.substr(0, loc.size() - kPkl.size()) + "data/";
+    for (const auto& c : t.calls) {
+      if (c.kind != pickle::CallKind::kPersistentLoad || c.args.empty() || !c.args[0]) continue;
+      const auto& pid = c.args[0];
+      if (pid->kind != pickle::ValueKind::kTuple || pid->items.size() < 3) continue;
+      const auto& tag = pid->items[0];
+      const auto& key = pid->items[2];
+      if (!tag || tag->kind != pickle::ValueKind::kStr || tag->text != "storage") continue;
+      if (!key || key->kind != pickle::ValueKind::kStr || key->truncated) continue;
+      storages_.insert(dir + LowerAscii(key->text));
+    }
+  }
+
+  static std::string LowerAscii(std::string s) {
+    for (char& ch : s) {
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    }
+    return s;
   }
 
   // Records the file's format and loader from the outermost payload (and the one a
@@ -270,6 +316,7 @@ class Walker {
   std::deque<pickle::Trace> traces_;  // stable addresses for PayloadFacts::trace
   std::vector<verdict::PayloadFacts> facts_;
   std::string root_name_;  // the file's display path (its name announces a format)
+  std::unordered_set<std::string> storages_;  // lower-cased member chains of tensor storages
   uint64_t expanded_ = 0;
   bool wrapper_pending_ = false;
 };
