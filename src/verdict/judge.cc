@@ -384,7 +384,8 @@ class Judge_ {
                ", which the knowledge base does not know; loading needs " + needs +
                ", whose code is not in the file (if it is yours: --trust-module " + module +
                ", or a [[trust]] rule)",
-           "loading needs " + needs, "unknown|" + name);
+           "loading needs " + needs + (top == "__main__" ? "" : " (`" + name + "`)"),
+           "unknown|" + name);
   }
 
   // A call of a name whose benign rule does not clear calls of that kind (see Clears).
