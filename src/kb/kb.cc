@@ -43,6 +43,7 @@ constexpr std::array kCategories = {
     "data",
     "library-class",
     "custom-op",
+    "trusted-module",  // benign: a module the user trusts ([[trust]], --trust-module)
     // Benign only, with a narrower clearing (verdict/judge.cc): a class cleared only when the
     // loader rebuilds an instance without __init__, a value cleared only when referenced.
     "rebuild-only",
@@ -182,8 +183,9 @@ int StanceStrictness(Stance s) {
 // thousands of library names cost nothing to a scan that never meets the library.
 struct DeferredFile {
   std::string file;
-  std::string owned;      // the text, when it is not embedded (FromStrings)
-  std::string_view text;  // embedded text, or `owned`
+  std::string owned;       // the text, when it is not embedded (FromStrings)
+  std::string_view text;   // embedded text, or `owned`
+  bool dangerous = false;  // dangerous_lib_<module>.toml (swept), else benign_lib_<module>.toml
   std::once_flag once;
   Status status = OkStatus();
   std::vector<Rule> rules;
@@ -205,7 +207,8 @@ struct KnowledgeBase::Impl {
   };
   std::unordered_map<std::string, FeatureIndex> features_by_kind;
 
-  std::unordered_map<std::string, std::unique_ptr<DeferredFile>> deferred;  // by module
+  // by module: benign_lib_<module>.toml and dangerous_lib_<module>.toml
+  std::unordered_multimap<std::string, std::unique_ptr<DeferredFile>> deferred;
 
   std::string Canonical(std::string_view dotted) const;
   const Rule* MatchCanonical(const std::string& c) const;
@@ -278,6 +281,9 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
           e != exact.end() && rules[e->second].stance == Stance::kDangerous) {
         return &rules[e->second];
       }
+      if (const Rule* d = MatchDeferred(head); d != nullptr && d->stance == Stance::kDangerous) {
+        return d;  // a swept name (dangerous_lib_<module>.toml)
+      }
       if (end == std::string::npos) break;
     }
   }
@@ -344,12 +350,12 @@ class Loader {
 
   Status CheckTopLevel(const Doc& d) {
     static constexpr std::array kTop = {"dangerous", "benign",   "review", "attribute",
-                                        "feature",   "semantic", "alias"};
+                                        "feature",   "semantic", "alias",  "trust"};
     for (auto&& [k, v] : d.table) {
       if (!In(kTop, k.str())) {
         return Fail(Where(d.file, k.source()), "unknown top-level key '" + std::string(k.str()) +
                                                    "' (dangerous, benign, review, attribute, "
-                                                   "feature, semantic, alias)");
+                                                   "feature, semantic, alias, trust)");
       }
       if (k.str() == "alias") {
         if (!v.is_table()) return Fail(Where(d.file, k.source()), "'alias' must be a table");
@@ -477,6 +483,46 @@ class Loader {
     return OkStatus();
   }
 
+  // `[[trust]] module = "mv_models"` (or --trust-module): the user vouches for the classes of
+  // their own module; a benign `module.*` rule of category trusted-module. The laundering
+  // checks of Match still apply (`mv_models.os.system` is not cleared), and a module the
+  // rules call dangerous or review (`os`, `dill`) cannot be trusted.
+  Status AddTrust(const std::string& module, const std::string& why, const std::string& file,
+                  const std::string& where, bool user) {
+    std::string pattern = module + ".*";
+    if (module.find('*') != std::string::npos || !ValidCallablePattern(pattern)) {
+      return Fail(where, "bad module name '" + module + "' to trust");
+    }
+    MV_RETURN_IF_ERROR(CheckCanonical(pattern, where));
+    for (std::string_view v = module;;) {
+      if (auto it = impl_.exact.find(std::string(v));
+          it != impl_.exact.end() && impl_.rules[it->second].stance != Stance::kBenign) {
+        return Fail(where, "cannot trust '" + module + "': " + impl_.rules[it->second].id +
+                               " calls it " +
+                               (impl_.rules[it->second].stance == Stance::kReview ? "review-worthy"
+                                                                                  : "dangerous"));
+      }
+      if (auto it = impl_.prefix.find(std::string(v));
+          it != impl_.prefix.end() && impl_.rules[it->second].stance != Stance::kBenign) {
+        return Fail(where,
+                    "cannot trust '" + module + "': " + impl_.rules[it->second].id + " covers it");
+      }
+      size_t dot = v.rfind('.');
+      if (dot == std::string_view::npos) break;
+      v = v.substr(0, dot);
+    }
+    Rule r;
+    r.stance = Stance::kBenign;
+    r.category = "trusted-module";
+    r.severity = Severity::kInfo;
+    r.pattern = pattern;
+    r.why = why.empty() ? "your module `" + module + "`, trusted in " + FileName(file) : why;
+    r.summary = "classes of your module `" + module + "` are trusted (" + FileName(file) + ")";
+    r.id = FileName(file) + ":" + pattern;
+    r.source = where;
+    return AddRule(std::move(r), user);
+  }
+
   Status AddRule(Rule r, bool user) {
     const std::string& p = r.pattern;
     std::unordered_map<std::string, size_t>* index = nullptr;
@@ -575,6 +621,19 @@ class Loader {
           r.source = where;
           MV_RETURN_IF_ERROR(AddRule(std::move(r), d.user));
         }
+      }
+    }
+
+    if (const toml::array* arr = d.table["trust"].as_array()) {
+      static constexpr std::array kTrustKeys = {"module", "why"};
+      static constexpr std::array kTrustReq = {"module"};
+      for (const toml::node& n : *arr) {
+        const toml::table& t = *n.as_table();
+        MV_RETURN_IF_ERROR(CheckKeys(d.file, t, "trust", kTrustKeys, kTrustReq));
+        std::string module, why;
+        MV_ASSIGN_OR_RETURN(module, Str(d.file, t, "module"));
+        MV_ASSIGN_OR_RETURN(why, Str(d.file, t, "why"));
+        MV_RETURN_IF_ERROR(AddTrust(module, why, d.file, Where(d.file, t.source()), d.user));
       }
     }
 
@@ -743,26 +802,34 @@ Result<std::string> ReadText(const std::filesystem::path& p) {
 }
 
 constexpr std::string_view kDeferredPrefix = "benign_lib_";
+constexpr std::string_view kDangerousPrefix = "dangerous_lib_";
 constexpr std::string_view kDeferredSuffix = ".toml";
 
 // "benign_lib_networkx.toml" -> "networkx"; "" for other files.
-std::string DeferredModule(std::string_view file) {
-  if (file.size() <= kDeferredPrefix.size() + kDeferredSuffix.size() ||
-      file.substr(0, kDeferredPrefix.size()) != kDeferredPrefix ||
+std::string DeferredModule(std::string_view file, std::string_view prefix = kDeferredPrefix) {
+  if (file.size() <= prefix.size() + kDeferredSuffix.size() ||
+      file.substr(0, prefix.size()) != prefix ||
       file.substr(file.size() - kDeferredSuffix.size()) != kDeferredSuffix) {
     return "";
   }
-  std::string_view m = file.substr(kDeferredPrefix.size(),
-                                   file.size() - kDeferredPrefix.size() - kDeferredSuffix.size());
+  std::string_view m =
+      file.substr(prefix.size(), file.size() - prefix.size() - kDeferredSuffix.size());
   return ValidIdentifier(m) ? std::string(m) : "";
 }
 
 // Registers a `benign_lib_<module>.toml` file for loading on first use; false for others.
 bool Defer(KnowledgeBase::Impl& impl, std::string_view name, std::string_view text, bool copy) {
-  std::string module = DeferredModule(std::filesystem::path(name).filename().string());
+  std::string base = std::filesystem::path(name).filename().string();
+  std::string module = DeferredModule(base);
+  bool dangerous = false;
+  if (module.empty()) {
+    module = DeferredModule(base, kDangerousPrefix);
+    dangerous = true;
+  }
   if (module.empty()) return false;
   auto d = std::make_unique<DeferredFile>();
   d->file = std::string(name);
+  d->dangerous = dangerous;
   if (copy) {
     d->owned = std::string(text);
     d->text = d->owned;
@@ -777,12 +844,18 @@ bool Defer(KnowledgeBase::Impl& impl, std::string_view name, std::string_view te
 
 const Rule* KnowledgeBase::Impl::MatchDeferred(const std::string& c) const {
   if (deferred.empty()) return nullptr;
-  auto it = deferred.find(c.substr(0, c.find('.')));
-  if (it == deferred.end()) return nullptr;
-  DeferredFile& d = *it->second;
-  std::call_once(d.once, [&] { LoadDeferred(it->first, d); });
-  auto e = d.exact.find(c);
-  return e == d.exact.end() ? nullptr : &d.rules[e->second];
+  auto [first, last] = deferred.equal_range(c.substr(0, c.find('.')));
+  const Rule* found = nullptr;
+  for (auto it = first; it != last; ++it) {
+    DeferredFile& d = *it->second;
+    std::call_once(d.once, [&] { LoadDeferred(it->first, d); });
+    auto e = d.exact.find(c);
+    if (e == d.exact.end()) continue;
+    if (found == nullptr || d.rules[e->second].stance == Stance::kDangerous) {
+      found = &d.rules[e->second];  // dangerous wins (the generators never write both)
+    }
+  }
+  return found;
 }
 
 // Parses a deferred file with the same strict loader, then checks what only a deferred file
@@ -802,7 +875,9 @@ void KnowledgeBase::Impl::LoadDeferred(const std::string& module, DeferredFile& 
   }
   for (size_t i = 0; st.ok() && i < tmp.rules.size(); ++i) {
     const Rule& r = tmp.rules[i];
-    if (r.stance == Stance::kDangerous) {
+    if (d.dangerous && r.stance != Stance::kDangerous) {
+      st = Fail(r.source, "a dangerous_lib_ file holds only exact [[dangerous]] names");
+    } else if (!d.dangerous && r.stance == Stance::kDangerous) {
       st = Fail(r.source, "a generated library file holds no [[dangerous]] rule");
     } else if (r.pattern.compare(0, module.size() + 1, module + ".") != 0) {
       st = Fail(r.source, "'" + r.pattern + "' is not under module '" + module + "'");
@@ -821,7 +896,7 @@ KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 KnowledgeBase::~KnowledgeBase() = default;
 
 Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(
-    const std::vector<std::string>& extra) {
+    const std::vector<std::string>& extra, const std::vector<std::string>& trusted_modules) {
   namespace fs = std::filesystem;
   auto impl = std::make_unique<Impl>();
   Loader loader(*impl);
@@ -848,6 +923,17 @@ Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(
       MV_ASSIGN_OR_RETURN(text, ReadText(f));
       MV_RETURN_IF_ERROR(loader.Add(f.string(), text, true));
     }
+  }
+  for (const auto& m : trusted_modules) {
+    // Written as a rule file so it is checked like one; the name is validated there (a name
+    // that is not a dotted identifier could not be quoted into TOML: refused first).
+    if (!ValidCallablePattern(m + ".*") || m.find('*') != std::string::npos) {
+      return MakeError(Errc::kMalformed, "--trust-module: bad module name '" + m + "'");
+    }
+    MV_RETURN_IF_ERROR(loader.Add("--trust-module " + m,
+                                  "[[trust]]\nmodule = \"" + m + "\"\nwhy = \"your module `" + m +
+                                      "`, trusted with --trust-module\"\n",
+                                  true));
   }
   MV_RETURN_IF_ERROR(loader.Build());
   return std::shared_ptr<const KnowledgeBase>(std::make_shared<KnowledgeBase>(std::move(impl)));

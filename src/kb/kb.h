@@ -52,7 +52,9 @@ struct FeatureRule {
 class KnowledgeBase {
  public:
   // The embedded rules plus each extra file or directory of *.toml files.
-  static Result<std::shared_ptr<const KnowledgeBase>> Load(const std::vector<std::string>& extra);
+  // trusted_modules: `--trust-module NAME` (as a `[[trust]] module = NAME` rule).
+  static Result<std::shared_ptr<const KnowledgeBase>> Load(
+      const std::vector<std::string>& extra, const std::vector<std::string>& trusted_modules = {});
   // Parses rule text (one file); for tests and the fuzz target. A file named
   // benign_lib_<module>.toml is deferred as embedded ones are.
   static Result<std::shared_ptr<const KnowledgeBase>> FromStrings(

@@ -434,13 +434,21 @@ class Judge_ {
 
   void Unknown(const std::string& name, const std::string& evidence, const std::string& location,
                bool called) {
-    std::string module = name.substr(0, name.find('.'));
+    // The module a class was pickled from: the user's own (`__main__`, `mv_models`) or a
+    // library the rules do not know. One line says what loading needs; the message says
+    // how to vouch for it (--trust-module, a [[trust]] rule).
+    size_t dot = name.rfind('.');
+    std::string module = dot == std::string::npos ? name : name.substr(0, dot);
+    std::string top = name.substr(0, name.find('.'));
+    std::string needs = top == "__main__"
+                            ? "the script that saved it (`" + name + "` from `__main__`)"
+                            : "your module `" + module + "`";
     Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
            std::string(called ? "calls " : "imports ") + name +
-               ", which the knowledge base does not know; loading needs the `" + module +
-               "` library, whose code is not in the file",
-           std::string(called ? "calls " : "imports ") + name +
-               ", which is not in the knowledge base (loading runs that library's code)",
+               ", which the knowledge base does not know; loading needs " + needs +
+               ", whose code is not in the file (if it is yours: --trust-module " + module +
+               ", or a [[trust]] rule)",
+           "loading needs " + needs + (top == "__main__" ? "" : " (`" + name + "`)"),
            "unknown|" + name);
   }
 

@@ -263,7 +263,7 @@ pattern = "os.stat_result"
 TEST(Loader, UnknownTopLevelKeyNamesLine) {
   EXPECT_EQ(ErrorOf("\n\n[[dangerus]]\nwhy = 'x'\n"),
             "t.toml:3: unknown top-level key 'dangerus' (dangerous, benign, review, attribute, "
-            "feature, semantic, alias)");
+            "feature, semantic, alias, trust)");
 }
 
 TEST(Loader, UnknownKeyInTableNamesLine) {
@@ -493,6 +493,51 @@ TEST(Loader, DeferredLibraryFile) {
     ASSERT_FALSE(st.ok()) << b.text;
     EXPECT_EQ(st.error().message.rfind(b.error, 0), 0u) << st.error().message;
   }
+}
+
+}  // namespace
+}  // namespace mv::kb
+
+namespace mv::kb {
+namespace {
+
+// --trust-module / [[trust]]: the user's own module is cleared with the trust as evidence;
+// dangerous names inside it stay dangerous; a module the rules call dangerous cannot be trusted.
+TEST(Trust, TrustedModuleIsBenignWithReason) {
+  auto kb = KnowledgeBase::Load({}, {"mv_models"});
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  const Rule* r = (*kb)->Match("mv_models.nets.Net");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->stance, Stance::kBenign);
+  EXPECT_EQ(r->category, "trusted-module");
+  EXPECT_NE(r->summary.find("mv_models"), std::string::npos);
+  const Rule* d = (*kb)->Match("mv_models.os.system");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->stance, Stance::kDangerous);
+  // Without trust the module is unknown.
+  auto plain = KnowledgeBase::Load({});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->Match("mv_models.nets.Net"), nullptr);
+}
+
+TEST(Trust, RuleFileTrustTable) {
+  auto kb = KnowledgeBase::FromStrings(
+      {{"mine.toml", "[[trust]]\nmodule = \"__main__\"\nwhy = \"my training script\"\n"}});
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  const Rule* r = (*kb)->Match("__main__.Net");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->stance, Stance::kBenign);
+  EXPECT_EQ(r->why, "my training script");
+}
+
+TEST(Trust, RefusesDangerousAndMalformedModules) {
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"os"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"subprocess"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"torch.hub"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"a\"\n[[benign]]"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"mv.*"}).ok());
+  auto bad = KnowledgeBase::FromStrings({{"t.toml", "[[trust]]\nmodule = \"x\"\nextra = 1\n"}});
+  EXPECT_FALSE(bad.ok());
 }
 
 }  // namespace

@@ -305,9 +305,7 @@ TEST(Judge, UnknownClassNeedsReviewLow) {
   EXPECT_EQ(j.findings[0].category, "unknown-callable");
   EXPECT_EQ(j.findings[0].callable, "mypkg.models.Net");
   EXPECT_EQ(j.findings[0].location, "archive/data.pkl@30");
-  EXPECT_EQ(j.summary,
-            "calls mypkg.models.Net, which is not in the knowledge base (loading runs that "
-            "library's code)");
+  EXPECT_EQ(j.summary, "loading needs your module `mypkg.models` (`mypkg.models.Net`)");
 }
 
 TEST(Judge, TruncatedTraceNeverSafe) {
