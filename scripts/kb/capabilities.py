@@ -139,3 +139,111 @@ def third_party_native(attr, doc):
     if re.search(r"(?i)dlopen|load_library", attr):
         return ("native-code", "loads a native library")
     return ("file-system", "creates, writes or deletes a file")
+
+
+# What each native capability does, in plain language, for the rules the sweep writes
+# (`phrase`, `role`, `arg`, `keyword`, `effect`; docs/rules.md, "Actions"). The role says which
+# argument of the native function is the command, path, address or code: a swept callable
+# that *is* the capability (an alias) shows it; one that reaches it through other code shows
+# the parameter of its own whose name says it (sweep.py, `role_position`).
+# name -> (phrase, role, position, effect)
+_A = {}
+
+
+def _act(module, phrase, role, position, effect, names):
+    for n in names.split():
+        _A[f"{module}.{n}"] = (phrase, role, position, effect)
+
+
+_act("builtins", "executes Python code", "code", 0, "execute", "exec eval")
+_act("builtins", "imports a module by name", "module", 0, "execute", "__import__")
+_act("builtins", "enters the debugger", "none", None, "other", "breakpoint")
+_act("builtins", "opens a file for writing", "path", 0, "write", "open")
+_act("_io", "opens a file for writing", "path", 0, "write", "open FileIO")
+_act("_imp", "loads a native extension module", "none", None, "execute",
+     "create_dynamic exec_dynamic")
+_act("_imp", "imports a built-in or frozen module", "none", None, "execute",
+     "create_builtin exec_builtin init_frozen get_frozen_object")
+_act("posix", "runs a shell command", "command", 0, "execute", "system")
+_act("posix", "replaces the interpreter with a program", "program", 0, "execute",
+     "execv execve posix_spawn posix_spawnp")
+_act("posix", "forks the process", "none", None, "execute", "fork forkpty")
+_act("posix", "sends a signal to a process", "none", None, "execute", "kill killpg")
+_act("posix", "changes the process environment or identity", "text", 0, "other",
+     "putenv unsetenv setuid setgid seteuid setegid setreuid setregid setresuid setresgid "
+     "setgroups chroot")
+_act("posix", "deletes a file", "path", 0, "write", "remove unlink rmdir")
+_act("posix", "moves a file over another", "path", 1, "write", "rename replace")
+_act("posix", "truncates a file", "path", 0, "write", "truncate ftruncate posix_fallocate")
+_act("posix", "writes to a file", "none", None, "write",
+     "write pwrite writev pwritev sendfile copy_file_range")
+_act("posix", "changes file permissions or ownership", "path", 0, "write",
+     "chmod fchmod lchmod chown fchown lchown utime removexattr setxattr")
+_act("posix", "creates a link", "path", 1, "write", "link symlink")
+_act("posix", "creates a directory or special file", "path", 0, "write", "mkdir mkfifo mknod")
+_act("posix", "opens a file for writing", "path", 0, "write", "open")
+_act("posix", "creates an anonymous file in memory", "none", None, "write", "memfd_create")
+_act("posix", "opens a pseudo-terminal", "none", None, "write", "openpty")
+_act("_posixsubprocess", "starts a process", "program", 0, "execute", "fork_exec")
+_act("_socket", "opens a network socket", "address", 0, "network",
+     "socket socketpair fromfd")
+_act("_socket", "looks up a host name (a DNS query)", "text", 0, "network",
+     "getaddrinfo gethostbyname gethostbyname_ex gethostbyaddr getnameinfo")
+_act("fcntl", "sends a control request to a file, terminal or device (ioctl)", "none", None,
+     "write", "ioctl fcntl flock lockf")
+_act("termios", "changes or writes to a terminal", "none", None, "write",
+     "tcsetattr tcsendbreak tcdrain tcflush tcflow tcsetwinsize")
+_act("readline", "writes the readline history file", "path", 0, "write",
+     "write_history_file append_history_file")
+_act("readline", "reads a readline history or init file", "path", 0, "read",
+     "read_history_file read_init_file")
+_act("readline", "binds keys or installs interpreter hooks", "none", None, "other",
+     "parse_and_bind set_startup_hook set_pre_input_hook set_completer "
+     "set_completion_display_matches_hook insert_text")
+_act("_ctypes", "loads a native library or calls native code by address", "path", 0,
+     "execute", "dlopen LoadLibrary call_function call_cdeclfunction PyObj_FromPtr CFuncPtr dlsym "
+     "FreeLibrary dlclose")
+_act("mmap", "maps a file into memory (writable)", "none", None, "write", "mmap")
+_act("_posixshmem", "creates or removes shared memory", "path", 0, "write", "shm_open shm_unlink")
+_act("_sqlite3", "opens (creates) a database file", "path", 0, "write", "connect")
+_act("_dbm", "opens (creates) a database file", "path", 0, "write", "open")
+_act("_gdbm", "opens (creates) a database file", "path", 0, "write", "open")
+_act("_curses", "takes over or writes to the terminal", "none", None, "write",
+     "initscr newterm setupterm putp filter")
+_act("_curses_panel", "writes to the terminal", "none", None, "write", "update_panels")
+_act("_tkinter", "runs Tcl code", "none", None, "execute", "create")
+_act("syslog", "writes to the system log", "text", 0, "write", "syslog openlog")
+_act("_signal", "sends a signal or installs a signal handler", "none", None, "other",
+     "pthread_kill raise_signal alarm setitimer signal set_wakeup_fd pidfd_send_signal")
+_act("sys", "installs interpreter hooks", "none", None, "other",
+     "settrace setprofile addaudithook set_asyncgen_hooks activate_stack_trampoline")
+_act("_xxsubinterpreters", "runs code in a subinterpreter", "code", 0, "execute",
+     "run_string create")
+_act("faulthandler", "crashes the process or writes tracebacks to a file", "none", None,
+     "other", "enable dump_traceback dump_traceback_later register _sigsegv _sigabrt _sigfpe "
+     "_fatal_error _read_null _stack_overflow _fatal_error_c_thread")
+_act("marshal", "builds code objects from bytes", "none", None, "execute", "loads load")
+_act("_pickle", "loads another pickle (its calls run too)", "path", 0, "execute",
+     "loads load Unpickler")
+_act("atexit", "registers a callable to run at exit", "none", None, "other", "register")
+_act("ossaudiodev", "opens an audio device", "none", None, "write", "open openmixer")
+
+ACTIONS = _A
+for _m, _caps in NATIVE_CAPABILITIES.items():
+    for _n in _caps:
+        assert f"{_m}.{_n}" in ACTIONS, f"capabilities.py: no action for {_m}.{_n}"
+
+
+def action(name):
+    """(phrase, role, position, effect) of a native capability, else None."""
+    return ACTIONS.get(name)
+
+
+def third_party_action(cap):
+    """The action of a third_party_native() capability."""
+    category, what = cap
+    if category == "process":
+        return ("runs a command", "command", 0, "execute")
+    if category == "native-code":
+        return ("loads a native library", "path", 0, "execute")
+    return ("creates, writes or truncates a file", "path", 0, "write")

@@ -402,6 +402,43 @@ def inner(targets):
     json.dump({"versions": versions, "found": found}, sys.stdout)
 
 
+def inner_signatures():
+    """Parameters of each name read from stdin (JSON list), for the argument roles of the
+    rules: {name: [[parameter, positional], …]} as a pickle passes them (an unbound method's
+    `self` is its first argument; *args/**kwargs left out).
+    Runs in the sandbox too: importing runs library code."""
+    names = json.load(sys.stdin)
+    out = {}
+    sink = io.StringIO()
+    for name in names:
+        parts = name.split(".")
+        obj = None
+        for n in range(len(parts) - 1, 0, -1):
+            try:
+                with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                        warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    obj = importlib.import_module(".".join(parts[:n]))
+                for a in parts[n:]:
+                    obj = getattr(obj, a)
+                break
+            except BaseException:  # noqa: BLE001 — a name that does not resolve has no roles
+                obj = None
+        if obj is None:
+            continue
+        try:
+            sig = inspect.signature(obj)
+        except (TypeError, ValueError):
+            continue
+        params = []
+        for p in sig.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            params.append([p.name, p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        out[name] = params
+    json.dump(out, sys.stdout)
+
+
 # ----------------------------------------------------------------------------- outside
 def deb_version(pkg):
     try:
@@ -411,14 +448,14 @@ def deb_version(pkg):
         return None
 
 
-def sandbox(targets):
+def sandbox(targets, mode="--inner", stdin=None):
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
            "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
            "--setenv", "HOME", "/tmp/home", "--setenv", "MPLCONFIGDIR", "/tmp/mpl",
            "--setenv", "XDG_CACHE_HOME", "/tmp/cache", "--setenv", "PYTHONDONTWRITEBYTECODE",
            "1", "--setenv", "PYTHONHASHSEED", "0",
-           "/usr/bin/python3", str(HERE / "sweep.py"), "--inner", *targets]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=REPO, timeout=7200)
+           "/usr/bin/python3", str(HERE / "sweep.py"), mode, *targets]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=REPO, timeout=7200, input=stdin)
     if p.returncode != 0:
         raise SystemExit("sweep: the sandboxed sweep failed")
     return json.loads(p.stdout)
@@ -459,14 +496,105 @@ def review(result):
     return keep, disagree
 
 
+# Parameter names that say what an argument is, by role (lower case, exact).
+ROLE_PARAMS = {
+    "code": ("source", "code", "expr", "expression", "stmt", "statement", "string", "s", "src",
+             "script", "body", "text", "formula", "cmd_str", "setup"),
+    "command": ("cmd", "command", "args", "argv", "cmdline", "command_line", "popen_args",
+                "process_obj", "program", "executable"),
+    "program": ("executable", "path", "file", "program", "args", "argv", "cmd"),
+    "path": ("path", "filename", "file", "fname", "filepath", "file_path", "dst", "dest",
+             "destination", "to_path", "from_path", "archive", "root", "dirname", "directory",
+             "dir", "folder", "outfile", "out_file", "filename_or_obj", "f", "path_or_buf",
+             "filepath_or_buffer", "fp"),
+    "url": ("url", "uri", "link", "href", "urls"),
+    "address": ("address", "addr", "host", "hostname", "server", "url"),
+    "module": ("module", "name", "modname", "module_name", "package", "import_name", "import_path"),
+    "text": ("name", "key", "value", "host", "msg", "message"),
+    "keys": ("text", "data", "s", "arg"),
+}
+
+
+def role_position(role, params):
+    """(position, keyword) of the root's parameter that plays `role`, by its name; None when no
+    parameter says so (the summary then shows no argument: a guess would mislead)."""
+    if role in (None, "none") or not params:
+        return None
+    names = ROLE_PARAMS.get(role, ())
+    for want in names:
+        for i, (p, positional) in enumerate(params):
+            if p.lower() == want:
+                pos = i if positional and all(q[1] for q in params[:i]) else None
+                return (pos, p)
+    return None
+
+
+def action_for(kb, name, path, params):
+    """(phrase, role, position, keyword, effect) for a swept name: the action of the capability
+    its path ends in; the argument is the capability's own when the name *is* it, else the
+    root's parameter named for the role."""
+    leaf, _, what = path[-1].partition(": ")
+    act = capabilities.action(leaf)
+    if act is not None:
+        phrase, role, pos, effect = act
+        kw = None
+    elif what.startswith("is "):
+        r = kb.match(what[3:].split(",", 1)[0])
+        if r is None or r.action is None or not r.action[0]:
+            return None
+        phrase, role, pos, kw, effect = r.action
+    else:
+        cap = capabilities.third_party_native(leaf.rsplit(".", 1)[-1], what)
+        phrase, role, pos, effect = capabilities.third_party_action(cap or ("file-system", ""))
+        kw = None
+    if len(path) > 1 or role == "none":
+        found = role_position(role, params)
+        if found is None:
+            return (phrase, "none", None, None, effect)
+        pos, kw = found
+    return (phrase, role, pos, kw, effect)
+
+
+def action_lines(act):
+    if act is None:
+        return []
+    phrase, role, pos, kw, effect = act
+    lines = [f"phrase = {toml_str(phrase)}", f'role = "{role}"']
+    if role != "none":
+        if pos is not None and pos != 0:
+            lines.append(f"arg = {pos}")
+        if pos is None and kw:
+            lines.append("arg = -1")  # keyword-only
+        if kw:
+            lines.append(f"keyword = {toml_str(kw)}")
+    lines.append(f'effect = "{effect}"')
+    return lines
+
+
+def signatures(names):
+    cache = REPO / "build" / "sweep_params.json"
+    have = json.loads(cache.read_text()) if cache.exists() else {}
+    missing = sorted(n for n in names if n not in have)
+    if missing:
+        got = sandbox([], "--signatures", json.dumps(missing).encode())
+        for n in missing:
+            have[n] = got.get(n)
+        cache.parent.mkdir(exist_ok=True)
+        cache.write_text(json.dumps(have, sort_keys=True))
+    return have
+
+
 def write(result, keep, date):
     """One file per top-level module: rules/dangerous_lib_<module>.toml."""
     for old in RULES.glob(OUT_PREFIX + "*.toml"):
         old.unlink()
     per = collections.defaultdict(list)
+    params = signatures([name for rows in keep.values() for name, _ in rows])
+    kb = kbmatch.KB(RULES, skip=ours)
     for (group, cat), rows in sorted(keep.items()):
         for name, path in rows:
-            per[name.split(".", 1)[0]].append((group, cat, name, path))
+            act = action_for(kb, name, path, params.get(name))
+            per[name.split(".", 1)[0]].append((group, cat, name, path, act))
     for top, rows in sorted(per.items()):
         write_one(result, top, rows, date)
 
@@ -479,7 +607,8 @@ def write_one(result, top, rows, date):
         "# and of the libraries below, judged in a bubblewrap sandbox by bytecode analysis:",
         "# each name reaches, through its callees, a native capability (scripts/kb/",
         "# capabilities.py) or a name the other rules call dangerous, with non-constant",
-        "# arguments. `why` is the path that proves it. Swept with:",
+        "# arguments. `why` is the path that proves it; `phrase`/`role`/`effect` are those of the",
+        "# capability it ends in, the argument the root's parameter named for the role. Swept with:",
         f"#   Python {v['python']} (Debian python3 {deb_version('python3')})",
     ]
     for t, deb in TARGETS.items():
@@ -488,25 +617,29 @@ def write_one(result, top, rows, date):
         else:
             lines.append(f"#   {t}: not installed, not swept")
     lines.append("")
-    for group, cat, name, path in sorted(rows, key=lambda r: (r[1], r[2])):
-        if True:
-            why = " -> ".join(path)
-            if len(why) > 300:
-                why = why[:297] + "..."
-            lines += ["[[dangerous]]", f'category = "{cat}"', 'severity = "high"',
-                      f"why = {toml_str('swept: ' + why)}", f"pattern = {toml_str(name)}", ""]
+    for group, cat, name, path, act in sorted(rows, key=lambda r: (r[1], r[2])):
+        why = " -> ".join(path)
+        if len(why) > 300:
+            why = why[:297] + "..."
+        lines += ["[[dangerous]]", f'category = "{cat}"', 'severity = "high"',
+                  f"why = {toml_str('swept: ' + why)}", *action_lines(act),
+                  f"pattern = {toml_str(name)}", ""]
     (RULES / f"{OUT_PREFIX}{top}.toml").write_text("\n".join(lines))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--inner", action="store_true")
+    ap.add_argument("--signatures", action="store_true")
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("targets", nargs="*")
     a = ap.parse_args()
     targets = a.targets or list(TARGETS)
     if a.inner:
         inner(targets)
+        return
+    if a.signatures:
+        inner_signatures()
         return
     cache = REPO / "build" / "sweep.json"
     if a.reuse and cache.exists():
