@@ -96,6 +96,7 @@ constexpr std::array kSemanticKinds = {
     SemanticName{"bytes-io", pickle::Semantic::kBytesIO},
     SemanticName{"str-join", pickle::Semantic::kStrJoin},
     SemanticName{"concat", pickle::Semantic::kConcat},
+    SemanticName{"fx-graph-code", pickle::Semantic::kFxGraphCode},
 };
 
 template <size_t N>

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
+#include "core/limits.h"
 #include "core/sha256.h"
 #include "formats/registry.h"
 #include "pickle/engine.h"
@@ -233,6 +235,7 @@ class Walker {
       f.anomalies.push_back(std::move(a));
     }
     facts_.push_back(std::move(f));
+    FxCode(item, t, stack);
     for (auto it = t.nested.rbegin(); it != t.nested.rend(); ++it) {
       std::string where = Join(item.location, it->via + "@" + std::to_string(it->offset));
       if (item.nested + 1 > limits::kMaxNestedPickleDepth) {
@@ -247,6 +250,49 @@ class Walker {
       child.depth = item.depth + 1;
       child.nested = item.nested + 1;
       child.loader = it->via;
+      stack.push_back(std::move(child));
+    }
+  }
+
+  // A str argument in full: the engine keeps a prefix of long strings and where they start.
+  static std::optional<std::string> FullText(const Item& item, const pickle::ValuePtr& v) {
+    if (!v || v->kind != pickle::ValueKind::kStr) return std::nullopt;
+    if (!v->truncated) return v->text;
+    if (v->data_offset == 0 || v->length > limits::kMaxConfigBytes) return std::nullopt;
+    auto bytes = item.src->Read(v->data_offset, static_cast<size_t>(v->length));
+    if (!bytes.ok() || bytes->size() != v->length) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  }
+
+  // The Python source a torch.fx GraphModule carries (semantic fx-graph-code): read as fx graph
+  // code. A call whose source is not constant text is left to its rule (dangerous).
+  void FxCode(const Item& item, const pickle::Trace& t, std::vector<Item>& stack) {
+    const auto& sem = options_.kb->semantics();
+    for (const auto& c : t.calls) {
+      if (c.resolved.empty()) continue;
+      auto s = sem.find(options_.kb->Canonical(c.resolved));
+      if (s == sem.end() || s->second.semantic != pickle::Semantic::kFxGraphCode) continue;
+      auto body_at = static_cast<size_t>(s->second.func_arg);
+      auto imports_at = static_cast<size_t>(s->second.data_arg);
+      if (body_at >= c.args.size() || imports_at >= c.args.size()) continue;
+      const pickle::ValuePtr& body = c.args[body_at];
+      if (!body || body->kind != pickle::ValueKind::kDict) continue;
+      pickle::ValuePtr code;
+      for (const char* key : {"_code", "code"}) {
+        for (size_t i = 0; !code && i + 1 < body->items.size(); i += 2) {
+          const auto& k = body->items[i];
+          if (k && k->kind == pickle::ValueKind::kStr && k->text == key) code = body->items[i + 1];
+        }
+      }
+      auto imports = FullText(item, c.args[imports_at]);
+      auto src = FullText(item, code);
+      if (!imports || !src) continue;
+      Item child;
+      child.src = MakeMemorySource(*imports + *src);  // what torch execs
+      child.location = verdict::NestedLocation(item.location, c.resolved, c.offset);
+      child.depth = item.depth + 1;
+      child.nested = item.nested;
+      child.force = formats::FormatId::kFxCode;
       stack.push_back(std::move(child));
     }
   }

@@ -14,6 +14,11 @@ std::string FormatLocation(const std::string& location, uint64_t offset) {
   return location + "@" + std::to_string(offset);
 }
 
+std::string NestedLocation(const std::string& parent, const std::string& via, uint64_t offset) {
+  std::string name = via + "@" + std::to_string(offset);
+  return parent.empty() ? name : parent + "!" + name;
+}
+
 namespace {
 
 using pickle::Call;
@@ -206,6 +211,11 @@ class Judge_ {
       for (const auto& o : f.observations) {
         if (o.kind == "torchscript.class") archive_classes_.insert(o.subject);
       }
+    }
+    // The code a torch.fx GraphModule carries, read as a payload of its own (formats/fxcode):
+    // its facts judge what the exec'd source does, and one it could not read needs review.
+    for (const auto& f : facts) {
+      if (f.format == "fx-graph-code") fx_code_.insert(f.location);
     }
     archive_rule_.id = "torchscript.archive-class";
     archive_rule_.pattern = "__torch__.*";
@@ -696,6 +706,10 @@ class Judge_ {
         }
         if (info.rule == nullptr || info.rule->stance == kb::Stance::kBenign) return;
       }
+      if (s == Semantic::kFxGraphCode &&
+          fx_code_.count(NestedLocation(f.location, name, c.offset))) {
+        return;  // its source is a payload of its own: judged by its facts, or unreadable
+      }
       // kDeferredCall falls through: the registration itself is judged by its rule too.
     }
 
@@ -725,11 +739,17 @@ class Judge_ {
     // Names a loader imports are also judged as callables: "os.system" is dangerous whatever
     // a feature rule of the kind says.
     if (o.kind == "keras.module-ref" || o.kind == "python.code-name" ||
-        o.kind == "torchscript.call" || kb_.MatchFeature(o.kind, o.subject) == nullptr) {
+        o.kind == "torchscript.call" || o.kind == "fx.call" || o.kind == "fx.statement" ||
+        kb_.MatchFeature(o.kind, o.subject) == nullptr) {
       if (o.subject.find('.') != std::string::npos) {
         const NameInfo& info = Info(o.subject);
         if (info.rule != nullptr && info.rule->stance == kb::Stance::kDangerous) {
+          size_t before = hits_.size();
           Reached(*info.rule, o.subject, {}, nullptr, loc, loader, o.kind, o.executes);
+          // fx graph code: the statement itself is the evidence, not a reconstructed call.
+          if (o.kind.rfind("fx.", 0) == 0 && hits_.size() > before) {
+            hits_.back().f.evidence = evidence;
+          }
           return;
         }
       }
@@ -843,6 +863,7 @@ class Judge_ {
 
   const kb::KnowledgeBase& kb_;
   std::unordered_set<std::string> archive_classes_;  // __torch__.X defined in code/ of the file
+  std::unordered_set<std::string> fx_code_;  // locations of fx GraphModule code that was read
   kb::Rule archive_rule_;
   std::unordered_map<std::string, NameInfo> cache_;  // node-based: pointers stay valid
   const std::pair<const std::string, NameInfo>* last_ = nullptr;
