@@ -8,6 +8,7 @@ namespace mv::cli {
 // Shared by every subcommand: extra rule files and the exit code to return.
 struct Globals {
   std::vector<std::string> rules;
+  std::vector<std::string> trusted_modules;  // --trust-module NAME (repeatable)
   std::string db;  // --db: the audit store (hub commands); "" = store::DefaultDbPath()
   int exit_code = 0;
 };

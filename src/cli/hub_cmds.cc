@@ -103,7 +103,7 @@ void PrintTable(std::ostream& out, std::vector<std::vector<std::string>> rows) {
 }
 
 Result<std::shared_ptr<const kb::KnowledgeBase>> LoadKb(const Globals& g) {
-  return kb::KnowledgeBase::Load(g.rules);
+  return kb::KnowledgeBase::Load(g.rules, g.trusted_modules);
 }
 
 void PrintAuditLine(const audit::AuditResult& r) {

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   mv::cli::Globals g;
   app.add_option("--rules", g.rules, "Extra rule file or directory of *.toml (repeatable)")
       ->check(CLI::ExistingPath);
+  app.add_option("--trust-module", g.trusted_modules,
+                 "Trust the classes of your own module NAME (repeatable; as a [[trust]] rule)");
   app.add_option("--db", g.db, "Audit store (default: $MODELVET_DB or ~/.local/share/modelvet)");
   mv::cli::AddScanCommand(app, g);
   mv::cli::AddAuditCommand(app, g);
