@@ -45,7 +45,7 @@ void PrintError(std::string_view what) {
 }
 
 std::unique_ptr<store::Store> OpenStore(const std::string& path) {
-  auto s = store::OpenSqliteStore(path);
+  auto s = store::Open(path);
   if (!s.ok()) {
     PrintError(s.error().message);
     return nullptr;
