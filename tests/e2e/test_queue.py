@@ -8,7 +8,7 @@ stand-in, on a throwaway PostgreSQL cluster of its own (scripts/pg_cluster.sh), 
 
 Then every revision was audited exactly once (duplicate_results 0, one scan per model, one
 result per file) and every status is the one a plain `modelvet audit` on SQLite gives. A
-reviewer's decision survives the re-audit of a new commit whose file is unchanged, and two
+revision queued again is not audited again, a reviewer's decision survives the re-audit of a new commit whose file is unchanged, and two
 `watch` passes at once queue each new commit once (and nothing already audited)."""
 
 import json
@@ -149,7 +149,18 @@ class Queue(unittest.TestCase):
         self.assertEqual(self.statuses(self.env), reference)
         self.assertEqual(reference[first][0], "confirmed-unsafe")
 
-    def test_2_a_review_survives_the_audit_of_a_new_commit(self):
+    def test_2_a_revision_queued_again_is_not_audited_again(self):
+        model = "audit/bert-tiny-browser"
+        self.assertEqual(self.mv("enqueue", model).returncode, 0)
+        w = self.worker()
+        out, err = w.communicate(timeout=120)
+        self.assertEqual(w.returncode, 0, err)
+        self.assertIn(f"{model}@main (attempt 1): duplicate: ", err)
+        self.assertEqual(self.pg.scalar(
+            f"SELECT COUNT(*) FROM scans WHERE model = '{model}'"), "1")
+        self.assertEqual(self.counts()["duplicate_results"], 0)
+
+    def test_2b_a_review_survives_the_audit_of_a_new_commit(self):
         model = "audit/custom-class-suspected"
         self.assertEqual(self.statuses(self.env)[model][0], "suspected")
         p = self.mv("review", model, "model.pkl", "--decision", "false-positive", "--note",
