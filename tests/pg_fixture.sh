@@ -10,6 +10,7 @@ dir="$2"
 case "$cmd" in
   setup)
     rm -f "$dir.url"
+    mkdir -p "$(dirname "$dir")"
     if ! "$here/scripts/pg_cluster.sh" check; then
       banner="$(printf '!%.0s' $(seq 78))"
       echo "$banner"
@@ -22,12 +23,22 @@ case "$cmd" in
       fi
       exit 0
     fi
-    "$here/scripts/pg_cluster.sh" start "$dir" >"$dir.url.tmp"
+    # The cluster lives under /tmp: the server's user must be able to reach its directory,
+    # which a checkout under a private home directory would not allow.
+    if [ -f "$dir.path" ]; then "$here/scripts/pg_cluster.sh" stop "$(cat "$dir.path")" || true; fi
+    tmp="$(mktemp -d /tmp/mv_pgtest.XXXXXX)"
+    chmod 755 "$tmp"
+    echo "$tmp/cluster" >"$dir.path"
+    "$here/scripts/pg_cluster.sh" start "$tmp/cluster" >"$dir.url.tmp"
     mv "$dir.url.tmp" "$dir.url"
     echo "postgres fixture: $(cat "$dir.url")"
     ;;
   cleanup)
-    "$here/scripts/pg_cluster.sh" stop "$dir"
-    rm -f "$dir.url"
+    if [ -f "$dir.path" ]; then
+      cluster="$(cat "$dir.path")"
+      "$here/scripts/pg_cluster.sh" stop "$cluster"
+      rmdir "$(dirname "$cluster")" 2>/dev/null || true
+    fi
+    rm -f "$dir.url" "$dir.path"
     ;;
 esac
