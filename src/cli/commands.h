@@ -28,5 +28,7 @@ void AddReproduceCommand(CLI::App& app, Globals& g);
 void AddServeCommand(CLI::App& app, Globals& g);
 void AddUserCommand(CLI::App& app, Globals& g);
 void AddTokenCommand(CLI::App& app, Globals& g);
+// The work queue on PostgreSQL: enqueue, worker, queue, watch (queue_cmds.cc).
+void AddQueueCommands(CLI::App& app, Globals& g);
 
 }  // namespace mv::cli

@@ -1,5 +1,6 @@
-// Hub audit commands: audit, triage, status, review. The store is the SQLite file at --db (or
-// $MODELVET_DB, or the user's data directory); the hub is HF_ENDPOINT (default huggingface.co).
+// Hub audit commands: audit, triage, status, review. The store is --db (or $MODELVET_DB, or the
+// user's data directory): an SQLite file or a PostgreSQL URL (store::Open); the hub is
+// HF_ENDPOINT (default huggingface.co).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -45,7 +46,7 @@ void PrintError(std::string_view what) {
 }
 
 std::unique_ptr<store::Store> OpenStore(const std::string& path) {
-  auto s = store::OpenSqliteStore(path);
+  auto s = store::Open(path);
   if (!s.ok()) {
     PrintError(s.error().message);
     return nullptr;

@@ -269,8 +269,8 @@ class Walker {
   }
 
   // torch.load (and torch.jit.load) of a zip reads `<dir>/data.pkl`; each persistent id
-  // ('storage', type, key, location, numel) names the member `<dir>/data/<key>` (matched case-insensitively, as
-  // miniz does), whose bytes become a tensor's storage.
+  // ('storage', type, key, location, numel) names the member `<dir>/data/<key>` (matched
+  // case-insensitively, as miniz does), whose bytes become a tensor's storage.
   void NoteStorages(const Item& item, const pickle::Trace& t) {
     if (item.loader != "torch.load" && item.loader != "torch.jit.load") return;
     std::string loc = LowerAscii(item.location);

@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -504,6 +506,56 @@ TEST_F(HubTest, RateLimitHonoursRetryAfter) {
   EXPECT_NE(limited.error().message.find("examples/gpt2-flagged-malicious"), std::string::npos);
   EXPECT_EQ(impatient.stats().retries, 2u);
   EXPECT_EQ(impatient.stats().waited_ms, 200u);
+}
+
+// HubConfig::gate (the queue's shared budget) is asked before every request to the hub itself,
+// by the hub's rate-limit bucket, and told of every 429; the CDN's requests are not counted.
+class RecordingGate final : public RequestGate {
+ public:
+  void Acquire(std::string_view bucket) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    acquired_.emplace_back(bucket);
+  }
+  void RateLimited(std::string_view bucket, long wait_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    limited_.emplace_back(std::string(bucket) + ":" + std::to_string(wait_ms));
+  }
+  std::vector<std::string> acquired() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return acquired_;
+  }
+  std::vector<std::string> limited() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return limited_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> acquired_, limited_;
+};
+
+TEST_F(HubTest, TheSharedGateSeesEveryHubRequestAndEvery429) {
+  auto gate = std::make_shared<RecordingGate>();
+  HubConfig cfg = Config();
+  cfg.gate = gate;
+  HubClient client(cfg);
+  stub_->Config("rate_limit=1&retry_after=0");
+  ASSERT_TRUE(client.GetModelInfo("examples/gpt2-flagged-malicious").ok());
+  EXPECT_EQ(gate->acquired(), (std::vector<std::string>{"api", "api"}));
+  EXPECT_EQ(gate->limited(), (std::vector<std::string>{"api:1000"}));
+  stub_->Reset();
+  auto src =
+      HttpSource::Open(client, "examples/gpt2-flagged-malicious", "main", "pytorch_model.bin");
+  ASSERT_TRUE(src.ok()) << src.error().message;
+  ASSERT_TRUE((*src)->Read(0, 16).ok());
+  auto stats = stub_->Stats();
+  std::vector<std::string> acquired = gate->acquired();
+  size_t resolvers =
+      static_cast<size_t>(std::count(acquired.begin(), acquired.end(), std::string("resolvers")));
+  EXPECT_GE(resolvers, 1u);
+  // Every gated request reached the hub's own listener; the CDN's were not gated.
+  EXPECT_EQ(acquired.size() - 2, stats["hub_requests"].get<size_t>());
+  EXPECT_GE(stats["cdn_requests"].get<int>(), 1);
 }
 
 TEST_F(HubTest, GatedAndPrivateReposGiveClearErrors) {

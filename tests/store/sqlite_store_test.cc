@@ -102,24 +102,6 @@ TEST_F(StoreTest, MigratesFromEmptyWithWalAndForeignKeys) {
   sqlite3_close(db);
 }
 
-TEST_F(StoreTest, ReopeningIsIdempotentAndKeepsData) {
-  {
-    auto s = Open();
-    ASSERT_TRUE(s);
-    ASSERT_TRUE(s->CommitAudit(Audit("org/a", "no-findings", 0)).ok());
-  }
-  for (int i = 0; i < 2; ++i) {
-    auto s = Open();
-    ASSERT_TRUE(s);
-    auto m = s->GetModel("org/a");
-    ASSERT_TRUE(m.ok());
-    ASSERT_TRUE(m->has_value());
-    EXPECT_EQ((*m)->status, "no-findings");
-    EXPECT_EQ((*m)->version, 1);
-  }
-  EXPECT_EQ(Query("SELECT COUNT(*) FROM schema_version"), SqliteSchemaVersion());
-}
-
 TEST_F(StoreTest, RefusesNewerSchema) {
   { ASSERT_TRUE(Open()); }
   sqlite3* db = nullptr;
@@ -131,77 +113,6 @@ TEST_F(StoreTest, RefusesNewerSchema) {
   auto s = OpenSqliteStore(path_);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("schema version 999"), std::string::npos) << s.error().message;
-}
-
-TEST_F(StoreTest, AuditWritesEverythingAndReplacesFiles) {
-  auto s = Open();
-  ASSERT_TRUE(s);
-  auto id1 = s->CommitAudit(Audit("org/a", "suspected", 0));
-  ASSERT_TRUE(id1.ok()) << id1.error().message;
-  auto a2 = Audit("org/a", "confirmed-unsafe", 1);
-  a2.files[0].path = "model.pt";
-  a2.files[0].verdict = "unsafe";
-  a2.files[0].summary = "runs the shell command `ls` on load";
-  a2.changes[0].from = "suspected";
-  a2.changes[0].reason = "model.pt: runs the shell command `ls` on load";
-  auto id2 = s->CommitAudit(a2);
-  ASSERT_TRUE(id2.ok()) << id2.error().message;
-  EXPECT_GT(*id2, *id1);
-
-  auto files = s->ListFiles("org/a");
-  ASSERT_TRUE(files.ok());
-  ASSERT_EQ(files->size(), 1u);
-  EXPECT_EQ((*files)[0].path, "model.pt");
-  EXPECT_EQ((*files)[0].verdict, "unsafe");
-
-  auto h = s->History("org/a");
-  ASSERT_TRUE(h.ok());
-  ASSERT_EQ(h->size(), 2u);
-  EXPECT_EQ((*h)[0].from, "");
-  EXPECT_EQ((*h)[0].to, "suspected");
-  EXPECT_EQ((*h)[0].scan, *id1);
-  EXPECT_EQ((*h)[1].from, "suspected");
-  EXPECT_EQ((*h)[1].to, "confirmed-unsafe");
-  EXPECT_EQ((*h)[1].reason, "model.pt: runs the shell command `ls` on load");
-  EXPECT_EQ((*h)[1].scan, *id2);
-
-  auto scans = s->ListScans("org/a");
-  ASSERT_TRUE(scans.ok());
-  ASSERT_EQ(scans->size(), 2u);
-  EXPECT_EQ((*scans)[1].sha, "c0ffee");
-}
-
-TEST_F(StoreTest, FailedAuditLeavesNothingHalfWritten) {
-  auto s = Open();
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
-  auto bad = Audit("org/a", "confirmed-unsafe", 1);
-  bad.files.push_back(bad.files[0]);
-  bad.files[1].path = "second.bin";
-  bad.files[1].verdict = "bogus";  // violates the CHECK after the model row was updated
-  auto r = s->CommitAudit(bad);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("CHECK"), std::string::npos) << r.error().message;
-
-  auto m = s->GetModel("org/a");
-  ASSERT_TRUE(m.ok() && m->has_value());
-  EXPECT_EQ((*m)->status, "suspected");
-  EXPECT_EQ((*m)->version, 1);
-  EXPECT_EQ(s->History("org/a")->size(), 1u);
-  EXPECT_EQ(s->ListScans("org/a")->size(), 1u);
-  EXPECT_EQ(s->ListFiles("org/a")->size(), 1u);
-  // The connection is usable afterwards (the transaction was rolled back, not left open).
-  EXPECT_TRUE(s->CommitAudit(Audit("org/a", "no-findings", 1)).ok());
-}
-
-TEST_F(StoreTest, StaleVersionIsAConflict) {
-  auto s = Open();
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
-  auto r = s->CommitAudit(Audit("org/a", "no-findings", 0));  // decided without reading v1
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message.rfind("conflict:", 0), 0u) << r.error().message;
-  EXPECT_EQ((*s->GetModel("org/a"))->status, "suspected");
 }
 
 TEST_F(StoreTest, ForeignKeysAreEnforced) {
@@ -223,106 +134,6 @@ TEST_F(StoreTest, ForeignKeysAreEnforced) {
   EXPECT_EQ(Query("SELECT COUNT(*) FROM files"), 0);
   EXPECT_EQ(Query("SELECT COUNT(*) FROM status_history"), 0);
   EXPECT_EQ(Query("SELECT COUNT(*) FROM scans"), 0);
-}
-
-TEST_F(StoreTest, ReviewsAreRecordedReplacedAndSuperseded) {
-  auto s = Open();
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
-  ReviewCommit rc;
-  rc.review.path = "pytorch_model.bin";
-  rc.review.decision = "false-positive";
-  rc.review.note = "only torch reconstructors";
-  rc.review.reviewer = "alice";
-  rc.review.time = "2026-10-06T13:00:00Z";
-  rc.review.file_sha = "aa";
-  rc.model = **s->GetModel("org/a");
-  rc.model.status = "false-positive";
-  rc.model.status_source = "reviewer";
-  rc.expected_version = rc.model.version;
-  StatusChange c;
-  c.time = rc.review.time;
-  c.from = "suspected";
-  c.to = "false-positive";
-  c.source = "reviewer";
-  c.who = "alice";
-  c.reason = "alice: false-positive on pytorch_model.bin: only torch reconstructors";
-  rc.change = c;
-  auto id = s->CommitReview(rc);
-  ASSERT_TRUE(id.ok()) << id.error().message;
-
-  // A second decision on the same file replaces the first.
-  rc.review.decision = "confirmed-unsafe";
-  rc.review.reviewer = "bob";
-  rc.model = **s->GetModel("org/a");
-  rc.expected_version = rc.model.version;
-  rc.change.reset();
-  auto id2 = s->CommitReview(rc);
-  ASSERT_TRUE(id2.ok()) << id2.error().message;
-  auto all = s->ListReviews("org/a", false);
-  ASSERT_EQ(all->size(), 2u);
-  EXPECT_FALSE((*all)[0].active);
-  EXPECT_EQ((*all)[0].superseded_reason, "replaced by a later review by bob");
-  auto active = s->ListReviews("org/a", true);
-  ASSERT_EQ(active->size(), 1u);
-  EXPECT_EQ((*active)[0].reviewer, "bob");
-
-  // An audit that finds the file changed supersedes the active review atomically.
-  auto a = Audit("org/a", "suspected", (*s->GetModel("org/a"))->version);
-  a.superseded.push_back({*id2, "2026-10-07T00:00:00Z", "file changed: aa -> bb"});
-  ASSERT_TRUE(s->CommitAudit(a).ok());
-  EXPECT_TRUE(s->ListReviews("org/a", true)->empty());
-  auto after = s->ListReviews("org/a", false);
-  EXPECT_EQ((*after)[1].superseded_reason, "file changed: aa -> bb");
-  // Superseding twice is a conflict, and the failed audit changes nothing.
-  auto again = Audit("org/a", "no-findings", (*s->GetModel("org/a"))->version);
-  again.superseded.push_back({*id2, "t", "again"});
-  EXPECT_FALSE(s->CommitAudit(again).ok());
-  EXPECT_EQ((*s->GetModel("org/a"))->status, "suspected");
-}
-
-TEST_F(StoreTest, ListingUpsertKeepsStatusAndOrdersByDownloads) {
-  auto s = Open();
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "confirmed-unsafe", 0)).ok());
-  ModelRecord m;
-  m.id = "org/a";
-  m.downloads = 10;
-  m.hub_flag = "unsafe";
-  ASSERT_TRUE(s->UpsertListing(m).ok());
-  m.id = "org/b";
-  m.downloads = 1000;
-  ASSERT_TRUE(s->UpsertListing(m).ok());
-  auto all = s->ListModels();
-  ASSERT_TRUE(all.ok());
-  ASSERT_EQ(all->size(), 2u);
-  EXPECT_EQ((*all)[0].id, "org/b");
-  EXPECT_EQ((*all)[0].status, "");
-  EXPECT_EQ((*all)[1].id, "org/a");
-  EXPECT_EQ((*all)[1].status, "confirmed-unsafe");
-  EXPECT_EQ((*all)[1].downloads, 10u);
-  EXPECT_EQ((*all)[1].hub_flag, "unsafe");
-  EXPECT_EQ((*all)[1].version, 1);
-}
-
-TEST_F(StoreTest, TwoConnectionsRaceAndOneGetsAConflict) {
-  auto a = Open();
-  auto b = Open();
-  ASSERT_TRUE(a && b);
-  ASSERT_TRUE(a->CommitAudit(Audit("org/a", "suspected", 0)).ok());
-  // Both processes read version 1 and decide; the second commit must not overwrite the first.
-  auto va = (*a->GetModel("org/a"))->version;
-  auto vb = (*b->GetModel("org/a"))->version;
-  ASSERT_EQ(va, 1);
-  ASSERT_EQ(vb, 1);
-  ASSERT_TRUE(a->CommitAudit(Audit("org/a", "confirmed-unsafe", va)).ok());
-  auto r = b->CommitAudit(Audit("org/a", "no-findings", vb));
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message.rfind("conflict:", 0), 0u) << r.error().message;
-  auto m = b->GetModel("org/a");
-  EXPECT_EQ((*m)->status, "confirmed-unsafe");
-  EXPECT_EQ((*m)->version, 2);
-  EXPECT_EQ(b->History("org/a")->size(), 2u);
 }
 
 TEST(DefaultDbPath, FollowsEnvironment) {
