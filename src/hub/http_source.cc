@@ -285,11 +285,14 @@ Result<std::optional<uint64_t>> HttpSource::FetchRun(uint64_t first, uint64_t la
                                                      const BlockSink& sink) {
   const uint64_t bs = opt_.block_size;
   const uint64_t nblocks = (size_ + bs - 1) / bs;
-  readahead_ = first == next_sequential_block_
-                   ? std::min<uint64_t>(readahead_ * 2, std::max<size_t>(opt_.max_readahead_blocks, 1))
-                   : 1;
+  readahead_ =
+      first == next_sequential_block_
+          ? std::min<uint64_t>(readahead_ * 2, std::max<size_t>(opt_.max_readahead_blocks, 1))
+          : 1;
   uint64_t j = first;
-  uint64_t want = std::max(last, first + readahead_ - 1);
+  // Read-ahead never exceeds the cache, so the block asked for is still cached afterwards.
+  uint64_t ahead = std::min<uint64_t>(readahead_, std::max<size_t>(opt_.cache_blocks, 1));
+  uint64_t want = std::max(last, first + ahead - 1);
   while (j + 1 < nblocks && j + 1 <= want && !index_.count(j + 1)) ++j;
   uint64_t a = first * bs, b = std::min<uint64_t>((j + 1) * bs, size_) - 1;
   MV_ASSIGN_OR_RETURN(std::string body, Fetch(a, b));
@@ -314,14 +317,6 @@ Result<const std::vector<uint8_t>*> HttpSource::Block(uint64_t index) {
   MV_ASSIGN_OR_RETURN(std::optional<uint64_t> got, FetchRun(index, index, nullptr));
   if (!got) return static_cast<const std::vector<uint8_t>*>(nullptr);
   auto it = index_.find(index);
-  if (it == index_.end()) {  // read-ahead into a cache smaller than the run evicted it
-    MV_ASSIGN_OR_RETURN(std::string body, Fetch(index * opt_.block_size,
-                                                std::min<uint64_t>((index + 1) * opt_.block_size,
-                                                                   size_) - 1));
-    if (fallback_) return static_cast<const std::vector<uint8_t>*>(nullptr);
-    InsertBlock(index, std::vector<uint8_t>(body.begin(), body.end()));
-    it = index_.find(index);
-  }
   lru_.splice(lru_.begin(), lru_, it->second);
   return &lru_.front().second;
 }
