@@ -21,6 +21,8 @@ BUILD_PKGS=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libarchive-dev
   libsqlite3-dev libcurl4-openssl-dev libssl-dev
+  libpq-dev                           # src/store: the PostgreSQL store and work queue (libpq)
+  postgresql                          # scripts/pg_cluster.sh: throwaway clusters for the tests
   libhdf5-dev
   libyaml-dev                         # src/inventory: YAML configs
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs

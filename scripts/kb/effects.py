@@ -260,10 +260,15 @@ class Node:
 
 
 class Analyzer:
-    def __init__(self, kb, scope):
-        """kb: kbmatch.KB. scope(name) -> True for modules whose code is followed."""
+    def __init__(self, kb, scope, follow_stdlib=False, method_heuristics=True):
+        """kb: kbmatch.KB. scope(name) -> True for modules whose code is followed.
+        follow_stdlib: follow standard-library code too (the dangerous sweep) instead of
+        judging it by the rules alone. method_heuristics: count effect-named methods called on
+        unresolved objects (fail-closed, for clearing; off when looking for proof)."""
         self.kb = kb
         self.scope = scope
+        self.follow_stdlib = follow_stdlib
+        self.method_heuristics = method_heuristics
         self.nodes = {}
         self.leaf_effects = {}  # name -> effect text or None (C callables, stdlib)
         self._effectful = None
@@ -464,11 +469,12 @@ class Analyzer:
             return
         self_names = {"self", "cls", "mcs", "klass"}
 
-        def finish(chain, called):
+        def finish(chain, called, at):
             if chain is None:
                 return
             if chain[0] == "obj":
-                self._reach(node, chain[1], called, chain[2] if len(chain) > 2 else None)
+                self._reach(node, chain[1], called, chain[2] if len(chain) > 2 else None,
+                            (instrs, at) if called else None)
 
         for i, ins in enumerate(instrs):
             op = ins.opname
@@ -487,14 +493,15 @@ class Analyzer:
                     # its owner (`HDUList.fromfile` -> `cls._readfrom`).
                     owner = chain[1] if isinstance(chain[1], type) else None
                     chain = ("obj", val, owner) if val is not _MISSING else ("unknown",)
-                    if val is _MISSING and effect_method(name):
+                    if val is _MISSING and self._effect_method(name):
                         node.effects.append(f"calls .{name}() on an unresolved object")
                 elif chain[0] == "self":
                     owner = node.owner
                     val = static_attr(owner, name) if owner is not None else _MISSING
                     if val is _MISSING:
-                        if effect_method(name):
+                        if self._effect_method(name):
                             node.effects.append(f"calls self.{name}(), not found on the class")
+                        self.unresolved_method(node, name, glb)
                         chain = ("unknown",)
                     else:
                         fn = unwrap(val)
@@ -506,15 +513,18 @@ class Analyzer:
                         else:
                             chain = ("obj", val)
                 else:
-                    if effect_method(name):
+                    if self._effect_method(name):
                         node.effects.append(f"calls .{name}() on an unresolved object")
-                chain_called = op == "LOAD_METHOD"
+                    self.unresolved_method(node, name, glb)
+                # A PUSH_NULL before the chain's first load (`self._timer_cls(...)`, 3.11)
+                # or a LOAD_METHOD: the chain's last value is what is called.
+                chain_called = chain_called or op == "LOAD_METHOD"
                 continue
             # Any other instruction ends a chain. In 3.11 bytecode the callee of a call is
             # marked: LOAD_GLOBAL "NULL + name", LOAD_METHOD, or a PUSH_NULL before the load;
             # a value loaded right before PRECALL is the last *argument* (isinstance(x, C)).
             if chain is not None:
-                finish(chain, chain_called)
+                finish(chain, chain_called, i)
                 chain = None
                 chain_called = False
             after_null = i > 0 and instrs[i - 1].opname == "PUSH_NULL"
@@ -574,7 +584,7 @@ class Analyzer:
             elif op == "CALL" and i >= 2:
                 pass
         if chain is not None:
-            finish(chain, chain_called)
+            finish(chain, chain_called, len(instrs))
         # getattr(obj, <not a constant>) — counted as a hint
         for i, ins in enumerate(instrs):
             if ins.opname == "LOAD_GLOBAL" and ins.argval == "getattr":
@@ -587,7 +597,7 @@ class Analyzer:
         name = qualified_name(fn)
         if name is None:
             return None
-        if top_module(name) in STDLIB or not self.scope(name):
+        if (top_module(name) in STDLIB and not self.follow_stdlib) or not self.scope(name):
             return None
         return self.node_for(fn, owner)
 
@@ -603,9 +613,22 @@ class Analyzer:
                     # dangerous class is an effect either way: _reach judges names first).
                     self._reach(node, x, not isinstance(x, type))
 
-    def _reach(self, node, obj, called, owner_hint=None):
+    def unresolved_method(self, node, name, glb):
+        """Hook: `x.name` on an object the analysis could not resolve (the sweep links it to
+        the methods of that name its module defines)."""
+
+    def _effect_method(self, name):
+        return self.method_heuristics and effect_method(name)
+
+    def judge_call(self, name, site):
+        """Effect text for reaching `name`; site: (instructions, index of the first argument
+        instruction) when it is called, None when referenced as a value. Subclasses look at
+        the arguments (the dangerous sweep ignores calls with constant arguments)."""
+        return self.judge_name(name)
+
+    def _reach(self, node, obj, called, owner_hint=None, site=None):
         """A chain resolved to obj (called or used as a value); owner_hint: the class it was
-        read from, for methods."""
+        read from, for methods; site: where its arguments start (judge_call)."""
         if obj is None or obj is _MISSING:
             return
         if type(obj) in (tuple, list, dict, set, frozenset):
@@ -635,13 +658,13 @@ class Analyzer:
                     if k is not None:
                         node.edges.append(k)
             return
-        eff = self.judge_name(name)
+        eff = self.judge_call(name, site)
         if eff is not None:
             node.effects.append(eff)
             return
         if self._harmless(self.kb.canonical(name)):
             return  # reviewed by hand: not followed
-        if top_module(name) in STDLIB:
+        if top_module(name) in STDLIB and not self.follow_stdlib:
             return
         if not self.scope(name):
             return

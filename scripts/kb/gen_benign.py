@@ -184,9 +184,18 @@ def tables(lib, rows):
         cat = "code-object" if code else (m.group(1) if m else "file-system")
         chain = items[0][1].split(": ", 1)[-1].rsplit(": ", 1)[0]
         what = "runs Python source carried in the file" if code else "has an effect"
+        # What a call does, for the summary (docs/rules.md, "Actions"): the effect found, with
+        # no argument to show (it is the object's state, not a call argument).
+        callback = "calls its argument" in effect
+        phrase = ("rebuilding it runs Python source carried in the file" if code else
+                  "rebuilding or calling it calls a function the file gives" if callback else
+                  "rebuilding or calling it has an effect")
         lines.append("[[review]]")
         lines.append(f"category = {toml_str(cat)}")
         lines.append(f"why = {toml_str(f'{label}: rebuilding or calling it {what} ({chain}: {effect}; generated)')}")
+        lines.append(f"phrase = {toml_str(phrase)}")
+        lines.append('role = "none"')
+        lines.append(f'effect = "{"execute" if code or callback else "other"}"')
         lines.append("patterns = [")
         lines += [f"  {toml_str(d)}," for d, _ in items]
         lines.append("]")

@@ -13,17 +13,40 @@ SEVERITIES = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
 class Rule:
-    __slots__ = ("pattern", "stance", "category", "severity", "file")
+    __slots__ = ("pattern", "stance", "category", "severity", "file", "action")
 
-    def __init__(self, pattern, stance, category, severity, file):
+    def __init__(self, pattern, stance, category, severity, file, action=None):
         self.pattern = pattern
         self.stance = stance
         self.category = category
         self.severity = severity
         self.file = file
+        # (phrase, role, position, keyword, effect) as kb.cc resolves them (categories.toml
+        # defaults), for dangerous and review rules.
+        self.action = action
 
     def __repr__(self):
         return f"<{self.stance} {self.pattern} ({self.file})>"
+
+
+def parse_action(t, default):
+    """kb.cc's ParseAction: (phrase, role, position, keyword, effect) of a rule table."""
+    phrase, role, pos, kw, effect = default
+    phrase = t.get("phrase", phrase)
+    has_role, has_arg, has_kw = "role" in t, "arg" in t, "keyword" in t
+    if has_role:
+        role, pos, kw = t["role"], 0, None
+    if has_arg:
+        pos = t["arg"]
+    if has_kw:
+        kw = t["keyword"]
+    if role == "none":
+        pos, kw = None, None
+    effect = t.get("effect", effect)
+    return (phrase, role, pos, kw, effect)
+
+
+NO_ACTION = ("", "none", None, None, "other")
 
 
 class KB:
@@ -32,10 +55,16 @@ class KB:
         self.exact = {}
         self.prefix = {}
         self.acts = set()  # patterns whose module import acts (import_acts = true)
+        self.categories = {}
+        docs = []
         for path in sorted(pathlib.Path(rule_dir).glob("*.toml")):
             if skip(path.name):
                 continue
             doc = tomllib.loads(path.read_text())
+            docs.append((path, doc))
+            for c in doc.get("category", []):
+                self.categories[c["name"]] = parse_action(c, NO_ACTION)
+        for path, doc in docs:
             self.aliases.update(doc.get("alias", {}))
             for stance in ("dangerous", "review", "benign"):
                 for t in doc.get(stance, []):
@@ -45,7 +74,10 @@ class KB:
                     for p in pats:
                         if t.get("import_acts"):
                             self.acts.add(p[:-2] if p.endswith(".*") else p)
-                        r = Rule(p, stance, t.get("category", ""), sev, path.name)
+                        cat = t.get("category", "")
+                        act = None if stance == "benign" else parse_action(
+                            t, self.categories.get(cat, NO_ACTION))
+                        r = Rule(p, stance, cat, sev, path.name, act)
                         if p.endswith(".*"):
                             self.prefix[p[:-2]] = r
                         else:

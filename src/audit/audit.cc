@@ -365,6 +365,7 @@ Result<AuditResult> AuditModel(hub::HubClient& client, store::Store& store, cons
                                  entries.size(), options.max_files);
     for (const auto& s : o.stale_reviews) c.superseded.push_back({s.id, finished, s.reason});
     c.run = options.run;
+    c.job = options.job;
 
     auto id = store.CommitAudit(c);
     if (!id.ok()) {

@@ -35,6 +35,9 @@ struct AuditOptions {
   // `audit --reproduce`: when set, files the static engine calls unsafe or needs-review are
   // loaded in the sandbox with it (audit/reproduce_evidence.h). Unset: nothing is run.
   ReproduceFn reproduce;
+  // A queue job (`modelvet worker`): the audit commits only while this lease holds the job and
+  // completes it in the same transaction (store::AuditCommit::job).
+  store::JobLease job;
 };
 
 // The verification recorded for a model whose files the hub refused (gated, forbidden), and for

@@ -8,6 +8,7 @@ namespace mv::cli {
 // Shared by every subcommand: extra rule files and the exit code to return.
 struct Globals {
   std::vector<std::string> rules;
+  std::vector<std::string> trusted_modules;  // --trust-module NAME (repeatable)
   std::string db;  // --db: the audit store (hub commands); "" = store::DefaultDbPath()
   int exit_code = 0;
 };
@@ -27,5 +28,7 @@ void AddReproduceCommand(CLI::App& app, Globals& g);
 void AddServeCommand(CLI::App& app, Globals& g);
 void AddUserCommand(CLI::App& app, Globals& g);
 void AddTokenCommand(CLI::App& app, Globals& g);
+// The work queue on PostgreSQL: enqueue, worker, queue, watch (queue_cmds.cc).
+void AddQueueCommands(CLI::App& app, Globals& g);
 
 }  // namespace mv::cli

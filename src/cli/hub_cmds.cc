@@ -1,5 +1,6 @@
-// Hub audit commands: audit, triage, status, review. The store is the SQLite file at --db (or
-// $MODELVET_DB, or the user's data directory); the hub is HF_ENDPOINT (default huggingface.co).
+// Hub audit commands: audit, triage, status, review. The store is --db (or $MODELVET_DB, or the
+// user's data directory): an SQLite file or a PostgreSQL URL (store::Open); the hub is
+// HF_ENDPOINT (default huggingface.co).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -45,7 +46,7 @@ void PrintError(std::string_view what) {
 }
 
 std::unique_ptr<store::Store> OpenStore(const std::string& path) {
-  auto s = store::OpenSqliteStore(path);
+  auto s = store::Open(path);
   if (!s.ok()) {
     PrintError(s.error().message);
     return nullptr;
@@ -103,7 +104,7 @@ void PrintTable(std::ostream& out, std::vector<std::vector<std::string>> rows) {
 }
 
 Result<std::shared_ptr<const kb::KnowledgeBase>> LoadKb(const Globals& g) {
-  return kb::KnowledgeBase::Load(g.rules);
+  return kb::KnowledgeBase::Load(g.rules, g.trusted_modules);
 }
 
 void PrintAuditLine(const audit::AuditResult& r) {

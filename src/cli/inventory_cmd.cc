@@ -142,7 +142,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
     std::filesystem::path p = std::filesystem::absolute(a.path).lexically_normal();
     name = (p.has_filename() ? p.filename() : p.parent_path().filename()).string();
   }
-  auto opened = store::OpenSqliteStore(DbPathOf(g, a.db));
+  auto opened = store::Open(DbPathOf(g, a.db));
   if (!opened.ok()) {
     // Without a store the inventory is still a list of models, only without statuses (a gate
     // then cannot be decided); a project needs the store.
@@ -201,7 +201,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
 }  // namespace
 
 int RunProjectStatus(const std::string& project, const std::string& format, const std::string& db) {
-  auto opened = store::OpenSqliteStore(db);
+  auto opened = store::Open(db);
   if (!opened.ok()) {
     std::cerr << "modelvet: " << EscapeText(opened.error().message) << "\n";
     return 2;

@@ -11,7 +11,11 @@ int main(int argc, char** argv) {
   mv::cli::Globals g;
   app.add_option("--rules", g.rules, "Extra rule file or directory of *.toml (repeatable)")
       ->check(CLI::ExistingPath);
-  app.add_option("--db", g.db, "Audit store (default: $MODELVET_DB or ~/.local/share/modelvet)");
+  app.add_option("--trust-module", g.trusted_modules,
+                 "Trust the classes of your own module NAME (repeatable; as a [[trust]] rule)");
+  app.add_option("--db", g.db,
+                 "Audit store: an SQLite file or a postgresql:// URL (default: $MODELVET_DB or "
+                 "~/.local/share/modelvet)");
   mv::cli::AddScanCommand(app, g);
   mv::cli::AddAuditCommand(app, g);
   mv::cli::AddTriageCommand(app, g);
@@ -22,6 +26,7 @@ int main(int argc, char** argv) {
   mv::cli::AddServeCommand(app, g);
   mv::cli::AddUserCommand(app, g);
   mv::cli::AddTokenCommand(app, g);
+  mv::cli::AddQueueCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

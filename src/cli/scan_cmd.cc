@@ -39,7 +39,7 @@ int ExitCode(const ScanReport& r, const std::string& fail_on) {
 }
 
 int RunScan(const ScanArgs& a, Globals& g) {
-  auto kb = kb::KnowledgeBase::Load(g.rules);
+  auto kb = kb::KnowledgeBase::Load(g.rules, g.trusted_modules);
   if (!kb.ok()) {
     std::cerr << "modelvet: rules: " << EscapeText(kb.error().message) << "\n";
     return 2;

@@ -33,7 +33,7 @@ std::string StorePath(const Globals& g, const std::string& local) {
 }
 
 std::unique_ptr<store::Store> Open(const std::string& path) {
-  auto s = store::OpenSqliteStore(path);
+  auto s = store::Open(path);
   if (!s.ok()) {
     std::cerr << "modelvet: " << s.error().message << "\n";
     return nullptr;

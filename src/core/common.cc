@@ -12,6 +12,8 @@ const char* ErrcName(Errc c) {
     case Errc::kIo: return "io";
     case Errc::kUnsupported: return "unsupported";
     case Errc::kConflict: return "conflict";
+    case Errc::kLeaseLost: return "lease-lost";
+    case Errc::kDuplicate: return "duplicate";
     case Errc::kOffline: return "offline";
     case Errc::kNetwork: return "network";
     case Errc::kRateLimited: return "rate-limited";

@@ -18,7 +18,9 @@ enum class Errc : uint8_t {
   kIo,           // the OS or network did not deliver bytes that should exist
   kUnsupported,  // well-formed but not handled by this reader
   // The store:
-  kConflict,  // a conditional write lost a race: another writer decided meanwhile
+  kConflict,   // a conditional write lost a race: another writer decided meanwhile
+  kLeaseLost,  // a queue job's lease passed to another worker: nothing was written
+  kDuplicate,  // the work was recorded already (the same revision audited by another job)
   // A remote service (the hub, hub/client.h):
   kOffline,       // HF_HUB_OFFLINE is set: no request was sent
   kNetwork,       // DNS, connect, TLS, timeout, reset

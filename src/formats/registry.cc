@@ -1,6 +1,7 @@
 #include "formats/registry.h"
 
 #include "formats/compress/compress.h"
+#include "formats/fxcode/fxcode.h"
 #include "formats/gguf/gguf.h"
 #include "formats/hdf5/hdf5.h"
 #include "formats/json/json.h"
@@ -51,6 +52,7 @@ const std::vector<FormatInfo>& Registry() {
       {FormatId::kSavedModel, "savedmodel", savedmodel::Sniff, savedmodel::Read},
       {FormatId::kJson, "json", json::Sniff, json::Read},
       {FormatId::kTorchScriptCode, "torchscript-code", torchscript::Sniff, torchscript::Read},
+      {FormatId::kFxCode, "fx-graph-code", fxcode::Sniff, fxcode::Read},
       // Announced but broken: claimed only when nothing above recognises the bytes, so the
       // reader reports why the loader refuses them instead of the file passing as data.
       {FormatId::kSafetensors, "safetensors", safetensors::SniffAnnounced, safetensors::Read},

@@ -32,6 +32,7 @@ enum class FormatId : uint8_t {
   kSavedModel,       // TensorFlow saved_model.pb / keras_metadata.pb
   kJson,             // a JSON document (Keras config.json, HF configs) judged for code refs
   kTorchScriptCode,  // a TorchScript code file (code/**.py in a torch.jit.save zip)
+  kFxCode,           // the generated source a pickled torch.fx GraphModule carries (by position)
 };
 
 struct FormatInfo {

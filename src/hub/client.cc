@@ -606,7 +606,9 @@ Result<std::vector<ModelInfo>> HubClient::ListModels(const ListModelsQuery& q) {
       return MakeError(Errc::kBadResponse, "bad response: model listing is not an array");
     for (const auto& m : jr.first) {
       if (!m.is_object()) continue;
-      out.push_back(ParseModel(m));
+      ModelInfo info = ParseModel(m);
+      if (q.stop_before && q.stop_before(info)) return out;
+      out.push_back(std::move(info));
       if (q.limit && out.size() >= q.limit) return out;
     }
     url = FixEndpoint(NextLink(jr.second.Header("link")), config_.endpoint);

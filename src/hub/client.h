@@ -34,6 +34,18 @@
 
 namespace mv::hub {
 
+// A request budget shared beyond one client (queue/rate_gate.h: a token bucket in PostgreSQL that
+// every worker draws from). Requests to the hub's own origin wait in Acquire; a 429 is reported
+// so that every sharer slows down, not only the one that saw it. Buckets are the hub's own rate
+// limit buckets: "api" (/api/…) and "resolvers" (/…/resolve/…); CDN requests are not counted.
+// Implementations must be thread-safe.
+class RequestGate {
+ public:
+  virtual ~RequestGate() = default;
+  virtual void Acquire(std::string_view bucket) = 0;
+  virtual void RateLimited(std::string_view bucket, long wait_ms) = 0;
+};
+
 struct HubConfig {
   std::string endpoint = "https://huggingface.co";  // no trailing '/'
   std::string token;                                // empty: anonymous
@@ -47,6 +59,7 @@ struct HubConfig {
   long backoff_initial_ms = 1'000;  // exponential: 1, 2, 4, 8 … s
   long backoff_max_ms = 60'000;     // cap for one wait, including Retry-After / RateLimit t=
   std::string user_agent = "modelvet/0.1";
+  std::shared_ptr<RequestGate> gate;  // optional: a budget shared with other clients
 
   // Reads HF_ENDPOINT, HF_TOKEN (then HUGGING_FACE_HUB_TOKEN), else the token file
   // ($HF_TOKEN_PATH, else $HF_HOME/token, else $XDG_CACHE_HOME/huggingface/token, else
@@ -182,6 +195,9 @@ struct ListModelsQuery {
   bool card_data = true;             // cardData=true (licenses); ignored when expand is set
   std::vector<std::string> expand;   // expand=… (exclusive with full/cardData, 400 on unknown)
   uint64_t max_pages = 1000;         // safety stop against a server that pages forever
+  // Optional: the listing ends, without it, at the first model this returns true for (a
+  // watcher's cursor in a listing sorted by lastModified): no further page is fetched.
+  std::function<bool(const ModelInfo&)> stop_before;
 };
 
 // Metadata of a file from HEAD resolve/{rev}/{path} (relative redirects followed only).

@@ -261,14 +261,25 @@ Result<HttpResponse> HttpTransport::Send(const HttpRequest& req) {
   for (int hop = 0;; ++hop) {
     bool auth = auth_allowed && OriginOf(url) == endpoint_origin_;
     Result<HttpResponse> r = MakeError(Errc::kNetwork, "network: not sent");
+    // The shared budget (HubConfig::gate) counts requests to the hub itself, per its buckets.
+    const char* bucket = nullptr;
+    if (config_.gate && OriginOf(url) == endpoint_origin_)
+      bucket = url.find("/resolve/") != std::string::npos ||
+                       url.find("/resolve-cache/") != std::string::npos
+                   ? "resolvers"
+                   : "api";
     for (int attempt = 0;; ++attempt) {
+      if (bucket) config_.gate->Acquire(bucket);
       r = SendOnce(req, url, auth);
       bool retry = false;
       if (!r.ok()) {
         retry = r.error().code == Errc::kNetwork &&
                 RetryableCurl(static_cast<CURLcode>(r.error().offset));
       } else {
-        if (r->status == 429) stats_->rate_limited++;
+        if (r->status == 429) {
+          stats_->rate_limited++;
+          if (bucket) config_.gate->RateLimited(bucket, RetryDelayMs(&r.value(), attempt));
+        }
         retry = Retryable(r->status);
       }
       if (!retry || attempt >= config_.max_retries) break;

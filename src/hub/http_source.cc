@@ -284,18 +284,44 @@ void HttpSource::HashAdvance() {
   if (impl_->hashed_upto >= size_) impl_->Finish();
 }
 
+Result<std::optional<uint64_t>> HttpSource::FetchRun(uint64_t first, uint64_t last,
+                                                     const BlockSink& sink) {
+  const uint64_t bs = opt_.block_size;
+  const uint64_t nblocks = (size_ + bs - 1) / bs;
+  readahead_ =
+      first == next_sequential_block_
+          ? std::min<uint64_t>(readahead_ * 2, std::max<size_t>(opt_.max_readahead_blocks, 1))
+          : 1;
+  uint64_t j = first;
+  // Read-ahead never exceeds the cache, so the block asked for is still cached afterwards.
+  uint64_t ahead = std::min<uint64_t>(readahead_, std::max<size_t>(opt_.cache_blocks, 1));
+  uint64_t want = std::max(last, first + ahead - 1);
+  while (j + 1 < nblocks && j + 1 <= want && !index_.count(j + 1)) ++j;
+  uint64_t a = first * bs, b = std::min<uint64_t>((j + 1) * bs, size_) - 1;
+  MV_ASSIGN_OR_RETURN(std::string body, Fetch(a, b));
+  if (fallback_) return std::optional<uint64_t>();
+  next_sequential_block_ = j + 1;
+  for (uint64_t k = first; k <= j; ++k) {
+    uint64_t s = (k - first) * bs;
+    uint64_t e = std::min<uint64_t>(s + bs, body.size());
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(body.data()) + s;
+    if (sink) sink(k, p, e - s);
+    InsertBlock(k, std::vector<uint8_t>(p, p + (e - s)));
+  }
+  return std::optional<uint64_t>(j);
+}
+
 Result<const std::vector<uint8_t>*> HttpSource::Block(uint64_t index) {
   if (auto it = index_.find(index); it != index_.end()) {
     ++cache_hits_;
     lru_.splice(lru_.begin(), lru_, it->second);
     return &lru_.front().second;
   }
-  uint64_t a = index * opt_.block_size;
-  uint64_t b = std::min<uint64_t>(a + opt_.block_size, size_) - 1;
-  MV_ASSIGN_OR_RETURN(std::string body, Fetch(a, b));
-  if (fallback_) return static_cast<const std::vector<uint8_t>*>(nullptr);
-  InsertBlock(index, std::vector<uint8_t>(body.begin(), body.end()));
-  return &index_.at(index)->second;
+  MV_ASSIGN_OR_RETURN(std::optional<uint64_t> got, FetchRun(index, index, nullptr));
+  if (!got) return static_cast<const std::vector<uint8_t>*>(nullptr);
+  auto it = index_.find(index);
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return &lru_.front().second;
 }
 
 Result<ByteSpan> HttpSource::Read(uint64_t off, size_t len) {
@@ -330,18 +356,10 @@ Result<ByteSpan> HttpSource::Read(uint64_t off, size_t len) {
       ++i;
       continue;
     }
-    uint64_t j = i;  // one request for the run of missing blocks
+    uint64_t j = i;  // one request for the run of missing blocks (plus any read-ahead)
     while (j + 1 <= last && !index_.count(j + 1)) ++j;
-    uint64_t a = i * bs, b = std::min<uint64_t>((j + 1) * bs, size_) - 1;
-    MV_ASSIGN_OR_RETURN(std::string body, Fetch(a, b));
-    if (fallback_) return ByteSpan(whole_.data() + off, n);
-    for (uint64_t k = i; k <= j; ++k) {
-      uint64_t s = (k - i) * bs;
-      uint64_t e = std::min<uint64_t>(s + bs, body.size());
-      const uint8_t* p = reinterpret_cast<const uint8_t*>(body.data()) + s;
-      copy(k, p, e - s);
-      InsertBlock(k, std::vector<uint8_t>(p, p + (e - s)));
-    }
+    MV_ASSIGN_OR_RETURN(std::optional<uint64_t> got, FetchRun(i, j, copy));
+    if (!got) return ByteSpan(whole_.data() + off, n);
     i = j + 1;
   }
   return ByteSpan(scratch_.data(), n);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
@@ -28,7 +29,9 @@ struct HttpSourceOptions {
   size_t block_size =
       limits::kHttpBlockSize;  // bytes per range request (rounded; reads spanning blocks merge)
   size_t cache_blocks =
-      limits::kHttpCacheBlocks;  // LRU capacity: 64 x 64 KiB = 4 MiB per open file
+      limits::kHttpCacheBlocks;  // LRU capacity: 4096 x 1 KiB = 4 MiB per open file
+  // Sequential reads fetch ahead, doubling up to this many blocks per request (1: no read-ahead).
+  size_t max_readahead_blocks = limits::kHttpMaxReadaheadBlocks;
   // Largest body kept when a server ignores Range; above it Open fails (kBadResponse) rather
   // than downloading an unbounded file into memory.
   uint64_t max_fallback_body = limits::kHttpMaxFallbackBody;
@@ -89,6 +92,13 @@ class HttpSource final : public Source {
   Result<std::string> Fetch(uint64_t a, uint64_t b);
   // The block, from the cache or transferred; null after a switch to the fallback body.
   Result<const std::vector<uint8_t>*> Block(uint64_t index);
+  // Transfers the missing blocks first..last in one request, extended by the read-ahead window
+  // when `first` continues the previous transfer (never over a cached block or past the end).
+  // Each block is passed to `sink` (may be null) before it enters the cache, which a read
+  // larger than the cache may already have evicted it from. Returns the last block
+  // transferred, or nullopt after a switch to the fallback body.
+  using BlockSink = std::function<void(uint64_t index, const uint8_t* data, size_t size)>;
+  Result<std::optional<uint64_t>> FetchRun(uint64_t first, uint64_t last, const BlockSink& sink);
   void InsertBlock(uint64_t index, std::vector<uint8_t> data);
   void StartFallback(std::string body);
   void HashAdvance();
@@ -103,6 +113,8 @@ class HttpSource final : public Source {
   uint64_t bytes_transferred_ = 0;
   uint64_t requests_ = 0;
   uint64_t cache_hits_ = 0;
+  uint64_t next_sequential_block_ = UINT64_MAX;  // the block after the last transfer
+  uint64_t readahead_ = 1;                       // blocks: doubles on sequential transfers
   // LRU block cache: most recent at front.
   using BlockList = std::list<std::pair<uint64_t, std::vector<uint8_t>>>;
   BlockList lru_;

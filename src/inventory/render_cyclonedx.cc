@@ -63,7 +63,10 @@ std::string Purl(const ModelUse& m) {
   else
     out += PurlEncode(m.id);
   std::string v = Version(m);
-  if (!v.empty()) out += "@" + PurlEncode(v);
+  if (!v.empty()) {
+    out.push_back('@');  // appended forward: GCC 12 -O3 -Wrestrict misreads "@" + string
+    out += PurlEncode(v);
+  }
   return out;
 }
 

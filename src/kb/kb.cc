@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -43,12 +44,34 @@ constexpr std::array kCategories = {
     "data",
     "library-class",
     "custom-op",
+    "trusted-module",  // benign: a module the user trusts ([[trust]], --trust-module)
     // Benign only, with a narrower clearing (verdict/judge.cc): a class cleared only when the
     // loader rebuilds an instance without __init__, a value cleared only when referenced.
     "rebuild-only",
     "constant",
     "library-function",
 };
+struct RoleName {
+  const char* name;
+  Role role;
+};
+constexpr std::array kRoles = {
+    RoleName{"none", Role::kNone},       RoleName{"command", Role::kCommand},
+    RoleName{"program", Role::kProgram}, RoleName{"code", Role::kCode},
+    RoleName{"url", Role::kUrl},         RoleName{"address", Role::kAddress},
+    RoleName{"path", Role::kPath},       RoleName{"module", Role::kModule},
+    RoleName{"keys", Role::kKeys},       RoleName{"text", Role::kText},
+};
+struct EffectName {
+  const char* name;
+  Effect effect;
+};
+constexpr std::array kEffects = {
+    EffectName{"execute", Effect::kExecute}, EffectName{"network", Effect::kNetwork},
+    EffectName{"write", Effect::kWrite},     EffectName{"read", Effect::kRead},
+    EffectName{"other", Effect::kOther},
+};
+
 constexpr std::array kCodecs = {"base64", "base32", "base16",        "hex",         "zlib",  "gzip",
                                 "bz2",    "lzma",   "latin1-encode", "utf8-encode", "by-arg"};
 
@@ -73,6 +96,7 @@ constexpr std::array kSemanticKinds = {
     SemanticName{"bytes-io", pickle::Semantic::kBytesIO},
     SemanticName{"str-join", pickle::Semantic::kStrJoin},
     SemanticName{"concat", pickle::Semantic::kConcat},
+    SemanticName{"fx-graph-code", pickle::Semantic::kFxGraphCode},
 };
 
 template <size_t N>
@@ -182,8 +206,9 @@ int StanceStrictness(Stance s) {
 // thousands of library names cost nothing to a scan that never meets the library.
 struct DeferredFile {
   std::string file;
-  std::string owned;      // the text, when it is not embedded (FromStrings)
-  std::string_view text;  // embedded text, or `owned`
+  std::string owned;       // the text, when it is not embedded (FromStrings)
+  std::string_view text;   // embedded text, or `owned`
+  bool dangerous = false;  // dangerous_lib_<module>.toml (swept), else benign_lib_<module>.toml
   std::once_flag once;
   Status status = OkStatus();
   std::vector<Rule> rules;
@@ -204,8 +229,10 @@ struct KnowledgeBase::Impl {
     std::vector<size_t> globs;
   };
   std::unordered_map<std::string, FeatureIndex> features_by_kind;
+  std::unordered_map<std::string, CategoryDefaults> categories;  // [[category]]
 
-  std::unordered_map<std::string, std::unique_ptr<DeferredFile>> deferred;  // by module
+  // by module: benign_lib_<module>.toml and dangerous_lib_<module>.toml
+  std::unordered_multimap<std::string, std::unique_ptr<DeferredFile>> deferred;
 
   std::string Canonical(std::string_view dotted) const;
   const Rule* MatchCanonical(const std::string& c) const;
@@ -278,6 +305,9 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
           e != exact.end() && rules[e->second].stance == Stance::kDangerous) {
         return &rules[e->second];
       }
+      if (const Rule* d = MatchDeferred(head); d != nullptr && d->stance == Stance::kDangerous) {
+        return d;  // a swept name (dangerous_lib_<module>.toml)
+      }
       if (end == std::string::npos) break;
     }
   }
@@ -329,6 +359,7 @@ class Loader {
     // Aliases first: rule patterns must be written with canonical module names.
     for (auto& d : docs_) MV_RETURN_IF_ERROR(CheckTopLevel(d));
     for (auto& d : docs_) MV_RETURN_IF_ERROR(LoadAliases(d));
+    for (auto& d : docs_) MV_RETURN_IF_ERROR(LoadCategories(d));
     for (auto& d : docs_) MV_RETURN_IF_ERROR(LoadRules(d));
     for (auto& d : docs_) MV_RETURN_IF_ERROR(LoadSemantics(d));
     ExpandSemanticAliases();
@@ -343,13 +374,13 @@ class Loader {
   };
 
   Status CheckTopLevel(const Doc& d) {
-    static constexpr std::array kTop = {"dangerous", "benign",   "review", "attribute",
-                                        "feature",   "semantic", "alias"};
+    static constexpr std::array kTop = {"dangerous", "benign", "review", "attribute", "feature",
+                                        "semantic",  "alias",  "trust",  "category"};
     for (auto&& [k, v] : d.table) {
       if (!In(kTop, k.str())) {
         return Fail(Where(d.file, k.source()), "unknown top-level key '" + std::string(k.str()) +
                                                    "' (dangerous, benign, review, attribute, "
-                                                   "feature, semantic, alias)");
+                                                   "feature, semantic, alias, trust, category)");
       }
       if (k.str() == "alias") {
         if (!v.is_table()) return Fail(Where(d.file, k.source()), "'alias' must be a table");
@@ -453,6 +484,149 @@ class Loader {
     return OkStatus();
   }
 
+  // `phrase`, `role`, `arg`, `keyword`, `effect` of a rule, [[category]] or [[….when]] table,
+  // each defaulting to `def`. A role is the first argument unless `arg` says which; `keyword`
+  // adds the name it can be passed by. `arg` or `keyword` without a role take the default's.
+  static Result<Action> ParseAction(const std::string& file, const toml::table& t,
+                                    const Action& def) {
+    Action a = def;
+    MV_ASSIGN_OR_RETURN(a.phrase, Str(file, t, "phrase", def.phrase));
+    if (const toml::node* n = t.get("phrase"); n != nullptr && a.phrase.empty()) {
+      return Fail(Where(file, n->source()), "'phrase' must not be empty");
+    }
+    bool has_role = t.contains("role"), has_arg = t.contains("arg"), has_kw = t.contains("keyword");
+    if (has_role) {
+      std::string role;
+      MV_ASSIGN_OR_RETURN(role, Str(file, t, "role"));
+      bool found = false;
+      for (const auto& r : kRoles) {
+        if (role == r.name) {
+          a.arg.role = r.role;
+          found = true;
+        }
+      }
+      if (!found) {
+        return Fail(Where(file, t.get("role")->source()),
+                    "unknown role '" + role +
+                        "' (none, command, program, code, url, address, path, module, keys, text)");
+      }
+      a.arg.position = 0;
+      a.arg.keyword.clear();
+    }
+    if (has_arg) {
+      const toml::node* n = t.get("arg");
+      std::optional<int64_t> v = n->value<int64_t>();
+      if (!n->is_integer() || *v < -1 || *v > 16) {
+        return Fail(Where(file, n->source()), "'arg' must be a position 0..16 (-1: keyword only)");
+      }
+      a.arg.position = static_cast<int>(*v);
+    }
+    if (has_kw) {
+      MV_ASSIGN_OR_RETURN(a.arg.keyword, Str(file, t, "keyword"));
+      if (!ValidIdentifier(a.arg.keyword)) {
+        return Fail(Where(file, t.get("keyword")->source()), "'keyword' must be an identifier");
+      }
+    }
+    if (a.arg.role == Role::kNone) {
+      if (has_role && (has_arg || has_kw)) {
+        return Fail(Where(file, t.source()), "role \"none\" takes no 'arg' or 'keyword'");
+      }
+      a.arg.position = -1;
+      a.arg.keyword.clear();
+    } else if ((has_arg || has_kw) && !has_role && def.arg.role == Role::kNone) {
+      return Fail(Where(file, t.source()), "'arg'/'keyword' need a 'role'");
+    }
+    if (t.contains("effect")) {
+      std::string effect;
+      MV_ASSIGN_OR_RETURN(effect, Str(file, t, "effect"));
+      bool found = false;
+      for (const auto& e : kEffects) {
+        if (effect == e.name) {
+          a.effect = e.effect;
+          found = true;
+        }
+      }
+      if (!found) {
+        return Fail(Where(file, t.get("effect")->source()),
+                    "unknown effect '" + effect + "' (execute, network, write, read, other)");
+      }
+    }
+    return a;
+  }
+
+  // [[dangerous.when]] tables of one rule: the action for calls whose argument `if_arg` equals
+  // `equals` (an integer or a string).
+  static Result<std::vector<ActionCase>> ParseCases(const std::string& file, const toml::table& t,
+                                                    const Action& base) {
+    static constexpr std::array kKeys = {"if_arg", "equals",  "phrase", "role",
+                                         "arg",    "keyword", "effect"};
+    static constexpr std::array kReq = {"if_arg", "equals"};
+    std::vector<ActionCase> out;
+    const toml::node* w = t.get("when");
+    if (w == nullptr) return out;
+    const toml::array* arr = w->as_array();
+    if (arr == nullptr || !arr->is_array_of_tables()) {
+      return Fail(Where(file, w->source()), "'when' must be an array of tables ([[….when]])");
+    }
+    for (const toml::node& n : *arr) {
+      const toml::table& c = *n.as_table();
+      for (auto&& [k, v] : c) {
+        if (!In(kKeys, k.str())) {
+          return Fail(Where(file, k.source()),
+                      "unknown key '" + std::string(k.str()) +
+                          "' in [[….when]] (allowed: if_arg, equals, phrase, role, arg, keyword, "
+                          "effect)");
+        }
+      }
+      for (const char* r : kReq) {
+        if (!c.contains(r)) {
+          return Fail(Where(file, c.source()), std::string("[[….when]] needs key '") + r + "'");
+        }
+      }
+      ActionCase ac;
+      MV_ASSIGN_OR_RETURN(ac.if_arg, Int(file, c, "if_arg"));
+      const toml::node* eq = c.get("equals");
+      if (eq->is_integer()) {
+        ac.is_int = true;
+        ac.int_value = *eq->value<int64_t>();
+      } else if (eq->is_string()) {
+        ac.text_value = std::string(*eq->value<std::string_view>());
+      } else {
+        return Fail(Where(file, eq->source()), "'equals' must be an integer or a string");
+      }
+      MV_ASSIGN_OR_RETURN(ac.action, ParseAction(file, c, base));
+      out.push_back(std::move(ac));
+    }
+    return out;
+  }
+
+  Status LoadCategories(const Doc& d) {
+    static constexpr std::array kKeys = {"name", "phrase", "role", "arg", "keyword", "effect"};
+    static constexpr std::array kReq = {"name", "phrase", "effect"};
+    const toml::array* arr = d.table["category"].as_array();
+    if (arr == nullptr) return OkStatus();
+    for (const toml::node& n : *arr) {
+      const toml::table& t = *n.as_table();
+      MV_RETURN_IF_ERROR(CheckKeys(d.file, t, "category", kKeys, kReq));
+      CategoryDefaults c;
+      MV_ASSIGN_OR_RETURN(c.name, Str(d.file, t, "name"));
+      if (!In(kCategories, c.name)) {
+        return Fail(Where(d.file, t.source()), "unknown category '" + c.name + "'");
+      }
+      MV_ASSIGN_OR_RETURN(c.action, ParseAction(d.file, t, Action{}));
+      if (impl_.categories.count(c.name) != 0) {
+        return Fail(Where(d.file, t.source()), "duplicate [[category]] '" + c.name + "'");
+      }
+      impl_.categories.emplace(c.name, std::move(c));
+    }
+    return OkStatus();
+  }
+
+  Action CategoryAction(const std::string& category) const {
+    auto it = impl_.categories.find(category);
+    return it == impl_.categories.end() ? Action{} : it->second.action;
+  }
+
   Status LoadAliases(const Doc& d) {
     const toml::table* t = d.table["alias"].as_table();
     if (t == nullptr) return OkStatus();
@@ -475,6 +649,46 @@ class Loader {
                    static_cast<size_t>(std::count(from.begin(), from.end(), '.')) + 1);
     }
     return OkStatus();
+  }
+
+  // `[[trust]] module = "mv_models"` (or --trust-module): the user vouches for the classes of
+  // their own module; a benign `module.*` rule of category trusted-module. The laundering
+  // checks of Match still apply (`mv_models.os.system` is not cleared), and a module the
+  // rules call dangerous or review (`os`, `dill`) cannot be trusted.
+  Status AddTrust(const std::string& module, const std::string& why, const std::string& file,
+                  const std::string& where, bool user) {
+    std::string pattern = module + ".*";
+    if (module.find('*') != std::string::npos || !ValidCallablePattern(pattern)) {
+      return Fail(where, "bad module name '" + module + "' to trust");
+    }
+    MV_RETURN_IF_ERROR(CheckCanonical(pattern, where));
+    for (std::string_view v = module;;) {
+      if (auto it = impl_.exact.find(std::string(v));
+          it != impl_.exact.end() && impl_.rules[it->second].stance != Stance::kBenign) {
+        return Fail(where, "cannot trust '" + module + "': " + impl_.rules[it->second].id +
+                               " calls it " +
+                               (impl_.rules[it->second].stance == Stance::kReview ? "review-worthy"
+                                                                                  : "dangerous"));
+      }
+      if (auto it = impl_.prefix.find(std::string(v));
+          it != impl_.prefix.end() && impl_.rules[it->second].stance != Stance::kBenign) {
+        return Fail(where,
+                    "cannot trust '" + module + "': " + impl_.rules[it->second].id + " covers it");
+      }
+      size_t dot = v.rfind('.');
+      if (dot == std::string_view::npos) break;
+      v = v.substr(0, dot);
+    }
+    Rule r;
+    r.stance = Stance::kBenign;
+    r.category = "trusted-module";
+    r.severity = Severity::kInfo;
+    r.pattern = pattern;
+    r.why = why.empty() ? "your module `" + module + "`, trusted in " + FileName(file) : why;
+    r.summary = "classes of your module `" + module + "` are trusted (" + FileName(file) + ")";
+    r.id = FileName(file) + ":" + pattern;
+    r.source = where;
+    return AddRule(std::move(r), user);
   }
 
   Status AddRule(Rule r, bool user) {
@@ -515,11 +729,12 @@ class Loader {
   }
 
   Status LoadRules(const Doc& d) {
-    static constexpr std::array kCallableKeys = {"pattern", "patterns", "category",   "severity",
-                                                 "why",     "summary",  "import_acts"};
+    static constexpr std::array kCallableKeys = {"pattern", "patterns", "category", "severity",
+                                                 "why",     "phrase",   "role",     "arg",
+                                                 "keyword", "effect",   "when",     "import_acts"};
     static constexpr std::array kBenignKeys = {"pattern", "patterns", "category", "why", "summary"};
-    static constexpr std::array kAttributeKeys = {"names", "category", "severity", "why",
-                                                  "summary"};
+    static constexpr std::array kAttributeKeys = {"names", "category", "severity",
+                                                  "why",   "phrase",   "effect"};
     static constexpr std::array kFeatureKeys = {"kind",     "pattern",  "patterns", "stance",
                                                 "category", "severity", "why",      "summary"};
     static constexpr std::array kWhy = {"why"};
@@ -537,6 +752,12 @@ class Loader {
         if (stance == Stance::kBenign) {
           MV_RETURN_IF_ERROR(CheckKeys(d.file, t, section, kBenignKeys, kWhy));
         } else {
+          if (const toml::node* s = t.get("summary")) {
+            return Fail(Where(d.file, s->source()),
+                        std::string("[[") + section +
+                            "]] says what a call does with 'phrase' and 'role' (and 'arg', "
+                            "'keyword'), not 'summary' (docs/rules.md)");
+          }
           MV_RETURN_IF_ERROR(CheckKeys(d.file, t, section, kCallableKeys, kWhy));
         }
         Rule base;
@@ -548,7 +769,12 @@ class Loader {
                       "category '" + base.category + "' is for [[benign]] rules only");
         }
         MV_ASSIGN_OR_RETURN(base.why, Str(d.file, t, "why"));
-        MV_ASSIGN_OR_RETURN(base.summary, Str(d.file, t, "summary"));
+        if (stance == Stance::kBenign) {
+          MV_ASSIGN_OR_RETURN(base.summary, Str(d.file, t, "summary"));
+        } else {
+          MV_ASSIGN_OR_RETURN(base.action, ParseAction(d.file, t, CategoryAction(base.category)));
+          MV_ASSIGN_OR_RETURN(base.cases, ParseCases(d.file, t, base.action));
+        }
         std::string sev;
         MV_ASSIGN_OR_RETURN(sev, Str(d.file, t, "severity",
                                      stance == Stance::kDangerous ? "critical"
@@ -578,6 +804,19 @@ class Loader {
       }
     }
 
+    if (const toml::array* arr = d.table["trust"].as_array()) {
+      static constexpr std::array kTrustKeys = {"module", "why"};
+      static constexpr std::array kTrustReq = {"module"};
+      for (const toml::node& n : *arr) {
+        const toml::table& t = *n.as_table();
+        MV_RETURN_IF_ERROR(CheckKeys(d.file, t, "trust", kTrustKeys, kTrustReq));
+        std::string module, why;
+        MV_ASSIGN_OR_RETURN(module, Str(d.file, t, "module"));
+        MV_ASSIGN_OR_RETURN(why, Str(d.file, t, "why"));
+        MV_RETURN_IF_ERROR(AddTrust(module, why, d.file, Where(d.file, t.source()), d.user));
+      }
+    }
+
     if (const toml::array* arr = d.table["attribute"].as_array()) {
       for (const toml::node& n : *arr) {
         const toml::table& t = *n.as_table();
@@ -586,7 +825,8 @@ class Loader {
         base.stance = Stance::kDangerous;
         MV_RETURN_IF_ERROR(Category(d.file, t, base.category, true));
         MV_ASSIGN_OR_RETURN(base.why, Str(d.file, t, "why"));
-        MV_ASSIGN_OR_RETURN(base.summary, Str(d.file, t, "summary"));
+        MV_ASSIGN_OR_RETURN(base.action, ParseAction(d.file, t, CategoryAction(base.category)));
+        base.action.arg = ArgRef{};  // an attribute is reached, not called with arguments
         std::string sev;
         MV_ASSIGN_OR_RETURN(sev, Str(d.file, t, "severity", "high"));
         MV_ASSIGN_OR_RETURN(base.severity, ParseSeverity(sev, Where(d.file, t.source())));
@@ -743,26 +983,34 @@ Result<std::string> ReadText(const std::filesystem::path& p) {
 }
 
 constexpr std::string_view kDeferredPrefix = "benign_lib_";
+constexpr std::string_view kDangerousPrefix = "dangerous_lib_";
 constexpr std::string_view kDeferredSuffix = ".toml";
 
 // "benign_lib_networkx.toml" -> "networkx"; "" for other files.
-std::string DeferredModule(std::string_view file) {
-  if (file.size() <= kDeferredPrefix.size() + kDeferredSuffix.size() ||
-      file.substr(0, kDeferredPrefix.size()) != kDeferredPrefix ||
+std::string DeferredModule(std::string_view file, std::string_view prefix = kDeferredPrefix) {
+  if (file.size() <= prefix.size() + kDeferredSuffix.size() ||
+      file.substr(0, prefix.size()) != prefix ||
       file.substr(file.size() - kDeferredSuffix.size()) != kDeferredSuffix) {
     return "";
   }
-  std::string_view m = file.substr(kDeferredPrefix.size(),
-                                   file.size() - kDeferredPrefix.size() - kDeferredSuffix.size());
+  std::string_view m =
+      file.substr(prefix.size(), file.size() - prefix.size() - kDeferredSuffix.size());
   return ValidIdentifier(m) ? std::string(m) : "";
 }
 
 // Registers a `benign_lib_<module>.toml` file for loading on first use; false for others.
 bool Defer(KnowledgeBase::Impl& impl, std::string_view name, std::string_view text, bool copy) {
-  std::string module = DeferredModule(std::filesystem::path(name).filename().string());
+  std::string base = std::filesystem::path(name).filename().string();
+  std::string module = DeferredModule(base);
+  bool dangerous = false;
+  if (module.empty()) {
+    module = DeferredModule(base, kDangerousPrefix);
+    dangerous = true;
+  }
   if (module.empty()) return false;
   auto d = std::make_unique<DeferredFile>();
   d->file = std::string(name);
+  d->dangerous = dangerous;
   if (copy) {
     d->owned = std::string(text);
     d->text = d->owned;
@@ -777,12 +1025,18 @@ bool Defer(KnowledgeBase::Impl& impl, std::string_view name, std::string_view te
 
 const Rule* KnowledgeBase::Impl::MatchDeferred(const std::string& c) const {
   if (deferred.empty()) return nullptr;
-  auto it = deferred.find(c.substr(0, c.find('.')));
-  if (it == deferred.end()) return nullptr;
-  DeferredFile& d = *it->second;
-  std::call_once(d.once, [&] { LoadDeferred(it->first, d); });
-  auto e = d.exact.find(c);
-  return e == d.exact.end() ? nullptr : &d.rules[e->second];
+  auto [first, last] = deferred.equal_range(c.substr(0, c.find('.')));
+  const Rule* found = nullptr;
+  for (auto it = first; it != last; ++it) {
+    DeferredFile& d = *it->second;
+    std::call_once(d.once, [&] { LoadDeferred(it->first, d); });
+    auto e = d.exact.find(c);
+    if (e == d.exact.end()) continue;
+    if (found == nullptr || d.rules[e->second].stance == Stance::kDangerous) {
+      found = &d.rules[e->second];  // dangerous wins (the generators never write both)
+    }
+  }
+  return found;
 }
 
 // Parses a deferred file with the same strict loader, then checks what only a deferred file
@@ -792,17 +1046,20 @@ void KnowledgeBase::Impl::LoadDeferred(const std::string& module, DeferredFile& 
   Impl tmp;
   tmp.aliases = aliases;
   tmp.alias_max_components = alias_max_components;
+  tmp.categories = categories;
   Loader loader(tmp);
   Status st = loader.Add(d.file, d.text, false);
   if (st.ok()) st = loader.Build();
-  if (st.ok() &&
-      (!tmp.features.empty() || !tmp.semantics.empty() || tmp.aliases.size() != aliases.size() ||
-       !tmp.prefix.empty() || !tmp.attribute.empty())) {
+  if (st.ok() && (!tmp.features.empty() || !tmp.semantics.empty() ||
+                  tmp.aliases.size() != aliases.size() || !tmp.prefix.empty() ||
+                  !tmp.attribute.empty() || tmp.categories.size() != categories.size())) {
     st = Fail(d.file, "a generated library file holds only exact [[benign]]/[[review]] names");
   }
   for (size_t i = 0; st.ok() && i < tmp.rules.size(); ++i) {
     const Rule& r = tmp.rules[i];
-    if (r.stance == Stance::kDangerous) {
+    if (d.dangerous && r.stance != Stance::kDangerous) {
+      st = Fail(r.source, "a dangerous_lib_ file holds only exact [[dangerous]] names");
+    } else if (!d.dangerous && r.stance == Stance::kDangerous) {
       st = Fail(r.source, "a generated library file holds no [[dangerous]] rule");
     } else if (r.pattern.compare(0, module.size() + 1, module + ".") != 0) {
       st = Fail(r.source, "'" + r.pattern + "' is not under module '" + module + "'");
@@ -821,7 +1078,7 @@ KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 KnowledgeBase::~KnowledgeBase() = default;
 
 Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(
-    const std::vector<std::string>& extra) {
+    const std::vector<std::string>& extra, const std::vector<std::string>& trusted_modules) {
   namespace fs = std::filesystem;
   auto impl = std::make_unique<Impl>();
   Loader loader(*impl);
@@ -848,6 +1105,17 @@ Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(
       MV_ASSIGN_OR_RETURN(text, ReadText(f));
       MV_RETURN_IF_ERROR(loader.Add(f.string(), text, true));
     }
+  }
+  for (const auto& m : trusted_modules) {
+    // Written as a rule file so it is checked like one; the name is validated there (a name
+    // that is not a dotted identifier could not be quoted into TOML: refused first).
+    if (!ValidCallablePattern(m + ".*") || m.find('*') != std::string::npos) {
+      return MakeError(Errc::kMalformed, "--trust-module: bad module name '" + m + "'");
+    }
+    MV_RETURN_IF_ERROR(loader.Add("--trust-module " + m,
+                                  "[[trust]]\nmodule = \"" + m + "\"\nwhy = \"your module `" + m +
+                                      "`, trusted with --trust-module\"\n",
+                                  true));
   }
   MV_RETURN_IF_ERROR(loader.Build());
   return std::shared_ptr<const KnowledgeBase>(std::make_shared<KnowledgeBase>(std::move(impl)));
@@ -911,6 +1179,25 @@ Status KnowledgeBase::LoadAllDeferred() const {
 
 size_t KnowledgeBase::deferred_file_count() const {
   return impl_->deferred.size();
+}
+
+std::vector<const Rule*> KnowledgeBase::AllRules() const {
+  std::vector<const Rule*> out;
+  out.reserve(impl_->rules.size());
+  for (const Rule& r : impl_->rules) out.push_back(&r);
+  std::vector<const DeferredFile*> files;
+  for (const auto& [module, d] : impl_->deferred) files.push_back(d.get());
+  std::sort(files.begin(), files.end(),
+            [](const DeferredFile* a, const DeferredFile* b) { return a->file < b->file; });
+  for (const DeferredFile* d : files) {
+    for (const Rule& r : d->rules) out.push_back(&r);
+  }
+  return out;
+}
+
+const CategoryDefaults* KnowledgeBase::Category(std::string_view name) const {
+  auto it = impl_->categories.find(std::string(name));
+  return it == impl_->categories.end() ? nullptr : &it->second;
 }
 
 }  // namespace mv::kb

@@ -3,6 +3,7 @@
 // build time; more with --rules). Loading is strict: unknown keys are errors with file:line.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,51 @@ namespace mv::kb {
 // kReview: never cleared automatically, never proof of harm (code objects, Keras lambdas).
 enum class Stance : uint8_t { kDangerous, kBenign, kReview };
 
+// What one argument of a call is, for the plain-language summary: the command a shell runs, the
+// URL a browser opens, the host:port a socket connects to, the path written … kNone: the
+// summary shows no argument (only text values are ever shown as one).
+enum class Role : uint8_t {
+  kNone,
+  kCommand,  // a shell command line (str) or argv (list of str)
+  kProgram,  // a program path or argv
+  kCode,     // Python (or other) source text that is evaluated
+  kUrl,
+  kAddress,  // host:port, a (host, port) tuple or a host name
+  kPath,
+  kModule,  // a module, package or library name
+  kKeys,    // bytes typed into a terminal
+  kText,    // any other text worth showing (an environment variable, an attribute)
+};
+
+// Which argument has the role: its position in the call and/or its keyword name.
+struct ArgRef {
+  Role role = Role::kNone;
+  int position = -1;    // -1: not passed by position
+  std::string keyword;  // "": not passed by keyword
+};
+
+// How bad the action is, for choosing the call a summary headlines (lower is worse):
+// running code or programs, then the network, then writing/deleting files, then reading.
+enum class Effect : uint8_t { kExecute, kNetwork, kWrite, kRead, kOther };
+
+// The action of a callable, in plain language: `phrase` is what it does ("runs a shell
+// command"), `arg` which argument says with what.
+struct Action {
+  std::string phrase;
+  ArgRef arg;
+  Effect effect = Effect::kOther;
+};
+
+// A refinement of a rule's action by the value of one argument: `fcntl.ioctl(fd, TIOCSTI, c)`
+// types keystrokes, other ioctls only control a device.
+struct ActionCase {
+  int if_arg = 0;       // position of the argument compared
+  bool is_int = false;  // compare as an integer (else as text)
+  int64_t int_value = 0;
+  std::string text_value;
+  Action action;
+};
+
 struct Rule {
   std::string id;       // "<file>:<pattern>", stable, shown in findings
   std::string pattern;  // "os.system", "os.*" (module and every sub-module/attribute), …
@@ -29,8 +75,12 @@ struct Rule {
                          // package-install, deserialization, import-machinery, native-code, …
   Severity severity = Severity::kCritical;
   std::string why;  // for the finding message
-  // Plain-language summary of what a call does, with {0},{1} for rendered arguments,
-  // e.g. "runs the shell command `{0}`". Empty: derived from the category.
+  // Dangerous and review rules: what a call does (`phrase`, `role`/`arg`/`keyword`, `effect`
+  // in the rule file; each defaults to the category's [[category]] entry), refined by the
+  // value of an argument ([[dangerous.when]]). verdict/summary.cc turns it into the summary.
+  Action action;
+  std::vector<ActionCase> cases;
+  // Benign rules: the note that explains a clearing (see Stance). Unused on other rules.
   std::string summary;
   bool import_acts = false;  // importing the module itself acts (antigravity, this)
   std::string source;        // "file.toml:line"
@@ -49,10 +99,18 @@ struct FeatureRule {
   std::string source;
 };
 
+// Defaults for the rules of one category ([[category]] in rules/categories.toml).
+struct CategoryDefaults {
+  std::string name;
+  Action action;
+};
+
 class KnowledgeBase {
  public:
   // The embedded rules plus each extra file or directory of *.toml files.
-  static Result<std::shared_ptr<const KnowledgeBase>> Load(const std::vector<std::string>& extra);
+  // trusted_modules: `--trust-module NAME` (as a `[[trust]] module = NAME` rule).
+  static Result<std::shared_ptr<const KnowledgeBase>> Load(
+      const std::vector<std::string>& extra, const std::vector<std::string>& trusted_modules = {});
   // Parses rule text (one file); for tests and the fuzz target. A file named
   // benign_lib_<module>.toml is deferred as embedded ones are.
   static Result<std::shared_ptr<const KnowledgeBase>> FromStrings(
@@ -78,6 +136,11 @@ class KnowledgeBase {
   // returns the first error (tests check the embedded files this way).
   Status LoadAllDeferred() const;
   size_t deferred_file_count() const;
+  // Every callable rule: those loaded eagerly, then those of deferred files already loaded
+  // (all of them after LoadAllDeferred()). For tests that go through the whole knowledge base.
+  std::vector<const Rule*> AllRules() const;
+  // The [[category]] defaults, null when the category has none.
+  const CategoryDefaults* Category(std::string_view name) const;
 
   struct Impl;
   explicit KnowledgeBase(std::unique_ptr<Impl> impl);

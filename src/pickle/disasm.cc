@@ -313,10 +313,17 @@ std::string Dump(const std::vector<Instr>& instrs) {
   std::string out;
   for (const auto& in : instrs) {
     const OpInfo* info = LookupOp(in.op);
-    out += std::to_string(in.offset) + " " + info->name;
+    out += std::to_string(in.offset);
+    out.push_back(' ');
+    out += info->name;
     switch (info->arg) {
       case ArgKind::kNone: break;
-      case ArgKind::kStringNlNoEscapePair: out += " " + in.text + " " + in.text2; break;
+      case ArgKind::kStringNlNoEscapePair:
+        out.push_back(' ');
+        out += in.text;
+        out.push_back(' ');
+        out += in.text2;
+        break;
       case ArgKind::kFloatNl:
       case ArgKind::kFloat8: {
         char buf[64];
@@ -326,17 +333,24 @@ std::string Dump(const std::vector<Instr>& instrs) {
       }
       case ArgKind::kLong1:
       case ArgKind::kLong4:
-      case ArgKind::kDecimalNlLong: out += " " + in.text; break;
+      case ArgKind::kDecimalNlLong:
+        out.push_back(' ');
+        out += in.text;
+        break;
       case ArgKind::kDecimalNlShort:
-        out += " " + (in.is_bool ? std::string(in.num ? "True" : "False")
-                      : in.big   ? in.text
-                                 : std::to_string(in.num));
+        out.push_back(' ');
+        out += in.is_bool ? std::string(in.num ? "True" : "False")
+               : in.big   ? in.text
+                          : std::to_string(in.num);
         break;
       case ArgKind::kUint1:
       case ArgKind::kUint2:
       case ArgKind::kInt4:
       case ArgKind::kUint4:
-      case ArgKind::kUint8: out += " " + std::to_string(in.num); break;
+      case ArgKind::kUint8:
+        out.push_back(' ');
+        out += std::to_string(in.num);
+        break;
       default: {
         out += " '";
         for (unsigned char c : in.text.substr(0, 64)) {

@@ -259,6 +259,7 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       result->length = out.size();
       break;
     }
+    case Semantic::kFxGraphCode: break;  // facts for the scanner, no value to compute
     case Semantic::kConcat: {
       ValuePtr x = Arg(a, 0);
       ValuePtr y = Arg(a, 1);

@@ -81,7 +81,10 @@ Int MakeInt(const std::vector<uint8_t>& digits, int base, bool negative) {
       if ((digits[k] >> b) & 1) bytes[bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
     }
   }
-  r.dec = (negative && !zero ? "-" : "") + LongToDecimal(bytes.data(), bytes.size());
+  // Built forward: a literal + std::string at -O3 trips GCC 12's -Wrestrict false positive.
+  r.dec.clear();
+  if (negative && !zero) r.dec.push_back('-');
+  r.dec += LongToDecimal(bytes.data(), bytes.size());
   return r;
 }
 

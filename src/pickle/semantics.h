@@ -26,6 +26,10 @@ enum class Semantic : uint8_t {
   kBytesIO,       // io.BytesIO(b) -> a file over b (so joblib.load(BytesIO(b)) is followed)
   kStrJoin,       // f(sep, iterable) -> sep.join(items) of constant strings (str.join)
   kConcat,        // f(a, b) -> a + b of constant strings or bytes (operator.add)
+  // f(…) execs Python source carried in its arguments: args[data_arg] (the import block, a str)
+  // + args[func_arg]["_code" | "code"] (torch.fx reduce_graph_module). Nothing for the machine
+  // to do; the scanner reads that source (formats/fxcode).
+  kFxGraphCode,
 };
 
 struct SemanticEntry {

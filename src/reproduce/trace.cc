@@ -32,7 +32,7 @@ class Parser {
   }
 
   // items := [item (", " item)*] until `close` (not consumed).
-  bool Items(char close, int depth, std::vector<std::pair<std::string, Value>>& out) {
+  bool Items(char close, int depth, std::vector<Value::Item>& out) {
     if (depth > kMaxDepth) return false;
     SkipSpaceAndComments();
     if (Peek() == close) return true;
@@ -316,8 +316,8 @@ const Value* Syscall::Arg(std::string_view key) const {
   return nullptr;
 }
 
-std::optional<std::vector<std::pair<std::string, Value>>> ParseArgs(std::string_view text) {
-  std::vector<std::pair<std::string, Value>> out;
+std::optional<std::vector<Value::Item>> ParseArgs(std::string_view text) {
+  std::vector<Value::Item> out;
   Parser p(text);
   if (!p.Items('\0', 0, out)) return std::nullopt;
   return out;

@@ -25,17 +25,27 @@ struct Value {
   bool truncated = false;  // a string strace cut at -s (printed as "..."...)
   // Array items and call arguments (key empty), struct fields (key set). Top-level arguments
   // may carry keys too (clone prints "flags=CLONE_VM|…").
-  std::vector<std::pair<std::string, Value>> items;
+  struct Item;  // defined below: a vector may hold a type that is incomplete here (C++17)
+  std::vector<Item> items;
 
   // The item named `key` (struct field or keyed argument), or null.
   const Value* Field(std::string_view key) const;
+};
+
+// One array item, call argument or struct field. Not a std::pair: a pair of an incomplete
+// Value cannot be named inside Value (clang's libstdc++ checks refuse it).
+struct Value::Item {
+  Item() = default;
+  Item(std::string k, Value v) : first(std::move(k)), second(std::move(v)) {}
+  std::string first;  // key, or empty
+  Value second;
 };
 
 struct Syscall {
   int pid = 0;       // in strace's PID namespace (the host's)
   double time = 0;   // seconds since the epoch
   std::string name;  // "openat", "execve", …
-  std::vector<std::pair<std::string, Value>> args;
+  std::vector<Value::Item> args;
   bool has_return = false;  // false for "= ?" (exit_group, execve of a vanished process)
   int64_t ret = 0;
   std::string error;             // "ENOENT" when the call failed
@@ -62,7 +72,7 @@ struct Trace {
 
 // Parses one strace argument list (the text between the parentheses, or a part of it).
 // Returns nullopt when the text is not a well-formed list.
-std::optional<std::vector<std::pair<std::string, Value>>> ParseArgs(std::string_view text);
+std::optional<std::vector<Value::Item>> ParseArgs(std::string_view text);
 
 // Parses a whole trace. Never fails: unreadable lines are counted.
 Trace ParseTrace(std::string_view text);

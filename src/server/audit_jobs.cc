@@ -79,7 +79,7 @@ void AuditJobs::Work() {
     }
     Status ready = OkStatus();
     if (!store) {
-      auto s = store::OpenSqliteStore(config_.db_path);
+      auto s = store::Open(config_.db_path);
       if (s.ok())
         store = std::move(*s);
       else

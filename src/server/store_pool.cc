@@ -5,7 +5,7 @@ namespace mv::server {
 Result<std::unique_ptr<StorePool>> StorePool::Open(const std::string& path, size_t size) {
   auto pool = std::make_unique<StorePool>();
   for (size_t i = 0; i < std::max<size_t>(size, 1); ++i) {
-    MV_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> s, store::OpenSqliteStore(path));
+    MV_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> s, store::Open(path));
     if (i == 0) pool->describe_ = s->Describe();
     pool->free_.push_back(std::move(s));
   }

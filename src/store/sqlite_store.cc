@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/models_sql.h"
 #include "store/store.h"
 
 namespace mv::store {
@@ -228,8 +229,66 @@ CREATE TABLE IF NOT EXISTS api_tokens (
   revoked    INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
 );
 )sql",
+    // v7: the work queue of `modelvet worker` (postgres_store.cc has its twin; the queue runs on
+    // PostgreSQL only, the tables exist here too so both dialects have one schema).
+    R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+  id            INTEGER PRIMARY KEY,
+  repo          TEXT NOT NULL CHECK (repo <> ''),
+  revision      TEXT NOT NULL DEFAULT 'main',
+  sha           TEXT NOT NULL DEFAULT '',
+  source        TEXT NOT NULL DEFAULT '',
+  state         TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'leased', 'done', 'failed')),
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  not_before    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  lease_token   TEXT NOT NULL DEFAULT '',
+  leased_by     TEXT NOT NULL DEFAULT '',
+  lease_expires TEXT,
+  last_error    TEXT NOT NULL DEFAULT '',
+  note          TEXT NOT NULL DEFAULT '',
+  enqueued      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  finished      TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_open ON jobs(repo, revision)
+  WHERE state IN ('pending', 'leased');
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs(not_before, id) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS jobs_leases ON jobs(lease_expires) WHERE state = 'leased';
+CREATE TABLE IF NOT EXISTS queue_audits (
+  job   INTEGER PRIMARY KEY NOT NULL,
+  model TEXT NOT NULL,
+  sha   TEXT NOT NULL,
+  scan  INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS queue_audits_by_revision ON queue_audits(model, sha);
+CREATE TABLE IF NOT EXISTS queue_results (
+  model      TEXT NOT NULL,
+  sha        TEXT NOT NULL,
+  path       TEXT NOT NULL,
+  content_id TEXT NOT NULL,
+  verdict    TEXT NOT NULL,
+  job        INTEGER NOT NULL,
+  scan       INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+  PRIMARY KEY (model, sha, path, content_id)
+);
+CREATE TABLE IF NOT EXISTS rate_buckets (
+  name         TEXT PRIMARY KEY NOT NULL,
+  tokens       REAL NOT NULL,
+  updated      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  paused_until TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  limited      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS watch_cursors (
+  name    TEXT PRIMARY KEY NOT NULL,
+  value   TEXT NOT NULL,
+  updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+constexpr const char* kQueueNeedsPostgres =
+    "store: the queue needs PostgreSQL (--db postgresql://…); this store is an SQLite file";
 
 Error DbError(sqlite3* db, std::string_view what) {
   return MakeError(Errc::kIo, std::string("store: ") + std::string(what) + ": " +
@@ -355,91 +414,6 @@ class ReadTransaction {
     auto _s = (stmt).Run();          \
     if (!_s.ok()) return _s.error(); \
   } while (0)
-
-constexpr const char* kModelColumns =
-    "id, author, revision, sha, downloads, likes, license, license_risk, hub_flag, "
-    "hub_message, status, missed_by_hub, status_source, verification, last_audit, version";
-
-// The severity order of QueryModels' kStatus sort: the expression of the models_by_status_rank
-// index (SQLite uses an expression index only for the same expression).
-constexpr const char* kStatusRank =
-    "(CASE status WHEN 'confirmed-unsafe' THEN 4 WHEN 'suspected' THEN 3 WHEN 'false-positive' "
-    "THEN 2 WHEN 'no-findings' THEN 1 ELSE 0 END)";
-
-// ORDER BY of each sort, descending; the ascending order is its exact reverse.
-std::string OrderBy(const ModelQuery& q) {
-  const char* d = q.descending ? "DESC" : "ASC";
-  const char* a = q.descending ? "ASC" : "DESC";
-  ModelQuery::Sort sort = q.sort;
-  // Filtered to one status, the status rank is constant: the status order is the downloads
-  // order, which models_by_status answers with one index range (the rank index would visit
-  // every model of a higher rank first and read each row to test its status).
-  if (sort == ModelQuery::Sort::kStatus && q.statuses.size() == 1)
-    sort = ModelQuery::Sort::kDownloads;
-  switch (sort) {
-    case ModelQuery::Sort::kDownloads: return fmt::format("downloads {}, id {}", d, a);
-    case ModelQuery::Sort::kLastAudit: return fmt::format("last_audit {}, id {}", d, a);
-    case ModelQuery::Sort::kStatus:
-      return fmt::format("{} {}, downloads {}, id {}", kStatusRank, d, d, a);
-    case ModelQuery::Sort::kId: return fmt::format("id {}", d);
-  }
-  return "id";
-}
-
-// LIKE pattern matching `text` as a literal substring (ESCAPE '\').
-std::string LikeSubstring(const std::string& text) {
-  std::string p = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') p += '\\';
-    p += c;
-  }
-  return p + "%";
-}
-
-// The WHERE clause of a models query and its binds, shared by the count, the page and the
-// per-row queries.
-struct ModelsWhere {
-  std::string sql;  // "" or " WHERE …"
-  std::vector<std::string> binds;
-};
-
-ModelsWhere BuildModelsWhere(const ModelQuery& q) {
-  std::vector<std::string> conds;
-  ModelsWhere w;
-  // Missed-by-hub models are rare by definition (proven unsafe where the hub flags nothing);
-  // the planner's statistics cannot know that one value of a 0/1 column is rare, so with that
-  // filter the other columns are written "+col", which keeps their indexes out of the plan.
-  const char* other = q.missed_by_hub.value_or(false) ? "+" : "";
-  auto in_list = [&](const char* col, const std::vector<std::string>& values) {
-    if (values.empty()) return;
-    std::string c = other + std::string(col) + " IN (";
-    for (size_t i = 0; i < values.size(); ++i) {
-      c += i ? ",?" : "?";
-      w.binds.push_back(values[i]);
-    }
-    conds.push_back(c + ")");
-  };
-  in_list("status", q.statuses);
-  in_list("hub_flag", q.hub_flags);
-  in_list("license_risk", q.license_risks);
-  if (q.missed_by_hub)
-    conds.push_back(*q.missed_by_hub ? "missed_by_hub = 1" : "missed_by_hub = 0");
-  if (!q.id.empty()) {
-    conds.push_back("id = ?");
-    w.binds.push_back(q.id);
-  }
-  if (!q.text.empty()) {
-    conds.push_back("id LIKE ? ESCAPE '\\'");
-    w.binds.push_back(LikeSubstring(q.text));
-  }
-  if (!q.project.empty()) {
-    conds.push_back(
-        "id IN (SELECT model FROM project_models WHERE provider = 'huggingface' AND project = ?)");
-    w.binds.push_back(q.project);
-  }
-  for (size_t i = 0; i < conds.size(); ++i) w.sql += (i ? " AND " : " WHERE ") + conds[i];
-  return w;
-}
 
 UserRecord ReadUser(Stmt& s) {
   return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0};
@@ -616,7 +590,7 @@ class SqliteStore final : public Store {
   }
 
   Result<ModelPage> QueryModels(const ModelQuery& q) override {
-    ModelsWhere w = BuildModelsWhere(q);
+    ModelsWhere w = BuildModelsWhere(q, Dialect::kSqlite);
     ReadTransaction tx(db_);
     if (!tx.begun().ok()) return tx.begun().error();
     ModelPage page;
@@ -881,6 +855,7 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> CommitAudit(const AuditCommit& a) override {
+    if (a.job.id != 0) return MakeError(Errc::kUnsupported, kQueueNeedsPostgres);
     Transaction tx(db_);
     if (!tx.begun().ok()) return tx.begun().error();
     MV_RETURN_IF_ERROR(WriteModel(a.model, a.expected_version));
@@ -1264,8 +1239,9 @@ class SqliteStore final : public Store {
 }  // namespace
 
 std::string ModelsPageSql(const ModelQuery& q) {
-  return std::string("SELECT ") + kModelColumns + " FROM models" + BuildModelsWhere(q).sql +
-         " ORDER BY " + OrderBy(q) + " LIMIT ? OFFSET ?";
+  return std::string("SELECT ") + kModelColumns + " FROM models" +
+         BuildModelsWhere(q, Dialect::kSqlite).sql + " ORDER BY " + OrderBy(q) +
+         " LIMIT ? OFFSET ?";
 }
 
 int SqliteSchemaVersion() {

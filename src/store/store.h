@@ -116,6 +116,13 @@ struct Reproduction {
   int64_t scan = 0;                  // assigned by the store
 };
 
+// The lease a queue worker holds on a job (store/job_queue.h). An audit carrying one commits only
+// while the lease still holds the job, and completes the job in the same transaction.
+struct JobLease {
+  int64_t id = 0;  // 0: not a queue job
+  std::string token;
+};
+
 // One audit, written atomically: the model row (status included), its current files (they
 // replace the previous set), the scan, the status changes and the reviews it invalidated.
 struct AuditCommit {
@@ -132,6 +139,10 @@ struct AuditCommit {
   std::vector<Supersede> superseded;
   std::vector<Reproduction> reproductions;  // `audit --reproduce`; scan ids filled in by the store
   int64_t run = 0;  // the `audit --all` run this audit belongs to (AuditRun), 0 for none
+  // A queue job (PostgreSQL only): the commit fails with "lease lost:" when another worker
+  // took the job over, and with "duplicate:" when the revision was already audited through the
+  // queue (results are idempotent by repo, commit and file content).
+  JobLease job;
 };
 
 // One `modelvet audit --all` run. A run killed before its end is resumed by the next one: the
@@ -263,6 +274,8 @@ struct TokenRecord {
   bool revoked = false;
 };
 
+class JobQueue;  // store/job_queue.h
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -325,9 +338,22 @@ class Store {
   virtual Result<std::optional<TokenRecord>> FindToken(const std::string& token_hash) = 0;
   virtual Result<std::vector<TokenRecord>> ListTokens() = 0;
   virtual Result<bool> RevokeToken(int64_t id) = 0;  // false: no such active token
+
+  // The shared work queue, when this backend has one (PostgreSQL); nullptr otherwise.
+  virtual JobQueue* Queue() { return nullptr; }
 };
 
-// $MODELVET_DB, else $XDG_DATA_HOME/modelvet/modelvet.db, else
+// Opens the store `where` names: a postgresql:// or postgres:// URL (or a libpq conninfo string
+// starting "host=", "dbname=" …) opens PostgreSQL, anything else is an SQLite path. Every command
+// opens its store through this.
+Result<std::unique_ptr<Store>> Open(const std::string& where);
+bool IsPostgresUrl(const std::string& where);
+
+// Connects to and migrates the PostgreSQL store at url.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url);
+int PostgresSchemaVersion();
+
+// $MODELVET_DB (a path or a PostgreSQL URL), else $XDG_DATA_HOME/modelvet/modelvet.db, else
 // ~/.local/share/modelvet/modelvet.db.
 std::string DefaultDbPath();
 

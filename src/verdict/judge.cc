@@ -6,11 +6,17 @@
 #include <unordered_set>
 
 #include "core/limits.h"
+#include "verdict/summary.h"
 
 namespace mv::verdict {
 
 std::string FormatLocation(const std::string& location, uint64_t offset) {
   return location + "@" + std::to_string(offset);
+}
+
+std::string NestedLocation(const std::string& parent, const std::string& via, uint64_t offset) {
+  std::string name = via + "@" + std::to_string(offset);
+  return parent.empty() ? name : parent + "!" + name;
 }
 
 namespace {
@@ -30,6 +36,11 @@ struct Hit {
   Impact impact = Impact::kNote;
   std::string summary;  // plain-language line this finding would give the file
   size_t order = 0;
+  // For choosing the headline among findings of the same impact: what the action does, and
+  // whether it happens on load (a name only referenced is weaker than any call).
+  kb::Effect effect = kb::Effect::kOther;
+  bool referenced_only = false;
+  bool by_feature = false;  // a format feature rule, less specific than a callable's action
 };
 
 // Cached knowledge about one resolved name: a state dict makes the same few calls millions of
@@ -46,149 +57,6 @@ struct NameInfo {
   bool reconstructor = false;  // copyreg._reconstructor: its `base` argument runs
   Clears clears = Clears::kAny;
 };
-
-const char* CategoryPhrase(const std::string& category) {
-  static const std::unordered_map<std::string, const char*> kPhrases = {
-      {"code-execution", "executes Python code"},
-      {"process", "runs another program"},
-      {"network", "opens a network connection"},
-      {"file-system", "touches the file system"},
-      {"browser", "opens a web browser"},
-      {"debugger", "starts the debugger"},
-      {"package-install", "installs a package"},
-      {"deserialization", "loads another serialized payload"},
-      {"import-machinery", "imports arbitrary code"},
-      {"native-code", "loads native code"},
-      {"code-object", "carries compiled Python code"},
-      {"interpreter-hooks", "changes interpreter state"},
-      {"deferred-execution", "registers code to run later"},
-      {"module-poisoning", "changes module attributes for later lookups"},
-      {"introspection", "reaches interpreter internals"},
-      {"remote-load", "loads another model or repository"},
-      {"information", "reads local information"},
-      {"path-traversal", "reads files outside the model directory"},
-      {"template-injection", "has a template that reaches Python internals"},
-  };
-  auto it = kPhrases.find(category);
-  return it == kPhrases.end() ? "" : it->second;
-}
-
-// Argument as plain text for summaries: strings unquoted, lists of strings joined by spaces.
-std::string Plain(const ValuePtr& v) {
-  constexpr size_t kMax = 120;
-  std::string s;
-  if (!v) return s;
-  auto clip = [&](std::string t, bool truncated) {
-    std::string clean;
-    for (size_t i = 0; i < t.size(); ++i) {
-      char c = t[i];
-      if (c == '\n') {
-        while (!clean.empty() && clean.back() == ' ') clean.pop_back();
-        if (!clean.empty() && i + 1 < t.size()) clean += "; ";
-      } else if (static_cast<unsigned char>(c) < 0x20 || c == '`') {
-        clean += ' ';
-      } else {
-        clean += c;
-      }
-    }
-    t = std::move(clean);
-    if (t.size() > kMax) {
-      t.resize(kMax);
-      truncated = true;
-    }
-    if (truncated) t += "…";
-    return t;
-  };
-  switch (v->kind) {
-    case ValueKind::kStr:
-    case ValueKind::kBytes:
-    case ValueKind::kByteArray: return clip(v->text, v->truncated);
-    case ValueKind::kGlobal:
-    case ValueKind::kModule: return v->text;
-    case ValueKind::kList:
-    case ValueKind::kTuple: {
-      bool all_str = !v->items.empty();
-      for (const auto& i : v->items) {
-        if (!i || (i->kind != ValueKind::kStr && i->kind != ValueKind::kBytes)) all_str = false;
-      }
-      if (all_str) {
-        for (const auto& i : v->items) {
-          if (!s.empty()) s += " ";
-          s += i->text;
-          if (s.size() > kMax) break;
-        }
-        return clip(s, false);
-      }
-      return clip(pickle::Render(v, kMax), false);
-    }
-    default: return clip(pickle::Render(v, kMax), false);
-  }
-}
-
-bool IsPlainText(const ValuePtr& v) {
-  if (!v) return false;
-  if (v->kind == ValueKind::kStr || v->kind == ValueKind::kBytes) return !v->text.empty();
-  if (v->kind == ValueKind::kList || v->kind == ValueKind::kTuple) {
-    return !v->items.empty() && std::all_of(v->items.begin(), v->items.end(), [](const auto& i) {
-      return i && (i->kind == ValueKind::kStr || i->kind == ValueKind::kBytes);
-    });
-  }
-  return false;
-}
-
-// Fills "{0}", "{1}", "{*}" (all plain-text arguments) and "{name}".
-std::string Fill(const std::string& tmpl, const std::string& name,
-                 const std::vector<ValuePtr>& args) {
-  std::string out;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl[i] == '{') {
-      size_t close = tmpl.find('}', i);
-      if (close != std::string::npos) {
-        std::string key = tmpl.substr(i + 1, close - i - 1);
-        if (key == "name") {
-          out += name;
-          i = close;
-          continue;
-        }
-        if (key == "*") {
-          std::string all;
-          for (const auto& a : args) {
-            if (!IsPlainText(a)) continue;
-            if (!all.empty()) all += " ";
-            all += Plain(a);
-          }
-          out += all.empty() ? "…" : all;
-          i = close;
-          continue;
-        }
-        if (!key.empty() && key.size() <= 2 &&
-            std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-          size_t idx = static_cast<size_t>(std::stoi(key));
-          std::string a = idx < args.size() ? Plain(args[idx]) : "";
-          out += a.empty() ? "…" : a;
-          i = close;
-          continue;
-        }
-      }
-    }
-    out.push_back(tmpl[i]);
-  }
-  // "`…` `…`" from absent optional arguments reads badly: drop an empty trailing code span.
-  const std::string empty_tail = " `…`";
-  if (out.size() > empty_tail.size() &&
-      out.compare(out.size() - empty_tail.size(), empty_tail.size(), empty_tail) == 0) {
-    out.resize(out.size() - empty_tail.size());
-  }
-  return out;
-}
-
-std::string RuleSummary(const kb::Rule& r, const std::string& name,
-                        const std::vector<ValuePtr>& args) {
-  if (!r.summary.empty()) return Fill(r.summary, name, args);
-  const char* phrase = CategoryPhrase(r.category);
-  if (*phrase != '\0') return std::string(phrase) + " (" + name + ")";
-  return "calls " + name;
-}
 
 std::string Evidence(const std::string& name, const std::vector<ValuePtr>& args,
                      const ValuePtr& kwargs) {
@@ -344,6 +212,11 @@ class Judge_ {
         if (o.kind == "torchscript.class") archive_classes_.insert(o.subject);
       }
     }
+    // The code a torch.fx GraphModule carries, read as a payload of its own (formats/fxcode):
+    // its facts judge what the exec'd source does, and one it could not read needs review.
+    for (const auto& f : facts) {
+      if (f.format == "fx-graph-code") fx_code_.insert(f.location);
+    }
     archive_rule_.id = "torchscript.archive-class";
     archive_rule_.pattern = "__torch__.*";
     archive_rule_.stance = kb::Stance::kBenign;
@@ -434,13 +307,21 @@ class Judge_ {
 
   void Unknown(const std::string& name, const std::string& evidence, const std::string& location,
                bool called) {
-    std::string module = name.substr(0, name.find('.'));
+    // The module a class was pickled from: the user's own (`__main__`, `mv_models`) or a
+    // library the rules do not know. One line says what loading needs; the message says
+    // how to vouch for it (--trust-module, a [[trust]] rule).
+    size_t dot = name.rfind('.');
+    std::string module = dot == std::string::npos ? name : name.substr(0, dot);
+    std::string top = name.substr(0, name.find('.'));
+    std::string needs = top == "__main__"
+                            ? "the script that saved it (`" + name + "` from `__main__`)"
+                            : "your module `" + module + "`";
     Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
            std::string(called ? "calls " : "imports ") + name +
-               ", which the knowledge base does not know; loading needs the `" + module +
-               "` library, whose code is not in the file",
-           std::string(called ? "calls " : "imports ") + name +
-               ", which is not in the knowledge base (loading runs that library's code)",
+               ", which the knowledge base does not know; loading needs " + needs +
+               ", whose code is not in the file (if it is yours: --trust-module " + module +
+               ", or a [[trust]] rule)",
+           "loading needs " + needs + (top == "__main__" ? "" : " (`" + name + "`)"),
            "unknown|" + name);
   }
 
@@ -493,26 +374,27 @@ class Judge_ {
     Hit h;
     bool unsafe = r.stance == kb::Stance::kDangerous && r.severity >= Severity::kMedium;
     h.impact = unsafe ? Impact::kUnsafe : Impact::kReview;
-    std::string what = RuleSummary(r, name, args);
+    const kb::Action& action = ActionOf(r, args, kwargs);
+    h.effect = action.effect;
     std::string by = loader.empty() ? std::string("the loader") : loader;
     if (called || r.import_acts) {
       h.f.severity = r.severity;
       h.f.evidence = called ? Evidence(name, args, kwargs) : name;
-      h.summary = what + " on load";
+      h.summary = CallSummary(action, name, args, kwargs, true);
       h.f.message = r.why + "; " + by +
                     (called ? " calls it while loading" : " imports it while loading") +
                     (via.empty() ? "" : " (reached through " + via + ")");
     } else {
       h.f.severity = Cap(r.severity, Severity::kHigh);
       h.f.evidence = ref_evidence.empty() ? name : ref_evidence + " -> " + name;
-      h.summary = "references " + name + " (" + (r.category.empty() ? "dangerous" : r.category) +
-                  "), which no benign model needs";
+      h.summary = ReferenceSummary(action, name);
+      h.referenced_only = true;
       h.f.message = r.why + "; the file references it without calling it on load" +
                     std::string(via.empty() ? "" : " (resolved through " + via + ")") +
                     ", which no benign model needs";
     }
-    if (r.stance == kb::Stance::kReview) {
-      h.summary = what + (called ? " (needs review)" : "");
+    if (r.stance == kb::Stance::kReview && called) {
+      h.summary = CallSummary(action, name, args, kwargs, false);
     }
     h.f.category = r.category;
     h.f.rule = r.id;
@@ -753,6 +635,7 @@ class Judge_ {
                    "); that code runs now"};
         h.impact = Impact::kUnsafe;
         h.summary = "runs Python code carried in the file (built by " + maker + ") on load";
+        h.effect = kb::Effect::kExecute;
         Add(std::move(h), "code-call|" + loc);
       } else if (mi.rule == nullptr || mi.rule->stance != kb::Stance::kDangerous) {
         Review(Severity::kMedium, "unresolved-callable", "pickle.call-object", name,
@@ -823,6 +706,10 @@ class Judge_ {
         }
         if (info.rule == nullptr || info.rule->stance == kb::Stance::kBenign) return;
       }
+      if (s == Semantic::kFxGraphCode &&
+          fx_code_.count(NestedLocation(f.location, name, c.offset))) {
+        return;  // its source is a payload of its own: judged by its facts, or unreadable
+      }
       // kDeferredCall falls through: the registration itself is judged by its rule too.
     }
 
@@ -852,11 +739,17 @@ class Judge_ {
     // Names a loader imports are also judged as callables: "os.system" is dangerous whatever
     // a feature rule of the kind says.
     if (o.kind == "keras.module-ref" || o.kind == "python.code-name" ||
-        o.kind == "torchscript.call" || kb_.MatchFeature(o.kind, o.subject) == nullptr) {
+        o.kind == "torchscript.call" || o.kind == "fx.call" || o.kind == "fx.statement" ||
+        kb_.MatchFeature(o.kind, o.subject) == nullptr) {
       if (o.subject.find('.') != std::string::npos) {
         const NameInfo& info = Info(o.subject);
         if (info.rule != nullptr && info.rule->stance == kb::Stance::kDangerous) {
+          size_t before = hits_.size();
           Reached(*info.rule, o.subject, {}, nullptr, loc, loader, o.kind, o.executes);
+          // fx graph code: the statement itself is the evidence, not a reconstructed call.
+          if (o.kind.rfind("fx.", 0) == 0 && hits_.size() > before) {
+            hits_.back().f.evidence = evidence;
+          }
           return;
         }
       }
@@ -869,15 +762,10 @@ class Judge_ {
              "unknown-feature|" + o.kind + "|" + o.subject);
       return;
     }
-    std::vector<ValuePtr> args;
-    auto subj = std::make_shared<Value>();
-    subj->kind = ValueKind::kStr;
-    subj->text = o.subject;
-    args.push_back(subj);
-    std::string what = fr->summary.empty()
-                           ? std::string(CategoryPhrase(fr->category)) + " (" + o.subject + ")"
-                           : Fill(fr->summary, o.subject, args);
+    std::string what = FeatureSummary(*fr, kb_, o.subject);
     Hit h;
+    if (const kb::CategoryDefaults* cd = kb_.Category(fr->category)) h.effect = cd->action.effect;
+    h.by_feature = true;
     h.f.category = fr->category.empty() ? o.kind : fr->category;
     h.f.rule = fr->kind + ":" + fr->pattern;
     h.f.callable = o.subject;
@@ -926,20 +814,27 @@ class Judge_ {
       case Impact::kReview: j.verdict = Verdict::kNeedsReview; break;
       case Impact::kNote: j.verdict = Verdict::kSafe; break;
     }
+    // The headline is the worst action among the findings that decide the verdict: a call
+    // on load before a name only referenced, then running code or programs, the network,
+    // writing files, reading; then severity and order. The others are counted after it.
     const Hit* top = nullptr;
     size_t same = 0;
+    auto worse = [](const Hit& a, const Hit& b) {
+      if (a.referenced_only != b.referenced_only) return !a.referenced_only;
+      if (a.effect != b.effect) return a.effect < b.effect;
+      if (a.f.severity != b.f.severity) return a.f.severity > b.f.severity;
+      if (a.by_feature != b.by_feature) return !a.by_feature;
+      int ra = CategoryRank(a.f.category), rb = CategoryRank(b.f.category);
+      if (ra != rb) return ra < rb;
+      return a.order < b.order;
+    };
     for (const auto& h : hits_) {
       if (h.impact != worst_) continue;
-      if (top == nullptr) top = &h;
+      if (top == nullptr || worse(h, *top)) top = &h;
       ++same;
     }
     if (worst_ != Impact::kNote && top != nullptr) {
-      j.summary = top->summary;
-      if (same > 1) {
-        j.summary += " (+" + std::to_string(same - 1) + " more " +
-                     (worst_ == Impact::kUnsafe ? "dangerous" : "open") + " finding" +
-                     (same > 2 ? "s" : "") + ")";
-      }
+      j.summary = Headline(top->summary, same - 1, worst_ == Impact::kUnsafe);
     } else if (!notes_.empty()) {
       for (size_t i = 0; i < notes_.size() && i < 3; ++i) {
         if (i > 0) j.summary += "; ";
@@ -968,6 +863,7 @@ class Judge_ {
 
   const kb::KnowledgeBase& kb_;
   std::unordered_set<std::string> archive_classes_;  // __torch__.X defined in code/ of the file
+  std::unordered_set<std::string> fx_code_;  // locations of fx GraphModule code that was read
   kb::Rule archive_rule_;
   std::unordered_map<std::string, NameInfo> cache_;  // node-based: pointers stay valid
   const std::pair<const std::string, NameInfo>* last_ = nullptr;

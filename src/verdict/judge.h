@@ -34,4 +34,9 @@ Judgement Judge(const std::vector<PayloadFacts>& facts, const kb::KnowledgeBase&
 // "archive/data.pkl@30" (or "@30" for the file itself).
 std::string FormatLocation(const std::string& location, uint64_t offset);
 
+// Where the scanner puts a payload that a call at `offset` of the payload at `parent` carries
+// ("archive/data.pkl!torch.fx.graph_module.reduce_graph_module@12"): nested pickles, the code
+// of a torch.fx GraphModule. The judge finds that payload's facts by this name.
+std::string NestedLocation(const std::string& parent, const std::string& via, uint64_t offset);
+
 }  // namespace mv::verdict

@@ -152,11 +152,11 @@ test("a model page: hub flag beside our verdict, evidence with offsets, history"
   await Promise.all([page.waitForURL(/\/models\/examples\/legacy-unflagged-malicious$/),
                      page.click("a.model-link")]);
   assert.equal(await page.locator("h1").textContent(), "examples/legacy-unflagged-malicious");
-  assert.match(await page.locator(".callout").textContent(), /Verified unsafe: runs the shell command `echo legacy-2` on load/);
+  assert.match(await page.locator(".callout").textContent(), /Verified unsafe: runs a shell command `echo legacy-2` on load/);
   assert.match(await page.locator(".model-head .badges").textContent(), /Confirmed Unsafe.*Missed by hub/);
   const file = page.locator("article.file", { hasText: "pytorch_model.bin" });
   assert.match(await file.locator(".side-hub").textContent(), /The hub says.*Safe/);
-  assert.match(await file.locator(".side-ours").textContent(), /modelvet found.*Unsafe.*runs the shell command/);
+  assert.match(await file.locator(".side-ours").textContent(), /modelvet found.*Unsafe.*runs a shell command/);
   assert.equal(await file.locator("code.evidence").first().textContent(), "posix.system('echo legacy-2')");
   assert.match(await file.locator(".offset").first().textContent(), /^byte \d+$/);
   assert.equal(await page.locator("ol.timeline li").count(), 1);

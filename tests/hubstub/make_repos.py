@@ -129,11 +129,33 @@ def build():
     print(f"wrote {len(REPOS)} repos under {OUT}")
 
 
-def make_large_zip(path, tensor_bytes, prefix="archive"):
+def state_dict_pickle(n, numel):
+    """A protocol-2 state dict of n float tensors w0..w{n-1} on storages "0".."n-1", as
+    torch.save writes it (persistent ids, _rebuild_tensor_v2), without memo entries."""
+    num = b"J" + struct.pack("<i", numel)
+    def text(s):
+        b = s.encode()
+        return b"X" + struct.pack("<I", len(b)) + b
+    out = [b"\x80\x02ccollections\nOrderedDict\n)R"]
+    for i in range(n):
+        out.append(text(f"w{i}") + b"ctorch._utils\n_rebuild_tensor_v2\n("
+                   + b"(" + text("storage") + b"ctorch\nFloatStorage\n" + text(str(i))
+                   + text("cpu") + num + b"tQ"                       # persistent id
+                   + b"K\x00" + num + b"\x85K\x01\x85\x89"          # offset, size, stride, rg
+                   + b"ccollections\nOrderedDict\n)R"              # backward_hooks
+                   + b"tRs")                                         # ) -> tensor; od[key]
+    out.append(b".")
+    return b"".join(out)
+
+
+def make_large_zip(path, tensor_bytes, prefix="archive", tensors=1):
     """A torch-zip-shaped file: a real state-dict pickle (posix-free, innocuous globals) and
-    one stored member of `tensor_bytes` zeros written as a sparse hole (no disk cost).
-    The zip is written by hand (central directory at the end, ZIP64 when needed) because
-    zipfile would write every zero."""
+    `tensor_bytes` zeros as one stored member (or `tensors` members of equal size), written as
+    sparse holes (no disk cost). The zip is written by hand (central directory at the end,
+    ZIP64 when needed) because zipfile would write every zero."""
+    if tensors > 1:
+        return write_torch_zip(path, state_dict_pickle(tensors, tensor_bytes // tensors // 4),
+                               [tensor_bytes // tensors] * tensors, prefix)
     numel = struct.pack("<i", tensor_bytes // 4)
     pkl = (b"\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01"          # od = OrderedDict()
            b"X\x06\x00\x00\x00weightq\x02"                                # key
@@ -144,21 +166,29 @@ def make_large_zip(path, tensor_bytes, prefix="archive"):
            b"K\x00J" + numel + b"\x85q\tK\x01\x85q\n\x89"                # offset, size, stride, rg
            b"h\x00)Rq\x0b"                                              # backward_hooks
            b"tq\x0cRq\rs.")                                             # ) -> tensor; od[key]
-    members = [(f"{prefix}/data.pkl", pkl), (f"{prefix}/version", b"3\n"),
-               (f"{prefix}/data/0", tensor_bytes)]
-    crc_zero = 0
-    chunk = b"\0" * (1 << 20)
-    left = tensor_bytes
+    write_torch_zip(path, pkl, [tensor_bytes], prefix)
+
+
+def zeros_crc(size):
+    crc, chunk, left = 0, b"\0" * (1 << 20), size
     while left:
         n = min(left, len(chunk))
-        crc_zero = zlib.crc32(chunk[:n], crc_zero)
+        crc = zlib.crc32(chunk[:n], crc)
         left -= n
+    return crc
+
+
+def write_torch_zip(path, pkl, storage_sizes, prefix):
+    """data.pkl, version, then data/0.. as stored members of zeros (holes)."""
+    members = [(f"{prefix}/data.pkl", pkl), (f"{prefix}/version", b"3\n")]
+    members += [(f"{prefix}/data/{i}", n) for i, n in enumerate(storage_sizes)]
+    crcs = {n: zeros_crc(n) for n in set(storage_sizes)}
     with open(path, "wb") as f:
         central = []
         for name, data in members:
             off = f.tell()
             size = data if isinstance(data, int) else len(data)
-            crc = crc_zero if isinstance(data, int) else zlib.crc32(data)
+            crc = crcs[data] if isinstance(data, int) else zlib.crc32(data)
             nb = name.encode()
             z64 = size >= 0xFFFFFFFF or off >= 0xFFFFFFFF
             extra = struct.pack("<HHQQ", 1, 16, size, size) if z64 else b""
@@ -186,7 +216,8 @@ def make_large_zip(path, tensor_bytes, prefix="archive"):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "large-zip":
-        make_large_zip(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "large-zip":
+        make_large_zip(sys.argv[2], int(sys.argv[3]),
+                       tensors=int(sys.argv[4]) if len(sys.argv) == 5 else 1)
     else:
         build()

@@ -239,7 +239,8 @@ TEST(Loader, MinimalFile) {
 [[dangerous]]
 category = "process"
 why = "runs a shell command"
-summary = "runs `{0}`"
+phrase = "runs a shell command"
+role = "command"
 patterns = ["os.system", "os.*"]
 
 [[benign]]
@@ -251,7 +252,7 @@ pattern = "os.stat_result"
   ASSERT_NE(sys, nullptr);
   EXPECT_EQ(sys->pattern, "os.system");
   EXPECT_EQ(sys->id, "t.toml:os.system");
-  EXPECT_EQ(sys->source, "t.toml:9");
+  EXPECT_EQ(sys->source, "t.toml:10");
   EXPECT_EQ(sys->severity, Severity::kCritical);
   EXPECT_EQ((*r)->Match("os.getcwd")->pattern, "os.*");
   EXPECT_EQ((*r)->Match("os")->pattern, "os.*");  // the module itself
@@ -263,7 +264,7 @@ pattern = "os.stat_result"
 TEST(Loader, UnknownTopLevelKeyNamesLine) {
   EXPECT_EQ(ErrorOf("\n\n[[dangerus]]\nwhy = 'x'\n"),
             "t.toml:3: unknown top-level key 'dangerus' (dangerous, benign, review, attribute, "
-            "feature, semantic, alias)");
+            "feature, semantic, alias, trust, category)");
 }
 
 TEST(Loader, UnknownKeyInTableNamesLine) {
@@ -493,6 +494,145 @@ TEST(Loader, DeferredLibraryFile) {
     ASSERT_FALSE(st.ok()) << b.text;
     EXPECT_EQ(st.error().message.rfind(b.error, 0), 0u) << st.error().message;
   }
+}
+
+}  // namespace
+}  // namespace mv::kb
+
+namespace mv::kb {
+namespace {
+
+// --trust-module / [[trust]]: the user's own module is cleared with the trust as evidence;
+// dangerous names inside it stay dangerous; a module the rules call dangerous cannot be trusted.
+TEST(Trust, TrustedModuleIsBenignWithReason) {
+  auto kb = KnowledgeBase::Load({}, {"mv_models"});
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  const Rule* r = (*kb)->Match("mv_models.nets.Net");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->stance, Stance::kBenign);
+  EXPECT_EQ(r->category, "trusted-module");
+  EXPECT_NE(r->summary.find("mv_models"), std::string::npos);
+  const Rule* d = (*kb)->Match("mv_models.os.system");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->stance, Stance::kDangerous);
+  // Without trust the module is unknown.
+  auto plain = KnowledgeBase::Load({});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->Match("mv_models.nets.Net"), nullptr);
+}
+
+TEST(Trust, RuleFileTrustTable) {
+  auto kb = KnowledgeBase::FromStrings(
+      {{"mine.toml", "[[trust]]\nmodule = \"__main__\"\nwhy = \"my training script\"\n"}});
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  const Rule* r = (*kb)->Match("__main__.Net");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->stance, Stance::kBenign);
+  EXPECT_EQ(r->why, "my training script");
+}
+
+TEST(Trust, RefusesDangerousAndMalformedModules) {
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"os"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"subprocess"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"torch.hub"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"a\"\n[[benign]]"}).ok());
+  EXPECT_FALSE(KnowledgeBase::Load({}, {"mv.*"}).ok());
+  auto bad = KnowledgeBase::FromStrings({{"t.toml", "[[trust]]\nmodule = \"x\"\nextra = 1\n"}});
+  EXPECT_FALSE(bad.ok());
+}
+
+TEST(Actions, CategoryDefaultsRoleArgKeywordAndCases) {
+  auto r = One(R"(
+[[category]]
+name = "network"
+phrase = "opens a network connection"
+role = "address"
+effect = "network"
+
+[[dangerous]]
+category = "network"
+why = "x"
+pattern = "socket.create_connection"
+
+[[dangerous]]
+category = "file-system"
+why = "x"
+phrase = "moves a file over another"
+role = "path"
+arg = 1
+keyword = "dst"
+pattern = "os.rename"
+
+[[dangerous]]
+category = "file-system"
+why = "x"
+phrase = "sends a control request"
+role = "none"
+pattern = "fcntl.ioctl"
+
+[[dangerous.when]]
+if_arg = 1
+equals = 0x5412
+phrase = "types keystrokes into the terminal"
+role = "keys"
+arg = 2
+effect = "execute"
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Rule* c = (*r)->Match("socket.create_connection");
+  EXPECT_EQ(c->action.phrase, "opens a network connection");  // the category's
+  EXPECT_EQ(c->action.arg.role, Role::kAddress);
+  EXPECT_EQ(c->action.arg.position, 0);
+  EXPECT_EQ(c->action.effect, Effect::kNetwork);
+  const Rule* mv = (*r)->Match("os.rename");
+  EXPECT_EQ(mv->action.arg.position, 1);
+  EXPECT_EQ(mv->action.arg.keyword, "dst");
+  EXPECT_EQ(mv->action.effect, Effect::kOther);  // file-system has no [[category]] here
+  const Rule* io = (*r)->Match("fcntl.ioctl");
+  EXPECT_EQ(io->action.arg.role, Role::kNone);
+  EXPECT_EQ(io->action.arg.position, -1);
+  ASSERT_EQ(io->cases.size(), 1u);
+  EXPECT_TRUE(io->cases[0].is_int);
+  EXPECT_EQ(io->cases[0].int_value, 0x5412);
+  EXPECT_EQ(io->cases[0].action.arg.role, Role::kKeys);
+  EXPECT_EQ(io->cases[0].action.arg.position, 2);
+  EXPECT_EQ(io->cases[0].action.effect, Effect::kExecute);
+}
+
+TEST(Actions, BadActionFieldsAreErrors) {
+  EXPECT_NE(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\nsummary = 'runs {0}'\n"
+                    "pattern = 'os.system'\n")
+                .find("not 'summary'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\nrole = 'shell'\n"
+                    "pattern = 'os.system'\n")
+                .find("unknown role 'shell'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\nrole = 'none'\narg = 1\n"
+                    "pattern = 'os.system'\n")
+                .find("takes no 'arg'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\neffect = 'bad'\n"
+                    "pattern = 'os.system'\n")
+                .find("unknown effect 'bad'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os.system'\n"
+                    "[[dangerous.when]]\nif_arg = 0\n")
+                .find("needs key 'equals'"),
+            std::string::npos);
+}
+
+TEST(Actions, EveryEmbeddedDangerousRuleHasAPhrase) {
+  auto r = KnowledgeBase::Load({});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE((*r)->LoadAllDeferred().ok());
+  size_t n = 0;
+  for (const Rule* rule : (*r)->AllRules()) {
+    if (rule->stance == Stance::kBenign) continue;
+    EXPECT_FALSE(rule->action.phrase.empty()) << rule->id;
+    ++n;
+  }
+  EXPECT_GT(n, 3000u);
 }
 
 }  // namespace

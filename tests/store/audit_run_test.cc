@@ -7,24 +7,24 @@
 #include <string>
 
 #include "store/store.h"
+#include "test_backends.h"
 
 namespace mv::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class AuditRunTest : public ::testing::Test {
+class AuditRunTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mv_audit_run_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    auto s = OpenSqliteStore((dir_ / "modelvet.db").string());
+    MV_CREATE_TEST_STORE(db_, GetParam());
+    auto s = db_.Open();
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
   }
   void TearDown() override {
     store_.reset();
-    fs::remove_all(dir_);
+    db_.Remove();
   }
   static AuditCommit Audit(const std::string& id, int64_t run) {
     AuditCommit a;
@@ -35,11 +35,11 @@ class AuditRunTest : public ::testing::Test {
     a.run = run;
     return a;
   }
-  fs::path dir_;
+  testing::TempStore db_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(AuditRunTest, FinishedModelsAreRecordedWithTheirAudit) {
+TEST_P(AuditRunTest, FinishedModelsAreRecordedWithTheirAudit) {
   auto none = store_->OpenAuditRun();
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -59,7 +59,7 @@ TEST_F(AuditRunTest, FinishedModelsAreRecordedWithTheirAudit) {
   EXPECT_FALSE(after->has_value());
 }
 
-TEST_F(AuditRunTest, StartingARunClosesAnOpenOne) {
+TEST_P(AuditRunTest, StartingARunClosesAnOpenOne) {
   auto first = store_->StartAuditRun("t1");
   auto second = store_->StartAuditRun("t2");
   ASSERT_TRUE(first.ok() && second.ok());
@@ -68,7 +68,7 @@ TEST_F(AuditRunTest, StartingARunClosesAnOpenOne) {
   EXPECT_EQ((*open)->id, *second);
 }
 
-TEST_F(AuditRunTest, UnverifiedModelsKeepAnEarlierAudit) {
+TEST_P(AuditRunTest, UnverifiedModelsKeepAnEarlierAudit) {
   ASSERT_TRUE(store_->MarkUnverified("a/gated", "a", "not verified: access restricted").ok());
   auto m = store_->GetModel("a/gated");
   ASSERT_TRUE(m.ok() && m->has_value());
@@ -82,6 +82,9 @@ TEST_F(AuditRunTest, UnverifiedModelsKeepAnEarlierAudit) {
   ASSERT_TRUE(kept.ok() && kept->has_value());
   EXPECT_EQ((*kept)->verification, "No findings");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, AuditRunTest, ::testing::ValuesIn(testing::TestBackends()),
+                         testing::BackendName);
 
 }  // namespace
 }  // namespace mv::store

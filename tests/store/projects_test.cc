@@ -8,26 +8,24 @@
 #include <string>
 
 #include "store/store.h"
+#include "test_backends.h"
 
 namespace mv::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ProjectsTest : public ::testing::Test {
+class ProjectsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mv_projects_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto s = OpenSqliteStore((dir_ / "modelvet.db").string());
+    MV_CREATE_TEST_STORE(db_, GetParam());
+    auto s = db_.Open();
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
   }
   void TearDown() override {
     store_.reset();
-    fs::remove_all(dir_);
+    db_.Remove();
   }
 
   static ProjectInventory Inventory(const std::string& name, const std::string& time) {
@@ -50,11 +48,11 @@ class ProjectsTest : public ::testing::Test {
     return p;
   }
 
-  fs::path dir_;
+  testing::TempStore db_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(ProjectsTest, RoundTrip) {
+TEST_P(ProjectsTest, RoundTrip) {
   ASSERT_TRUE(store_->CommitProject(Inventory("bot", "2026-01-01T00:00:00Z")).ok());
   auto got = store_->GetProject("bot");
   ASSERT_TRUE(got.ok()) << got.error().message;
@@ -80,7 +78,7 @@ TEST_F(ProjectsTest, RoundTrip) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(ProjectsTest, ANewInventoryReplacesTheOld) {
+TEST_P(ProjectsTest, ANewInventoryReplacesTheOld) {
   ASSERT_TRUE(store_->CommitProject(Inventory("bot", "2026-01-01T00:00:00Z")).ok());
   ProjectInventory next = Inventory("bot", "2026-02-01T00:00:00Z");
   next.models.pop_back();  // the service is gone
@@ -95,7 +93,7 @@ TEST_F(ProjectsTest, ANewInventoryReplacesTheOld) {
   EXPECT_TRUE((*got)->artifacts.empty());
 }
 
-TEST_F(ProjectsTest, ModelsAreCountedOncePerProject) {
+TEST_P(ProjectsTest, ModelsAreCountedOncePerProject) {
   ASSERT_TRUE(store_->CommitProject(Inventory("bot", "t1")).ok());
   ProjectInventory other = Inventory("search", "t2");
   other.models.pop_back();
@@ -116,7 +114,7 @@ TEST_F(ProjectsTest, ModelsAreCountedOncePerProject) {
   EXPECT_EQ((*projects)[1].name, "search");
 }
 
-TEST_F(ProjectsTest, InvalidRowsRollBackTheWholeInventory) {
+TEST_P(ProjectsTest, InvalidRowsRollBackTheWholeInventory) {
   ASSERT_TRUE(store_->CommitProject(Inventory("bot", "t1")).ok());
   ProjectInventory bad = Inventory("bot", "t2");
   bad.artifacts[0].verdict = "fine";  // not a verdict: the CHECK constraint refuses it
@@ -127,6 +125,9 @@ TEST_F(ProjectsTest, InvalidRowsRollBackTheWholeInventory) {
   EXPECT_EQ((*got)->models.size(), 2u);
   EXPECT_EQ((*got)->artifacts.size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ProjectsTest, ::testing::ValuesIn(testing::TestBackends()),
+                         testing::BackendName);
 
 }  // namespace
 }  // namespace mv::store

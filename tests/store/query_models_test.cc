@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "test_backends.h"
 
 namespace mv::store {
 namespace {
@@ -73,22 +74,20 @@ const std::vector<Seed> kSeeds = {
     {"gamma/listed", "", 3, "caution", "non-commercial", false, "", {}},
 };
 
-class QueryModelsTest : public ::testing::Test {
+class QueryModelsBase : public ::testing::Test {
  protected:
+  virtual std::string Backend() const = 0;
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mv_query_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    path_ = (dir_ / "modelvet.db").string();
-    auto s = OpenSqliteStore(path_);
+    MV_CREATE_TEST_STORE(db_, Backend());
+    path_ = db_.where();
+    auto s = db_.Open();
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     for (const Seed& seed : kSeeds) Add(seed);
   }
   void TearDown() override {
     store_.reset();
-    fs::remove_all(dir_);
+    db_.Remove();
   }
 
   void Add(const Seed& seed) {
@@ -176,14 +175,26 @@ class QueryModelsTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
-  fs::path dir_;
-  std::string path_;
+  testing::TempStore db_;
+  std::string path_;  // where the store is: a file, or a PostgreSQL URL
   std::unique_ptr<Store> store_;
+};
+
+// Every backend.
+class QueryModelsTest : public QueryModelsBase, public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::string Backend() const override { return GetParam(); }
+};
+
+// SQLite's own: its query plans, its count cache.
+class QueryModelsSqliteTest : public QueryModelsBase {
+ protected:
+  std::string Backend() const override { return "sqlite"; }
 };
 
 using Sort = ModelQuery::Sort;
 
-TEST_F(QueryModelsTest, EveryOrderIsTotalAndAscendingIsTheExactReverse) {
+TEST_P(QueryModelsTest, EveryOrderIsTotalAndAscendingIsTheExactReverse) {
   ModelQuery q;
   EXPECT_EQ(Ids(q), (std::vector<std::string>{"gamma/clean", "beta/fp", "acme/unsafe-a",
                                               "beta/sus_1", "acme/missed", "gamma/listed"}));
@@ -207,7 +218,7 @@ TEST_F(QueryModelsTest, EveryOrderIsTotalAndAscendingIsTheExactReverse) {
   }
 }
 
-TEST_F(QueryModelsTest, FiltersAreAndedAndTotalIgnoresThePage) {
+TEST_P(QueryModelsTest, FiltersAreAndedAndTotalIgnoresThePage) {
   ModelQuery q;
   q.statuses = {"confirmed-unsafe", "suspected"};
   uint64_t total = 0;
@@ -244,7 +255,7 @@ TEST_F(QueryModelsTest, FiltersAreAndedAndTotalIgnoresThePage) {
   EXPECT_EQ(Ids(missed).size(), kSeeds.size() - 1);
 }
 
-TEST_F(QueryModelsTest, TextIsALiteralCaseInsensitiveSubstringOfTheId) {
+TEST_P(QueryModelsTest, TextIsALiteralCaseInsensitiveSubstringOfTheId) {
   ModelQuery q;
   q.text = "ACME/";
   EXPECT_EQ(Ids(q), (std::vector<std::string>{"acme/unsafe-a", "acme/missed"}));
@@ -256,7 +267,7 @@ TEST_F(QueryModelsTest, TextIsALiteralCaseInsensitiveSubstringOfTheId) {
   EXPECT_EQ(Ids(q), (std::vector<std::string>{"acme/unsafe-a"}));
 }
 
-TEST_F(QueryModelsTest, RowsCarryFileVerdictCounts) {
+TEST_P(QueryModelsTest, RowsCarryFileVerdictCounts) {
   ModelQuery q;
   q.sort = Sort::kId;
   q.descending = false;
@@ -278,7 +289,7 @@ TEST_F(QueryModelsTest, RowsCarryFileVerdictCounts) {
   EXPECT_EQ(page->rows[0].verdict_counts, (V{{"safe", 1}}));
 }
 
-TEST_F(QueryModelsTest, EveryOrderIsOneIndexScan) {
+TEST_F(QueryModelsSqliteTest, EveryOrderIsOneIndexScan) {
   for (Sort sort : {Sort::kDownloads, Sort::kLastAudit, Sort::kStatus, Sort::kId})
     for (bool desc : {true, false}) {
       ModelQuery q;
@@ -306,7 +317,7 @@ TEST_F(QueryModelsTest, EveryOrderIsOneIndexScan) {
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
 
-TEST_F(QueryModelsTest, StatusOrderWithinOneStatusIsTheDownloadsOrder) {
+TEST_P(QueryModelsTest, StatusOrderWithinOneStatusIsTheDownloadsOrder) {
   Add({"beta/sus_2", "suspected", 9000, "", "unknown", false, "2026-10-04T00:00:00Z", {}});
   Add({"beta/sus_3", "suspected", 500, "", "unknown", false, "2026-10-05T00:00:00Z", {}});
   for (bool desc : {true, false}) {
@@ -323,7 +334,7 @@ TEST_F(QueryModelsTest, StatusOrderWithinOneStatusIsTheDownloadsOrder) {
   }
 }
 
-TEST_F(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndProjects) {
+TEST_P(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndProjects) {
   // More rows than one IN (…) list binds: the counts and projects of every chunk.
   constexpr int kMany = 1234;
   std::map<std::string, std::vector<Used>> projects;
@@ -356,7 +367,7 @@ TEST_F(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndPr
   EXPECT_EQ(bulk, kMany);
 }
 
-TEST_F(QueryModelsTest, ProjectsComeFromTheInventory) {
+TEST_P(QueryModelsTest, ProjectsComeFromTheInventory) {
   ModelQuery q;
   q.project = "shop";
   EXPECT_TRUE(Ids(q).empty());  // no inventory yet
@@ -379,7 +390,7 @@ TEST_F(QueryModelsTest, ProjectsComeFromTheInventory) {
   EXPECT_TRUE(projects["beta/fp"].empty());  // another provider's model of the same name
 }
 
-TEST_F(QueryModelsTest, CachedCountsFollowEveryWrite) {
+TEST_F(QueryModelsSqliteTest, CachedCountsFollowEveryWrite) {
   auto other = OpenSqliteStore(path_);
   ASSERT_TRUE(other.ok());
   ModelQuery q;
@@ -415,7 +426,7 @@ TEST_F(QueryModelsTest, CachedCountsFollowEveryWrite) {
   EXPECT_EQ(total, 2u);
 }
 
-TEST_F(QueryModelsTest, AccountsSessionsAndTokens) {
+TEST_P(QueryModelsTest, AccountsSessionsAndTokens) {
   UserRecord u{"alice", "reviewer", "$argon2id$v=19$x", "2026-10-06T12:00:00Z", false};
   ASSERT_TRUE(store_->PutUser(u).ok());
   u.role = "admin";
@@ -457,6 +468,9 @@ TEST_F(QueryModelsTest, AccountsSessionsAndTokens) {
   EXPECT_FALSE(store_->FindToken("th2")->has_value());
   EXPECT_FALSE(store_->GetSession("h4", "0")->has_value());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, QueryModelsTest, ::testing::ValuesIn(testing::TestBackends()),
+                         testing::BackendName);
 
 }  // namespace
 }  // namespace mv::store

@@ -6,26 +6,24 @@
 #include <string>
 
 #include "store/store.h"
+#include "test_backends.h"
 
 namespace mv::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ReproductionStoreTest : public ::testing::Test {
+class ReproductionStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mv_repro_store_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto s = OpenSqliteStore((dir_ / "modelvet.db").string());
+    MV_CREATE_TEST_STORE(db_, GetParam());
+    auto s = db_.Open();
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
   }
   void TearDown() override {
     store_.reset();
-    fs::remove_all(dir_);
+    db_.Remove();
   }
 
   static AuditCommit Audit(const std::string& outcome) {
@@ -52,11 +50,11 @@ class ReproductionStoreTest : public ::testing::Test {
     return a;
   }
 
-  fs::path dir_;
+  testing::TempStore db_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(ReproductionStoreTest, KeptWithTheScanThatMadeThem) {
+TEST_P(ReproductionStoreTest, KeptWithTheScanThatMadeThem) {
   auto id = store_->CommitAudit(Audit("payload-observed"));
   ASSERT_TRUE(id.ok()) << id.error().message;
   auto list = store_->ListReproductions("org/m");
@@ -71,7 +69,7 @@ TEST_F(ReproductionStoreTest, KeptWithTheScanThatMadeThem) {
   EXPECT_NE(r.observed_json.find("sh -c id"), std::string::npos);
 }
 
-TEST_F(ReproductionStoreTest, AnInvalidReproductionFailsTheWholeAudit) {
+TEST_P(ReproductionStoreTest, AnInvalidReproductionFailsTheWholeAudit) {
   auto bad = store_->CommitAudit(Audit("looked-fine"));
   EXPECT_FALSE(bad.ok());
   auto model = store_->GetModel("org/m");
@@ -81,6 +79,9 @@ TEST_F(ReproductionStoreTest, AnInvalidReproductionFailsTheWholeAudit) {
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReproductionStoreTest,
+                         ::testing::ValuesIn(testing::TestBackends()), testing::BackendName);
 
 }  // namespace
 }  // namespace mv::store

@@ -129,7 +129,7 @@ TEST(Judge, DirectCallIsUnsafeCritical) {
   EXPECT_EQ(f.location, "archive/data.pkl@30");
   EXPECT_EQ(f.rule, "stdlib.toml:os.system");
   EXPECT_NE(f.message.find("torch.load calls it while loading"), std::string::npos) << f.message;
-  EXPECT_EQ(j.summary, "runs the shell command `ls` on load");
+  EXPECT_EQ(j.summary, "runs a shell command `ls` on load");
 }
 
 TEST(Judge, SummariesInPlainLanguage) {
@@ -141,15 +141,15 @@ TEST(Judge, SummariesInPlainLanguage) {
   std::vector<Case> cases = {
       {"webbrowser.open",
        {Str("https://example.invalid/x")},
-       "opens a web browser at https://example.invalid/x on load"},
-      {"pdb.set_trace", {}, "starts the debugger on load"},
+       "opens a web browser at `https://example.invalid/x` on load"},
+      {"pdb.set_trace", {}, "starts the debugger through pdb.set_trace on load"},
       {"pip.main",
        {List({Str("install"), Str("evil-pkg")})},
-       "installs a package from PyPI (`pip install evil-pkg`) on load"},
+       "installs a package with pip `install evil-pkg` on load"},
       {"builtins.eval",
        {Str("__import__('os').system('id')")},
-       "evaluates the Python code `__import__('os').system('id')` on load"},
-      {"subprocess.Popen", {List({Str("ls"), Str("-l")})}, "runs the command `ls -l` on load"},
+       "evaluates Python code `__import__('os').system('id')` on load"},
+      {"subprocess.Popen", {List({Str("ls"), Str("-l")})}, "runs a command `ls -l` on load"},
   };
   for (const auto& c : cases) {
     TraceBuilder b;
@@ -181,7 +181,7 @@ TEST(Judge, GetattrChainIsFollowed) {
     EXPECT_FALSE(f.callable == "os.system" && f.severity == Severity::kHigh) << Dump(j);
     EXPECT_NE(f.category, "unknown-callable") << Dump(j);
   }
-  EXPECT_EQ(j.summary.rfind("runs the shell command `id` on load", 0), 0u) << j.summary;
+  EXPECT_EQ(j.summary.rfind("runs a shell command `id` on load", 0), 0u) << j.summary;
 }
 
 TEST(Judge, ReferenceOnlyIsUnsafeHigh) {
@@ -193,7 +193,9 @@ TEST(Judge, ReferenceOnlyIsUnsafeHigh) {
   EXPECT_EQ(j.findings[0].severity, Severity::kHigh);
   EXPECT_EQ(j.findings[0].evidence, "posix.system");
   EXPECT_EQ(j.findings[0].location, "archive/data.pkl@5");
-  EXPECT_EQ(j.summary, "references posix.system (process), which no benign model needs");
+  EXPECT_EQ(j.summary,
+            "references posix.system, which runs a shell command (not called on load); no benign "
+            "model needs it");
 }
 
 TEST(Judge, ResolverResultNotCalledIsReference) {
@@ -214,7 +216,7 @@ TEST(Judge, ImportThatActsCountsAsCall) {
   ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
   EXPECT_EQ(j.findings[0].severity, Severity::kCritical);
   EXPECT_EQ(j.findings[0].category, "browser");
-  EXPECT_EQ(j.summary, "opens a web browser (importing antigravity) on load");
+  EXPECT_EQ(j.summary, "opens a web browser through antigravity.x on load");
 }
 
 TEST(Judge, BenignStateDictIsSafeAndFast) {
@@ -305,9 +307,7 @@ TEST(Judge, UnknownClassNeedsReviewLow) {
   EXPECT_EQ(j.findings[0].category, "unknown-callable");
   EXPECT_EQ(j.findings[0].callable, "mypkg.models.Net");
   EXPECT_EQ(j.findings[0].location, "archive/data.pkl@30");
-  EXPECT_EQ(j.summary,
-            "calls mypkg.models.Net, which is not in the knowledge base (loading runs that "
-            "library's code)");
+  EXPECT_EQ(j.summary, "loading needs your module `mypkg.models` (`mypkg.models.Net`)");
 }
 
 TEST(Judge, TruncatedTraceNeverSafe) {
@@ -349,7 +349,7 @@ TEST(Judge, AnomaliesOnlyNeedReviewAndNeverLowerUnsafe) {
   EXPECT_EQ(j2.verdict, Verdict::kUnsafe);
   EXPECT_EQ(j2.findings.size(), 2u);
   EXPECT_EQ(j2.findings[0].severity, Severity::kCritical);  // most severe first
-  EXPECT_EQ(j2.summary, "runs the shell command `id` on load");
+  EXPECT_EQ(j2.summary, "runs a shell command `id` on load");
 }
 
 TEST(Judge, UnknownFormatIsSafeWithNote) {
@@ -489,7 +489,7 @@ TEST(Judge, NestedPayloadFromConstantBytesIsLeftToItsOwnAnalysis) {
   Judgement k = JudgeOne(p.t);
   EXPECT_EQ(k.verdict, Verdict::kUnsafe) << Dump(k);
   EXPECT_EQ(k.findings[0].category, "deserialization");
-  EXPECT_EQ(k.summary, "loads another payload from `other.bin` through torch.load on load");
+  EXPECT_EQ(k.summary, "loads another payload (its code runs) `other.bin` on load");
 }
 
 TEST(Judge, PathArgumentIsNotANestedPayload) {
@@ -558,7 +558,7 @@ TEST(Judge, SummaryPrefersWhatRunsOverWhatPrepares) {
   b.Reduce("os.system", {Str("id")}, 40);
   Judgement j = JudgeOne(b.t);
   EXPECT_EQ(j.findings[0].category, "process") << Dump(j);
-  EXPECT_EQ(j.summary, "runs the shell command `id` on load (+1 more dangerous finding)");
+  EXPECT_EQ(j.summary, "runs a shell command `id` on load (+1 more dangerous finding)");
 }
 
 TEST(Judge, ReportTextIsValidUtf8) {
@@ -566,7 +566,7 @@ TEST(Judge, ReportTextIsValidUtf8) {
   b.Reduce("posix.system", {V(ValueKind::kBytes, "echo \xff\xfe ok \xc3\xa9")}, 10);
   b.Reduce("bad\xffmod.fn", {}, 20);
   Judgement j = JudgeOne(b.t);
-  EXPECT_EQ(j.summary.rfind("runs the shell command `echo \\xff\\xfe ok \xc3\xa9` on load", 0), 0u)
+  EXPECT_EQ(j.summary.rfind("runs a shell command `echo \\xff\\xfe ok \xc3\xa9` on load", 0), 0u)
       << j.summary;
   bool found = false;
   for (const auto& f : j.findings) found |= f.callable == "bad\\xffmod.fn";
@@ -599,7 +599,7 @@ TEST(Judge, DuplicatesCollapseAndRepeatsAreCapped) {
   EXPECT_EQ(j.verdict, Verdict::kUnsafe);
   EXPECT_EQ(j.findings.size(), limits::kMaxFindingsPerRule + 1) << Dump(j);
   EXPECT_EQ(j.findings.back().severity, Severity::kInfo);
-  EXPECT_EQ(j.summary, "runs the shell command `id` on load (+" +
+  EXPECT_EQ(j.summary, "runs a shell command `id` on load (+" +
                            std::to_string(limits::kMaxFindingsPerRule - 1) +
                            " more dangerous findings)");
 }

@@ -244,14 +244,12 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   if (descr == nullptr || shape_v == nullptr) {
     return MakeError(Errc::kMalformed, "npy header lacks 'descr' or 'shape'", hoff);
   }
-  size_t keys = 0;
   bool other_key = false;
   for (size_t i = 0; i + 1 < d->items.size(); i += 2) {
     const Value& k = d->items[i];
     bool expected = k.kind == Value::Kind::kStr &&
                     (k.text == "descr" || k.text == "shape" || k.text == "fortran_order");
     other_key |= !expected;
-    keys += expected;
   }
   if (other_key || fortran == nullptr || fortran->kind != Value::Kind::kBool) {
     out.anomalies.push_back(

@@ -204,8 +204,8 @@ class Parser {
     if (Peek() == 'L' || Peek() == 'l') ++i_;
     // A decimal with leading zeros is a SyntaxError unless it is zero.
     bool zeros = tok.size() > 1 && tok[0] == '0' && IsDigit(tok[1]);
-    auto n = pickle::operands::PyLongFromString(zeros ? "0" + tok.substr(1) : tok, zeros ? 10 : 0,
-                                                false);
+    // Leading zeros: read in base 10 (base 0 refuses them), then only zero is accepted.
+    auto n = pickle::operands::PyLongFromString(tok, zeros ? 10 : 0, false);
     if (!n) return std::nullopt;
     if (zeros && n->dec != "0") return std::nullopt;
     v.kind = Value::Kind::kInt;

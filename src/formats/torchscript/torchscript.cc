@@ -6,30 +6,13 @@
 #include <vector>
 
 #include "core/limits.h"
+#include "formats/torchscript/lexer.h"
 
 namespace mv::formats::torchscript {
 
 namespace {
 
 constexpr const char* kLoader = "torch.jit.load";
-
-bool IsIdent(char c, bool first) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         (!first && ((c >= '0' && c <= '9') || c == '.'));
-}
-
-// The line around pos, at most 80 bytes before it and 200 in all: bounded work per call, so a
-// file of one long line costs linear time.
-std::string LineAt(std::string_view s, size_t pos) {
-  size_t lo = pos > 80 ? pos - 80 : 0;
-  size_t b = std::min(pos, s.size());
-  while (b > lo && s[b - 1] != '\n') --b;
-  size_t e = b, hi = std::min(s.size(), b + 200);
-  while (e < hi && s[e] != '\n') ++e;
-  std::string line(s.substr(b, e - b));
-  size_t k = line.find_first_not_of(' ');
-  return k == std::string::npos ? line : line.substr(k);
-}
 
 // Operator namespaces registered by torch itself and its standard companions.
 bool StandardNamespace(const std::string& ns) {
@@ -71,42 +54,8 @@ const char* OpByName(const std::string& op) {
   return nullptr;
 }
 
-struct Tok {
-  enum Kind : uint8_t { kName, kStr, kOther } kind;
-  std::string text;  // dotted name, decoded string, or the character
-  size_t pos;
-  size_t col = 0;  // column of pos in its line
-};
-
-// Reads a string literal at s[i] (optional r/b/u/f prefix already consumed by the caller);
-// returns the index after it and the decoded text (escapes \n \t \\ \' \" \xNN kept simple).
-size_t ReadString(std::string_view s, size_t i, bool raw, std::string& out) {
-  char q = s[i];
-  bool triple = s.substr(i, 3) == std::string(3, q);
-  size_t j = i + (triple ? 3 : 1);
-  while (j < s.size()) {
-    if (s[j] == '\\' && j + 1 < s.size()) {
-      char e = s[j + 1];
-      if (raw) {
-        out.push_back('\\');
-        out.push_back(e);
-      } else {
-        switch (e) {
-          case 'n': out.push_back('\n'); break;
-          case 't': out.push_back('\t'); break;
-          case 'r': out.push_back('\r'); break;
-          case '0': out.push_back('\0'); break;
-          default: out.push_back(e);
-        }
-      }
-      j += 2;
-      continue;
-    }
-    if (triple ? s.substr(j, 3) == std::string(3, q) : (s[j] == q || s[j] == '\n')) break;
-    out.push_back(s[j++]);
-  }
-  return std::min(s.size(), j + (triple ? 3 : 1));
-}
+using pylex::LineAt;
+using pylex::Tok;
 
 class Analyzer {
  public:
@@ -132,74 +81,13 @@ class Analyzer {
 
  private:
   void Lex() {
-    size_t i = 0, line = 0;  // line: where the current line starts
-    auto push = [&](Tok t) {
-      t.col = t.pos - line;
-      toks_.push_back(std::move(t));
-    };
-    // A string literal may span lines: the next token's line starts after its last newline.
-    auto past = [&](size_t from, size_t to) {
-      for (size_t k = from; k < to; ++k) {
-        if (s_[k] == '\n') line = k + 1;
-      }
-    };
-    while (i < s_.size()) {
-      char c = s_[i];
-      if (c == '\n') line = i + 1;
-      if (c == '#') {
-        size_t e = s_.find('\n', i);
-        i = e == std::string_view::npos ? s_.size() : e;
-        continue;
-      }
-      if (c == '"' || c == '\'') {
-        Tok t{Tok::kStr, "", i};
-        size_t from = i;
-        i = ReadString(s_, i, false, t.text);
-        push(std::move(t));
-        past(from, i);
-        continue;
-      }
-      if (IsIdent(c, true) && (i == 0 || !IsIdent(s_[i - 1], false))) {
-        size_t j = i;
-        while (j < s_.size() && IsIdent(s_[j], false)) ++j;
-        std::string word(s_.substr(i, j - i));
-        // String prefixes: r'…', b"…", f'…'.
-        if (j < s_.size() && (s_[j] == '\'' || s_[j] == '"') && word.size() <= 2 &&
-            word.find_first_not_of("rRbBuUfF") == std::string::npos) {
-          Tok t{Tok::kStr, "", i};
-          i = ReadString(s_, j, word.find_first_of("rR") != std::string::npos, t.text);
-          push(std::move(t));
-          past(j, i);
-          continue;
-        }
-        push({Tok::kName, std::move(word), i});
-        i = j;
-        continue;
-      }
-      if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-        push({Tok::kOther, std::string(1, c), i});
-      ++i;
-    }
-    // Each bracket's partner (toks_.size() when it has none), so that argument scans skip
-    // nested groups: every token is scanned by one call at most.
-    match_.assign(toks_.size(), toks_.size());
-    std::vector<size_t> open;
-    for (size_t k = 0; k < toks_.size(); ++k) {
-      if (Opens(toks_[k])) {
-        open.push_back(k);
-      } else if (Closes(toks_[k]) && !open.empty()) {
-        match_[open.back()] = k;
-        open.pop_back();
-      }
-    }
+    pylex::Lexed l = pylex::Lex(s_);
+    toks_ = std::move(l.toks);
+    match_ = std::move(l.match);
   }
 
-  static bool Opens(const Tok& t) {
-    return t.kind == Tok::kOther && (t.text == "(" || t.text == "[" || t.text == "{");
-  }
-  static bool Closes(const Tok& t) {
-    return t.kind == Tok::kOther && (t.text == ")" || t.text == "]" || t.text == "}");
-  }
+  static bool Opens(const Tok& t) { return pylex::Opens(t); }
+  static bool Closes(const Tok& t) { return pylex::Closes(t); }
 
   // Tracks the class and method a token is in from the layout torch.jit.save writes: `class`
   // at column 0, `def` inside it (or at column 0 for free functions).

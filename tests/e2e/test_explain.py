@@ -1,0 +1,90 @@
+"""Summaries that say exactly what a file does (docs/verdicts.md, "How a summary is built").
+
+Each case is a real pickle written by Python's pickler (a __reduce__ naming the callable; the
+callable is never called) that earlier versions explained wrongly: a connection called
+"starts a process", an overwrite called "loads another payload", keystroke injection called
+"opens the file", and a harmless call headlined while the dangerous one hid in "+N". The one
+line a reviewer reads first must name the right action and argument."""
+
+import os
+import pathlib
+import pickle
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mvtest  # noqa: E402
+
+
+class Call:
+    """Pickles as `func(*args)`."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+def real(dotted):
+    """The library callable itself: the pickler writes it as GLOBAL module name (it is never
+    called). Debian's python3 has pandas; the others are the standard library."""
+    import importlib
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+# name -> (objects pickled in one list, text the summary must start with, texts it must not hold)
+CASES = {
+    "connection-not-process": (
+        [Call(real("multiprocessing.connection.Client"), ("203.0.113.5", 4444))],
+        "opens a network connection to `203.0.113.5:4444` on load", ["process"]),
+    "overwrite-not-load": (
+        [Call(real("pandas.io.pickle.to_pickle"), 1, "/home/u/.bashrc")],
+        "writes a file `/home/u/.bashrc` on load", ["loads another"]),
+    "keystrokes-not-open": (
+        [Call(real("fcntl.ioctl"), 0, 0x5412, b"rm -rf ~\n")],
+        "types keystrokes into the terminal `rm -rf ~` on load", ["opens the file"]),
+    "dangerous-call-headlined": (
+        [Call(real("tempfile.mkdtemp")),
+         Call(real("dataclasses._create_fn"), "f", ["x"], ["return 1"])],
+        "executes Python code `return 1` on load", ["temporary"]),
+    "command-shown-not-module": (
+        [Call(real("os.system"), "id")],
+        "runs a shell command `id` on load", ["`os`"]),
+}
+
+
+class Explain(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.paths = {}
+        for name, (objs, _, _) in CASES.items():
+            p = pathlib.Path(cls.tmp.name) / f"{name}.pkl"
+            p.write_bytes(pickle.dumps(objs, protocol=2))
+            cls.paths[name] = p
+        _, report, _ = mvtest.scan_json(*cls.paths.values())
+        cls.got = mvtest.by_path(report)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_summaries_name_the_action_and_argument(self):
+        for name, (_, want, never) in CASES.items():
+            with self.subTest(name):
+                e = self.got[os.path.realpath(self.paths[name])]
+                self.assertEqual(e["verdict"], "unsafe", e)
+                self.assertTrue(e["summary"].startswith(want), e["summary"])
+                for bad in never:
+                    self.assertNotIn(bad, e["summary"].split(" (+")[0])
+
+    def test_others_are_counted_after_the_headline(self):
+        e = self.got[os.path.realpath(self.paths["dangerous-call-headlined"])]
+        self.assertTrue(e["summary"].endswith("(+1 more dangerous finding)"), e["summary"])
+
+
+if __name__ == "__main__":
+    unittest.main()
