@@ -25,10 +25,6 @@ std::string DefaultName() {
   return fmt::format("{}:{}", host[0] ? host : "localhost", getpid());
 }
 
-bool StartsWith(const std::string& s, const char* prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
 // Renews the lease every lease/3 seconds from its own connection until stopped.
 class Heartbeat {
  public:

@@ -139,9 +139,9 @@ struct AuditCommit {
   std::vector<Supersede> superseded;
   std::vector<Reproduction> reproductions;  // `audit --reproduce`; scan ids filled in by the store
   int64_t run = 0;  // the `audit --all` run this audit belongs to (AuditRun), 0 for none
-  // A queue job (PostgreSQL only): the commit fails with "lease lost:" when another worker
-  // took the job over, and with "duplicate:" when the revision was already audited through the
-  // queue (results are idempotent by repo, commit and file content).
+  // A queue job (PostgreSQL only): the commit fails with Errc::kLeaseLost when another worker
+  // took the job over, and with Errc::kDuplicate when the revision was already audited through
+  // the queue (results are idempotent by repo, commit and file content).
   JobLease job;
 };
 
