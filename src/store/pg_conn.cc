@@ -77,7 +77,12 @@ std::string RedactUrl(const std::string& url) {
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
   PGconn* c = PQconnectdb(url.c_str());
   std::string redacted = RedactUrl(url);
-  if (!c) return MakeError(Errc::kIo, "store: cannot connect to " + redacted + ": out of memory");
+  if (!c) {
+    // libpq returns null only when out of memory; its lazy shim also when the library (the
+    // libpq5 package) cannot be loaded.
+    return MakeError(Errc::kIo, "store: cannot connect to " + redacted +
+                                    ": libpq (libpq5) cannot be loaded, or out of memory");
+  }
   if (PQstatus(c) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(c);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
