@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace mv::audit {
 
 std::string_view EmbeddedLicenses();  // generated from data/licenses.toml
@@ -18,10 +20,9 @@ constexpr LicenseRisk kAll[] = {LicenseRisk::kPublicDomain,  LicenseRisk::kPermi
                                 LicenseRisk::kUseRestricted, LicenseRisk::kNonCommercial,
                                 LicenseRisk::kUnknown};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  // Trim spaces a card may carry.
+// Lower-cased, without the spaces a card may carry.
+std::string Normalized(std::string_view s) {
+  std::string out = LowerAscii(s);
   auto b = out.find_first_not_of(" \t");
   auto e = out.find_last_not_of(" \t");
   return b == std::string::npos ? std::string() : out.substr(b, e - b + 1);
@@ -97,7 +98,7 @@ Result<LicenseTable> LicenseTable::Parse(std::string_view text, const std::strin
             auto s = id.value<std::string>();
             if (!s || s->empty())
               return MakeError(Errc::kMalformed, Where(id, name) + ": id must be a string");
-            std::string low = Lower(*s);
+            std::string low = Normalized(*s);
             int64_t line = static_cast<int64_t>(id.source().begin.line);
             if (!t.ids_.emplace(low, *risk).second)
               return MakeError(Errc::kMalformed,
@@ -119,7 +120,7 @@ Result<LicenseTable> LicenseTable::Parse(std::string_view text, const std::strin
         for (const auto& [k, v] : *pt) {
           auto s = v.value<std::string>();
           if (k == "contains" && s && !s->empty()) {
-            contains = Lower(*s);
+            contains = Normalized(*s);
           } else if (k == "class" && s) {
             risk = ParseLicenseRisk(*s);
             if (!risk)
@@ -158,7 +159,7 @@ const LicenseTable& LicenseTable::Embedded() {
 }
 
 std::optional<LicenseRisk> LicenseTable::Lookup(std::string_view id) const {
-  std::string low = Lower(id);
+  std::string low = Normalized(id);
   if (low.starts_with("license:")) low = low.substr(8);
   if (low.empty()) return std::nullopt;
   if (auto it = ids_.find(low); it != ids_.end()) return it->second;
@@ -180,9 +181,9 @@ LicenseInfo LicenseTable::Classify(const std::vector<std::string>& ids,
     any = true;
     whys.push_back(std::move(why));
   };
-  std::string name = Lower(license_name);
+  std::string name = Normalized(license_name);
   for (const std::string& raw : ids) {
-    std::string id = Lower(raw);
+    std::string id = Normalized(raw);
     if (id.starts_with("license:")) id = id.substr(8);
     if (id.empty() || std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
     seen.push_back(id);

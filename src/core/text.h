@@ -35,4 +35,8 @@ bool IsValidUtf8(std::string_view s);
 // start one; *cp receives the code point.
 size_t Utf8SequenceAt(std::string_view s, size_t i, uint32_t* cp);
 
+// s with A-Z mapped to a-z and every other byte kept: for comparing names, extensions, header
+// names and hex digests that are ASCII by definition (never locale-dependent).
+std::string LowerAscii(std::string_view s);
+
 }  // namespace mv

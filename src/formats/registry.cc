@@ -1,5 +1,6 @@
 #include "formats/registry.h"
 
+#include "core/text.h"
 #include "formats/compress/compress.h"
 #include "formats/fxcode/fxcode.h"
 #include "formats/gguf/gguf.h"
@@ -70,10 +71,7 @@ const FormatInfo* Find(FormatId id) {
 std::vector<FormatId> AnnouncedBy(std::string_view name) {
   using F = FormatId;
   size_t slash = name.find_last_of("/\\");
-  std::string base(slash == std::string_view::npos ? name : name.substr(slash + 1));
-  for (char& c : base) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  std::string base = LowerAscii(slash == std::string_view::npos ? name : name.substr(slash + 1));
   // Names loaders open by name (torch's zip reader, TensorFlow's SavedModel loader).
   if (base == "data.pkl" || base == "constants.pkl") return {F::kPickle};
   if (base == "saved_model.pb" || base == "saved_model.pbtxt" || base == "keras_metadata.pb") {

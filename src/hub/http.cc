@@ -10,17 +10,12 @@
 #include <thread>
 
 #include "core/limits.h"
+#include "core/text.h"
 
 namespace mv::hub {
 namespace {
 
 std::once_flag g_curl_init;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string Trim(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -61,7 +56,7 @@ size_t HeaderCb(char* ptr, size_t size, size_t nmemb, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    s->resp->headers.emplace(Lower(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
+    s->resp->headers.emplace(LowerAscii(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
   }
   return n;
 }
@@ -149,7 +144,7 @@ std::string OriginOf(const std::string& url) {
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-      out = Lower(scheme) + "://" + Lower(host) + ":" + port;
+      out = LowerAscii(scheme) + "://" + LowerAscii(host) + ":" + port;
     }
     curl_free(scheme);
     curl_free(host);

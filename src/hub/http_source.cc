@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "core/text.h"
 #include "hub/http.h"
 
 namespace mv::hub {
@@ -16,11 +17,6 @@ std::string Hex(const unsigned char* d, unsigned n) {
   std::string out;
   for (unsigned i = 0; i < n; ++i) out += fmt::format("{:02x}", d[i]);
   return out;
-}
-
-std::string LowerStr(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 bool IsHexLen(const std::string& s, size_t n) {
@@ -141,7 +137,7 @@ Status HttpSource::Init(const std::string& url) {
   std::string etag = resp.AnyHeader("x-linked-etag");
   if (etag.starts_with("W/")) etag = etag.substr(2);
   etag.erase(std::remove(etag.begin(), etag.end(), '"'), etag.end());
-  etag_ = LowerStr(etag);
+  etag_ = LowerAscii(etag);
   content_url_ = resp.url;
   std::string body;
   if (resp.status == 206) {
@@ -375,7 +371,7 @@ std::optional<std::string> HttpSource::Sha256() const {
 
 Status HttpSource::VerifyHash(bool read_rest) {
   const std::string& what = impl_->what;
-  std::string want = LowerStr(opt_.expected_sha256);
+  std::string want = LowerAscii(opt_.expected_sha256);
   bool is_sha1 = false;
   if (want.empty()) {
     if (IsHexLen(etag_, 64)) {

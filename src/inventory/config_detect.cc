@@ -61,7 +61,7 @@ void DetectContainerCommands(const ConfigDoc& doc, const Rules& rules, const Loc
   std::vector<Group> groups;
   for (const ConfigLeaf& leaf : doc.leaves) {
     if (leaf.path.empty()) continue;
-    std::string key = Lower(leaf.path.back());
+    std::string key = LowerAscii(leaf.path.back());
     if (key != "image" && !rules.IsCommandKey(key)) continue;
     std::vector<std::string> parent(leaf.path.begin(), leaf.path.end() - 1);
     if (!groups.empty() && key != "image" && groups.back().key == key &&
@@ -152,7 +152,7 @@ void DetectConfig(const ConfigDoc& doc, const Rules& rules, const LocalCheck& lo
     }
     std::vector<std::string> lower;
     lower.reserve(leaf.path.size());
-    for (const auto& k : leaf.path) lower.push_back(Lower(k));
+    for (const auto& k : leaf.path) lower.push_back(LowerAscii(k));
     if (!rules.IsConfigKey(lower)) continue;
     if (Templated(leaf.value)) {
       DynamicFound d;

@@ -22,7 +22,7 @@ bool ValidPart(std::string_view p) {
 }
 
 bool StartsWithI(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && Lower(s.substr(0, p.size())) == p;
+  return s.size() >= p.size() && LowerAscii(s.substr(0, p.size())) == p;
 }
 
 // Path segments of a hub URL after the host: org/name[/resolve|blob|tree|raw/REV/…].

@@ -348,9 +348,9 @@ Result<Rules> Rules::Parse(std::string_view text, const std::string& name) {
       Reader r(*t, name);
       if (k == "config") {
         MV_ASSIGN_OR_RETURN(auto keys, r.Strings("keys", true));
-        for (const auto& key : keys) rules.config_keys_.push_back(SplitDots(Lower(key)));
+        for (const auto& key : keys) rules.config_keys_.push_back(SplitDots(LowerAscii(key)));
         MV_ASSIGN_OR_RETURN(auto commands, r.Strings("command_keys", false));
-        for (const auto& key : commands) rules.command_keys_.push_back(Lower(key));
+        for (const auto& key : commands) rules.command_keys_.push_back(LowerAscii(key));
       } else if (k == "hub") {
         MV_ASSIGN_OR_RETURN(rules.canonical_, r.Strings("canonical", true));
         MV_ASSIGN_OR_RETURN(rules.local_suffixes_, r.Strings("local_suffixes", true));
@@ -501,7 +501,7 @@ bool Rules::IsCanonical(std::string_view name) const {
 }
 
 bool Rules::HasLocalSuffix(std::string_view name) const {
-  std::string low = Lower(name);
+  std::string low = LowerAscii(name);
   for (const auto& s : local_suffixes_)
     if (low.size() > s.size() && low.compare(low.size() - s.size(), s.size(), s) == 0) return true;
   return false;

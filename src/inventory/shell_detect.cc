@@ -278,7 +278,7 @@ void ShellDetector::Dockerfile(std::string_view text) {
     }
     i = j + 1;
     size_t sp = body.find_first_of(" \t\n");
-    std::string kw = Lower(body.substr(0, sp));
+    std::string kw = LowerAscii(body.substr(0, sp));
     std::string rest = sp == std::string::npos ? std::string() : body.substr(sp + 1);
     if (kw == "run" || kw == "cmd" || kw == "entrypoint") {
       std::vector<std::string> exec;

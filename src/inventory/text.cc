@@ -23,13 +23,6 @@ void AppendUtf8(std::string& out, uint32_t cp) {
   }
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string OneLine(std::string_view s, size_t max) {
   std::string out;
   bool space = false;

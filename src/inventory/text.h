@@ -5,13 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"  // LowerAscii
+
 namespace mv::inventory {
 
 // Appends code point `cp` as UTF-8 (invalid code points become U+FFFD).
 void AppendUtf8(std::string& out, uint32_t cp);
-
-// ASCII lower case.
-std::string Lower(std::string_view s);
 
 // Whitespace runs (spaces, tabs, newlines) become one space; the result is cut to `max` bytes
 // (on a UTF-8 boundary) with "…" appended when cut. For one-line excerpts of source text.

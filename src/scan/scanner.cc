@@ -10,6 +10,7 @@
 
 #include "core/limits.h"
 #include "core/sha256.h"
+#include "core/text.h"
 #include "formats/registry.h"
 #include "pickle/engine.h"
 #include "verdict/judge.h"
@@ -295,13 +296,6 @@ class Walker {
       if (!key || key->kind != pickle::ValueKind::kStr || key->truncated) continue;
       storages_.insert(dir + LowerAscii(key->text));
     }
-  }
-
-  static std::string LowerAscii(std::string s) {
-    for (char& ch : s) {
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    }
-    return s;
   }
 
   // A str argument in full: the engine keeps a prefix of long strings and where they start.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/limits.h"
+#include "core/text.h"
 #include "formats/compress/decode.h"
 #include "formats/compress/stream_source.h"
 #include "pickle/engine.h"
@@ -59,13 +60,6 @@ uint64_t Le64(ByteSpan b, size_t at) {
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
 }
 
 std::string Printable(const std::string& s) {
@@ -478,7 +472,7 @@ class Reader {
     std::set<std::string> names;
     for (const auto& e : entries_) {
       // torch (miniz) looks names up case-insensitively: case-folded twins are duplicates too.
-      if (!names.insert(Lower(e.name)).second) {
+      if (!names.insert(LowerAscii(e.name)).second) {
         Note("zip.duplicate-name", "more than one entry is named '" + Printable(e.name) + "'",
              e.record, false);
       }
@@ -530,7 +524,7 @@ class Reader {
         }
         SourcePtr data = MakeSubSource(src_, e.data, e.csize);
         // The scanner reads pickles and the first 4 KiB whole anyway; tensors stay unread.
-        if (data->size() == e.csize && (e.csize <= 4096 || EndsWith(Lower(e.name), ".pkl"))) {
+        if (data->size() == e.csize && (e.csize <= 4096 || EndsWith(LowerAscii(e.name), ".pkl"))) {
           CheckCrc(e, *data);
         }
         out_.members.push_back({e.name, std::move(data), e.data, Hint::kSniff, ""});
@@ -665,7 +659,7 @@ class Reader {
     bool metadata = false;
     for (const auto& e : entries_) {
       // miniz matches names case-insensitively, so "WEIRD/DATA.PKL" is a torch pickle.
-      const std::string n = Lower(e.name);
+      const std::string n = LowerAscii(e.name);
       if (EndsWith(n, "/")) continue;
       files = true;
       if (n == "data.pkl" || EndsWith(n, "/data.pkl")) data_pkl = true;
@@ -679,7 +673,7 @@ class Reader {
       out_.loader = "torch.jit.load";
       // torch.jit.load compiles every code/**.py file, whatever it looks like.
       for (auto& m : out_.members) {
-        std::string n = Lower(m.name);
+        std::string n = LowerAscii(m.name);
         if (n.find("code/") != std::string::npos && EndsWith(n, ".py")) {
           m.hint = Hint::kTorchScriptCode;
         }
@@ -694,7 +688,7 @@ class Reader {
       out_.format = "keras-v3";
       out_.loader = "keras.saving.load_model";
       for (auto& m : out_.members) {
-        if (Lower(m.name) == "config.json" || Lower(m.name) == "metadata.json")
+        if (LowerAscii(m.name) == "config.json" || LowerAscii(m.name) == "metadata.json")
           m.hint = Hint::kJson;
       }
     } else {
