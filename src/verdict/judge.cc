@@ -205,11 +205,14 @@ class Judge_ {
   explicit Judge_(const kb::KnowledgeBase& kb) : kb_(kb) {}
 
   Judgement Run(const std::vector<PayloadFacts>& facts) {
-    // TorchScript archives define their own classes in code/ (analysed as code files); the
-    // pickles of the same file name them as `__torch__.…` globals.
+    // TorchScript archives define their own classes in code/__torch__/ (analysed as code
+    // files); the pickles of the same file name them as `__torch__.…` globals. Only that
+    // prefix: a pickle's `os.system` is Python's whatever class code/os.py defines.
     for (const auto& f : facts) {
       for (const auto& o : f.observations) {
-        if (o.kind == "torchscript.class") archive_classes_.insert(o.subject);
+        if (o.kind == "torchscript.class" && o.subject.rfind("__torch__.", 0) == 0) {
+          archive_classes_.insert(o.subject);
+        }
       }
     }
     // The code a torch.fx GraphModule carries, read as a payload of its own (formats/fxcode):

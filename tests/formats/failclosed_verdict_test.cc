@@ -47,6 +47,15 @@ const Case kCases[] = {
     {"torchscript/benign.pt", Verdict::kSafe, ""},
     {"torchscript/from-file-forward.pt", Verdict::kUnsafe, "/etc/hostname"},
     {"torchscript/from-file-setstate.pt", Verdict::kUnsafe, ".ssh/id_rsa"},
+    // Only `__torch__.*` names are the archive's classes: code/os.py shadows nothing.
+    {"torchscript/shadow-os-system.pt", Verdict::kUnsafe, "os.system('echo modelvet-ts-shadow"},
+    // A path the code computes (an attribute whose value is in data.pkl): the call is evidence.
+    {"torchscript/attr-path-forward.pt", Verdict::kNeedsReview, "`path = self.path`"},
+    {"torchscript/attr-path-setstate.pt", Verdict::kNeedsReview, "`p = self.p`"},
+    // Code torch.jit.load is given but this reader cannot lex fully.
+    {"torchscript/junk-code.pt", Verdict::kNeedsReview, "a NUL byte"},
+    {"torchscript/unterminated-code.pt", Verdict::kNeedsReview, "not terminated"},
+    {"torchscript/unbalanced-code.pt", Verdict::kNeedsReview, "brackets do not balance"},
     // Announced formats that do not parse are findings, never data.
     {"safetensors/length-near-2-64.safetensors", Verdict::kNeedsReview, ""},
     {"safetensors/metadata-not-string.safetensors", Verdict::kNeedsReview, "__metadata__"},

@@ -106,8 +106,25 @@ TEST(FxCode, SourceItCannotSplitIsAnError) {
     auto r = ReadCode(std::string(kImports) + kForward + tail);
     EXPECT_FALSE(r.ok()) << tail;
   }
+  // Bytes Python's exec refuses (or this reader cannot tokenize): an error, never a pass.
+  for (const std::string& tail :
+       {std::string("\n    y = x  # \0\n", 17), std::string("\n    y = x  # \xff\n"),
+        std::string("\n    y = x $ 1\n")}) {
+    EXPECT_FALSE(ReadCode(std::string(kImports) + kForward + tail).ok()) << tail;
+  }
   EXPECT_FALSE(ReadCode(kImports).ok());  // no forward
   EXPECT_FALSE(ReadCode("    x = 1\ndef forward(self):\n    return 1\n").ok());
+}
+
+// Names as Python joins them: blanks around the dots and grouping parentheses hide nothing.
+TEST(FxCode, SpacedAndGroupedNamesAreTheNames) {
+  for (const char* call : {"torch . save(x, '/tmp/p')", "(torch).save(x, '/tmp/p')",
+                           "(torch.\n        save)(x, '/tmp/p')", "torch\t.save (x, '/tmp/p')"}) {
+    auto r = ReadCode(std::string(kImports) + "\n\ndef forward(self, x):\n    s = " + call +
+                      "\n    return x\n");
+    ASSERT_TRUE(r.ok()) << call;
+    EXPECT_EQ(Facts(*r, "fx.call"), (std::vector<std::string>{"torch.save"})) << call;
+  }
 }
 
 }  // namespace

@@ -423,6 +423,38 @@ TEST(Judge, Observations) {
   EXPECT_EQ(u.findings[0].rule, "kb.unknown-feature");
 }
 
+// A TorchScript archive's own classes are `__torch__.*` only: a class its code/os.py defines
+// (reported or not) never makes the pickle's os.system a class of the archive.
+TEST(Judge, ArchiveClassesAreTorchPrefixedOnly) {
+  TraceBuilder b;
+  b.Imp("os", "system", 2);
+  b.Reduce("os.system", {Str("echo PWNED")}, 30);
+  PayloadFacts code;
+  code.location = "archive/code/os.py";
+  code.format = "torchscript-code";
+  code.loader = "torch.jit.load";
+  code.observations = {Obs("torchscript.code", "", false), Obs("torchscript.class", "os.system")};
+  PayloadFacts data;
+  data.location = "archive/data.pkl";
+  data.format = "pickle";
+  data.loader = "torch.load";
+  data.trace = &b.t;
+  Judgement j = Judge({code, data}, KB());
+  ASSERT_EQ(j.verdict, Verdict::kUnsafe) << Dump(j);
+  EXPECT_EQ(j.findings[0].callable, "os.system") << Dump(j);
+  EXPECT_EQ(j.findings[0].evidence, "os.system('echo PWNED')") << Dump(j);
+
+  // The archive's own class resolves: benign.
+  TraceBuilder own;
+  own.Imp("__torch__", "Net", 2);
+  own.Reduce("__torch__.Net", {}, 30);
+  code.observations = {Obs("torchscript.code", "", false),
+                       Obs("torchscript.class", "__torch__.Net")};
+  data.trace = &own.t;
+  Judgement k = Judge({code, data}, KB());
+  EXPECT_EQ(k.verdict, Verdict::kSafe) << Dump(k);
+}
+
 TEST(Judge, DeferredCallThroughAtexit) {
   TraceBuilder b;
   b.Reduce("atexit.register", {Global("posix.system"), Str("id")}, 20);

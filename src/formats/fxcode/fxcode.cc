@@ -71,16 +71,11 @@ class Checker {
   Checker(std::string_view s, ReadOutput& out) : s_(s), out_(out) {}
 
   Status Run() {
-    pylex::Lexed l = pylex::Lex(s_, true);
-    if (l.unterminated_string) return Unparseable("a string literal is not terminated");
-    if (l.unbalanced) return Unparseable("brackets do not balance");
+    pylex::Lexed l = pylex::Lex(s_, pylex::Dialect::kPython);
+    if (!l.problem.empty()) return Unparseable(l.problem);
+    if (l.continuation) return Unparseable("a line continuation (fx never writes one)");
     toks_ = std::move(l.toks);
     match_ = std::move(l.match);
-    for (const Tok& t : toks_) {
-      if (t.kind == Tok::kOther && t.text == "\\") {
-        return Unparseable("a line continuation (fx never writes one)");
-      }
-    }
     Statements();
     bool forward = false;
     for (size_t k = 0; k < stmts_.size(); ++k) {

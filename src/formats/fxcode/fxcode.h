@@ -14,7 +14,9 @@
 // an f-string, code at module level — with the statement as evidence. Everything runs while
 // loading: the module level when the source is exec'd, forward when _deserialize_graph_module
 // traces it symbolically to rebuild the graph. Source it cannot split into statements (unbalanced
-// brackets, an unterminated string, a line continuation) is an error: needs review.
+// brackets, an unterminated string, a line continuation, a NUL byte, bytes that are not UTF-8,
+// a character no token starts with) is an error: needs review. Names are read as Python joins
+// them (`torch . save`, `(torch).save` are torch.save).
 #pragma once
 
 #include "core/result.h"

@@ -24,21 +24,24 @@ bool StandardNamespace(const std::string& ns) {
   return kStdNs.count(ns) > 0;
 }
 
-// Calls that name a file in an argument (index), and what the call does with it. `open` is
-// decided by its mode argument. torch.ops.* operators not listed here are classed by name
-// (load/read/open: read; save/write/dump: write; remove/delete/unlink: delete).
+// Calls that name a file in an argument (index), and what the call does with it (the aten ones
+// are every operator of torch's schema list with a file-name argument). `open` is decided by
+// its mode argument. torch.ops.* operators of namespaces outside torch's own (custom operators,
+// findings of their own) are classed by name (load/read/open: read; save/write/dump: write;
+// remove/delete/unlink: delete).
 struct FileCall {
   const char* name;
   int arg;
   const char* kind;
 };
 constexpr FileCall kFileCalls[] = {
-    {"torch.from_file", 0, "file-read"},     {"ops.aten.from_file", 0, "file-read"},
-    {"torch.load", 0, "file-read"},          {"torch.save", 1, "file-write"},
-    {"torch.jit.load", 0, "file-read"},      {"torch.jit.save", 1, "file-write"},
-    {"ops.image.read_file", 0, "file-read"}, {"ops.image.write_file", 0, "file-write"},
-    {"os.remove", 0, "file-delete"},         {"os.unlink", 0, "file-delete"},
-    {"os.rmdir", 0, "file-delete"},          {"shutil.rmtree", 0, "file-delete"},
+    {"torch.from_file", 0, "file-read"},       {"ops.aten.from_file", 0, "file-read"},
+    {"ops.aten.save", 1, "file-write"},        {"torch.load", 0, "file-read"},
+    {"torch.save", 1, "file-write"},           {"torch.jit.load", 0, "file-read"},
+    {"torch.jit.save", 1, "file-write"},       {"ops.image.read_file", 0, "file-read"},
+    {"ops.image.write_file", 0, "file-write"}, {"os.remove", 0, "file-delete"},
+    {"os.unlink", 0, "file-delete"},           {"os.rmdir", 0, "file-delete"},
+    {"shutil.rmtree", 0, "file-delete"},
 };
 
 const char* OpByName(const std::string& op) {
@@ -57,10 +60,26 @@ const char* OpByName(const std::string& op) {
 using pylex::LineAt;
 using pylex::Tok;
 
+// A call's arguments: positional ones, then `name=value` ones; each a known string or nullopt.
+struct Arguments {
+  std::vector<std::optional<std::string>> positional;
+  std::map<std::string, std::optional<std::string>> named;
+  std::vector<std::string> text;  // each positional argument as written (cut to 80 bytes)
+  std::map<std::string, std::string> named_text;
+  std::optional<std::string> Named(const std::string& n) const {
+    auto it = named.find(n);
+    return it == named.end() ? std::nullopt : it->second;
+  }
+};
+
 class Analyzer {
  public:
   Analyzer(std::string_view s, const std::string& module, ReadOutput& out)
       : s_(s), module_(module), out_(out) {}
+
+  // Why the text could not be read fully ("" when it could), and where.
+  const std::string& problem() const { return problem_; }
+  size_t problem_pos() const { return problem_pos_; }
 
   void Run() {
     Lex();
@@ -68,6 +87,7 @@ class Analyzer {
       const Tok& t = toks_[i];
       if (t.kind != Tok::kName) continue;
       Scope(t);
+      if (t.attribute) continue;  // a value's attribute: `f(x).open(…)` is no builtin
       bool call =
           i + 1 < toks_.size() && toks_[i + 1].kind == Tok::kOther && toks_[i + 1].text == "(";
       // `name = "literal"`: remembered for later calls in the same method.
@@ -75,15 +95,24 @@ class Analyzer {
           toks_[i + 2].kind == Tok::kStr && t.text.find('.') == std::string::npos) {
         strings_[t.text] = toks_[i + 2].text;
       }
-      Name(t, call, call ? Args(i + 1) : std::vector<std::optional<std::string>>{});
+      // `name = self.attr`: where a computed path came from, for the evidence.
+      if (i + 2 < toks_.size() && toks_[i + 1].text == "=" && toks_[i + 1].kind == Tok::kOther &&
+          toks_[i + 2].kind == Tok::kName && toks_[i + 2].text.rfind("self.", 0) == 0 &&
+          t.text.find('.') == std::string::npos &&
+          (i + 3 == toks_.size() || toks_[i + 3].line != toks_[i + 2].line)) {
+        origins_[t.text] = toks_[i + 2].text;
+      }
+      Name(t, call, call ? Args(i + 1) : Arguments{});
     }
   }
 
  private:
   void Lex() {
-    pylex::Lexed l = pylex::Lex(s_);
+    pylex::Lexed l = pylex::Lex(s_, pylex::Dialect::kTorchScript);
     toks_ = std::move(l.toks);
     match_ = std::move(l.match);
+    problem_ = std::move(l.problem);
+    problem_pos_ = l.problem_pos;
   }
 
   static bool Opens(const Tok& t) { return pylex::Opens(t); }
@@ -104,6 +133,7 @@ class Analyzer {
       if (col == 0) cls_.clear();
       pending_def_ = true;
       strings_.clear();
+      origins_.clear();
       return;
     }
     if (pending_class_) {
@@ -111,7 +141,7 @@ class Analyzer {
       cls_ = t.text;
       if (!module_.empty()) {
         Observation o;
-        o.kind = "torchscript.class";
+        o.kind = "torchscript.class";  // only __torch__.* (see ModuleOf)
         o.subject = module_ + "." + cls_;
         o.evidence = LineAt(s_, t.pos);
         o.offset = t.pos;
@@ -126,41 +156,80 @@ class Analyzer {
     }
   }
 
-  // The arguments of the call whose '(' is toks_[open]: each a string (a literal, or a local
-  // name bound to one) or nullopt.
-  std::vector<std::optional<std::string>> Args(size_t open) {
-    std::vector<std::optional<std::string>> args;
+  // The arguments of the call whose '(' is toks_[open]: each a string (a literal, adjacent
+  // literals joined, or a local name bound to one) or nullopt; `name=` arguments by name.
+  Arguments Args(size_t open) {
+    Arguments a;
+    auto& args = a.positional;
     bool start = true;
+    size_t from = 0;  // where the current argument's text starts
+    std::string* text = nullptr;
+    auto finish = [&](size_t to) {
+      if (text != nullptr && to > from) {
+        *text = std::string(s_.substr(from, std::min<size_t>(to - from, 80)));
+        while (!text->empty() && (text->back() == ' ' || text->back() == '\n')) text->pop_back();
+      }
+      text = nullptr;
+    };
+    auto positional = [&](size_t j) {
+      args.emplace_back();
+      a.text.emplace_back();
+      text = &a.text.back();
+      from = toks_[j].pos;
+    };
     for (size_t j = open + 1; j < match_[open]; ++j) {
       const Tok& t = toks_[j];
       if (Opens(t)) {  // a nested group: part of an argument that is not a string
-        if (start) args.push_back(std::nullopt);
+        if (start) positional(j);
         start = false;
         j = match_[j];
         continue;
       }
       if (Closes(t)) continue;  // unpaired
       if (t.kind == Tok::kOther && t.text == ",") {
-        if (start) args.push_back(std::nullopt);
+        if (start) positional(j);
+        finish(t.pos);
         start = true;
         continue;
       }
       if (!start) continue;
       start = false;
-      bool alone = j + 1 < toks_.size() && toks_[j + 1].kind == Tok::kOther &&
-                   (toks_[j + 1].text == "," || toks_[j + 1].text == ")");
-      if (t.kind == Tok::kStr && alone) {
-        args.push_back(t.text);
-      } else if (t.kind == Tok::kName && alone && strings_.count(t.text)) {
-        args.push_back(strings_[t.text]);
+      std::optional<std::string>* slot = nullptr;
+      if (t.kind == Tok::kName && t.text.find('.') == std::string::npos && j + 2 < match_[open] &&
+          toks_[j + 1].kind == Tok::kOther && toks_[j + 1].text == "=" &&
+          !(toks_[j + 2].kind == Tok::kOther && toks_[j + 2].text == "=")) {
+        slot = &a.named[t.text];  // name=value
+        text = &a.named_text[t.text];
+        j += 2;
+        from = toks_[j].pos;
       } else {
-        args.push_back(std::nullopt);
+        positional(j);
+        slot = &args.back();
       }
+      size_t end = j;
+      std::string joined;
+      while (end < match_[open] && toks_[end].kind == Tok::kStr) joined += toks_[end++].text;
+      bool alone = end < toks_.size() && toks_[end].kind == Tok::kOther &&
+                   (toks_[end].text == "," || toks_[end].text == ")");
+      if (end > j && alone) {
+        *slot = joined;
+      } else if (toks_[j].kind == Tok::kName && end == j && j + 1 < toks_.size() &&
+                 toks_[j + 1].kind == Tok::kOther &&
+                 (toks_[j + 1].text == "," || toks_[j + 1].text == ")") &&
+                 strings_.count(toks_[j].text)) {
+        *slot = strings_[toks_[j].text];
+      }
+      // Anything else is computed: unknown (nullopt). The rest of its tokens are skipped by
+      // !start, a group in it by the bracket rule above (or here, when it starts the value).
+      if (end > j + 1) j = end - 1;
+      if (Opens(toks_[j])) j = match_[j];
     }
-    return args;
+    if (match_[open] < toks_.size()) finish(toks_[match_[open]].pos);
+    return a;
   }
 
-  void Name(const Tok& t, bool call, const std::vector<std::optional<std::string>>& args) {
+  void Name(const Tok& t, bool call, const Arguments& a) {
+    const auto& args = a.positional;
     std::string name = t.text;
     if (name.rfind("torch.ops.", 0) == 0) name = name.substr(6);  // torch.ops.x == ops.x
     std::string head = name.substr(0, name.find('.'));
@@ -192,7 +261,6 @@ class Analyzer {
     } else if (call && kTorchIo.count(name)) {
       Emit("torchscript.call", name, t.pos);
     }
-    if (!call) return;
     // Files the call names.
     const char* kind = nullptr;
     int arg = 0;
@@ -202,17 +270,52 @@ class Analyzer {
         arg = fc.arg;
       }
     }
-    if (kind == nullptr && name == "open") {
-      std::string mode = args.size() > 1 && args[1] ? *args[1] : "r";
-      kind = mode.find_first_of("wax+") != std::string::npos ? "file-write" : "file-read";
+    if (kind == nullptr && name == "open" && call) {
+      std::optional<std::string> mode = args.size() > 1 ? args[1] : a.Named("mode");
+      if (args.size() <= 1 && !a.named.count("mode")) mode = "r";
+      kind = mode && mode->find_first_of("wax+") == std::string::npos ? "file-read" : "file-write";
     }
-    if (kind == nullptr && head == "ops" && rest.find('.') != std::string::npos) {
+    if (kind == nullptr && head == "ops" && rest.find('.') != std::string::npos &&
+        !StandardNamespace(rest.substr(0, rest.find('.')))) {
       kind = OpByName(rest.substr(rest.find('.') + 1));
     }
-    if (kind == nullptr || static_cast<size_t>(arg) >= args.size() || !args[arg]) return;
+    if (kind == nullptr) return;
+    std::optional<std::string> path;
+    std::string written;  // the path argument as the code writes it
+    if (call && static_cast<size_t>(arg) < args.size()) {
+      path = args[arg];
+      written = a.text[arg];
+    } else if (call) {
+      for (const char* k : {"filename", "f", "path", "file", "name"}) {
+        if (!path && a.named.count(k)) {
+          path = a.Named(k);
+          written = a.named_text.at(k);
+        }
+      }
+    }
+    auto origin = origins_.find(written);
+    if (origin != origins_.end()) written += " = " + origin->second;
+    if (!path) {
+      // A path the code computes (an attribute, a parameter, string operations) or the
+      // operation used as a value: still evidence, with what was not known.
+      Observation o;
+      o.kind =
+          method_ == "__setstate__" ? "torchscript.file-call-on-load" : "torchscript.file-call";
+      o.subject = (name.rfind("ops.", 0) == 0 ? "torch." : "") + name;
+      Context(o, t.pos);
+      o.evidence += " (" + std::string(kind) + "; " +
+                    (!call             ? "the operation is used as a value"
+                     : written.empty() ? "no path argument the analysis could read"
+                                       : "the path `" + written + "` is not a literal") +
+                    ")";
+      if (seen_.insert(o.kind + o.subject + std::to_string(t.pos)).second) {
+        AddObservation(out_, std::move(o));
+      }
+      return;
+    }
     Observation o;
     o.kind = kind;
-    o.subject = *args[arg];
+    o.subject = *path;
     o.cwd_relative = true;  // resolved against the process's working directory
     Context(o, t.pos);
     AddObservation(out_, std::move(o));
@@ -244,9 +347,12 @@ class Analyzer {
   ReadOutput& out_;
   std::vector<Tok> toks_;
   std::vector<size_t> match_;  // partner bracket of each opening bracket
+  std::string problem_;
+  size_t problem_pos_ = 0;
   std::string cls_, method_;
   bool pending_class_ = false, pending_def_ = false;
   std::map<std::string, std::string> strings_;
+  std::map<std::string, std::string> origins_;  // local -> the self.attr it was read from
   std::set<std::string> seen_;
 };
 
@@ -263,6 +369,9 @@ std::string ModuleOf(const std::string& location) {
   for (char& c : m) {
     if (c == '/') c = '.';
   }
+  // TorchScript qualifies every class it compiles under `__torch__` and the pickles of the
+  // archive name them so; code/os.py defines nothing a pickle's `os.system` could mean.
+  if (m != "__torch__" && m.rfind("__torch__.", 0) != 0) return "";
   return m;
 }
 
@@ -298,7 +407,18 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx) {
   code.evidence = "TorchScript code compiled by torch.jit.load";
   code.loader = kLoader;
   out.observations.push_back(std::move(code));
-  Analyzer(s, ModuleOf(ctx.location), out).Run();
+  Analyzer a(s, ModuleOf(ctx.location), out);
+  a.Run();
+  if (!a.problem().empty()) {
+    // torch.jit.load compiles what it can lex; what this reader could not lex was not judged.
+    out.anomalies.push_back(Anomaly::Defect("torchscript.unreadable-code",
+                                            "TorchScript code that cannot be read fully (" +
+                                                a.problem() +
+                                                "): what it calls was not all analysed",
+                                            a.problem_pos())
+                                .Incomplete());
+    out.complete = false;
+  }
   return out;
 }
 
