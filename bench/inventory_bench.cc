@@ -13,6 +13,7 @@
 
 #include "inventory/inventory.h"
 #include "synth.h"
+#include "verify.h"
 
 namespace {
 
@@ -216,7 +217,7 @@ Tree MakeTree(bool dense) {
 void Run(benchmark::State& state, const Tree& tree) {
   auto kb = mv::kb::KnowledgeBase::Load({});
   if (!kb.ok()) {
-    state.SkipWithError(kb.error().message.c_str());
+    mv::bench::Fail(state, "rules: " + kb.error().message);
     return;
   }
   mv::inventory::Options opts;
@@ -225,7 +226,7 @@ void Run(benchmark::State& state, const Tree& tree) {
   for (auto _ : state) {
     auto r = mv::inventory::TakeInventory(tree.root.string(), opts);
     if (!r.ok()) {
-      state.SkipWithError(r.error().message.c_str());
+      mv::bench::Fail(state, r.error().message);
       return;
     }
     inv = std::move(*r);
@@ -240,15 +241,14 @@ void Run(benchmark::State& state, const Tree& tree) {
   std::set<std::string> found;
   for (const auto& m : inv.models) found.insert(m.id);
   if (inv.files != static_cast<uint64_t>(kFiles)) {
-    state.SkipWithError(("files: " + std::to_string(inv.files)).c_str());
+    mv::bench::Fail(state, "files: " + std::to_string(inv.files));
   } else if (found != tree.ids) {
-    state.SkipWithError(("found " + std::to_string(found.size()) + " ids, planted " +
-                         std::to_string(tree.ids.size()))
-                            .c_str());
+    mv::bench::Fail(state, "found " + std::to_string(found.size()) + " ids, planted " +
+                               std::to_string(tree.ids.size()));
   } else if (inv.dynamic_references.size() != tree.dynamic) {
-    state.SkipWithError(("dynamic: " + std::to_string(inv.dynamic_references.size())).c_str());
+    mv::bench::Fail(state, "dynamic: " + std::to_string(inv.dynamic_references.size()));
   } else if (inv.artifacts.size() != tree.artifacts || !inv.incomplete.empty()) {
-    state.SkipWithError("artifacts or incomplete files differ");
+    mv::bench::Fail(state, "artifacts or incomplete files differ");
   }
 }
 void BM_Inventory10kFiles(benchmark::State& state) {
@@ -265,4 +265,4 @@ BENCHMARK(BM_InventoryDense)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTi
 
 }  // namespace
 
-BENCHMARK_MAIN();
+MV_BENCHMARK_MAIN();

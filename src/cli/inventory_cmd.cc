@@ -60,12 +60,19 @@ std::vector<std::string> GateTripped(const inv::Inventory& v, const std::set<std
   return {hit.begin(), hit.end()};
 }
 
-// What keeps a gate from being decided: hub models without a status, files not fully read.
-std::vector<std::string> Undecided(const inv::Inventory& v) {
+// What keeps this gate from being decided (fail closed): hub models without a status when the
+// gate is about statuses; committed model files the engine could not decide (needs review or
+// not read) when it is about artifacts; parts of the tree not read, always.
+std::vector<std::string> Undecided(const inv::Inventory& v, const std::set<std::string>& gate) {
   std::vector<std::string> out;
-  for (const auto& m : v.models)
-    if (m.provider == "huggingface" && !m.status)
-      out.push_back(m.id + (m.audit_error.empty() ? ": not audited" : ": " + m.audit_error));
+  if (gate.count("confirmed-unsafe") || gate.count("suspected"))
+    for (const auto& m : v.models)
+      if (m.provider == "huggingface" && !m.status)
+        out.push_back(m.id + (m.audit_error.empty() ? ": not audited" : ": " + m.audit_error));
+  if (gate.count("unsafe-artifact"))
+    for (const auto& a : v.artifacts)
+      if (a.verdict == "needs-review" || a.verdict == "error")
+        out.push_back(a.path + ": " + a.verdict + ": " + a.summary);
   for (const auto& i : v.incomplete) out.push_back(i.path + ": " + i.reason);
   return out;
 }
@@ -114,7 +121,8 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
       b = e + 1;
     }
   }
-  auto kb = kb::KnowledgeBase::Load(g.rules);
+  // --trust-module clears your own classes in committed model files, as for `scan`.
+  auto kb = kb::KnowledgeBase::Load(g.rules, g.trusted_modules);
   if (!kb.ok()) {
     std::cerr << "modelvet: rules: " << EscapeText(kb.error().message) << "\n";
     return 2;
@@ -188,7 +196,7 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
     std::cerr << fmt::format("modelvet: --fail-on: {}\n", fmt::join(tripped, ", "));
     return 1;
   }
-  std::vector<std::string> undecided = Undecided(v);
+  std::vector<std::string> undecided = Undecided(v, gate);
   if (!undecided.empty()) {
     // Fail closed: the gate cannot pass what was not checked.
     for (const auto& u : undecided)

@@ -36,6 +36,28 @@ const Arg* FindArg(const Expr& call, const ArgSpec& spec, bool* maybe_star) {
   return found;
 }
 
+// How the code names a call, minus its receiver: the attribute chain after the first name
+// ("chat.completions.create" for client.chat.completions.create), the whole chain when the
+// receiver is not a name (OpenAI().chat.completions.create, this.client.…), a bare name as is.
+std::string WrittenCall(const Program& p, ExprId id) {
+  std::vector<std::string_view> parts;
+  while (id >= 0) {
+    const Expr& e = p.exprs[static_cast<size_t>(id)];
+    if (e.kind != ExprKind::kAttr || e.kids.empty()) {
+      if (parts.empty() && e.kind == ExprKind::kName) return std::string(e.text);
+      break;
+    }
+    parts.push_back(e.text);
+    id = e.kids[0];
+  }
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (!out.empty()) out += '.';
+    out += *it;
+  }
+  return out;
+}
+
 class Detector {
  public:
   Detector(const Program& p, const Rules& rules, const LocalCheck& local, FileFindings& out,
@@ -66,11 +88,7 @@ class Detector {
     }
     if (paths.empty() && callee.kind == ExprKind::kAttr) paths.push_back("?." + callee.text);
     if (paths.empty()) return;
-    // How the code names the call, minus its receiver: "chat.completions.create" for
-    // client.chat.completions.create, "SentenceTransformer" for a bare name.
-    std::string written = DottedText(p_, call.kids[0]);
-    if (size_t dot = written.find('.'); dot != std::string::npos) written = written.substr(dot + 1);
-    if (written.empty() && callee.kind == ExprKind::kAttr) written = callee.text;
+    std::string written = WrittenCall(p_, call.kids[0]);
     int after = -1;
     for (;;) {
       int index = -1;

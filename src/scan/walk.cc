@@ -10,7 +10,29 @@ namespace mv::scan {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Empty if the directory `link` points to is walked anyway (it resolves inside `base`, the
+// walked tree's real path, and not into a skipped `.git`); else why its content is not scanned.
+std::string UncoveredDirectoryLink(const fs::path& link, const fs::path& base) {
+  std::error_code ec;
+  fs::path target = fs::canonical(link, ec);
+  if (ec) return "not scanned: a link to a directory that cannot be resolved: " + ec.message();
+  if (!base.empty()) {
+    fs::path rel = target.lexically_relative(base);
+    bool inside = !rel.empty() && *rel.begin() != "..";
+    for (const auto& part : rel) inside = inside && part != ".git";
+    if (inside) return "";
+  }
+  return "not scanned: a link to a directory outside the scanned tree (-> " + target.string() +
+         "); links to directories are not followed, scan the target itself";
+}
+
+}  // namespace
+
 void WalkDirectory(const std::string& dir, const std::string& root, std::vector<PathEntry>& out) {
+  std::error_code bec;
+  const fs::path base = fs::canonical(dir, bec);  // empty if unresolvable: every link reported
   struct Pending {
     fs::path path;
     int depth;
@@ -44,11 +66,17 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
         continue;
       }
       // Links to files are followed (the HF cache is built of them); links to directories are
-      // not descended into, so a tree cannot loop. Dangling links, FIFOs, sockets and devices
-      // stay in the list: the scan reports them as errors, never drops them.
+      // never descended into, so a walk cannot loop or leave the tree. A directory link whose
+      // target lies inside the walked tree is covered (the target is walked at its own path);
+      // any other is an error entry: content a loader would read was not. Dangling links,
+      // FIFOs, sockets and devices stay in the list: the scan reports them as errors.
       if (fs::is_symlink(own)) {
         std::error_code tec;
-        if (fs::is_directory(fs::status(e.path(), tec))) continue;
+        if (fs::is_directory(fs::status(e.path(), tec))) {
+          if (auto why = UncoveredDirectoryLink(e.path(), base); !why.empty())
+            out.push_back({e.path().string(), root, why, ""});
+          continue;
+        }
       }
       out.push_back({e.path().string(), root, "", ""});
     }

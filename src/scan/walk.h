@@ -19,7 +19,9 @@ struct PathEntry {
 };
 
 // Files under each path: directories recursively (sorted per argument; links to files are
-// followed, links to directories are not descended into, `.git` is skipped), anything else
+// followed, links to directories are not descended into — one that resolves outside the walked
+// tree, or into `.git`, is an error entry since its content is not scanned — and `.git` is
+// skipped), anything else
 // as given (a missing path, a FIFO, a dangling link: the scan reports why it cannot be read).
 // Walks with an explicit stack, one open directory at a time; memory grows with the entries
 // found, not with the depth.

@@ -155,6 +155,28 @@ class HostileHub(unittest.TestCase):
         self.assertIn("skipped a listed model", p.stderr)
         self.assert_clean_text(p.stderr)
 
+    def test_hostile_ids_already_in_the_store_are_skipped_by_audit_all(self):
+        # An older modelvet or another writer stored ids no hub issues: --all checks them again.
+        p = self.mv("audit", "audit/clean-state-dict")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        con = sqlite3.connect(self.db)
+        for bad in ("evil/x\nSAFE", "evil/\x1b[31mred\x1b[0m", "evil/a'; DROP TABLE models;--"):
+            con.execute("INSERT INTO models (id, author, status, status_source, verification, "
+                        "version) VALUES (?, 'evil', 'suspected', 'automatic', 'Needs review', 1)",
+                        (bad,))
+        con.commit()
+        con.close()
+        urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stub/reset").read()
+        for fmt in ("text", "json"):
+            p = self.mv("audit", "--all", "--format", fmt)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stderr.count("skipped"), 3, p.stderr)
+            self.assert_clean_text(p.stdout + p.stderr)
+            self.assertFalse(any(l.startswith("SAFE") for l in p.stdout.splitlines()), p.stdout)
+        # The valid model was audited again; the hostile ones never reached the hub.
+        self.assertEqual([o["id"] for o in self.json_of(p)], ["audit/clean-state-dict"])
+        self.assertFalse(any("evil" in k for k in self.stats()["paths"]), self.stats()["paths"])
+
     def test_hub_strings_are_escaped_in_text_output(self):
         p = self.mv("audit", "hostile/messages")
         self.assertEqual(p.returncode, 1, p.stderr)

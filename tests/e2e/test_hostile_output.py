@@ -26,8 +26,9 @@ HOSTILE_GLOBAL = b"\x80\x02cos\x1b[2J\rSAFE   x\nsystem\nq\x00X\x02\x00\x00\x00l
 SAFE_PICKLE = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01K\x01s."
 
 
-def run_bytes(args, user=None, limit_as=False, timeout=300):
-    """Runs modelvet; stdout/stderr as bytes (names are not UTF-8). `user`: run as that user."""
+def run_bytes(args, user=None, limit_as=False, timeout=300, env=None):
+    """Runs modelvet; stdout/stderr as bytes (names are not UTF-8). `user`: run as that user;
+    `env`: variables added to the environment."""
     cmd = [mvtest.BIN, *args]
     if user:
         cmd = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", *cmd]
@@ -37,7 +38,8 @@ def run_bytes(args, user=None, limit_as=False, timeout=300):
             resource.setrlimit(resource.RLIMIT_AS, (256 << 20, 256 << 20))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    return subprocess.run(cmd, capture_output=True, timeout=timeout, preexec_fn=pre)
+    return subprocess.run(cmd, capture_output=True, timeout=timeout, preexec_fn=pre,
+                          env={**os.environ, **(env or {})})
 
 
 def write(path, data):
@@ -141,8 +143,8 @@ class UnreadableAndUnstatable(unittest.TestCase):
         os.chmod(os.path.join(d, "locked"), 0)
         return d
 
-    def scan(self, *paths):
-        p = run_bytes(["scan", "--format", "json", *paths], user=self.user)
+    def scan(self, *paths, env=None):
+        p = run_bytes(["scan", "--format", "json", *paths], user=self.user, env=env)
         self.assertNotIn(p.returncode, (-6, 134), p.stderr[-800:])
         return p, json.loads(p.stdout)
 
@@ -182,6 +184,68 @@ class UnreadableAndUnstatable(unittest.TestCase):
         self.assertEqual(by[loop_a]["verdict"], "error")
         self.assertEqual(by[behind]["verdict"], "error")
         self.assertEqual(by[os.path.join(d, "open", "bad.pkl")]["verdict"], "unsafe")
+
+    def hf_cache(self):
+        """A Hugging Face cache: acme/tiny readable, acme/locked with `snapshots` at mode 0."""
+        cache = os.path.join(self.tmp, "hub")
+        for repo in ("models--acme--tiny", "models--acme--locked"):
+            snap = os.path.join(cache, repo, "snapshots", "r1")
+            os.makedirs(snap)
+            write(os.path.join(snap, "ok.pkl"), SAFE_PICKLE)
+        for root, dirs, files in os.walk(self.tmp):
+            os.chmod(root, 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        os.chmod(os.path.join(cache, "models--acme--locked", "snapshots"), 0)
+        return cache
+
+    def test_hf_cache_with_unreadable_snapshots_is_an_error_not_safe(self):
+        cache = self.hf_cache()
+        p, report = self.scan("--hf-cache", env={"HF_HUB_CACHE": cache})
+        self.assertEqual(p.returncode, 2, report)
+        by = {f["path"]: f for f in report["files"]}
+        self.assertEqual(by["acme/tiny@r1/ok.pkl"]["verdict"], "safe", by)
+        self.assertEqual(by["acme/locked"]["verdict"], "error", by)
+        self.assertIn("cannot list directory", by["acme/locked"]["error"])
+        self.assertIn("Permission denied", by["acme/locked"]["error"])
+        # Something unsafe elsewhere still wins: exit 1, the error entry kept.
+        d = self.tree(unsafe=True)  # (makes everything under tmp readable again)
+        os.chmod(os.path.join(cache, "models--acme--locked", "snapshots"), 0)
+        p, report = self.scan("--hf-cache", os.path.join(d, "open"), env={"HF_HUB_CACHE": cache})
+        self.assertEqual(p.returncode, 1, report)
+        self.assertIn("acme/locked", [f["path"] for f in report["files"]])
+
+    def test_unreadable_hf_cache_directory_is_an_error(self):
+        cache = self.hf_cache()
+        os.chmod(cache, 0)
+        p, report = self.scan("--hf-cache", env={"HF_HUB_CACHE": cache})
+        self.assertEqual(p.returncode, 2, report)
+        self.assertEqual([(f["path"], f["verdict"]) for f in report["files"]], [(cache, "error")])
+        self.assertIn("cannot list directory", report["files"][0]["error"])
+        # A cache that does not exist yet is simply empty.
+        p, report = self.scan("--hf-cache", env={"HF_HUB_CACHE": os.path.join(self.tmp, "none")})
+        self.assertEqual(p.returncode, 0, report)
+        self.assertEqual(report["files"], [])
+
+    def test_directory_link_out_of_the_tree_is_an_error_not_safe(self):
+        real = os.path.join(self.tmp, "real")
+        os.makedirs(real)
+        write(os.path.join(real, "bad.pkl"), UNSAFE_PICKLE)
+        tree = os.path.join(self.tmp, "tree")
+        os.makedirs(os.path.join(tree, "inner"))
+        write(os.path.join(tree, "inner", "ok.pkl"), SAFE_PICKLE)
+        os.symlink("../real", os.path.join(tree, "linked"))
+        os.symlink("inner", os.path.join(tree, "same"))  # inside the tree: walked at its path
+        p, report = self.scan(tree)
+        self.assertEqual(p.returncode, 2, report)
+        by = {os.path.relpath(f["path"], tree): f for f in report["files"]}
+        self.assertEqual(sorted(by), [os.path.join("inner", "ok.pkl"), "linked"], by)
+        self.assertEqual(by["linked"]["verdict"], "error")
+        self.assertIn("outside the scanned tree", by["linked"]["error"])
+        self.assertEqual(report["repositories"][0]["verdict"], "needs-review")
+        p = run_bytes(["scan", tree])
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertNotIn(b"SAFE", p.stdout.split(b"Repositories:")[-1])
 
 
 class DeepNesting(unittest.TestCase):
@@ -267,6 +331,23 @@ class StoreFaults(unittest.TestCase):
         p = self.review(b"vetted package", b"alice")
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    def test_review_output_is_escaped(self):
+        # A file name and a reviewer name that carry terminal controls and a forged line.
+        path = "evil\x1b[2J\nSAFE    forged.pkl\u202e"
+        con = sqlite3.connect(self.db)
+        con.execute("INSERT INTO files (model, path, scan, oid, verdict, summary) VALUES "
+                    "(?, ?, 1, 'abd', 'needs-review', 'calls x.Y')", (self.MODEL, path))
+        con.commit()
+        con.close()
+        p = subprocess.run([mvtest.BIN, "--db", self.db, "review", self.MODEL, path,
+                            "--decision", "confirmed-unsafe", "--note", "bad\x1b[31m one",
+                            "--reviewer", "mallory\x1b]0;t\x07\r"],
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        no_terminal_controls(self, p.stdout)
+        self.assertIn(b"evil\\x1b[2J\\nSAFE", p.stdout)
+        self.assertFalse(any(l.startswith(b"SAFE") for l in p.stdout.split(b"\n")), p.stdout)
+
     def test_review_note_that_is_not_utf8_is_refused(self):
         p = self.review(b"bad \xff note")
         self.assertEqual(p.returncode, 2, p.stdout)
@@ -289,24 +370,63 @@ class StoreFaults(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         no_terminal_controls(self, p.stdout)
 
+    def corrupt(self, table):
+        """Overwrites `table`'s root page with garbage (the table must have rows: the root page
+        of an empty table is never read)."""
+        con = sqlite3.connect(self.db)
+        page_size = con.execute("PRAGMA page_size").fetchone()[0]
+        root = con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND "
+                           "name = ?", (table,)).fetchone()[0]
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        with open(self.db, "r+b") as f:
+            f.seek((root - 1) * page_size)
+            f.write(b"\xa5" * page_size)
+
+    def assert_store_error(self, commands):
+        for args in commands:
+            p = run_bytes(["--db", self.db, *args])
+            self.assertEqual(p.returncode, 2, (args, p.stdout[:300]))
+            self.assertIn(b"store:", p.stderr)
+
     def test_corrupted_pages_are_an_error_not_an_empty_table(self):
         con = sqlite3.connect(self.db)
         rows = [(self.MODEL, f"shard-{i:05d}.bin", "x" * 200) for i in range(400)]
         con.executemany("INSERT INTO files (model, path, scan, summary) VALUES (?, ?, 1, ?)",
                         rows)
         con.commit()
-        page_size = con.execute("PRAGMA page_size").fetchone()[0]
-        root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'").fetchone()[0]
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.close()
-        with open(self.db, "r+b") as f:  # the files table's root page becomes garbage
-            f.seek((root - 1) * page_size)
-            f.write(b"\xa5" * page_size)
-        for args in (["status"], ["status", "--format", "json"],
-                     ["status", "--format", "json", self.MODEL]):
+        self.corrupt("files")
+        self.assert_store_error((["status"], ["status", "--format", "json"],
+                                 ["status", "--format", "json", self.MODEL]))
+
+    def test_corrupted_reviews_and_history_are_an_error_not_an_empty_list(self):
+        pristine = self.db + ".pristine"
+        con = sqlite3.connect(self.db)
+        con.executemany(
+            "INSERT INTO reviews (model, path, decision, note, reviewer, time, file_sha) VALUES "
+            "(?, ?, 'false-positive', ?, 'alice', 't', 'abc')",
+            [(self.MODEL, f"shard-{i:05d}.bin", "n" * 200) for i in range(400)])
+        con.executemany(
+            "INSERT INTO status_history (model, time, from_status, to_status, missed_by_hub, "
+            "source, who, reason) VALUES (?, 't', 'no-findings', 'suspected', 0, 'automatic', "
+            "'modelvet', ?)", [(self.MODEL, "r" * 200) for _ in range(400)])
+        con.commit()
+        con.close()
+        shutil.copy(self.db, pristine)
+        details = (["status", self.MODEL], ["status", "--format", "json", self.MODEL],
+                   ["status", "--details"], ["status", "--format", "json", "--details"])
+        for args in details:  # intact, the same commands work
             p = run_bytes(["--db", self.db, *args])
-            self.assertEqual(p.returncode, 2, (args, p.stdout[:300]))
-            self.assertIn(b"store:", p.stderr)
+            self.assertEqual(p.returncode, 0, (args, p.stderr[-300:]))
+        for table in ("reviews", "status_history"):
+            shutil.copy(pristine, self.db)
+            for extra in ("-wal", "-shm"):
+                if os.path.exists(self.db + extra):
+                    os.remove(self.db + extra)
+            self.corrupt(table)
+            with self.subTest(table=table):
+                self.assert_store_error(details)
 
 
 if __name__ == "__main__":

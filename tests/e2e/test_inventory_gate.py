@@ -4,8 +4,9 @@ Small application trees are written at test time; the models they load live in t
 repos (tests/hubstub/repos/audit: clean-state-dict is no-findings, bert-tiny-browser is
 confirmed-unsafe, custom-class-suspected is suspected; examples/gated-model cannot be read).
 Checked: auditing models the store does not know, the exit codes of --fail-on, --offline
-(store only, no hub request), --queue, projects and `status --project`, and the CycloneDX and
-SARIF renderings of audited models."""
+(store only, no hub request), --queue, projects and `status --project`, the CycloneDX and
+SARIF renderings of audited models, a reviewer's false-positive decision, and which gate waits
+for what (hub statuses, committed files that need review)."""
 
 import json
 import os
@@ -23,6 +24,9 @@ from test_inventory import validate_bom  # noqa: E402
 STUB = mvtest.SOURCE_DIR / "tests" / "hubstub" / "hubstub.py"
 REPOS = mvtest.SOURCE_DIR / "tests" / "hubstub" / "repos"
 GATE = "confirmed-unsafe,suspected,unsafe-artifact"
+# A pickle of a class of the application's own package (`acme_models.Net`): the engine can
+# neither prove it unsafe nor clear it (loading imports that module), so it needs review.
+OWN_CLASS_PICKLE = b"\x80\x02cacme_models\nNet\nq\x00)\x81q\x01}q\x02b."
 
 APPS = {
     "clean": {"app.py": "from transformers import AutoModel\n"
@@ -227,6 +231,76 @@ class InventoryGate(unittest.TestCase):
         sarif = json.loads(self.inventory("suspected", "--format", "sarif", "--offline").stdout)
         self.assertEqual([(r["ruleId"], r["level"]) for r in sarif["runs"][0]["results"]],
                          [("inventory.suspected-model", "warning")])
+
+
+    # ---- own stores (independent of the numbered tests' shared store) ----------------------
+    def own_db(self, name):
+        return os.path.join(self.tmp, "own", name, "modelvet.db")
+
+    def test_false_positive_status_passes_the_gate(self):
+        db = self.own_db("false-positive")
+        model = "audit/custom-class-suspected"
+        m = self.models("suspected", db=db, expect_rc=0)
+        self.assertEqual(m[model]["status"], "suspected")
+        files = json.loads(self.mv("status", "--format", "json", model, db=db).stdout)[0]["files"]
+        flagged = [f["path"] for f in files if f["verdict"] != "safe"]
+        self.assertTrue(flagged, files)
+        for path in flagged:
+            p = self.mv("review", model, path, "--decision", "false-positive", "--note",
+                        "our own class, vetted", "--reviewer", "alice", db=db)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        m = self.models("suspected", "--offline", "--fail-on", "confirmed-unsafe,suspected",
+                        db=db, expect_rc=0)
+        self.assertEqual(m[model]["status"], "false-positive")
+        p = self.inventory("suspected", "--offline", db=db, expect_rc=0)
+        row = [l for l in p.stdout.splitlines() if l.startswith(model)][0]
+        self.assertEqual(row.split()[3], "false-positive", row)
+        bom = json.loads(self.inventory("suspected", "--offline", "--format", "cyclonedx",
+                                        db=db, expect_rc=0).stdout)
+        validate_bom(bom)
+        comp = [c for c in bom["components"] if c.get("name") == "custom-class-suspected"][0]
+        props = {p["name"]: p["value"] for p in comp["properties"]}
+        self.assertEqual(props["modelvet:status"], "false-positive")
+        self.assertEqual([v for v in bom.get("vulnerabilities", [])
+                          if any(a["ref"] == comp["bom-ref"] for a in v["affects"])], [])
+        sarif = json.loads(self.inventory("suspected", "--offline", "--format", "sarif",
+                                          db=db).stdout)
+        self.assertEqual(sarif["runs"][0]["results"], [])
+
+    def test_each_gate_waits_only_for_what_it_covers(self):
+        db = self.own_db("gates")
+        # A hub model that cannot be audited does not hold up the artifact gate …
+        self.inventory("gated", "--fail-on", "unsafe-artifact", db=db, expect_rc=0)
+        # … but holds up the status gates.
+        for gate in ("confirmed-unsafe", "suspected", GATE):
+            p = self.inventory("gated", "--fail-on", gate, db=db, expect_rc=2)
+            self.assertIn("--fail-on undecided: examples/gated-model", p.stderr)
+
+    def test_a_committed_file_that_needs_review_leaves_the_artifact_gate_undecided(self):
+        db = self.own_db("needs-review")
+        app = os.path.join(self.tmp, "apps", "own-class")
+        os.makedirs(os.path.join(app, "weights"), exist_ok=True)
+        with open(os.path.join(app, "weights", "net.bin"), "wb") as f:
+            f.write(OWN_CLASS_PICKLE)
+        self.apps["own-class"] = app
+        doc = json.loads(self.inventory("own-class", "--format", "json", db=db).stdout)
+        self.assertEqual([(a["path"], a["verdict"]) for a in doc["artifacts"]],
+                         [("weights/net.bin", "needs-review")])
+        p = self.inventory("own-class", "--fail-on", "unsafe-artifact", db=db, expect_rc=2)
+        self.assertIn("--fail-on undecided: weights/net.bin: needs-review", p.stderr)
+        # The status gates are not about committed files.
+        self.inventory("own-class", "--fail-on", "confirmed-unsafe,suspected", db=db,
+                       expect_rc=0)
+        # Your own module, trusted as for `scan`, clears the file: the gate passes.
+        p = subprocess.run([mvtest.BIN, "--db", db, "--trust-module", "acme_models",
+                            "inventory", app, "-q", "--fail-on", "unsafe-artifact"],
+                           capture_output=True, text=True, timeout=300, env=self.env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # Something unsafe still wins over what is undecided.
+        shutil.copy(os.path.join(self.apps["artifact"], "weights", "router.bin"),
+                    os.path.join(app, "weights", "router.bin"))
+        p = self.inventory("own-class", "--fail-on", "unsafe-artifact", db=db, expect_rc=1)
+        self.assertIn("--fail-on: unsafe-artifact", p.stderr)
 
 
 if __name__ == "__main__":

@@ -112,10 +112,18 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, FailClosedVerdict, ::testing::ValuesIn(kCases
                            return n;
                          });
 
+// A directory of this test's own (test name + pid): ctest runs the tests of this binary in
+// parallel processes, and several builds may run at once; a fixed path would be shared.
+fs::path OwnTempDir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return fs::path(::testing::TempDir()) / ("mv_" + std::string(info->test_suite_name()) + "." +
+                                           info->name() + "." + std::to_string(::getpid()));
+}
+
 // ONNX external data named as a file beside the model, where that file is a link out of the
 // model's folder (made here: git would carry such a link in a repository).
 TEST(FailClosedOnnxLinks, LinkOutOfTheFolderIsReadOutside) {
-  fs::path dir = fs::path(::testing::TempDir()) / "mv_onnx_link";
+  fs::path dir = OwnTempDir();
   fs::remove_all(dir);
   fs::create_directories(dir);
   fs::copy_file(fs::path(MV_FIXTURES) / "formats/onnx/external-sibling.onnx", dir / "m.onnx");
@@ -130,7 +138,7 @@ TEST(FailClosedOnnxLinks, LinkOutOfTheFolderIsReadOutside) {
 
 TEST(FailClosedOnnxLinks, HuggingFaceCacheBlobsAreTheModels) {
   // snapshots/<rev>/ files are links into the repository's blobs/: that is the model.
-  fs::path repo = fs::path(::testing::TempDir()) / "mv_hf_cache" / "models--org--name";
+  fs::path repo = OwnTempDir() / "models--org--name";
   fs::remove_all(repo.parent_path());
   fs::create_directories(repo / "blobs");
   fs::create_directories(repo / "snapshots" / "abc123");

@@ -201,7 +201,8 @@ TEST(LimitsFailClosed, NpyHeaderPastTheCap) {
 
 // ---- HDF5 larger than kMaxHdf5Bytes (a sparse file: no disk used)
 TEST(LimitsFailClosed, Hdf5PastTheSizeCap) {
-  std::string path = std::string(::testing::TempDir()) + "/mv_big.h5";
+  std::string path =
+      ::testing::TempDir() + "/mv_Hdf5PastTheSizeCap." + std::to_string(::getpid()) + ".h5";
   {
     std::ofstream f(path, std::ios::binary);
     f.write("\x89HDF\r\n\x1a\n", 8);

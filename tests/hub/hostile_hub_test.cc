@@ -25,7 +25,7 @@ class HostileHubTest : public ::testing::Test {
     ASSERT_NE(stub_, nullptr);
     stub_->Config(
         "rate_limit=0&retry_after=1&page_size=50&deep_json=0&tree_page_bytes=0&tree_pages=0&"
-        "tree_link_repeat=0&reset_requests=0&hostile_ids=0&stall=");
+        "tree_link_repeat=0&reset_requests=0&hostile_ids=0&stall=&retry_after_only=0");
     stub_->Reset();
   }
   static HubConfig Config() {
@@ -110,6 +110,16 @@ TEST_F(HostileHubTest, HugeRetryAfterIsCappedNotWrappedToZero) {
   HubClient again(c);
   ASSERT_TRUE(again.GetModelInfo(kRepo).ok());
   EXPECT_EQ(again.stats().waited_ms, 40u);
+  // Retry-After alone (no RateLimit header): its own branch saturates the same way.
+  stub_->Config("retry_after_only=1&rate_limit=2&retry_after=9223372036854775807");
+  HubClient only(c);
+  ASSERT_TRUE(only.GetModelInfo(kRepo).ok());
+  EXPECT_EQ(only.stats().retries, 2u);
+  EXPECT_EQ(only.stats().waited_ms, 80u);
+  stub_->Config("rate_limit=1&retry_after=99999999999999999999999999");
+  HubClient beyond(c);
+  ASSERT_TRUE(beyond.GetModelInfo(kRepo).ok());
+  EXPECT_EQ(beyond.stats().waited_ms, 40u);
 }
 
 TEST(RepoIdTest, OnlyIdsTheHubCouldIssue) {

@@ -30,6 +30,7 @@ Hostile-hub faults (only at runtime, GET /_stub/config?key=value; 0 or empty tur
   hostile_ids=1        model listings lead with ids no hub issues (control characters,
                        quotes, SQL); their model info is served, flagged unsafe
   stall=TEXT           requests whose path contains TEXT wait until stall is cleared
+  retry_after_only=1   429s carry Retry-After alone (no RateLimit / RateLimit-Policy)
 """
 import argparse
 import hashlib
@@ -59,7 +60,7 @@ EXPANDABLE = {
 
 # Hostile-hub faults (see the module docstring) and their "off" values.
 FAULTS = {"deep_json": 0, "tree_page_bytes": 0, "tree_pages": 0, "tree_link_repeat": 0,
-          "reset_requests": 0, "hostile_ids": 0, "stall": ""}
+          "reset_requests": 0, "hostile_ids": 0, "stall": "", "retry_after_only": 0}
 # Listed by hostile_ids=1: each has exactly one '/', so the stub can route its model info.
 HOSTILE_IDS = ["evil/x\nSAFE    forged", "evil/a'; DROP TABLE models;--", 'evil/"quoted"',
                "evil/\x1b[31mred\x1b[0m", "evil/\u202egnp.exe"]
@@ -375,10 +376,13 @@ class Handler(BaseHTTPRequestHandler):
             st.rate_limit -= 1
             st.stats["rate_limited"] += 1
             ra = st.retry_after
+            only_retry_after = st.faults["retry_after_only"]
         bucket = "resolvers" if "/resolve/" in self.path else "api"
-        self.send(429, {"error": "rate limited"}, headers={
-            "Retry-After": str(ra), "RateLimit": f'"{bucket}";r=0;t={ra}',
-            "RateLimit-Policy": f'"fixed window";"{bucket}";q=500;w=300'})
+        headers = {"Retry-After": str(ra)}
+        if not only_retry_after:
+            headers["RateLimit"] = f'"{bucket}";r=0;t={ra}'
+            headers["RateLimit-Policy"] = f'"fixed window";"{bucket}";q=500;w=300'
+        self.send(429, {"error": "rate limited"}, headers=headers)
         return True
 
     # --- hostile-hub faults -------------------------------------------------------------------

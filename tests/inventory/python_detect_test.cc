@@ -239,6 +239,24 @@ TEST(PythonDetect, AiServices) {
                "openai o3-mini (service) L22"}));
 }
 
+// `via` is the call as the code writes it, minus its receiver: the full dotted chain.
+TEST(PythonDetect, ViaIsTheDottedCallChain) {
+  FileFindings f = testing::DetectPython(
+      "from openai import OpenAI\n"
+      "import anthropic\n"
+      "from sentence_transformers import SentenceTransformer\n"
+      "client = OpenAI()\n"
+      "client.chat.completions.create(model='gpt-4o', messages=[])\n"
+      "OpenAI().chat.completions.create(model='gpt-4o-mini', messages=[])\n"
+      "anthropic.Anthropic().messages.create(model='claude-3-haiku-20240307', messages=[])\n"
+      "SentenceTransformer('org/embedder')\n");
+  std::vector<std::string> via;
+  for (const auto& m : f.models) via.push_back(m.id + " " + m.via);
+  EXPECT_EQ(via,
+            (V{"gpt-4o chat.completions.create", "gpt-4o-mini chat.completions.create",
+               "claude-3-haiku-20240307 messages.create", "org/embedder SentenceTransformer"}));
+}
+
 TEST(PythonDetect, UnknownReceiversNeedServiceShapedIds) {
   EXPECT_EQ(Py("def ask(client):\n"
                "    client.chat.completions.create(model='gpt-4o', messages=[])\n"

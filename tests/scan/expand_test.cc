@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,9 +17,9 @@ namespace fs = std::filesystem;
 // so a fixed path would be shared (and removed) by two of them at once.
 fs::path OwnTempDir() {
   const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(testing::TempDir()) /
-                 ("mv_" + std::string(info->test_suite_name()) + "." + info->name() + "." +
-                  std::to_string(::getpid()));
+  fs::path dir =
+      fs::path(testing::TempDir()) / ("mv_" + std::string(info->test_suite_name()) + "." +
+                                      info->name() + "." + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -59,6 +58,34 @@ TEST_F(ExpandPathsTest, SortedRecursiveSkipsGitAndDirectoryLinks) {
       (root_ / "top.pkl").string(),
   };
   EXPECT_EQ(files, want);
+}
+
+// A link to a directory is never descended into. When its target lies in the walked tree the
+// content is walked at its real path; a target outside the tree (or in the skipped `.git`) is
+// content a loader would read and the scan did not: an error entry, never a silent skip.
+TEST_F(ExpandPathsTest, DirectoryLinksOutsideTheTreeAreErrorEntries) {
+  fs::path outside = root_ / "outside";
+  fs::create_directories(outside / "real");
+  Touch(outside / "real" / "weights.pkl");
+  fs::path tree = root_ / "tree";
+  fs::create_directories(tree / "inner");
+  Touch(tree / "inner" / "a.pkl");
+  fs::create_directory_symlink("../outside/real", tree / "linked");
+  fs::create_directory_symlink("inner", tree / "same");
+  fs::create_directories(tree / ".git" / "objects");
+  fs::create_directory_symlink(".git/objects", tree / "objects");
+  auto entries = ExpandPaths({tree.string()});
+  ASSERT_EQ(entries.size(), 3u) << testing::PrintToString(Paths(entries));
+  EXPECT_EQ(entries[0].path, (tree / "inner" / "a.pkl").string());
+  EXPECT_TRUE(entries[0].error.empty());
+  EXPECT_EQ(entries[1].path, (tree / "linked").string());
+  EXPECT_NE(entries[1].error.find("outside the scanned tree"), std::string::npos)
+      << entries[1].error;
+  EXPECT_NE(entries[1].error.find((outside / "real").string()), std::string::npos);
+  EXPECT_EQ(entries[2].path, (tree / "objects").string());
+  EXPECT_FALSE(entries[2].error.empty());
+  for (const auto& e : entries) EXPECT_EQ(e.root, tree.string());
+  EXPECT_EQ(SkippedReport(entries[1]).verdict, Verdict::kError);
 }
 
 TEST_F(ExpandPathsTest, MissingPathsAreKeptForTheReport) {

@@ -41,14 +41,19 @@ TEST(HfCache, ListsSnapshotFilesByRepoRevisionAndPath) {
   std::ofstream(root / "models--gpt2/snapshots/r1/vocab.txt") << "a";
   fs::create_directories(root / "datasets--acme--data/snapshots/r2");
   std::ofstream(root / "datasets--acme--data/snapshots/r2/d.csv") << "a";
-  fs::create_symlink(root, repo / "snapshots/abc123/loop");  // a directory link: not followed
+  fs::create_directories(root / "models--acme--nosnap/blobs");  // download not finished: empty
+  // A directory link out of the snapshot: not followed, and reported (its content is unread).
+  fs::create_symlink(root, repo / "snapshots/abc123/loop");
 
   auto files = ListHfCache(root.string());
-  ASSERT_EQ(files.size(), 3u);
+  ASSERT_EQ(files.size(), 4u);
   EXPECT_EQ(files[0].display, "acme/tiny@abc123/config.json");
-  EXPECT_EQ(files[1].display, "acme/tiny@abc123/sub/model.bin");
-  EXPECT_EQ(files[2].display, "gpt2@r1/vocab.txt");
+  EXPECT_EQ(files[1].display, "acme/tiny@abc123/loop");
+  EXPECT_NE(files[1].error.find("outside the scanned tree"), std::string::npos);
+  EXPECT_EQ(files[2].display, "acme/tiny@abc123/sub/model.bin");
+  EXPECT_EQ(files[3].display, "gpt2@r1/vocab.txt");
   EXPECT_EQ(files[0].path, (repo / "snapshots/abc123/config.json").string());
+  for (size_t i : {0, 2, 3}) EXPECT_EQ(files[i].error, "") << files[i].display;
   EXPECT_TRUE(ListHfCache((root / "missing").string()).empty());
   fs::remove_all(root);
 }
