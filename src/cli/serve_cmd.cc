@@ -67,6 +67,7 @@ struct ServeArgs {
   size_t threads = limits::kServerDefaultThreads;
   bool secure_cookies = false;
   bool access_log = false;
+  bool allow_reproduce = false;
 };
 
 int RunServe(const ServeArgs& a, Globals& g) {
@@ -80,6 +81,7 @@ int RunServe(const ServeArgs& a, Globals& g) {
   c.threads = a.threads;
   c.secure_cookies = a.secure_cookies;
   c.access_log = a.access_log;
+  c.allow_reproduce = a.allow_reproduce;
   c.hub = hub::HubConfig::FromEnv();
   c.tool = std::string("modelvet ") + kVersion;
   auto kb = kb::KnowledgeBase::Load(g.rules);
@@ -215,6 +217,10 @@ void AddServeCommand(CLI::App& app, Globals& g) {
   cmd->add_flag("--secure-cookies", a->secure_cookies,
                 "Behind a TLS proxy: Secure __Host- cookies and Strict-Transport-Security");
   cmd->add_flag("--access-log", a->access_log, "One line per request on stderr");
+  cmd->add_flag("--allow-reproduce", a->allow_reproduce,
+                "Let reviewers ask for sandboxed reproduction (off by default): it runs model "
+                "files with their real loaders on THIS host, inside the sandbox of `modelvet "
+                "reproduce` (never outside it)");
   cmd->callback([a, &g] { g.exit_code = RunServe(*a, g); });
 }
 

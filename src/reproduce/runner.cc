@@ -44,6 +44,17 @@ bool MakePipe(Fd& r, Fd& w) {
 [[noreturn]] void Child(const RunSpec& spec, const std::vector<std::pair<int, int>>& fds,
                         int out_fd, char* const* argv, char* const* envp, int err_fd) {
   setpgid(0, 0);
+  // A clean signal state: exec keeps the blocked mask and ignored signals, and the caller's
+  // may differ from a shell's (`modelvet serve` blocks SIGINT and SIGTERM in every thread for
+  // its sigwait thread, and ignores SIGPIPE). Inherited, a blocked SIGTERM keeps the
+  // harness's BROWSER canary alive after the harness ends it, so the run never finishes.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   // Move every source descriptor above the highest target first, so dup2 cannot clobber one.
   int high = 64;
   std::pair<int, int> moved[32];

@@ -1,7 +1,8 @@
 // Runs one command in its own process group with chosen descriptors, collects the report pipe
 // and the combined stdout/stderr (bounded), and kills the whole group at the wall-clock
-// deadline or when a watched file outgrows its cap. Knows nothing about sandboxes; reproduce.cc
-// hands it the strace/bwrap command line.
+// deadline or when a watched file outgrows its cap. The command starts with every signal at
+// its default and none blocked, whatever the caller's threads do with theirs. Knows nothing
+// about sandboxes; reproduce.cc hands it the strace/bwrap command line.
 #pragma once
 
 #include <sys/types.h>

@@ -57,6 +57,14 @@ std::optional<Role> ParseRole(std::string_view s) {
   return std::nullopt;
 }
 
+bool MayReproduce(Role r) {
+  switch (r) {
+    case Role::kReviewer: return true;
+    case Role::kAdmin: return true;
+  }
+  return false;
+}
+
 std::string RandomSecret() {
   InitSodium();
   unsigned char buf[32];

@@ -24,6 +24,9 @@ Status InitCrypto();
 enum class Role : uint8_t { kReviewer, kAdmin };
 const char* RoleName(Role r);  // "reviewer", "admin"
 std::optional<Role> ParseRole(std::string_view s);
+// Who may ask for a sandboxed reproduction, which loads model files on the server's host:
+// reviewers and admins. Every role is named in it, so a new role must decide (-Wswitch).
+bool MayReproduce(Role r);
 
 // 32 random bytes, base64url without padding (43 characters).
 std::string RandomSecret();

@@ -153,8 +153,19 @@ void AddApiRoutes(httplib::Server& http, App& app) {
     if (!body) return;
     auto ref = hub::RepoRef::Parse(Str(*body, "repo"));
     if (!ref.ok()) return Fail(res, 400, "repo: " + ref.error().message);
-    auto job = app.jobs->Submit(*ref, who->user);
+    // "reproduce": true loads the files the static engine calls unsafe or needs-review in the
+    // sandbox (as `audit --reproduce`): reviewers and admins, on a server that allows it.
+    bool reproduce = false;
+    if (auto it = body->find("reproduce"); it != body->end()) {
+      if (!it->is_boolean()) return Fail(res, 400, "reproduce: true or false");
+      reproduce = it->get<bool>();
+    }
+    if (reproduce && !MayReproduce(who->role))
+      return Fail(res, 403, "only reviewers and admins may ask for reproduction");
+    if (reproduce && !app.jobs->AllowsReproduce()) return Fail(res, 403, kReproduceOff);
+    auto job = app.jobs->Submit(*ref, who->user, reproduce);
     if (!job.ok()) {
+      if (job.error().code == Errc::kForbidden) return Fail(res, 403, job.error().message);
       res.set_header("Retry-After", "30");
       return Fail(res, 503, job.error().message);
     }

@@ -2,6 +2,7 @@
 
 #include "audit/audit.h"
 #include "core/limits.h"
+#include "reproduce/reproduce.h"
 #include "store/store.h"
 
 namespace mv::server {
@@ -29,7 +30,9 @@ AuditJobs::~AuditJobs() {
   if (worker_.joinable()) worker_.join();
 }
 
-Result<AuditJob> AuditJobs::Submit(const hub::RepoRef& ref, const std::string& who) {
+Result<AuditJob> AuditJobs::Submit(const hub::RepoRef& ref, const std::string& who,
+                                   bool reproduce) {
+  if (reproduce && !config_.allow_reproduce) return MakeError(Errc::kForbidden, kReproduceOff);
   std::lock_guard<std::mutex> lock(mu_);
   if (queue_.size() >= limits::kServerAuditQueue)
     return MakeError(Errc::kLimit, "the audit queue is full; retry later");
@@ -37,6 +40,7 @@ Result<AuditJob> AuditJobs::Submit(const hub::RepoRef& ref, const std::string& w
   job.id = next_id_++;
   job.repo = ref.ToString();
   job.submitted_by = who;
+  job.reproduce = reproduce;
   job.submitted = audit::NowUtc();
   jobs_[job.id] = job;
   refs_[job.id] = ref;
@@ -64,9 +68,12 @@ std::optional<AuditJob> AuditJobs::Get(int64_t id) const {
 void AuditJobs::Work() {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<hub::HubClient> client;
+  // Made on the first job that asks for it; kept so each loader's baseline is learned once.
+  std::unique_ptr<reproduce::Reproducer> reproducer;
   for (;;) {
     int64_t id = 0;
     hub::RepoRef ref;
+    bool reproduce = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -74,6 +81,7 @@ void AuditJobs::Work() {
       id = queue_.front();
       queue_.pop_front();
       ref = refs_[id];
+      reproduce = jobs_[id].reproduce;
       jobs_[id].state = JobState::kRunning;
       jobs_[id].started = audit::NowUtc();
     }
@@ -89,14 +97,23 @@ void AuditJobs::Work() {
     std::optional<Error> error = ready.ok() ? std::nullopt : std::optional<Error>(ready.error());
     uint64_t files = 0, bytes_read = 0;
     std::optional<audit::ModelSummary> model;
+    std::vector<store::Reproduction> reproductions;
     if (!error) {
       audit::AuditOptions opts;
       opts.scan.kb = config_.kb;
       opts.tool = config_.tool;
+      // As `audit --reproduce` (cli/hub_cmds.cc). Submit refused it unless allowed.
+      if (reproduce && config_.allow_reproduce) {
+        if (!reproducer) reproducer = std::make_unique<reproduce::Reproducer>();
+        opts.reproduce = [r = reproducer.get()](const std::string& path, reproduce::Loader loader) {
+          return r->Reproduce(path, loader);
+        };
+      }
       auto r = audit::AuditModel(*client, *store, ref, opts);
       if (r.ok()) {
         files = r->files.size();
         bytes_read = r->bytes_read;
+        reproductions = std::move(r->reproductions);
         auto d = audit::GetModelDetail(*store, ref.repo);
         if (!d.ok())
           error = d.error();
@@ -114,6 +131,7 @@ void AuditJobs::Work() {
     job.model = std::move(model);
     job.files = files;
     job.bytes_read = bytes_read;
+    job.reproductions = std::move(reproductions);
   }
 }
 

@@ -144,6 +144,7 @@ Json JobJson(const AuditJob& job) {
             {"repo", job.repo},
             {"state", JobStateName(job.state)},
             {"submitted_by", job.submitted_by},
+            {"reproduce", job.reproduce},
             {"submitted", job.submitted},
             {"started", job.started.empty() ? Json(nullptr) : Json(job.started)},
             {"finished", job.finished.empty() ? Json(nullptr) : Json(job.finished)},
@@ -156,6 +157,12 @@ Json JobJson(const AuditJob& job) {
   } else {
     o["model"] = nullptr;
   }
+  // The sandboxed loads this job made (reproduce: true), in file order; their observations
+  // are in the model's detail.
+  Json runs = Json::array();
+  for (const auto& r : job.reproductions)
+    runs.push_back({{"path", r.path}, {"loader", r.loader}, {"outcome", r.outcome}});
+  o["reproductions"] = runs;
   return o;
 }
 

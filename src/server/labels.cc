@@ -77,6 +77,15 @@ Badge SeverityBadge(Severity s) {
   return {"Info", "muted", "\u2139"};
 }
 
+Badge OutcomeBadge(std::string_view outcome) {
+  if (outcome == "payload-observed") return {"Payload observed", "danger", "\u2716"};
+  if (outcome == "nothing-observed") return {"Nothing observed", "muted", "\u25CB"};
+  if (outcome == "limit-hit") return {"Limit hit", "warn", "\u25B3"};
+  if (outcome == "loader-error") return {"Loader error", "warn", "\u25B3"};
+  if (outcome == "sandbox-unavailable") return {"Sandbox unavailable", "error", "\u26A0"};
+  return {"Unknown outcome", "muted", "?"};
+}
+
 html::Node BadgeNode(const Badge& b) {
   return html::El("span")
       .Class("badge")

@@ -25,6 +25,8 @@ Badge HubLevelBadge(std::string_view level);  // a file's level (hub/client.h)
 Badge LicenseRiskBadge(const std::optional<audit::LicenseRisk>& r);
 Badge DecisionBadge(audit::Decision d);
 Badge SeverityBadge(Severity s);
+// A sandboxed load's outcome as stored ("payload-observed", …; reproduce/observation.h).
+Badge OutcomeBadge(std::string_view outcome);
 
 // <span class="badge badge-TONE"><span class="mark" aria-hidden="true">MARK</span>LABEL</span>
 html::Node BadgeNode(const Badge& b);

@@ -1,12 +1,15 @@
 // A model's page: the status with its one-line verification, facts, then per file the hub's
 // flag and our verdict side by side, our plain-language summary, the reconstructed calls with
 // their offsets, why a flag is a false positive, the reviewer's decision and (for reviewers)
-// the form to record one; then every review and the status history.
+// the form to record one; then the sandboxed reproductions (for reviewers, the form that asks
+// for one), every review and the status history.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "core/limits.h"
+#include "hub/client.h"
 #include "server/labels.h"
 #include "server/pages.h"
 
@@ -275,6 +278,109 @@ Node FileCard(const App& app, const audit::ModelDetail& d, const audit::FileView
   return card;
 }
 
+// "Reproduce in sandbox": for reviewers; on a server without --allow-reproduce the button is
+// disabled and the reason shown.
+Node ReproduceForm(const App& app, const audit::ModelSummary& m, const Principal& who) {
+  Node form = El("form")
+                  .Class("reproduce-form")
+                  .Attr("method", "post")
+                  .Link("action", Url(ModelUrl(m.id)).Segment("reproduce"));
+  form.Add(El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", who.csrf));
+  Node button = El("button").Attr("type", "submit").Class("button").Add("Reproduce in sandbox");
+  if (!app.config.allow_reproduce) {
+    button.Attr("disabled").Attr("aria-describedby", "reproduce-off");
+    form.Add(std::move(button));
+    form.Add(El("p")
+                 .Class("hint")
+                 .Attr("id", "reproduce-off")
+                 .Add(std::string("Unavailable \u2014 ") + kReproduceOff + "."));
+    return form;
+  }
+  form.Add(std::move(button));
+  form.Add(El("p").Class("hint").Add(
+      "Audits the model again and loads each file the static engine calls unsafe or needs "
+      "review with its real loader, inside the sandbox on this server, recording what the "
+      "load does."));
+  return form;
+}
+
+Node Reproduction(const store::Reproduction& r) {
+  Node item = El("li").Class("reproduction");
+  item.Add(El("div")
+               .Class("repro-head")
+               .Add(El("code").Class("path").Add(r.path))
+               .Add(BadgeNode(OutcomeBadge(r.outcome)))
+               .Add(El("span")
+                        .Class("repro-meta")
+                        .Add("loaded by ")
+                        .Add(El("span").Class("loader").Add(r.loader)))
+               .Add(El("span").Class("repro-meta").Add(TimeNode(r.time))));
+  auto observed = nlohmann::json::parse(r.observed_json, nullptr, false);
+  auto str = [](const nlohmann::json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  Node tbody = El("tbody");
+  size_t rows = 0;
+  if (observed.is_array())
+    for (const auto& o : observed) {
+      if (!o.is_object()) continue;
+      ++rows;
+      tbody.Add(El("tr")
+                    .Add(El("td").Attr("data-label", "Kind").Add(str(o, "kind")))
+                    .Add(El("td").Attr("data-label", "When").Add(str(o, "when")))
+                    .Add(El("td")
+                             .Attr("data-label", "What")
+                             .Add(El("code").Class("detail").Add(str(o, "detail")))));
+    }
+  if (rows) {
+    item.Add(
+        El("div")
+            .Class("table-wrap")
+            .Add(El("table")
+                     .Class("observations")
+                     .Add(El("caption").Class("visually-hidden").Add("Observed loading " + r.path))
+                     .Add(El("thead").Add(El("tr")
+                                              .Add(El("th").Attr("scope", "col").Add("Kind"))
+                                              .Add(El("th").Attr("scope", "col").Add("When"))
+                                              .Add(El("th").Attr("scope", "col").Add("What"))))
+                     .Add(std::move(tbody))));
+  } else {
+    item.Add(El("p").Class("muted").Add("Nothing was observed."));
+  }
+  // Why the run did not complete, from the whole report.
+  auto report = nlohmann::json::parse(r.report_json, nullptr, false);
+  if (report.is_object()) {
+    if (std::string e = str(report, "load_error"); !e.empty())
+      item.Add(El("p").Class("warn-text").Add("The load failed: " + e));
+    if (auto sb = report.find("sandbox"); sb != report.end() && sb->is_object())
+      if (std::string e = str(*sb, "error"); !e.empty())
+        item.Add(El("p").Class("warn-text").Add("The sandbox could not run: " + e));
+  }
+  return item;
+}
+
+Node Reproductions(const App& app, const audit::ModelDetail& d,
+                   const std::optional<Principal>& who) {
+  Node sec = El("section").Class("card reproductions").Attr("aria-labelledby", "reproductions-h");
+  sec.Add(El("h2").Attr("id", "reproductions-h").Add("Reproductions"));
+  sec.Add(El("p").Class("hint").Add(
+      "What loading a file with its real loader in the sandbox did. An observation confirms a "
+      "payload; a quiet run never clears a file."));
+  // Hub models only: a listed id no hub allows cannot be audited.
+  if (who && MayReproduce(who->role) && hub::ValidateRepoId(d.model.id).ok())
+    sec.Add(ReproduceForm(app, d.model, *who));
+  if (d.reproductions.empty()) {
+    sec.Add(El("p").Class("muted").Add("No file of this model has been loaded in the sandbox."));
+    return sec;
+  }
+  Node list = El("ol").Class("reproduction-list").Attr("reversed");
+  for (auto it = d.reproductions.rbegin(); it != d.reproductions.rend(); ++it)
+    list.Add(Reproduction(*it));
+  sec.Add(std::move(list));
+  return sec;
+}
+
 Node Reviews(const audit::ModelDetail& d) {
   Node sec = El("section").Class("card").Attr("aria-labelledby", "reviews-h");
   sec.Add(El("h2").Attr("id", "reviews-h").Add("Reviews"));
@@ -377,6 +483,7 @@ std::string RenderModelPage(const App& app, const std::optional<Principal>& who,
                    [&](size_t a, size_t b) { return rank(d.files[a]) > rank(d.files[b]); });
   for (size_t i : order) files.Add(FileCard(app, d, d.files[i], i, who, form));
   main.Add(std::move(files));
+  main.Add(Reproductions(app, d, who));
   main.Add(Reviews(d));
   main.Add(History(d));
   return RenderPage(app, who, d.model.id, here, std::move(main));

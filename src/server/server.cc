@@ -77,8 +77,9 @@ Result<std::unique_ptr<Server>> Server::Start(ServerConfig config) {
   config.threads = threads;
   app.config = std::move(config);
   MV_ASSIGN_OR_RETURN(app.stores, StorePool::Open(app.config.db_path, threads));
-  app.jobs = std::make_unique<AuditJobs>(
-      AuditJobsConfig{app.config.db_path, app.config.hub, app.config.kb, app.config.tool});
+  app.jobs =
+      std::make_unique<AuditJobs>(AuditJobsConfig{app.config.db_path, app.config.hub, app.config.kb,
+                                                  app.config.tool, app.config.allow_reproduce});
   app.hub_origin = html::Url::Origin(app.config.hub.endpoint);
   app.session_cookie = app.config.secure_cookies ? "__Host-mv_session" : "mv_session";
 

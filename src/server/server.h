@@ -27,6 +27,10 @@ struct ServerConfig {
   // carry Strict-Transport-Security.
   bool secure_cookies = false;
   bool access_log = false;  // one line per request on stderr
+  // `--allow-reproduce`: reviewers may ask for sandboxed reproduction (POST /api/v1/audits with
+  // "reproduce": true, the model page's form). It loads model files with their real loaders on
+  // this host, inside the sandbox of reproduce/; off by default.
+  bool allow_reproduce = false;
   // Audits (POST /api/v1/audits) and links back to the hub.
   hub::HubConfig hub;
   std::shared_ptr<const kb::KnowledgeBase> kb;

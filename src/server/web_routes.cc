@@ -57,6 +57,34 @@ void LoginRedirect(httplib::Response& res, const httplib::Request& req) {
   Redirect(res, u.str());
 }
 
+// The signed-in principal of a form post that changes something, or nullopt with the answer
+// written: 401 without a session (`signed_out` says what needs one), 403 when the form does
+// not carry the session's CSRF token or was not sent from this site.
+std::optional<Principal> FormWriter(App& app, store::Store& store, const httplib::Request& req,
+                                    httplib::Response& res, const std::string& back,
+                                    std::string_view signed_out) {
+  auto who = Authenticate(app, store, req);
+  if (!who.ok()) {
+    Html(res, 500, RenderErrorPage(app, std::nullopt, "/", "Store error", who.error().message));
+    return std::nullopt;
+  }
+  if (!*who) {
+    res.set_header("WWW-Authenticate", "Cookie realm=\"modelvet\"");
+    Html(res, 401, RenderErrorPage(app, std::nullopt, back, "Sign in first", signed_out));
+    return std::nullopt;
+  }
+  if (!(*who)->via_session || !SameOrigin(req) ||
+      !ConstantTimeEqual(Field(req, "csrf"), (*who)->csrf)) {
+    Html(res, 403,
+         RenderErrorPage(app, *who, back, "Request refused",
+                         "The form was not sent from this site's page (its "
+                         "security token does not match). Reload the page "
+                         "and try again."));
+    return std::nullopt;
+  }
+  return **who;
+}
+
 }  // namespace
 
 Result<Reader> ReaderOf(App& app, store::Store& store, const httplib::Request& req) {
@@ -113,34 +141,28 @@ void AddWebRoutes(httplib::Server& http, App& app) {
                                       id + "` to add it."));
     ReviewFormState form;
     if (req.has_param("recorded")) form.notice = "Your decision was recorded.";
+    if (req.has_param("reproducing")) {
+      std::string job = req.get_param_value("reproducing");
+      bool digits = !job.empty() && job.size() <= 18 &&
+                    job.find_first_not_of("0123456789") == std::string::npos;
+      form.notice = digits ? "Reproduction requested (audit job " + job +
+                                 "): the model is audited again and its unsafe or needs-review "
+                                 "files are loaded in the sandbox. Reload this page to see the "
+                                 "result."
+                           : "";
+    }
     Html(res, 200, RenderModelPage(app, reader->who, **d, Here(req), form));
   });
 
   http.Post(R"(/models/(.+)/reviews)", [&app](const httplib::Request& req, httplib::Response& res) {
     auto store = app.stores->Acquire();
-    auto who = Authenticate(app, *store, req);
-    if (!who.ok())
-      return Html(res, 500,
-                  RenderErrorPage(app, std::nullopt, "/", "Store error", who.error().message));
     std::string id = req.matches[1];
     std::string back = ModelUrl(id).str();
-    if (!*who) {
-      html::Url login("/login");
-      login.Query("next", back);
-      res.set_header("WWW-Authenticate", "Cookie realm=\"modelvet\"");
-      return Html(res, 401,
-                  RenderErrorPage(app, std::nullopt, back, "Sign in first",
-                                  "Only signed-in reviewers can record decisions."));
-    }
-    if (!(*who)->via_session || !SameOrigin(req) ||
-        !ConstantTimeEqual(Field(req, "csrf"), (*who)->csrf))
-      return Html(res, 403,
-                  RenderErrorPage(app, *who, back, "Request refused",
-                                  "The form was not sent from this site's page (its "
-                                  "security token does not match). Reload the page "
-                                  "and try again."));
+    auto who =
+        FormWriter(app, *store, req, res, back, "Only signed-in reviewers can record decisions.");
+    if (!who) return;
     ReviewSubmission in{id, Field(req, "path"), Field(req, "decision"), Field(req, "note")};
-    ReviewOutcome out = SubmitReview(*store, **who, in);
+    ReviewOutcome out = SubmitReview(*store, *who, in);
     if (out.http_status == 201) {
       html::Url to = ModelUrl(id);
       to.Query("recorded", "1");
@@ -148,7 +170,7 @@ void AddWebRoutes(httplib::Server& http, App& app) {
     }
     if (!out.detail)
       return Html(res, out.http_status,
-                  RenderErrorPage(app, *who, back, "Decision not recorded", out.error));
+                  RenderErrorPage(app, who, back, "Decision not recorded", out.error));
     ReviewFormState form;
     form.error = out.error;
     form.path = in.path;
@@ -156,7 +178,49 @@ void AddWebRoutes(httplib::Server& http, App& app) {
     bool known = std::any_of(out.detail->files.begin(), out.detail->files.end(),
                              [&](const audit::FileView& f) { return f.path == in.path; });
     if (!known) form.path.clear();  // shown above the files instead
-    Html(res, out.http_status, RenderModelPage(app, *who, *out.detail, back, form));
+    Html(res, out.http_status, RenderModelPage(app, who, *out.detail, back, form));
+  });
+
+  // "Reproduce in sandbox" on a model page: an audit job with reproduction (POST /api/v1/audits
+  // with "reproduce": true), for reviewers on a server started with --allow-reproduce.
+  http.Post(R"(/models/(.+)/reproduce)", [&app](const httplib::Request& req,
+                                                httplib::Response& res) {
+    std::string id = req.matches[1];
+    std::string back = ModelUrl(id).str();
+    std::optional<Principal> who;
+    std::optional<audit::ModelDetail> detail;
+    {
+      auto store = app.stores->Acquire();
+      who = FormWriter(app, *store, req, res, back,
+                       "Only signed-in reviewers can ask for a reproduction.");
+      if (!who) return;
+      auto d = audit::GetModelDetail(*store, id);
+      if (!d.ok())
+        return Html(res, 500, RenderErrorPage(app, who, back, "Store error", d.error().message));
+      if (!d->has_value())
+        return Html(res, 404,
+                    RenderErrorPage(app, who, back, "No such model",
+                                    "This model is not in the audit store."));
+      detail = std::move(**d);
+    }
+    if (!MayReproduce(who->role))
+      return Html(res, 403,
+                  RenderErrorPage(app, who, back, "Request refused",
+                                  "Only reviewers and admins may ask for a reproduction."));
+    if (!app.jobs->AllowsReproduce())
+      return Html(res, 403, RenderErrorPage(app, who, back, "Reproduction is off", kReproduceOff));
+    hub::RepoRef ref;
+    ref.repo = id;
+    if (!detail->model.revision.empty()) ref.revision = detail->model.revision;
+    if (auto v = hub::ValidateRepoId(ref.repo); !v.ok())
+      return Html(res, 400, RenderErrorPage(app, who, back, "Not a hub model", v.error().message));
+    auto job = app.jobs->Submit(ref, who->user, true);
+    if (!job.ok())
+      return Html(res, job.error().code == Errc::kForbidden ? 403 : 503,
+                  RenderErrorPage(app, who, back, "Reproduction not started", job.error().message));
+    html::Url to = ModelUrl(id);
+    to.Query("reproducing", std::to_string(job->id));
+    Redirect(res, to.str());
   });
 
   http.Get("/login", [&app](const httplib::Request& req, httplib::Response& res) {

@@ -1,14 +1,17 @@
 // Browser tests of the modelvet web app in Debian's Chromium (/usr/bin/chromium) driven by
 // playwright-core: the AI Models table (layout at 1280 px and on a phone), filters with and
 // without JavaScript, search, sorting, a model page, a review by a signed-in reviewer, and
-// hostile strings (payload, file name, licence, hub message, model id) rendered as inert text.
-// Started by run.py with MV_URL, MV_USER, MV_PASSWORD, MV_ARTIFACTS and MV_HOSTILE.
+// hostile strings (payload, file name, licence, hub message, model id, a sandboxed run's
+// observations) rendered as inert text, and the reproduce form shown to reviewers only.
+// Started by run.py with MV_URL, MV_URL_REPRODUCE (the same store served with
+// --allow-reproduce), MV_USER, MV_PASSWORD, MV_ARTIFACTS and MV_HOSTILE.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.MV_URL;
+const BASE_REPRODUCE = process.env.MV_URL_REPRODUCE;
 const USER = process.env.MV_USER;
 const PASSWORD = process.env.MV_PASSWORD;
 const ARTIFACTS = process.env.MV_ARTIFACTS;
@@ -246,6 +249,49 @@ test("attacker-written strings render as inert text", async (page) => {
   await page.goto(BASE + "/?q=" + encodeURIComponent(typed));
   await noInjection("a search for markup");
   assert.equal(await page.locator("#q").inputValue(), typed);
+});
+
+test("reproductions render as text; the reproduce form is for reviewers", async (page) => {
+  const model = "/models/hostile/xss-model";
+  await page.goto(BASE + model);
+  await page.waitForTimeout(300);  // time for an injected handler to run
+  assert.equal(await page.evaluate(() => window.__mv_xss), undefined, "script ran");
+  assert.equal(await page.locator("main img, main b, main svg, main iframe, main script").count(), 0,
+               "markup from a stored reproduction");
+  const runs = page.locator("section.reproductions li.reproduction");
+  assert.equal(await runs.count(), 1);
+  assert.equal(await runs.locator("code.path").textContent(), HOSTILE.file);
+  assert.match(await runs.locator(".repro-head").textContent(), /Payload observed.*loaded by pickle/);
+  const cells = await runs.locator("table.observations tbody tr").evaluateAll(
+    (trs) => trs.map((tr) => Array.from(tr.cells, (td) => td.textContent)));
+  assert.deepEqual(cells, [["exec", "during-load", HOSTILE.observation],
+                           ["browser", "after-load", "http://203.0.113.5/" + HOSTILE.payload]]);
+  assert.equal(await runs.locator(".warn-text").textContent(), "The load failed: " + HOSTILE.load_error);
+  // Visitors get no form, here or on the server that allows reproduction.
+  assert.equal(await page.locator("form.reproduce-form").count(), 0, "form shown to a visitor");
+  await page.goto(BASE_REPRODUCE + model);
+  assert.equal(await page.locator("form.reproduce-form").count(), 0, "form shown to a visitor");
+  await shot(page, "reproductions");
+
+  // A reviewer: the form, disabled with the reason where the server does not allow it.
+  await page.goto(BASE + "/login?next=" + encodeURIComponent(model));
+  await page.fill("#user", USER);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL(BASE + model), page.click("form button[type=submit]")]);
+  const form = page.locator("form.reproduce-form");
+  assert.equal(await form.count(), 1);
+  assert.equal(await form.locator("button").textContent(), "Reproduce in sandbox");
+  assert.equal(await form.locator("button").isDisabled(), true);
+  assert.match(await form.locator(".hint").textContent(), /--allow-reproduce/);
+  await shot(page, "reproduce-form-off");
+  // Signed in on the other server too (cookies do not depend on the port).
+  await page.goto(BASE_REPRODUCE + model);
+  assert.equal(await page.locator(".account .who").textContent(), USER);
+  assert.equal(await form.locator("button").isDisabled(), false);
+  assert.equal(await form.locator("input[name=csrf]").count(), 1);
+  assert.equal(await form.getAttribute("method"), "post");
+  assert.equal(await page.evaluate(() => window.__mv_xss), undefined, "script ran");
+  await shot(page, "reproduce-form");
 });
 
 let passed = 0;

@@ -43,19 +43,26 @@ def main():
         env.fill()
         env.add_user(USER, PASSWORD)
         srv = env.serve()
-        node_env = dict(os.environ, MV_URL=srv.url, MV_USER=USER, MV_PASSWORD=PASSWORD,
+        # The same store served with --allow-reproduce: the reviewer's form is enabled there
+        # (the tests never press it: running the sandbox is test_server_api.py's).
+        srv_reproduce = env.serve("--allow-reproduce")
+        node_env = dict(os.environ, MV_URL=srv.url, MV_URL_REPRODUCE=srv_reproduce.url,
+                        MV_USER=USER, MV_PASSWORD=PASSWORD,
                         MV_ARTIFACTS=artifacts, MV_HOSTILE=json.dumps({
                             "file": serverenv.HOSTILE_FILE,
                             "payload": serverenv.HOSTILE_PAYLOAD,
                             "license": serverenv.HOSTILE_LICENSE,
                             "hub_message": serverenv.HOSTILE_HUB_MESSAGE,
                             "repo": serverenv.HOSTILE_REPO,
+                            "observation": serverenv.HOSTILE_OBSERVATION,
+                            "load_error": serverenv.HOSTILE_LOAD_ERROR,
                             "id": serverenv.HOSTILE_ID}))
         p = subprocess.run(["node", str(HERE / "app.test.mjs")], env=node_env, timeout=280)
-        rc = srv.stop()
-        if rc != 0:
-            print(f"modelvet serve exited {rc}")
-            return 1
+        for s in (srv, srv_reproduce):
+            rc = s.stop()
+            if rc != 0:
+                print(f"modelvet serve exited {rc}")
+                return 1
         return p.returncode
     finally:
         env.close()

@@ -3,7 +3,8 @@ server's API tests (tests/e2e/test_server_*.py) and browser tests (tests/browser
 
 ServerEnv copies tests/hubstub/repos to a temporary folder, adds one hostile repo whose payload,
 file name, licence and hub message are HTML/JS (so every page must render them as inert text),
-starts the stand-in, fills a store with `modelvet triage` and `modelvet audit`, adds accounts
+starts the stand-in, fills a store with `modelvet triage` and `modelvet audit` (plus a stored
+sandboxed reproduction of the hostile file whose observation is markup), adds accounts
 with `modelvet user add` (password on stdin) and starts servers on free ports. Standard library
 only."""
 
@@ -29,6 +30,11 @@ HOSTILE_PAYLOAD = "<script>window.__mv_xss='payload';alert('payload')</script>"
 HOSTILE_LICENSE = "<svg onload=\"window.__mv_xss='license';alert('license')\">"
 HOSTILE_HUB_MESSAGE = "<iframe srcdoc=\"<script>parent.__mv_xss='hub'</script>\"></iframe>"
 HOSTILE_REPO = "hostile/xss-model"
+# A sandboxed load of the hostile file, as the store keeps one (written straight into the store:
+# the browser tests do not run the sandbox). Observation details and load errors carry what
+# the payload chose: argv, URLs, paths.
+HOSTILE_OBSERVATION = "<img src=x onerror=\"window.__mv_xss='observation';alert('observation')\">"
+HOSTILE_LOAD_ERROR = "<b onmouseover=\"window.__mv_xss='load_error'\">UnpicklingError</b>"
 # A model id no hub allows, as a hub listing could still deliver it (triage stores listed ids):
 # written straight into the store.
 HOSTILE_ID = "evil/x\"><img src=x onerror=\"window.__mv_xss='id';alert('id')\">"
@@ -177,6 +183,16 @@ class ServerEnv:
             db.execute("INSERT INTO models (id, author, downloads, license, license_risk, "
                        "hub_flag, hub_message) VALUES (?, 'evil', 2000000, ?, 'unknown', "
                        "'unsafe', ?)", (HOSTILE_ID, HOSTILE_LICENSE, HOSTILE_HUB_MESSAGE))
+            observed = [{"kind": "exec", "detail": HOSTILE_OBSERVATION, "when": "during-load"},
+                        {"kind": "browser", "detail": "http://203.0.113.5/" + HOSTILE_PAYLOAD,
+                         "when": "after-load"}]
+            report = {"path": HOSTILE_FILE, "loader": "pickle", "outcome": "payload-observed",
+                      "observed": observed, "load_error": HOSTILE_LOAD_ERROR,
+                      "sandbox": {"error": None}, "notes": []}
+            db.execute("INSERT INTO reproductions (model, path, file_sha, time, loader, outcome, "
+                       "observed, report) VALUES (?, ?, 'sha256:00', '2026-01-02T03:04:05Z', "
+                       "'pickle', 'payload-observed', ?, ?)",
+                       (HOSTILE_REPO, HOSTILE_FILE, json.dumps(observed), json.dumps(report)))
         db.close()
 
     def add_user(self, name, password, role="reviewer"):

@@ -5,12 +5,17 @@ Checks the JSON API against `modelvet status` (one query layer: they cannot disa
 sorts and pages, model detail with findings and offsets, reviews and audits (401 without
 credentials, 403 without the session's CSRF token or from another origin, validation through
 the CLI's review path), the sign-in flow and its cookies, read access that requires a login, the
-security headers on every kind of response, and request limits."""
+security headers on every kind of response, request limits, and reproduction in the sandbox
+(refused without `serve --allow-reproduce`; with it, a reviewer's request loads the malicious
+file and the model records what it did)."""
+
+REPRO_REPO = "repro/pickle-exec"  # added to the stand-in after fill(): not in the table tests
 
 import html.parser
 import json
 import os
 import re
+import shutil
 import sys
 import unittest
 import urllib.parse
@@ -18,6 +23,9 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
 import serverenv  # noqa: E402
+# Where the sandbox cannot run, the reproduction test is skipped loudly (MODELVET_REQUIRE_SANDBOX=1
+# makes that a failure), as in test_reproduce.py.
+from test_reproduce import FIX, PROBLEM  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 
@@ -65,6 +73,15 @@ class ServerApi(unittest.TestCase):
             cls.token = cls.env.token("alice")
             cls.admin_token = cls.env.token("root")
             cls.srv = cls.env.serve()
+            # A hub model whose model.pkl runs `id` when unpickled (tests/fixtures/reproduce),
+            # beside a benign pickle the static engine clears (so it is never run).
+            d = os.path.join(cls.env.repos, *REPRO_REPO.split("/"))
+            os.makedirs(d)
+            shutil.copy(FIX / "reproduce" / "exec-id.pkl", os.path.join(d, "model.pkl"))
+            shutil.copy(FIX / "models" / "benign" / "plain-p4.pkl",
+                        os.path.join(d, "weights.pkl"))
+            with open(os.path.join(d, "repo.json"), "w") as f:
+                json.dump({"downloads": 10}, f)
         except Exception:
             cls.env.close()
             raise
@@ -383,6 +400,125 @@ class ServerApi(unittest.TestCase):
         self.assertEqual(failed["state"], "failed")
         self.assertIn("gated", failed["error"])
         self.get_json("/api/v1/audits/999999", status=404)
+
+    def wait_job(self, url, srv=None):
+        srv = srv or self.srv
+
+        def finished():
+            r = srv.get(url)
+            self.assertEqual(r.status, 200, r.text)
+            j = r.json()
+            return j if j["state"] in ("done", "failed") else None
+
+        done = serverenv.wait_for(finished, timeout=240)
+        self.assertIsNotNone(done, f"{url} did not finish")
+        return done
+
+    def test_6_reproduce_is_refused_without_the_flag(self):
+        body = {"repo": REPRO_REPO, "reproduce": True}
+        r = self.srv.post("/api/v1/audits", json_body=body)
+        self.assertEqual(r.status, 401)
+        # The server was started without --allow-reproduce: refused, naming the flag, for
+        # reviewers and admins alike; no job, nothing audited.
+        for token in (self.token, self.admin_token):
+            r = self.srv.post("/api/v1/audits", json_body=body, headers=self.auth(token))
+            self.assertEqual(r.status, 403, r.text)
+            self.assertIn("--allow-reproduce", r.json()["error"])
+        r = self.srv.post("/api/v1/audits", json_body=dict(body, reproduce="yes"),
+                          headers=self.auth())
+        self.assertEqual(r.status, 400)
+        self.assertIn("reproduce", r.json()["error"])
+        self.get_json("/api/v1/models/" + REPRO_REPO, status=404)
+        # A session without its CSRF token, or from another site, is refused before anything.
+        cookie, csrf, _ = self.login()
+        jar = {"Cookie": f"mv_session={cookie}"}
+        r = self.srv.post("/api/v1/audits", json_body=body, headers=jar)
+        self.assertEqual(r.status, 403)
+        self.assertIn("CSRF", r.json()["error"])
+        # The model page: no form for visitors; for a reviewer a disabled button and the reason.
+        page = self.srv.get("/models/examples/legacy-unflagged-malicious").text
+        self.assertIn('id="reproductions-h"', page)
+        self.assertNotIn("reproduce-form", page)
+        page = self.srv.get("/models/examples/legacy-unflagged-malicious", headers=jar).text
+        form = re.search(r'<form class="reproduce-form".*?</form>', page, re.S).group(0)
+        self.assertRegex(form, r"<button [^>]*disabled")
+        self.assertIn("--allow-reproduce", form)
+        r = self.srv.post("/models/examples/legacy-unflagged-malicious/reproduce",
+                          body=f"csrf={csrf}", headers=dict(jar, **{
+                              "Content-Type": "application/x-www-form-urlencoded",
+                              "Origin": self.srv.url}))
+        self.assertEqual(r.status, 403)
+        self.assertIn("--allow-reproduce", r.text)
+
+    @unittest.skipIf(PROBLEM, f"sandbox unavailable: {PROBLEM}")
+    def test_7_reviewer_reproduces_in_the_sandbox(self):
+        srv = self.env.serve("--allow-reproduce")
+        try:
+            r = srv.post("/api/v1/audits", json_body={"repo": REPRO_REPO, "reproduce": True})
+            self.assertEqual(r.status, 401)
+            r = srv.post("/api/v1/audits", json_body={"repo": REPRO_REPO, "reproduce": True},
+                         headers=self.auth())
+            self.assertEqual(r.status, 202, r.text)
+            self.assertTrue(r.json()["reproduce"])
+            done = self.wait_job(r.json()["url"], srv)
+            self.assertEqual(done["state"], "done", done)
+            self.assertEqual(done["model"]["status"], "confirmed-unsafe")
+            # model.pkl (statically unsafe) was loaded; weights.pkl (safe) never was.
+            self.assertEqual([(x["path"], x["outcome"]) for x in done["reproductions"]],
+                             [("model.pkl", "payload-observed")])
+            d = self.get_json("/api/v1/models/" + REPRO_REPO)
+            self.assertIn("Reproduced: loading it ran `sh -c id`", d["verification"])
+            self.assertEqual([x["path"] for x in d["reproductions"]], ["model.pkl"])
+            self.assertIn({"kind": "exec", "detail": "sh -c id", "when": "during-load"},
+                          d["reproductions"][0]["observed"])
+            self.assertTrue(d["history"][-1]["reason"].startswith(
+                "reproduced in the sandbox: model.pkl: loading it ran `sh -c id`"),
+                d["history"][-1]["reason"])
+            files = {f["path"]: f for f in d["files"]}
+            self.assertTrue(files["model.pkl"]["summary"].startswith("Reproduced: "))
+            self.assertIn("reproduced", {x["category"] for x in files["model.pkl"]["findings"]})
+            # A plain audit request on the same server runs nothing.
+            r = srv.post("/api/v1/audits", json_body={"repo": REPRO_REPO}, headers=self.auth())
+            plain = self.wait_job(r.json()["url"], srv)
+            self.assertEqual((plain["state"], plain["reproduce"], plain["reproductions"]),
+                             ("done", False, []))
+
+            # The model page's form: a reviewer's session, its CSRF token, this site.
+            cookie, csrf, _ = self.login()
+            jar = {"Cookie": f"mv_session={cookie}"}
+            model = "/models/" + REPRO_REPO
+            page = srv.get(model, headers=jar).text
+            form = re.search(r'<form class="reproduce-form".*?</form>', page, re.S).group(0)
+            self.assertNotRegex(form, r"<button [^>]*disabled")
+            self.assertIn(f'action="{model}/reproduce"', form)
+            form_headers = dict(jar, **{"Content-Type": "application/x-www-form-urlencoded",
+                                        "Origin": srv.url})
+            for body, hdrs in [("", form_headers), ("csrf=forged", form_headers),
+                               (f"csrf={csrf}", dict(form_headers, Origin="http://evil.example"))]:
+                r = srv.post(model + "/reproduce", body=body, headers=hdrs)
+                self.assertEqual(r.status, 403, (body, hdrs))
+            r = srv.post(model + "/reproduce", body=f"csrf={csrf}")
+            self.assertEqual(r.status, 401)
+            r = srv.post(model + "/reproduce", body=f"csrf={csrf}", headers=form_headers)
+            self.assertEqual(r.status, 303, r.text[:300])
+            location = r.header("Location")
+            job = re.fullmatch(rf"{model}\?reproducing=(\d+)", location).group(1)
+            self.assertIn("Reproduction requested (audit job " + job,
+                          srv.get(location, headers=jar).text)
+            done = self.wait_job(f"/api/v1/audits/{job}", srv)
+            self.assertEqual((done["state"], done["submitted_by"], done["reproduce"]),
+                             ("done", "alice", True), done)
+            self.assertEqual([x["outcome"] for x in done["reproductions"]], ["payload-observed"])
+            # The page lists both runs, newest first, with what was observed.
+            page = srv.get(model).text
+            runs = re.findall(r'<li class="reproduction">.*?</li>', page, re.S)
+            self.assertEqual(len(runs), 2)
+            for run in runs:
+                self.assertIn('<code class="path">model.pkl</code>', run)
+                self.assertIn("Payload observed", run)
+                self.assertIn('<code class="detail">sh -c id</code>', run)
+        finally:
+            srv.stop()
 
     def test_users_listing_is_for_admins(self):
         self.assertEqual(self.srv.get("/api/v1/users").status, 401)

@@ -75,4 +75,12 @@
       if (button) button.disabled = true;
     });
   }
+
+  // A reproduction request cannot be sent twice either.
+  for (const form of document.querySelectorAll("form.reproduce-form")) {
+    form.addEventListener("submit", function () {
+      const button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+    });
+  }
 })();
