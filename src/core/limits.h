@@ -108,9 +108,22 @@ inline constexpr int kMaxJsonDepth = 512;
 // recursion limit is 100.
 inline constexpr int kMaxProtoDepth = 100;
 // Top-level protobuf fields read while sniffing ONNX / SavedModel: a loader accepts any number
-// (repeated metadata_props, functions); past this many the file is not claimed by content and
-// must be announced another way (name, container) to be read.
+// (repeated metadata_props, functions). Past this many, a file whose fields so far are those of
+// an ONNX ModelProto (or a SavedModel) is claimed on that prefix, and the reader reports the
+// rest as not checked by the sniffer (a limit finding); it is never set aside as data.
 inline constexpr size_t kMaxSniffProtoFields = 1 << 20;
+// Strings kept while walking protobuf models (ONNX, SavedModel): names (node, op type, domain,
+// attr, function, argument), the node input references built from them ("name:output:0",
+// "^ctrl"), and path-like values (constant strings, path attrs, external-data entries). Real
+// names stay below ~200 bytes and real paths below PATH_MAX (4096). A longer value is cut, and
+// the cut is a limit finding: a lookup through a cut name cannot be trusted.
+inline constexpr size_t kMaxKeptProtoName = 1024;
+inline constexpr size_t kMaxKeptProtoInput = 2 * kMaxKeptProtoName;
+inline constexpr size_t kMaxKeptProtoPath = 4096;
+// Nodes followed back from a TensorFlow file op to where its path comes from (Identity chains,
+// function arguments to their call sites). The saver's paths cross fewer than 10; past this the
+// path is unknown (needs-review) and a limit finding.
+inline constexpr int kMaxTfPathTrace = 64;
 // Protobuf documents parsed in memory (saved_model.pb, keras_metadata.pb); TF refuses > 2 GiB.
 inline constexpr uint64_t kMaxProtoBytes = 2ull << 30;
 // HDF5 files handed to libhdf5 as an in-memory image (zero-copy when the source is mapped).

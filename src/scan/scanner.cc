@@ -330,10 +330,22 @@ class Walker {
       }
       auto imports = FullText(item, c.args[imports_at]);
       auto src = FullText(item, code);
+      std::string location = verdict::NestedLocation(item.location, c.resolved, c.offset);
+      auto too_long = [](const pickle::ValuePtr& v) {
+        return v && v->kind == pickle::ValueKind::kStr && v->truncated &&
+               v->length > limits::kMaxConfigBytes;
+      };
+      if (too_long(code) || too_long(c.args[imports_at])) {
+        Item at = item;
+        at.location = location;
+        LimitHit(at, "limit.fx-code",
+                 "fx GraphModule code longer than limits::kMaxConfigBytes; not analysed");
+        continue;  // the call is judged by its rule
+      }
       if (!imports || !src) continue;
       Item child;
       child.src = MakeMemorySource(*imports + *src);  // what torch execs
-      child.location = verdict::NestedLocation(item.location, c.resolved, c.offset);
+      child.location = location;
       child.depth = item.depth + 1;
       child.nested = item.nested;
       child.force = formats::FormatId::kFxCode;

@@ -40,9 +40,25 @@ const Case kCases[] = {
     {"savedmodel/merge-delete/saved_model.pb", Verdict::kUnsafe, "/home/user/project/ckpt"},
     {"savedmodel/immutable-const/saved_model.pb", Verdict::kUnsafe, "/etc/shadow"},
     {"savedmodel/vocab-credentials/saved_model.pb", Verdict::kUnsafe, "~/.aws/credentials"},
+    // Saver graphs as TF2 (functions called with saver_filename, an asset vocabulary) and TF1
+    // (save/Const) write them: the model's own files.
+    {"savedmodel/tf2-saver/saved_model.pb", Verdict::kSafe, ""},
+    {"savedmodel/tf1-saver/saved_model.pb", Verdict::kSafe, ""},
+    // Paths traced through Identity/Snapshot/IdentityN, calls and joins of constants.
+    {"savedmodel/merge-identity/saved_model.pb", Verdict::kUnsafe, "/home/user/project"},
+    {"savedmodel/textline-identityn/saved_model.pb", Verdict::kUnsafe, "/etc/passwd"},
+    {"savedmodel/read-through-call/saved_model.pb", Verdict::kUnsafe, ".ssh/id_rsa"},
+    {"savedmodel/stringjoin-consts/saved_model.pb", Verdict::kUnsafe, "/home/user/.ssh/id_rsa"},
+    // Paths known only when the graph runs, or not the saver's own: review, naming the op.
+    {"savedmodel/merge-args/saved_model.pb", Verdict::kNeedsReview, "MergeV2Checkpoints"},
+    {"savedmodel/saver-traversal/saved_model.pb", Verdict::kNeedsReview, "SaveV2"},
+    // A name cut at the keep size: a limit finding, never a silent miss.
+    {"savedmodel/long-const-name/saved_model.pb", Verdict::kNeedsReview, "longer than the reader"},
     // ONNX: a domain the model defines as local functions needs no host library.
     {"onnx/local-function.onnx", Verdict::kSafe, ""},
     {"onnx/local-function-and-custom.onnx", Verdict::kNeedsReview, "com.vendor"},
+    // A custom domain equal to a local function's only in the bytes the reader keeps.
+    {"onnx/cut-domain.onnx", Verdict::kNeedsReview, "longer than the reader keeps"},
     // TorchScript: classes resolve to the archive's code; file access is evidence.
     {"torchscript/benign.pt", Verdict::kSafe, ""},
     {"torchscript/from-file-forward.pt", Verdict::kUnsafe, "/etc/hostname"},

@@ -127,6 +127,32 @@ TEST(LimitsFailClosed, OnnxExternalLocationLongerThanKept) {
   ExpectLimit(Scan(OnnxWith(Len(5, tensor)), "m.onnx"), "limit.string");
 }
 
+// More top-level fields than the sniffer reads (onnx.load accepts any number of
+// metadata_props): claimed as ONNX by its prefix, the rest read, the limit reported. The graph
+// reads external data from the user's home.
+std::string OnnxExternalHome() {
+  std::string tensor = Num(1, 1) + Num(2, 1) + Len(8, "w") +
+                       Len(13, Len(1, "location") + Len(2, "/root/.ssh/id_rsa")) + Num(14, 1);
+  return Len(7, Len(5, tensor));
+}
+
+TEST(LimitsFailClosed, OnnxFieldsPastTheSniffCapGraphFirst) {
+  std::string f = Num(1, 8) + OnnxExternalHome();
+  for (size_t i = 0; i <= limits::kMaxSniffProtoFields; ++i) f += Len(14, "");
+  FileReport r = Scan(f, "model.bin");
+  EXPECT_TRUE(HasRule(r, "limit.fields")) << Rules(r);
+  EXPECT_EQ(r.verdict, Verdict::kUnsafe) << Rules(r);
+}
+
+TEST(LimitsFailClosed, OnnxFieldsPastTheSniffCapGraphLast) {
+  std::string f = Num(1, 8) + Len(8, Num(2, 13));
+  for (size_t i = 0; i <= limits::kMaxSniffProtoFields; ++i) f += Len(14, "");
+  f += OnnxExternalHome();
+  FileReport r = Scan(f, "model.bin");
+  EXPECT_TRUE(HasRule(r, "limit.fields")) << Rules(r);
+  EXPECT_EQ(r.verdict, Verdict::kUnsafe) << Rules(r);
+}
+
 // ---- Keras config
 TEST(LimitsFailClosed, KerasConfigPastTheObservationCap) {
   std::string layers;
@@ -156,7 +182,7 @@ TEST(LimitsFailClosed, KerasLambdaNestedDeeperThanMarshalAllows) {
   }
   std::string cfg = R"({"class_name": "Lambda", "config": {"name": "l", "function": [")" + b64 +
                     R"(", null, null], "function_type": "lambda"}})";
-  ExpectLimit(Scan(cfg, "config.json"), "keras.lambda-undecodable");
+  ExpectLimit(Scan(cfg, "config.json"), "limit.marshal");
 }
 
 // Real Python 3.11 bytecode longer than the marshal reader keeps, the call after the cut
@@ -281,6 +307,113 @@ TEST(LimitsFailClosed, PickleResyncWindow) {
   std::string p = "N." + std::string(limits::kMaxResyncScan + 16, 'z') + std::string("\x80\x02") +
                   "cposix\nsystem\n(S'id'\ntR.";
   ExpectLimit(Scan(p, "a.pkl"), "limit.resync");
+}
+
+// ---- protobuf nesting past kMaxProtoDepth. ONNX: subgraphs in node attributes (graph > node
+// > attribute > graph …), a custom-domain operator at the bottom.
+TEST(LimitsFailClosed, OnnxSubgraphsNestedPastTheDepth) {
+  std::string g = Len(1, Len(4, "Evil") + Len(7, "com.evil"));
+  for (int i = 0; i < limits::kMaxProtoDepth; ++i) {
+    g = Len(1, Len(4, "If") + Len(5, Len(1, "then_branch") + Len(6, g)));
+  }
+  FileReport r = Scan(OnnxWith(g), "m.onnx");
+  EXPECT_TRUE(HasRule(r, "format.limit") || HasRule(r, "onnx.limit")) << Rules(r);
+  EXPECT_NE(r.verdict, Verdict::kSafe) << Rules(r);
+}
+
+// SavedModel: the walk descends a fixed schema, so depth comes from groups (kept by protobuf as
+// unknown fields) nested past the limit; a Python op follows them.
+TEST(LimitsFailClosed, SavedModelGroupsNestedPastTheDepth) {
+  std::string groups;
+  for (int i = 0; i < limits::kMaxProtoDepth + 2; ++i) groups += Varint(9 << 3 | 3);
+  for (int i = 0; i < limits::kMaxProtoDepth + 2; ++i) groups += Varint(9 << 3 | 4);
+  std::string graph =
+      Len(1, Len(1, "a") + Len(2, "MatMul")) + groups + Len(1, Len(1, "py") + Len(2, "PyFunc"));
+  std::string pb = Num(1, 1) + Len(2, Len(2, graph));
+  ExpectLimit(Scan(pb, "saved_model.pb"), "savedmodel.limit");
+}
+
+// ---- GGUF: arrays of arrays nested past the limit, the chat template after them.
+TEST(LimitsFailClosed, GgufArraysNestedPastTheDepth) {
+  std::string arr = Le(0, 4) + Le(0, 8);  // innermost: uint8[0]
+  for (int i = 0; i <= limits::kMaxProtoDepth; ++i) arr = Le(9, 4) + Le(1, 8) + arr;
+  std::string k1 = "nested";
+  std::string key = "tokenizer.chat_template";
+  std::string tmpl = "{{ cycler.__init__.__globals__.os.popen('id').read() }}";
+  std::string f = "GGUF" + Le(3, 4) + Le(0, 8) + Le(2, 8) + Le(k1.size(), 8) + k1 + Le(9, 4) + arr +
+                  Le(key.size(), 8) + key + Le(8, 4) + Le(tmpl.size(), 8) + tmpl;
+  FileReport r = Scan(f, "m.gguf");
+  EXPECT_TRUE(HasRule(r, "format.limit") || HasRule(r, "gguf.limit")) << Rules(r);
+  EXPECT_NE(r.verdict, Verdict::kSafe) << Rules(r);
+  EXPECT_NE(r.verdict, Verdict::kError) << Rules(r);
+}
+
+// ---- marshal: more objects than kMaxMarshalObjects in a Keras Lambda's code.
+std::string Base64(const std::string& m) {
+  static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  for (size_t i = 0; i < m.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(m[i]) << 16;
+    if (i + 1 < m.size()) v |= static_cast<uint8_t>(m[i + 1]) << 8;
+    if (i + 2 < m.size()) v |= static_cast<uint8_t>(m[i + 2]);
+    b64 += kB64[v >> 18];
+    b64 += kB64[(v >> 12) & 63];
+    b64 += i + 1 < m.size() ? kB64[(v >> 6) & 63] : '=';
+    b64 += i + 2 < m.size() ? kB64[v & 63] : '=';
+  }
+  return b64;
+}
+
+TEST(LimitsFailClosed, KerasLambdaMarshalObjectsPastTheCap) {
+  std::string m = "[" + Le(limits::kMaxMarshalObjects + 1, 4) +
+                  std::string(limits::kMaxMarshalObjects + 1, 'N');
+  std::string cfg = R"({"class_name": "Lambda", "config": {"name": "l", "function": [")" +
+                    Base64(m) + R"(", null, null], "function_type": "lambda"}})";
+  ExpectLimit(Scan(cfg, "config.json"), "limit.marshal");
+}
+
+// ---- torch.fx: GraphModule code longer than kMaxConfigBytes (what torch would exec).
+TEST(LimitsFailClosed, FxCodePastTheCap) {
+  auto unicode = [](const std::string& s) { return "X" + Le(s.size(), 4) + s; };
+  std::string code = "\n\n\ndef forward(self, x):\n    return x\n";
+  code += std::string(limits::kMaxConfigBytes + 1 - code.size(), '#');
+  std::string p = std::string("\x80\x02", 2) + "ctorch.fx.graph_module\nreduce_graph_module\n" +
+                  "}" + unicode("_code") + unicode(code) + "s" + unicode("import torch\n") +
+                  "\x86R.";
+  ExpectLimit(Scan(p, "a.pkl"), "limit.fx-code");
+}
+
+// ---- payloads analysed per file: a zip of more members than kMaxPayloads, a pickle last.
+TEST(LimitsFailClosed, PayloadsPastTheCap) {
+  std::string local, central;
+  uint64_t n = limits::kMaxPayloads + 1;
+  auto add = [&](const std::string& name, const std::string& data) {
+    uint64_t off = local.size();
+    local += Le(0x04034b50, 4) + Le(20, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) + Le(0, 4) +
+             Le(data.size(), 4) + Le(data.size(), 4) + Le(name.size(), 2) + Le(0, 2) + name + data;
+    central += Le(0x02014b50, 4) + Le(20, 2) + Le(20, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) +
+               Le(0, 4) + Le(data.size(), 4) + Le(data.size(), 4) + Le(name.size(), 2) + Le(0, 2) +
+               Le(0, 2) + Le(0, 2) + Le(0, 2) + Le(0, 4) + Le(off, 4) + name;
+  };
+  for (uint64_t i = 0; i < n; ++i) add(std::to_string(i) + ".txt", "");
+  add("p.pkl", "cposix\nsystem\n(S'id'\ntR.");
+  uint64_t count = n + 1;
+  (void)count;  // more than 16 bits: the end record says 0xFFFF, the central directory counts
+  std::string zip = local + central + Le(0x06054b50, 4) + Le(0, 2) + Le(0, 2) + Le(0xFFFF, 2) +
+                    Le(0xFFFF, 2) + Le(central.size(), 4) + Le(local.size(), 4) + Le(0, 2);
+  ExpectLimit(Scan(zip, "a.zip"), "limit.payloads");
+}
+
+// ---- 7z: a member past the in-memory / expansion budget, a pickle after it (fixture written
+// by py7zr: tests/fixtures/formats/gen.py limits).
+TEST(LimitsFailClosed, SevenZipMemberPastTheBudget) {
+  auto src = OpenFileSource(std::string(MV_FIXTURES) + "/formats/limits/7z-past-budget.7z");
+  ASSERT_TRUE(src.ok());
+  static auto kb = kb::KnowledgeBase::Load({});
+  ASSERT_TRUE(kb.ok());
+  scan::Options opts;
+  opts.kb = *kb;
+  ExpectLimit(scan::ScanSource(*src, "a.7z", opts), "limit.expansion");
 }
 
 }  // namespace

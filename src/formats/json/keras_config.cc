@@ -179,7 +179,10 @@ class Walker {
     if (!s.ok()) {
       Emit("keras.lambda", layer,
            head + "marshalled code could not be decoded (" + s.error().message + ")");
-      out_.anomalies.push_back(Anomaly::Defect("keras.lambda-undecodable",
+      // A marshal limit (objects, nesting) is named as one; other failures are undecodable.
+      out_.anomalies.push_back(Anomaly::Defect(s.error().code == Errc::kLimit
+                                                   ? "limit.marshal"
+                                                   : "keras.lambda-undecodable",
                                                head + "code not decoded: " + s.error().message, 0)
                                    .Incomplete());
       return;

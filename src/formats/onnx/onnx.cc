@@ -95,10 +95,10 @@ class Model : public protowire::Schema {
     }
   }
   size_t Keep(int type, uint32_t field) const override {
-    if (type == kNode && (field == 3 || field == 4 || field == 7)) return 256;
-    if (type == kTensor && field == 8) return 256;
-    if (type == kEntry && (field == 1 || field == 2)) return 4096;
-    if (type == kFunction && (field == 1 || field == 10)) return 256;
+    if (type == kNode && (field == 3 || field == 4 || field == 7)) return limits::kMaxKeptProtoName;
+    if (type == kTensor && field == 8) return limits::kMaxKeptProtoName;
+    if (type == kEntry && (field == 1 || field == 2)) return limits::kMaxKeptProtoPath;
+    if (type == kFunction && (field == 1 || field == 10)) return limits::kMaxKeptProtoName;
     return 0;
   }
   bool Packed(int type, uint32_t field) const override { return type == kTensor && field == 1; }
@@ -114,8 +114,26 @@ class Model : public protowire::Schema {
         }
         break;
       case kTensor: Tensor(f); break;
-      case kNode: Node(f); break;
-      case kFunction: local_.insert(f.str[10] + "\n" + f.str[1]); break;
+      case kNode:
+        if (!f.cut.empty()) {
+          // A cut op type or domain cannot be told from another (a local function's name, a
+          // standard domain) that shares its first bytes.
+          Limit("node '" + f.str[3].substr(0, 80) +
+                    "': a name, op type or domain is longer than the reader keeps; the operator "
+                    "was judged by its prefix",
+                f.begin);
+        }
+        Node(f);
+        break;
+      case kFunction:
+        if (!f.cut.empty()) {
+          Limit("local function '" + f.str[1].substr(0, 80) +
+                    "': its name or domain is longer than the reader keeps; the operators it "
+                    "defines were judged by their prefix",
+                f.begin);
+        }
+        local_.insert(f.str[10] + "\n" + f.str[1]);
+        break;
       case kModel:
         root_ = f;
         CustomOps();
@@ -199,8 +217,10 @@ class Model : public protowire::Schema {
   }
 
   void Limit(const std::string& msg, uint64_t off) {
-    out_.anomalies.push_back(Anomaly::Defect("limit.string", msg, off).Incomplete());
     out_.complete = false;
+    if (out_.anomalies.size() < limits::kMaxObservationsPerPayload) {
+      out_.anomalies.push_back(Anomaly::Defect("limit.string", msg, off).Incomplete());
+    }
   }
 
   void Anomaly(const std::string& code, const std::string& msg, uint64_t off) {
@@ -225,17 +245,28 @@ bool Sniff(Source& src, ByteSpan head) {
   // file is well-formed protobuf with a graph (7, length-delimited), ir_version (1) if present
   // a small varint, and none of SavedModel's shape (1 varint + 2 length-delimited only).
   // Submessages are skipped by length, so this reads a few bytes per top-level field.
+  // Past limits::kMaxSniffProtoFields fields (onnx.load accepts any number of metadata_props),
+  // the prefix read decides: a graph, or only ModelProto fields with their wire types and one
+  // that a SavedModel does not have. The reader then reports the limit.
   if (head.empty()) return false;
-  auto top = protowire::TopLevel(src, 0, src.size(), limits::kMaxSniffProtoFields);
+  bool capped = false;
+  auto top = protowire::TopLevel(src, 0, src.size(), limits::kMaxSniffProtoFields, &capped);
   if (!top.ok()) return false;
-  bool graph = false;
+  bool graph = false, model_shaped = true, onnx_only = false;
   for (const auto& t : *top) {
     if (t.field == 1 && (t.wire != protowire::kVarint || t.value == 0 || t.value > 64)) {
       return false;
     }
     if (t.field == 7 && t.wire == protowire::kLen) graph = true;
+    bool varint = t.field == 1 || t.field == 5;
+    bool len = (t.field >= 2 && t.field <= 4) || (t.field >= 6 && t.field <= 8) || t.field == 14 ||
+               t.field == 20 || t.field == 25 || t.field == 26;
+    if (!(varint && t.wire == protowire::kVarint) && !(len && t.wire == protowire::kLen)) {
+      model_shaped = false;
+    }
+    onnx_only |= t.field > 2;
   }
-  return graph;
+  return graph || (capped && model_shaped && onnx_only);
 }
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
@@ -244,6 +275,18 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   out.loader = kLoader;
   Model m(out);
   Status s = protowire::Walk(*src, 0, src->size(), kModel, m);
+  uint64_t fields = 0;
+  for (const auto& [field, n] : m.root().count) fields += n;
+  if (fields > limits::kMaxSniffProtoFields) {
+    out.complete = false;
+    out.anomalies.push_back(
+        Anomaly::Defect("limit.fields",
+                        std::to_string(fields) +
+                            " top-level fields, more than limits::kMaxSniffProtoFields: the file "
+                            "was recognised as ONNX by the fields before the limit",
+                        0)
+            .Incomplete());
+  }
   if (s.ok() && m.root().count.count(7) == 0) {
     out.anomalies.push_back(Anomaly::Defect("onnx.no-graph", "ModelProto has no graph", 0));
   }

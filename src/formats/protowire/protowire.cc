@@ -143,12 +143,17 @@ Status Walk(Source& src, uint64_t begin, uint64_t end, int root, Schema& schema)
   return OkStatus();
 }
 
-Result<std::vector<TopField>> TopLevel(Source& src, uint64_t begin, uint64_t end,
-                                       size_t max_fields) {
+Result<std::vector<TopField>> TopLevel(Source& src, uint64_t begin, uint64_t end, size_t max_fields,
+                                       bool* capped) {
   Cursor c(src, begin, end);
   std::vector<TopField> out;
+  if (capped) *capped = false;
   while (!c.at_end()) {
-    if (out.size() >= max_fields) return MakeError(Errc::kLimit, "too many fields", c.pos());
+    if (out.size() >= max_fields) {
+      if (capped == nullptr) return MakeError(Errc::kLimit, "too many fields", c.pos());
+      *capped = true;
+      return out;
+    }
     uint64_t at = c.pos();
     MV_ASSIGN_OR_RETURN(uint64_t tag, Varint(c));
     uint32_t field = static_cast<uint32_t>(tag >> 3);

@@ -67,7 +67,9 @@ struct TopField {
   uint64_t value;   // varint value, or length for kLen
   uint64_t offset;  // of the value
 };
-Result<std::vector<TopField>> TopLevel(Source& src, uint64_t begin, uint64_t end,
-                                       size_t max_fields);
+// Past `max_fields` fields: an error (kLimit), or, when `capped` is given, the fields read so far
+// with *capped set (a sniffer judges the prefix and the reader reports the limit).
+Result<std::vector<TopField>> TopLevel(Source& src, uint64_t begin, uint64_t end, size_t max_fields,
+                                       bool* capped = nullptr);
 
 }  // namespace mv::formats::protowire
