@@ -178,9 +178,10 @@ lib("neuro", "mne", "python3-mne",
     note="mne Info, Annotations, covariances, filters and decoders; readers and "
          "file-backed objects are not generated")
 lib("image_arrays", "imageio", "python3-imageio",
-    exclude=[r"imageio\.(plugins|core\.(fetching|findlib|request|functions)|freeze|testing)"],
-    note="imageio.core.util.Array (image arrays with metadata); readers and writers are "
-         "not generated")
+    exclude=[r"imageio\.(plugins|core\.(fetching|findlib|request|functions|format)|freeze|"
+             r"testing)"],
+    note="imageio.core.util.Array (image arrays with metadata); formats, readers and writers "
+         "are not generated (a reader's __del__ finishes its request, which writes the file)")
 
 NOT_GENERATED = {
     "dask": "dask.* is dangerous in libraries.toml: a dask graph holds arbitrary callables "
