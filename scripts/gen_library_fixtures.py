@@ -694,6 +694,72 @@ def held_objects():
     add("imblearn", "random-oversampler.pkl", pk, imb)
     add("lmfit", "parameters.pkl", pk, lm_params)
     add("pulp", "variables.pkl", pk, pulp_problem)
+
+    # probabilistic models, pipelines, rasters, EEG/MEG, image arrays
+    def pom_hmm():
+        from pomegranate import HiddenMarkovModel, NormalDistribution, State
+        a = State(NormalDistribution(0.0, 1.0), name="low")
+        b = State(NormalDistribution(5.0, 1.0), name="high")
+        m = HiddenMarkovModel(name="regimes")
+        m.add_states(a, b)
+        m.add_transition(m.start, a, 0.5)
+        m.add_transition(m.start, b, 0.5)
+        for x, y, w in ((a, a, 0.9), (a, b, 0.1), (b, b, 0.8), (b, a, 0.2)):
+            m.add_transition(x, y, w)
+        m.bake()
+        return m
+
+    def pom_gmm():
+        from pomegranate import GeneralMixtureModel, NormalDistribution
+        X = np.concatenate([np.random.RandomState(0).normal(0, 1, 40),
+                            np.random.RandomState(1).normal(6, 1, 40)]).reshape(-1, 1)
+        return GeneralMixtureModel([NormalDistribution(0, 2), NormalDistribution(5, 2)]).fit(X)
+
+    def pom_naive_bayes():
+        # (A BayesianNetwork refuses pickling: its C buffers cannot be converted.)
+        from pomegranate import NaiveBayes, NormalDistribution
+        X, _ = small_xy(20)
+        return NaiveBayes.from_samples(NormalDistribution, X, np.array([0, 1] * 10))
+
+    def mapper():
+        import pandas as pd
+        from sklearn.preprocessing import LabelBinarizer, StandardScaler
+        from sklearn_pandas import DataFrameMapper
+        df = pd.DataFrame({"pet": ["cat", "dog", "fish", "dog"], "age": [1.0, 3.0, 2.0, 5.0]})
+        return DataFrameMapper([("pet", LabelBinarizer()), (["age"], StandardScaler())]).fit(df)
+
+    def raster_profile():
+        from affine import Affine
+        from rasterio.coords import BoundingBox
+        from rasterio.enums import Resampling
+        from rasterio.profiles import DefaultGTiffProfile
+        from rasterio.windows import Window
+        prof = DefaultGTiffProfile(count=1, width=64, height=32, dtype="float32", nodata=-1.0,
+                                   transform=Affine.translation(10.0, 50.0) * Affine.scale(0.5, -0.5))
+        return [prof, Window(0, 0, 16, 16), BoundingBox(10.0, 34.0, 42.0, 50.0), Resampling.bilinear]
+
+    def mne_decoder():
+        from mne.decoding import CSP
+        rng = np.random.RandomState(0)
+        X, y = rng.randn(20, 4, 50), np.array([0, 1] * 10)
+        return CSP(n_components=2).fit(X, y)
+
+    def mne_annotations():
+        import mne
+        return mne.Annotations(onset=[1.0, 2.5], duration=[0.5, 0.0], description=["blink", "stim"])
+
+    def imageio_array():
+        from imageio.core.util import Array
+        return Array(np.arange(48, dtype=np.uint8).reshape(4, 4, 3), {"fps": 10})
+    add("pomegranate", "hidden-markov-model.pkl", pk, pom_hmm)
+    add("pomegranate", "gaussian-mixture.pkl", pk, pom_gmm)
+    add("pomegranate", "naive-bayes.pkl", pk, pom_naive_bayes)
+    add("sklearn_pandas", "dataframe-mapper.joblib", joblib_bytes, mapper)
+    add("rasterio", "profile-window.pkl", pk, raster_profile)
+    add("affine", "transform.pkl", pk, lambda: __import__("affine").Affine.rotation(30.0))
+    add("mne", "csp-decoder.pkl", pk, mne_decoder)
+    add("mne", "annotations.pkl", pk, mne_annotations)
+    add("imageio", "array-meta.pkl", pk, imageio_array)
     return rows
 
 

@@ -48,7 +48,8 @@ KB_PKGS=(
   python3-imblearn python3-igraph python3-rdflib python3-skorch python3-pywt python3-pyproj
   python3-geopandas python3-zarr python3-cftime python3-sunpy python3-uncertainties
   python3-quantities python3-mpmath python3-pulp python3-meshio python3-pydicom
-  python3-nibabel python3-pil python3-joblib
+  python3-nibabel python3-pil python3-joblib python3-pomegranate python3-sklearn-pandas
+  python3-rasterio python3-affine python3-mne python3-imageio
 )
 FIXTURE_PKGS=(
   python3-torch python3-numpy python3-sklearn python3-joblib python3-h5py python3-onnx

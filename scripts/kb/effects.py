@@ -585,6 +585,7 @@ class Analyzer:
                 pass
         if chain is not None:
             finish(chain, chain_called, len(instrs))
+        self._scan_super(node, instrs, glb)
         # getattr(obj, <not a constant>) — counted as a hint
         for i, ins in enumerate(instrs):
             if ins.opname == "LOAD_GLOBAL" and ins.argval == "getattr":
@@ -592,6 +593,55 @@ class Analyzer:
                 j = i + 2
                 if j < len(instrs) and instrs[j].opname != "LOAD_CONST":
                     node.dynamic += 1
+
+    def _scan_super(self, node, instrs, glb):
+        """`super().name` / `super(C, self).name`: the chain above stops at the call of
+        `super`, so the method it resolves to in the owner's MRO (after the class that defines
+        this function) is followed here. A subclass whose __init__ or __setstate__ only
+        delegates to its base must inherit the base's effects."""
+        if "super" in glb:
+            return  # shadowed: not the builtin
+        for i, ins in enumerate(instrs):
+            if ins.opname not in ("LOAD_GLOBAL", "LOAD_NAME") or ins.argval != "super":
+                continue
+            name = None
+            for j in range(i + 1, min(i + 16, len(instrs) - 1)):
+                if instrs[j].opname == "CALL" and \
+                        instrs[j + 1].opname in ("LOAD_ATTR", "LOAD_METHOD"):
+                    name = instrs[j + 1].argval
+                    break
+            if name is None:
+                continue
+            for fn in self._super_targets(node, name):
+                self._reach(node, fn, True, node.owner)
+
+    def _super_targets(self, node, name):
+        """What `super().name` may run in `node`: the first definition after the class that
+        defines node.func in the owner's MRO; every definition in the MRO when that class is
+        not found (fail closed); nothing known without an owner (judged by the name)."""
+        owner = node.owner
+        if not isinstance(owner, type):
+            if self._effect_method(name):
+                node.effects.append(f"calls super().{name}() of an unknown class")
+            return []
+        mro = list(owner.__mro__)
+        start = None
+        for k, base in enumerate(mro):
+            v = base.__dict__.get(node.func.__name__, _MISSING)
+            if v is not _MISSING and unwrap(v) is node.func:
+                start = k + 1
+                break
+        out = []
+        for base in mro[start if start is not None else 1:]:
+            if base is object:
+                continue
+            v = base.__dict__.get(name, _MISSING)
+            if v is _MISSING:
+                continue
+            out.append(v)
+            if start is not None:
+                break
+        return out
 
     def _edge_for(self, fn, owner):
         name = qualified_name(fn)

@@ -151,6 +151,38 @@ lib("plotting", "plotly", "python3-plotly",
 lib("plotting", "altair", "python3-altair",
     exclude=[r"altair\.(vegalite\.v\d\.display|vegalite\.display|sphinxext|_magics)"])
 
+# -------------------------------------------------------------------- more statistics & ML
+# (own groups, so that they regenerate without touching the files of the groups above)
+lib("probabilistic", "pomegranate", "python3-pomegranate",
+    exclude=[r"pomegranate\.(io|callbacks|parallel)"],
+    note="pomegranate models (HMMs, Bayesian networks, mixtures) rebuild from Cython "
+         "reducers over their parameters")
+lib("pipelines", "sklearn_pandas", "python3-sklearn-pandas",
+    exclude=[r"sklearn_pandas\.(cross_validation)"],
+    note="DataFrameMapper holds sklearn transformers; those are judged by benign.toml")
+lib("raster", "rasterio", "python3-rasterio",
+    exclude=[r"rasterio\.(_io|io|_env|env|session|shutil|vrt|rio|merge|plot|_filepath|"
+             r"_show_versions|_example|drivers|tools|sample|fill|_fill|mask|features|"
+             r"_features|warp|_warp|rpc|path|_path|crs)"],
+    note="rasterio datasets are views of open files (not picklable); windows, enums and "
+         "profiles are values. rasterio.crs is excluded: CRS is native, so its constructor "
+         "cannot be read, and CRS(init='<file>:<id>') makes PROJ open the named file "
+         "(CRS.from_user_input opens files too); its pickled WKT state needs review")
+lib("raster", "affine", "python3-affine", exclude=[],
+    note="affine.Affine: the transforms rasterio stores")
+lib("neuro", "mne", "python3-mne",
+    exclude=[r"mne\.(io|datasets|commands|viz|report|gui|export|externals|html_templates|"
+             r"icons|data|conftest|parallel|cuda|coreg|_freesurfer|morph_map|surface|bem|"
+             r"source_space|utils\.(config|fetching|_testing|check|docs)|"
+             r"channels\._standard_montage_utils|simulation)"],
+    note="mne Info, Annotations, covariances, filters and decoders; readers and "
+         "file-backed objects are not generated")
+lib("image_arrays", "imageio", "python3-imageio",
+    exclude=[r"imageio\.(plugins|core\.(fetching|findlib|request|functions|format)|freeze|"
+             r"testing)"],
+    note="imageio.core.util.Array (image arrays with metadata); formats, readers and writers "
+         "are not generated (a reader's __del__ finishes its request, which writes the file)")
+
 NOT_GENERATED = {
     "dask": "dask.* is dangerous in libraries.toml: a dask graph holds arbitrary callables "
             "that run when it is computed",
