@@ -16,12 +16,25 @@
 namespace mv {
 namespace {
 
-FileReport Scan(const std::string& bytes, const std::string& name = "input") {
+// Scan options with the embedded knowledge base (loaded once per process).
+scan::Options Options() {
   static auto kb = kb::KnowledgeBase::Load({});
   EXPECT_TRUE(kb.ok());
   scan::Options opts;
   opts.kb = *kb;
-  return scan::ScanSource(MakeMemorySource(bytes), name, opts);
+  return opts;
+}
+
+FileReport Scan(const std::string& bytes, const std::string& name = "input") {
+  return scan::ScanSource(MakeMemorySource(bytes), name, Options());
+}
+
+// A fixture under tests/fixtures, scanned as if it were named `name`.
+FileReport ScanFixture(const std::string& fixture, const std::string& name) {
+  auto src = OpenFileSource(std::string(MV_FIXTURES) + "/" + fixture);
+  EXPECT_TRUE(src.ok()) << fixture;
+  if (!src.ok()) return FileReport{};
+  return scan::ScanSource(*src, name, Options());
 }
 
 bool HasRule(const FileReport& r, const std::string& rule) {
@@ -188,13 +201,7 @@ TEST(LimitsFailClosed, KerasLambdaNestedDeeperThanMarshalAllows) {
 // Real Python 3.11 bytecode longer than the marshal reader keeps, the call after the cut
 // (fixture: tests/fixtures/formats/gen.py keras).
 TEST(LimitsFailClosed, KerasLambdaBytecodeLongerThanKept) {
-  auto src = OpenFileSource(std::string(MV_FIXTURES) + "/formats/keras/lambda-long-bytecode.json");
-  ASSERT_TRUE(src.ok());
-  static auto kb = kb::KnowledgeBase::Load({});
-  ASSERT_TRUE(kb.ok());
-  scan::Options opts;
-  opts.kb = *kb;
-  FileReport r = scan::ScanSource(*src, "config.json", opts);
+  FileReport r = ScanFixture("formats/keras/lambda-long-bytecode.json", "config.json");
   EXPECT_TRUE(HasRule(r, "limit.string")) << Rules(r);
   EXPECT_EQ(r.verdict, Verdict::kUnsafe) << Rules(r);  // the names after the cut are judged
 }
@@ -234,10 +241,7 @@ TEST(LimitsFailClosed, Hdf5PastTheSizeCap) {
     f.write("\x89HDF\r\n\x1a\n", 8);
   }
   ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(limits::kMaxHdf5Bytes + 1)), 0);
-  static auto kb = kb::KnowledgeBase::Load({});
-  scan::Options opts;
-  opts.kb = *kb;
-  FileReport r = scan::ScanFile(path, opts);
+  FileReport r = scan::ScanFile(path, Options());
   std::filesystem::remove(path);
   EXPECT_EQ(r.verdict, Verdict::kNeedsReview) << Rules(r);
   EXPECT_TRUE(HasRule(r, "format.limit")) << Rules(r);
@@ -397,8 +401,7 @@ TEST(LimitsFailClosed, PayloadsPastTheCap) {
   };
   for (uint64_t i = 0; i < n; ++i) add(std::to_string(i) + ".txt", "");
   add("p.pkl", "cposix\nsystem\n(S'id'\ntR.");
-  uint64_t count = n + 1;
-  (void)count;  // more than 16 bits: the end record says 0xFFFF, the central directory counts
+  // More members than 16 bits count: the end record says 0xFFFF, the central directory counts.
   std::string zip = local + central + Le(0x06054b50, 4) + Le(0, 2) + Le(0, 2) + Le(0xFFFF, 2) +
                     Le(0xFFFF, 2) + Le(central.size(), 4) + Le(local.size(), 4) + Le(0, 2);
   ExpectLimit(Scan(zip, "a.zip"), "limit.payloads");
@@ -407,13 +410,7 @@ TEST(LimitsFailClosed, PayloadsPastTheCap) {
 // ---- 7z: a member past the in-memory / expansion budget, a pickle after it (fixture written
 // by py7zr: tests/fixtures/formats/gen.py limits).
 TEST(LimitsFailClosed, SevenZipMemberPastTheBudget) {
-  auto src = OpenFileSource(std::string(MV_FIXTURES) + "/formats/limits/7z-past-budget.7z");
-  ASSERT_TRUE(src.ok());
-  static auto kb = kb::KnowledgeBase::Load({});
-  ASSERT_TRUE(kb.ok());
-  scan::Options opts;
-  opts.kb = *kb;
-  ExpectLimit(scan::ScanSource(*src, "a.7z", opts), "limit.expansion");
+  ExpectLimit(ScanFixture("formats/limits/7z-past-budget.7z", "a.7z"), "limit.expansion");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "own_temp_dir.h"
 #include "scan/scanner.h"
 #include "scan/walk.h"
 
@@ -13,17 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A directory of this test's own: ctest runs the tests of this binary in parallel processes,
-// so a fixed path would be shared (and removed) by two of them at once.
-fs::path OwnTempDir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir =
-      fs::path(testing::TempDir()) / ("mv_" + std::string(info->test_suite_name()) + "." +
-                                      info->name() + "." + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using testing_support::OwnTempDir;
 
 class ExpandPathsTest : public testing::Test {
  protected:

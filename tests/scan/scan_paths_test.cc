@@ -7,20 +7,14 @@
 #include <fstream>
 #include <string>
 
+#include "own_temp_dir.h"
+
 namespace mv::scan {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path OwnTempDir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir =
-      fs::path(testing::TempDir()) / ("mv_" + std::string(info->test_suite_name()) + "." +
-                                      info->name() + "." + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using testing_support::OwnTempDir;
 
 FileReport WithVerdict(Verdict v) {
   FileReport r;
