@@ -272,7 +272,8 @@ class Analyzer {
     }
     if (kind == nullptr && name == "open" && call) {
       std::optional<std::string> mode = args.size() > 1 ? args[1] : a.Named("mode");
-      if (args.size() <= 1 && !a.named.count("mode")) mode = "r";
+      // Built in place: GCC 12 -O3 -Wrestrict misreads assigning a literal through optional.
+      if (args.size() <= 1 && !a.named.count("mode")) mode.emplace(1, 'r');
       kind = mode && mode->find_first_of("wax+") == std::string::npos ? "file-read" : "file-write";
     }
     if (kind == nullptr && head == "ops" && rest.find('.') != std::string::npos &&
