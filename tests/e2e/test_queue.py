@@ -50,10 +50,15 @@ class Queue(unittest.TestCase):
                               timeout=timeout, env=env or self.env)
 
     def worker(self, *extra):
+        # Each worker in a session of its own: a worker stopped with SIGSTOP must not share a
+        # process group that becomes orphaned meanwhile (the kernel then sends the group SIGHUP,
+        # e.g. when a daemonised postmaster of the group exits on a restart and the suite was
+        # started from a shell that has gone).
         return subprocess.Popen(
             [mvtest.BIN, "worker", "--lease-seconds", LEASE, "--poll-seconds", "0.2",
              "--backoff-seconds", "1", "--exit-when-empty", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
+            start_new_session=True)
 
     def counts(self):
         p = self.mv("queue", "--format", "json")
