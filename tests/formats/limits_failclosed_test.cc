@@ -37,6 +37,22 @@ FileReport ScanFixture(const std::string& fixture, const std::string& name) {
   return scan::ScanSource(*src, name, Options());
 }
 
+// Standard base64 (how Keras stores a Lambda's marshalled code).
+std::string Base64(const std::string& m) {
+  static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  for (size_t i = 0; i < m.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(m[i]) << 16;
+    if (i + 1 < m.size()) v |= static_cast<uint8_t>(m[i + 1]) << 8;
+    if (i + 2 < m.size()) v |= static_cast<uint8_t>(m[i + 2]);
+    b64 += kB64[v >> 18];
+    b64 += kB64[(v >> 12) & 63];
+    b64 += i + 1 < m.size() ? kB64[(v >> 6) & 63] : '=';
+    b64 += i + 2 < m.size() ? kB64[v & 63] : '=';
+  }
+  return b64;
+}
+
 bool HasRule(const FileReport& r, const std::string& rule) {
   for (const auto& f : r.findings) {
     if (f.rule == rule) return true;
@@ -182,17 +198,7 @@ TEST(LimitsFailClosed, KerasLambdaNestedDeeperThanMarshalAllows) {
   std::string m;
   for (size_t i = 0; i <= limits::kMaxMarshalDepth + 1; ++i) m += std::string("\xa9\x01", 2);
   m += "N";
-  static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string b64;
-  for (size_t i = 0; i < m.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(m[i]) << 16;
-    if (i + 1 < m.size()) v |= static_cast<uint8_t>(m[i + 1]) << 8;
-    if (i + 2 < m.size()) v |= static_cast<uint8_t>(m[i + 2]);
-    b64 += kB64[v >> 18];
-    b64 += kB64[(v >> 12) & 63];
-    b64 += i + 1 < m.size() ? kB64[(v >> 6) & 63] : '=';
-    b64 += i + 2 < m.size() ? kB64[v & 63] : '=';
-  }
+  std::string b64 = Base64(m);
   std::string cfg = R"({"class_name": "Lambda", "config": {"name": "l", "function": [")" + b64 +
                     R"(", null, null], "function_type": "lambda"}})";
   ExpectLimit(Scan(cfg, "config.json"), "limit.marshal");
@@ -353,21 +359,6 @@ TEST(LimitsFailClosed, GgufArraysNestedPastTheDepth) {
 }
 
 // ---- marshal: more objects than kMaxMarshalObjects in a Keras Lambda's code.
-std::string Base64(const std::string& m) {
-  static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string b64;
-  for (size_t i = 0; i < m.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(m[i]) << 16;
-    if (i + 1 < m.size()) v |= static_cast<uint8_t>(m[i + 1]) << 8;
-    if (i + 2 < m.size()) v |= static_cast<uint8_t>(m[i + 2]);
-    b64 += kB64[v >> 18];
-    b64 += kB64[(v >> 12) & 63];
-    b64 += i + 1 < m.size() ? kB64[(v >> 6) & 63] : '=';
-    b64 += i + 2 < m.size() ? kB64[v & 63] : '=';
-  }
-  return b64;
-}
-
 TEST(LimitsFailClosed, KerasLambdaMarshalObjectsPastTheCap) {
   std::string m = "[" + Le(limits::kMaxMarshalObjects + 1, 4) +
                   std::string(limits::kMaxMarshalObjects + 1, 'N');
