@@ -32,6 +32,17 @@ OUTCOMES = {"payload-observed", "nothing-observed", "limit-hit", "loader-error",
             "sandbox-unavailable"}
 
 
+def write_exec_repo(repo_dir):
+    """A hub stand-in repository whose model.pkl runs `id` when unpickled
+    (tests/fixtures/reproduce), beside a benign pickle the static engine clears (so it is never
+    run); used by the audit and server reproduction tests."""
+    os.makedirs(repo_dir)
+    shutil.copy(FIX / "reproduce" / "exec-id.pkl", os.path.join(repo_dir, "model.pkl"))
+    shutil.copy(FIX / "models" / "benign" / "plain-p4.pkl", os.path.join(repo_dir, "weights.pkl"))
+    with open(os.path.join(repo_dir, "repo.json"), "w") as f:
+        json.dump({"downloads": 10}, f)
+
+
 def load_cases():
     rows = []
     with open(CASES, encoding="utf-8") as f:

@@ -16,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
-from test_reproduce import FIX, PROBLEM  # noqa: E402
+from test_reproduce import PROBLEM, write_exec_repo  # noqa: E402
 
 STUB = mvtest.SOURCE_DIR / "tests" / "hubstub" / "hubstub.py"
 HUB_REPOS = mvtest.SOURCE_DIR / "tests" / "hubstub" / "repos"
@@ -28,13 +28,7 @@ class AuditReproduce(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="mv_audit_reproduce_")
         repos = os.path.join(cls.tmp, "repos")
-        exec_repo = os.path.join(repos, "repro", "pickle-exec")
-        os.makedirs(exec_repo)
-        shutil.copy(FIX / "reproduce" / "exec-id.pkl", os.path.join(exec_repo, "model.pkl"))
-        shutil.copy(FIX / "models" / "benign" / "plain-p4.pkl",
-                    os.path.join(exec_repo, "weights.pkl"))
-        with open(os.path.join(exec_repo, "repo.json"), "w") as f:
-            json.dump({"downloads": 10}, f)
+        write_exec_repo(os.path.join(repos, "repro", "pickle-exec"))
         shutil.copytree(HUB_REPOS / "audit" / "custom-class-suspected",
                         os.path.join(repos, "repro", "custom-class"))
         cls.db = os.path.join(cls.tmp, "store", "modelvet.db")

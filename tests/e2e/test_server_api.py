@@ -15,7 +15,6 @@ import html.parser
 import json
 import os
 import re
-import shutil
 import sys
 import unittest
 import urllib.parse
@@ -25,7 +24,7 @@ import mvtest  # noqa: E402
 import serverenv  # noqa: E402
 # Where the sandbox cannot run, the reproduction test is skipped loudly (MODELVET_REQUIRE_SANDBOX=1
 # makes that a failure), as in test_reproduce.py.
-from test_reproduce import FIX, PROBLEM  # noqa: E402
+from test_reproduce import PROBLEM, write_exec_repo  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 
@@ -73,15 +72,7 @@ class ServerApi(unittest.TestCase):
             cls.token = cls.env.token("alice")
             cls.admin_token = cls.env.token("root")
             cls.srv = cls.env.serve()
-            # A hub model whose model.pkl runs `id` when unpickled (tests/fixtures/reproduce),
-            # beside a benign pickle the static engine clears (so it is never run).
-            d = os.path.join(cls.env.repos, *REPRO_REPO.split("/"))
-            os.makedirs(d)
-            shutil.copy(FIX / "reproduce" / "exec-id.pkl", os.path.join(d, "model.pkl"))
-            shutil.copy(FIX / "models" / "benign" / "plain-p4.pkl",
-                        os.path.join(d, "weights.pkl"))
-            with open(os.path.join(d, "repo.json"), "w") as f:
-                json.dump({"downloads": 10}, f)
+            write_exec_repo(os.path.join(cls.env.repos, *REPRO_REPO.split("/")))
         except Exception:
             cls.env.close()
             raise
