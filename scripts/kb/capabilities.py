@@ -44,6 +44,8 @@ _cap("builtins", "import-machinery", "imports a module by name", "__import__")
 _cap("builtins", "debugger", "enters the debugger", "breakpoint")
 _cap("builtins", "file-system", "opens a file for writing", "open")
 _cap("_io", "file-system", "opens a file for writing", "open FileIO")
+# `open` as Python code calls it: builtins.open is _io.open, whose __module__ says "io".
+_cap("io", "file-system", "opens a file for writing", "open")
 _cap("_imp", "native-code", "loads a native extension module", "create_dynamic exec_dynamic")
 _cap("_imp", "import-machinery", "imports a built-in or frozen module",
      "create_builtin exec_builtin init_frozen get_frozen_object")
@@ -160,6 +162,7 @@ _act("builtins", "imports a module by name", "module", 0, "execute", "__import__
 _act("builtins", "enters the debugger", "none", None, "other", "breakpoint")
 _act("builtins", "opens a file for writing", "path", 0, "write", "open")
 _act("_io", "opens a file for writing", "path", 0, "write", "open FileIO")
+_act("io", "opens a file for writing", "path", 0, "write", "open")
 _act("_imp", "loads a native extension module", "none", None, "execute",
      "create_dynamic exec_dynamic")
 _act("_imp", "imports a built-in or frozen module", "none", None, "execute",

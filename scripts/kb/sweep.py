@@ -144,6 +144,47 @@ BUILTIN_METHODS = frozenset(n for t in (str, bytes, bytearray, list, dict, set, 
                             for n in dir(t))
 
 
+def leaf_action(kb, step):
+    """(phrase, role, position, keyword, effect) of the capability a path ends in, from its last
+    step `leaf: what` (`posix.system: runs a command …`, `os.fdopen: is os.fdopen, dangerous in
+    stdlib.toml`); None when no rule gives it an action."""
+    leaf, _, what = step.partition(": ")
+    act = capabilities.action(leaf)
+    if act is not None:
+        phrase, role, pos, effect = act
+        return (phrase, role, pos, None, effect)
+    if what.startswith("is "):
+        r = kb.match(what[3:].split(",", 1)[0])
+        if r is None or r.action is None or not r.action[0]:
+            return None
+        return r.action
+    cap = capabilities.third_party_native(leaf.rsplit(".", 1)[-1], what)
+    phrase, role, pos, effect = capabilities.third_party_action(cap or ("file-system", ""))
+    return (phrase, role, pos, None, effect)
+
+
+# How dangerous each effect class is (docs/rules.md, "Actions"): a callable that reaches several
+# capabilities is recorded with the worst (loky's Popen opens a pipe *and* spawns a process).
+EFFECT_RANK = {"execute": 4, "network": 3, "write": 2, "read": 1, "other": 0}
+REACHES = re.compile(r"^reaches (\S+) \(")
+
+
+def effect_rank(kb, eff):
+    """Rank of an effect text of the analysis: `category|leaf: what` (judge_call) or one of
+    effects.py's own (`reaches NAME (…)`, `imports M, whose import acts`)."""
+    cat, sep, step = eff.partition("|")
+    if sep:
+        act = leaf_action(kb, step)
+        return EFFECT_RANK.get(act[4] if act else "other", 0)
+    m = REACHES.match(eff)
+    if m:
+        r = kb.match(m[1])
+        return EFFECT_RANK.get(r.action[4] if r is not None and r.action else "other", 0)
+    if eff.startswith("imports "):
+        return EFFECT_RANK["execute"]  # importing a module whose import acts runs its code
+    return 0
+
+
 class SweepAnalyzer(effects.Analyzer):
     def __init__(self, kb):
         super().__init__(kb, lambda name: True, follow_stdlib=True, method_heuristics=False)
@@ -196,6 +237,59 @@ class SweepAnalyzer(effects.Analyzer):
             return None
         return super()._reach(node, obj, called, owner_hint, site)
 
+    def worst_path(self, key):
+        """[(function name, effect)] from key to the most dangerous effect it reaches (the
+        nearest of those), or [] if none. effects.Analyzer.effect_path stops at the nearest
+        effect, which made a callable that opens a pipe before spawning a process look like
+        a file writer."""
+        if self._worst is None or self._worst_nodes != len(self.nodes):
+            self._compute_worst()
+        if key not in self._worst:
+            return []
+        path, seen = [], set()
+        while key is not None and key not in seen:
+            seen.add(key)
+            rank, step, eff = self._worst[key]
+            fname = effects.qualified_name(self.nodes[key].func) or "?"
+            path.append((fname, eff if step is None else None))
+            key = step
+        return path
+
+    def path_rank(self, path):
+        return effect_rank(self.kb, path[-1][1]) if path else -1
+
+    _worst = None
+    _worst_nodes = 0
+
+    def _compute_worst(self):
+        """For each node: (rank, next hop, effect) towards the worst effect it reaches. One
+        multi-source BFS on reversed edges per rank, worst first; a node keeps the first rank
+        that reaches it (its callers reach that rank too, so they are found in the same pass)."""
+        rev = collections.defaultdict(list)
+        own = {}
+        for k, n in self.nodes.items():
+            for e in n.edges:
+                rev[e].append(k)
+            if n.effects:
+                ranked = [(effect_rank(self.kb, e), -i, e) for i, e in enumerate(n.effects)]
+                r, _, e = max(ranked)
+                own[k] = (r, e)
+        best = {}
+        for rank in sorted({r for r, _ in own.values()}, reverse=True):
+            queue = collections.deque()
+            for k, (r, e) in own.items():
+                if r == rank and k not in best:
+                    best[k] = (rank, None, e)
+                    queue.append(k)
+            while queue:
+                k = queue.popleft()
+                for p in rev[k]:
+                    if p not in best:
+                        best[p] = (rank, k, None)
+                        queue.append(p)
+        self._worst = best
+        self._worst_nodes = len(self.nodes)
+
     def unresolved_method_by_name(self, node, name, glb):
         """Not used: linking `x.name()` to same-named methods of the module's classes made
         sympy's expression classes look like they evaluate strings (a guess is no proof)."""
@@ -219,6 +313,21 @@ class SweepAnalyzer(effects.Analyzer):
             k = self._edge_for(fn, owner)
             if k is not None:
                 node.edges.append(k)
+
+
+def worst_of(an, keys):
+    """The worst path of several entry points (a class's __init__, __new__, metaclass
+    __call__): the most dangerous effect any of them reaches."""
+    paths = [an.worst_path(k) for k in keys]
+    paths = [p for p in paths if p]
+    return max(paths, key=an.path_rank) if paths else []
+
+
+def path_entry(path):
+    """(category, steps) as sweep.json records a path."""
+    eff = path[-1][1]
+    cat, _, what = eff.partition("|") if "|" in eff else ("code-execution", "", eff)
+    return cat, [p[0] for p in path] + [what]
 
 
 def walk(prefix, skip):
@@ -391,14 +500,9 @@ def inner(targets):
     an.expand_all(limit=2_000_000)
     log(f"sweep: {len(an.nodes)} functions analysed")
     for name, (group, ks) in keys.items():
-        for k in ks:
-            path = an.effect_path(k)
-            if path:
-                eff = path[-1][1]
-                cat, _, what = eff.partition("|") if "|" in eff else ("code-execution", "", eff)
-                steps = [p[0] for p in path]
-                found[name] = (group, cat, steps + [what])
-                break
+        path = worst_of(an, ks)
+        if path:
+            found[name] = (group, *path_entry(path))
     json.dump({"versions": versions, "found": found}, sys.stdout)
 
 
@@ -446,6 +550,17 @@ def deb_version(pkg):
                               capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+def deb_candidate(pkg):
+    """The version apt would install, or None when the release has no such package."""
+    try:
+        out = subprocess.run(["apt-cache", "policy", pkg], capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    m = re.search(r"Candidate:\s*(\S+)", out)
+    return m[1] if m and m[1] != "(none)" else None
 
 
 def sandbox(targets, mode="--inner", stdin=None):
@@ -533,20 +648,10 @@ def action_for(kb, name, path, params):
     """(phrase, role, position, keyword, effect) for a swept name: the action of the capability
     its path ends in; the argument is the capability's own when the name *is* it, else the
     root's parameter named for the role."""
-    leaf, _, what = path[-1].partition(": ")
-    act = capabilities.action(leaf)
-    if act is not None:
-        phrase, role, pos, effect = act
-        kw = None
-    elif what.startswith("is "):
-        r = kb.match(what[3:].split(",", 1)[0])
-        if r is None or r.action is None or not r.action[0]:
-            return None
-        phrase, role, pos, kw, effect = r.action
-    else:
-        cap = capabilities.third_party_native(leaf.rsplit(".", 1)[-1], what)
-        phrase, role, pos, effect = capabilities.third_party_action(cap or ("file-system", ""))
-        kw = None
+    act = leaf_action(kb, path[-1])
+    if act is None:
+        return None
+    phrase, role, pos, kw, effect = act
     if len(path) > 1 or role == "none":
         found = role_position(role, params)
         if found is None:
@@ -614,8 +719,14 @@ def write_one(result, top, rows, date):
     for t, deb in TARGETS.items():
         if t in v:
             lines.append(f"#   {t} {v[t]} (Debian {deb} {deb_version(deb)})")
+        elif deb_candidate(deb) is None:
+            lines.append(f"#   {t}: not swept — no Debian package {deb} for this release "
+                         "(apt-cache policy: no candidate);")
+            lines.append(f"#     the {t} callables of published attacks are named by hand "
+                         "in rules/libraries.toml")
         else:
-            lines.append(f"#   {t}: not installed, not swept")
+            lines.append(f"#   {t}: not installed (Debian {deb} {deb_candidate(deb)} exists), "
+                         "not swept")
     lines.append("")
     for group, cat, name, path, act in sorted(rows, key=lambda r: (r[1], r[2])):
         why = " -> ".join(path)
