@@ -1,0 +1,111 @@
+"""transformers callables that load a second payload (docs/attacks.md, PK-33).
+
+transformers has no Debian 12 package, so the dangerous sweep cannot read it, and benign.toml
+clears `transformers.models.*` and `transformers.modeling_utils.*` by wildcard. The callables of
+the published advisories are named by hand in rules/libraries.toml; a pickle calling one with
+the attacker's path must scan `unsafe` with the action and that path in the summary, while the
+benign transformers objects beside them stay cleared. The pickles are written opcode by opcode
+(the library is not installed; nothing is ever called)."""
+
+import os
+import pathlib
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mvtest  # noqa: E402
+
+
+def op_global(dotted):
+    mod, _, name = dotted.rpartition(".")
+    return b"c" + mod.encode() + b"\n" + name.encode() + b"\n"
+
+
+def op_str(s):
+    b = s.encode()
+    return b"X" + len(b).to_bytes(4, "little") + b
+
+
+def call(dotted, *args):
+    """PROTO 2, `dotted(*args)`; ints as BININT1, str as BINUNICODE, None as NONE."""
+    body = b""
+    for a in args:
+        if a is None:
+            body += b"N"
+        elif isinstance(a, int):
+            body += b"K" + bytes([a])
+        else:
+            body += op_str(a)
+    return b"\x80\x02" + op_global(dotted) + b"(" + body + b"tR."
+
+
+EVIL = "/tmp/mv-evil-dir"
+TFXL = "transformers.models.deprecated.transfo_xl.tokenization_transfo_xl"
+# name -> (pickle, text the summary must hold)
+CASES = {
+    "transfo-xl-tokenizer": (
+        call(f"{TFXL}.TransfoXLTokenizer", None, 0, None, 0, None, None, EVIL + "/vocab.pkl"),
+        f"unpickles a vocabulary file (its code runs) `{EVIL}/vocab.pkl`"),
+    "transfo-xl-corpus-old-module": (
+        call("transformers.models.transfo_xl.tokenization_transfo_xl.TransfoXLCorpus",
+             None, 0, None, 0, None, None, EVIL + "/vocab.pkl"),
+        f"unpickles a vocabulary file (its code runs) `{EVIL}/vocab.pkl`"),
+    "transfo-xl-lm-corpus": (
+        call(f"{TFXL}.get_lm_corpus", EVIL, "wt103"),
+        f"unpickles a cached corpus (its code runs) `{EVIL}`"),
+    "rag-legacy-index": (
+        call("transformers.models.rag.retrieval_rag.LegacyIndex", 128, EVIL),
+        f"downloads and unpickles a document index (its code runs) `{EVIL}`"),
+    "rag-retriever": (
+        call("transformers.models.rag.retrieval_rag.RagRetriever", 1, 2, 3),
+        "builds the document index its config names"),
+    "load-state-dict": (
+        call("transformers.modeling_utils.load_state_dict", EVIL + "/pytorch_model.bin"),
+        f"loads another payload (its code runs) `{EVIL}/pytorch_model.bin`"),
+    "trax-conversion": (
+        call("transformers.models.reformer.convert_reformer_trax_checkpoint_to_pytorch."
+             "convert_trax_checkpoint_to_pytorch", EVIL + "/model.pkl", "c.json", "out"),
+        "loads an original checkpoint or config (its code runs)"),
+}
+# Benign objects of the same modules' neighbours stay cleared by benign.toml's wildcards.
+BENIGN = {
+    "rag-config": b"\x80\x02" + op_global("transformers.models.rag.configuration_rag.RagConfig")
+    + b")\x81}b.",
+    "bert-tokenizer": b"\x80\x02"
+    + op_global("transformers.models.bert.tokenization_bert.BertTokenizer") + b")\x81}b.",
+}
+
+
+class TransformersGadgets(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.paths = {}
+        for name, data in [(n, c[0]) for n, c in CASES.items()] + list(BENIGN.items()):
+            p = pathlib.Path(cls.tmp.name) / f"{name}.pkl"
+            p.write_bytes(data)
+            cls.paths[name] = p
+        _, report, _ = mvtest.scan_json(*cls.paths.values())
+        cls.got = mvtest.by_path(report)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_loaders_of_second_payloads_are_unsafe_with_their_action(self):
+        for name, (_, want) in CASES.items():
+            with self.subTest(name):
+                e = self.got[os.path.realpath(self.paths[name])]
+                self.assertEqual(e["verdict"], "unsafe", e)
+                self.assertIn(want, e["summary"])
+
+    def test_benign_transformers_objects_stay_safe(self):
+        for name in BENIGN:
+            with self.subTest(name):
+                e = self.got[os.path.realpath(self.paths[name])]
+                self.assertEqual(e["verdict"], "safe", e)
+
+
+if __name__ == "__main__":
+    mvtest.main()
