@@ -261,10 +261,16 @@ def write_reexports(result, date):
     by_rule = {}
     for full, (real, cat, sev) in sorted(rows.items()):
         by_rule.setdefault((real, cat, sev), []).append(full)
+    # The same callable does the same thing: its action (phrase, argument role, effect) is the
+    # one of the rule that names it by its real name, not its category's default.
+    kb = kbmatch.KB(RULES, skip=lambda n: n == "generated_reexports.toml")
     for (real, cat, sev), names in sorted(by_rule.items()):
+        r = kb.match(real)
+        act = r.action if r is not None and r.action is not None and r.action[0] else None
         lines += ["[[dangerous]]", f"category = {toml_str(cat)}",
                   f"severity = {toml_str(SEVERITY_NAMES[sev])}",
                   f"why = {toml_str(f'the same callable as {real} (re-exported; generated)')}",
+                  *kbmatch.action_lines(act),
                   "patterns = [" + ", ".join(toml_str(n) for n in names) + "]", ""]
     (RULES / "generated_reexports.toml").write_text("\n".join(lines).rstrip("\n") + "\n")
     print(f"gen_benign: generated_reexports.toml: {len(rows)} names", file=sys.stderr)

@@ -6,6 +6,7 @@ laundering checks of kb.cc are not repeated here because the generator asks abou
 resolved from live objects, never about names written in a file.
 """
 
+import json
 import pathlib
 import tomllib
 
@@ -44,6 +45,24 @@ def parse_action(t, default):
         pos, kw = None, None
     effect = t.get("effect", effect)
     return (phrase, role, pos, kw, effect)
+
+
+def action_lines(act):
+    """TOML lines of an action (phrase, role, position, keyword, effect), as parse_action
+    reads them back."""
+    if act is None:
+        return []
+    phrase, role, pos, kw, effect = act
+    lines = [f"phrase = {json.dumps(phrase, ensure_ascii=False)}", f'role = "{role}"']
+    if role != "none":
+        if pos is not None and pos != 0:
+            lines.append(f"arg = {pos}")
+        if pos is None and kw:
+            lines.append("arg = -1")  # keyword-only
+        if kw:
+            lines.append(f"keyword = {json.dumps(kw, ensure_ascii=False)}")
+    lines.append(f'effect = "{effect}"')
+    return lines
 
 
 NO_ACTION = ("", "none", None, None, "other")

@@ -660,22 +660,6 @@ def action_for(kb, name, path, params):
     return (phrase, role, pos, kw, effect)
 
 
-def action_lines(act):
-    if act is None:
-        return []
-    phrase, role, pos, kw, effect = act
-    lines = [f"phrase = {toml_str(phrase)}", f'role = "{role}"']
-    if role != "none":
-        if pos is not None and pos != 0:
-            lines.append(f"arg = {pos}")
-        if pos is None and kw:
-            lines.append("arg = -1")  # keyword-only
-        if kw:
-            lines.append(f"keyword = {toml_str(kw)}")
-    lines.append(f'effect = "{effect}"')
-    return lines
-
-
 def signatures(names):
     cache = REPO / "build" / "sweep_params.json"
     have = json.loads(cache.read_text()) if cache.exists() else {}
@@ -733,7 +717,7 @@ def write_one(result, top, rows, date):
         if len(why) > 300:
             why = why[:297] + "..."
         lines += ["[[dangerous]]", f'category = "{cat}"', 'severity = "high"',
-                  f"why = {toml_str('swept: ' + why)}", *action_lines(act),
+                  f"why = {toml_str('swept: ' + why)}", *kbmatch.action_lines(act),
                   f"pattern = {toml_str(name)}", ""]
     (RULES / f"{OUT_PREFIX}{top}.toml").write_text("\n".join(lines))
 
