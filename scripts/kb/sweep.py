@@ -614,7 +614,7 @@ def review(result):
 # Parameter names that say what an argument is, by role (lower case, exact).
 ROLE_PARAMS = {
     "code": ("source", "code", "expr", "expression", "stmt", "statement", "string", "s", "src",
-             "script", "body", "text", "formula", "cmd_str", "setup"),
+             "script", "body", "text", "formula", "cmd_str", "setup", "where"),
     "command": ("cmd", "command", "args", "argv", "cmdline", "command_line", "popen_args",
                 "process_obj", "program", "executable"),
     "program": ("executable", "path", "file", "program", "args", "argv", "cmd"),
@@ -652,7 +652,13 @@ def action_for(kb, name, path, params):
     if act is None:
         return None
     phrase, role, pos, kw, effect = act
-    if len(path) > 1 or role == "none":
+    # A name that is a capability by a wildcard rule (`pandas.core.computation.*`) shares the
+    # wildcard's phrase, not the argument of the one callable the wildcard's keyword was
+    # written for (pandas.eval's `expr`; PyTablesExpr's expression is `where`).
+    _, _, what = path[-1].partition(": ")
+    r = kb.match(what[3:].split(",", 1)[0]) if what.startswith("is ") else None
+    wildcard = r is not None and r.pattern.endswith(".*")
+    if len(path) > 1 or role == "none" or wildcard:
         found = role_position(role, params)
         if found is None:
             return (phrase, "none", None, None, effect)

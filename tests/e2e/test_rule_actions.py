@@ -8,7 +8,9 @@ carries the action of the rule that names the callable by its real name. The eng
 that each rule's phrase and argument reach the summary of a real pickle — is
 tests/verdict/summary_test.cc."""
 
+import json
 import os
+import shutil
 import sys
 import tomllib
 import unittest
@@ -56,6 +58,41 @@ class RuleActions(unittest.TestCase):
             got = kbmatch.parse_action(t, kbmatch.NO_ACTION)
             if got != r.action:
                 wrong.append(f"{t['patterns'][0]}: {got}, but {real}: {r.action}")
+        self.assertEqual(wrong, [])
+
+    @unittest.skipUnless(shutil.which("bwrap"), "needs bubblewrap (scripts/setup.sh)")
+    def test_argument_roles_match_the_real_signatures(self):
+        """The argument a rule shows is the parameter it says: its keyword is a parameter of the
+        real callable, at the rule's position (os.popen's is `cmd`, to_csv's path is argument 1
+        after the frame). Signatures are read by scripts/kb/sweep.py --signatures in its
+        sandbox (importing runs library code); a name this Python cannot resolve is skipped,
+        and so are positions inside `*args` (os.execl) and keywords of `**kwargs`."""
+        rows = []
+        for name, kind, t in tables():
+            if kind == "attribute" or t.get("role", "none") == "none" or not t.get("keyword"):
+                continue
+            for pat in t.get("patterns") or [t["pattern"]]:
+                if not pat.endswith(".*"):
+                    rows.append((name, pat, t.get("arg", 0), t["keyword"]))
+        sys.path.insert(0, str(KB_SCRIPTS))
+        try:
+            import sweep
+            got = sweep.sandbox([], "--signatures", json.dumps(sorted({r[1] for r in rows}))
+                                .encode())
+        finally:
+            sys.path.remove(str(KB_SCRIPTS))
+        checked, wrong = 0, []
+        for name, pat, arg, kw in rows:
+            params = got.get(pat)
+            if not params:
+                continue  # unresolved, or only *args/**kwargs (logging.basicConfig)
+            checked += 1
+            names = [p for p, _ in params]
+            if kw not in names:
+                wrong.append(f"{name}: {pat}: keyword {kw!r} is not one of {names}")
+            elif 0 <= arg < len(names) and names[arg] != kw:
+                wrong.append(f"{name}: {pat}: argument {arg} is {names[arg]!r}, not {kw!r}")
+        self.assertGreater(checked, 500)
         self.assertEqual(wrong, [])
 
 
