@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/embedded.h"
 #include "core/text.h"
 
 namespace mv::audit {
@@ -146,15 +147,8 @@ Result<LicenseTable> LicenseTable::Parse(std::string_view text, const std::strin
 }
 
 const LicenseTable& LicenseTable::Embedded() {
-  static const LicenseTable table = [] {
-    auto t = Parse(EmbeddedLicenses(), "data/licenses.toml");
-    // The embedded file is tested; a broken one is our bug, not the user's input.
-    if (!t.ok()) {
-      fmt::print(stderr, "modelvet: embedded {}\n", t.error().message);
-      std::abort();
-    }
-    return std::move(t).value();
-  }();
+  static const LicenseTable table =
+      EmbeddedOrDie(Parse(EmbeddedLicenses(), "data/licenses.toml"), "data/licenses.toml");
   return table;
 }
 

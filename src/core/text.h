@@ -31,9 +31,26 @@ bool IsHiddenFormat(uint32_t cp);
 // True when s is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 
+// Makes s well-formed UTF-8 in place: every byte that does not belong to a well-formed
+// sequence becomes the four characters \xNN (lowercase hex); everything else is kept. A
+// string that is already well-formed is not copied.
+void EscapeInvalidUtf8(std::string& s);
+
 // Length of the well-formed UTF-8 sequence at s[i] (1-4), or 0 when the byte there does not
 // start one; *cp receives the code point.
 size_t Utf8SequenceAt(std::string_view s, size_t i, uint32_t* cp);
+
+// What AppendUtf8 does with a UTF-16 surrogate (U+D800-U+DFFF): keep its three-byte form, as
+// Python's "surrogatepass" does (a pickled str may hold one; EscapeText later shows it as
+// bytes), or write U+FFFD instead (text that must stay well-formed).
+enum class Surrogates : bool { kKeep, kReplace };
+
+// Appends code point cp as UTF-8; anything above U+10FFFF becomes U+FFFD.
+void AppendUtf8(std::string& out, uint32_t cp, Surrogates surrogates = Surrogates::kKeep);
+
+// Shell-style match of s against pattern: `*` matches any run of bytes, `?` one byte, every
+// other byte itself. Iterative with one backtrack point (no recursion, O(|p|·|s|) worst case).
+bool Glob(std::string_view pattern, std::string_view s);
 
 // s with A-Z mapped to a-z and every other byte kept: for comparing names, extensions, header
 // names and hex digests that are ASCII by definition (never locale-dependent).

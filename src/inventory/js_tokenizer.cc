@@ -254,7 +254,7 @@ class Lexer {
           v = v * 16 + static_cast<uint32_t>(h);
         }
       }
-      if (value) AppendUtf8(*value, v);
+      if (value) AppendUtf8(*value, v, Surrogates::kReplace);
       return j;
     }
     put(e);

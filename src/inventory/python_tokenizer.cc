@@ -476,7 +476,7 @@ class Lexer {
       out += static_cast<char>(v & 0xff);
       return;
     }
-    AppendUtf8(out, v);
+    AppendUtf8(out, v, Surrogates::kReplace);
   }
 
   std::string_view s_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/embedded.h"
 #include "inventory/text.h"
 
 namespace mv::inventory {
@@ -423,15 +424,8 @@ Result<Rules> Rules::Parse(std::string_view text, const std::string& name) {
 }
 
 const Rules& Rules::Embedded() {
-  static const Rules rules = [] {
-    auto r = Parse(EmbeddedRules(), "data/inventory.toml");
-    // The embedded file is tested; a broken one is our bug, not the user's input.
-    if (!r.ok()) {
-      fmt::print(stderr, "modelvet: embedded {}\n", r.error().message);
-      std::abort();
-    }
-    return std::move(r).value();
-  }();
+  static const Rules rules =
+      EmbeddedOrDie(Parse(EmbeddedRules(), "data/inventory.toml"), "data/inventory.toml");
   return rules;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "core/text.h"
 #include "pickle/disasm.h"
 
 namespace mv::pickle::operands {
@@ -207,61 +208,6 @@ double FloatValue(std::string_view s, bool& overflow) {
   double x = std::strtod(t.c_str(), nullptr);
   if (errno == ERANGE && std::fabs(x) >= 1.0) overflow = true;
   return x;
-}
-
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    uint32_t cp = 0;
-    if ((c >> 5) == 0x6) {
-      n = 2;
-      cp = c & 0x1f;
-    } else if ((c >> 4) == 0xe) {
-      n = 3;
-      cp = c & 0x0f;
-    } else if ((c >> 3) == 0x1e) {
-      n = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d >> 6) != 0x2) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 }  // namespace
@@ -485,7 +431,7 @@ std::optional<std::string> ParseUnicode(std::string_view s) {
 }
 
 bool GlobalNameOk(std::string_view line) {
-  return ValidUtf8(line);
+  return IsValidUtf8(line);
 }
 
 bool AsciiOk(std::string_view line) {

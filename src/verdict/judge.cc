@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "core/limits.h"
+#include "core/text.h"
 #include "verdict/summary.h"
 
 namespace mv::verdict {
@@ -77,46 +78,6 @@ std::string Evidence(const std::string& name, const std::vector<ValuePtr>& args,
   }
   e += ")";
   return e;
-}
-
-// Report text must be valid UTF-8 (JSON, SARIF): names and strings from a file may not be.
-// Invalid bytes become \xNN.
-void SanitizeUtf8(std::string& s) {
-  size_t i = 0;
-  bool clean = true;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
-    if (ok && n == 2 && c < 0xc2) ok = false;  // overlong
-    if (!ok) {
-      clean = false;
-      break;
-    }
-    i += n;
-  }
-  if (clean) return;
-  std::string out;
-  i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
-    if (ok && n == 2 && c < 0xc2) ok = false;
-    if (ok) {
-      out.append(s, i, n);
-      i += n;
-    } else {
-      static const char* kHex = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-      ++i;
-    }
-  }
-  s = std::move(out);
 }
 
 // Among findings of equal severity, which one speaks for the file: what runs beats what
@@ -856,11 +817,11 @@ class Judge_ {
     for (auto& h : hits_) {
       for (std::string* field :
            {&h.f.category, &h.f.rule, &h.f.callable, &h.f.evidence, &h.f.location, &h.f.message}) {
-        SanitizeUtf8(*field);
+        EscapeInvalidUtf8(*field);
       }
       j.findings.push_back(std::move(h.f));
     }
-    SanitizeUtf8(j.summary);
+    EscapeInvalidUtf8(j.summary);
     return j;
   }
 

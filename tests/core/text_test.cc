@@ -43,5 +43,48 @@ TEST(IsValidUtf8, Rejects) {
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
 }
 
+TEST(AppendUtf8, EncodesEveryLengthAndReplacesWhatIsNotACodePoint) {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0xE9u, 0x6A21u, 0x1F600u}) AppendUtf8(out, cp);
+  EXPECT_EQ(out, "A\xc3\xa9\xe6\xa8\xa1\xf0\x9f\x98\x80");
+  EXPECT_TRUE(IsValidUtf8(out));
+  out.clear();
+  AppendUtf8(out, 0x110000);  // above U+10FFFF
+  EXPECT_EQ(out, "\xef\xbf\xbd");
+  out.clear();
+  AppendUtf8(out, 0xDC80);  // a lone surrogate, kept as a pickled str holds it
+  EXPECT_EQ(out, "\xed\xb2\x80");
+  out.clear();
+  AppendUtf8(out, 0xDC80, Surrogates::kReplace);
+  EXPECT_EQ(out, "\xef\xbf\xbd");
+}
+
+TEST(Glob, StarQuestionAndLiteralBytes) {
+  EXPECT_TRUE(Glob("torch.*", "torch.nn.Linear"));
+  EXPECT_TRUE(Glob("*.safetensors", "model.safetensors"));
+  EXPECT_TRUE(Glob("model-0000?-of-*.bin", "model-00001-of-00002.bin"));
+  EXPECT_TRUE(Glob("*", ""));
+  EXPECT_TRUE(Glob("a*b*c", "a-b-b-c"));
+  EXPECT_FALSE(Glob("a*b*c", "a-b-b-"));
+  EXPECT_FALSE(Glob("?", ""));
+  EXPECT_FALSE(Glob("torch.*", "Torch.nn"));  // case-sensitive
+  // Backtracking stays linear enough for a hostile subject.
+  EXPECT_FALSE(Glob("*a*a*a*a*a*b", std::string(4096, 'a')));
+}
+
+TEST(EscapeInvalidUtf8, EscapesExactlyTheBadBytes) {
+  std::string s = "ok 模型";
+  EscapeInvalidUtf8(s);
+  EXPECT_EQ(s, "ok 模型");
+  s = std::string(
+      "a\xff"
+      "b\xc0\xaf"
+      "c\xed\xa0\x80"
+      "d\xe6\xa8");
+  EscapeInvalidUtf8(s);
+  EXPECT_EQ(s, "a\\xffb\\xc0\\xafc\\xed\\xa0\\x80d\\xe6\\xa8");
+  EXPECT_TRUE(IsValidUtf8(s));
+}
+
 }  // namespace
 }  // namespace mv

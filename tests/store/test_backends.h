@@ -1,7 +1,7 @@
 // The store tests run against every backend: SQLite always, PostgreSQL when the ctest fixture
-// started a server (tests/pg_cluster.sh writes its URL to $MODELVET_TEST_PG_URL_FILE). With
-// MODELVET_REQUIRE_POSTGRES=1 (CI) a missing server fails the tests instead of leaving them to
-// SQLite alone.
+// started a server (tests/pg_fixture.sh starts one with scripts/pg_cluster.sh and writes its
+// URL to $MODELVET_TEST_PG_URL_FILE). With MODELVET_REQUIRE_POSTGRES=1 (CI) a missing server
+// fails the tests instead of leaving them to SQLite alone.
 //
 // Each test gets an empty store of its own: a fresh SQLite file, or a fresh PostgreSQL schema
 // (search_path set through the URL) dropped at the end.

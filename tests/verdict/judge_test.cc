@@ -315,7 +315,8 @@ TEST(Judge, TruncatedTraceNeverSafe) {
   b.t.complete = false;
   b.t.end_offset = 77;
   b.Reduce("collections.OrderedDict", {}, 40);
-  b.t.anomalies.push_back({"pickle.truncated", "stream ended inside a frame", 77, "", true});
+  b.t.anomalies.push_back(
+      Anomaly::Defect("pickle.truncated", "stream ended inside a frame", 77).Incomplete());
   Judgement j = JudgeOne(b.t);
   ASSERT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
   EXPECT_EQ(j.findings[0].category, "anomaly");
@@ -329,8 +330,8 @@ TEST(Judge, AnomaliesOnlyNeedReviewAndNeverLowerUnsafe) {
   PayloadFacts zip;
   zip.location = "";
   zip.format = "pytorch-zip";
-  zip.anomalies.push_back({"zip.local-central-name-mismatch",
-                           "local header names x, central names y", 1234, "", false});
+  zip.anomalies.push_back(Anomaly::Defect("zip.local-central-name-mismatch",
+                                          "local header names x, central names y", 1234));
   Judgement j = Judge({zip}, KB());
   ASSERT_EQ(j.verdict, Verdict::kNeedsReview) << Dump(j);
   ASSERT_EQ(j.findings.size(), 1u);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/limits.h"
+#include "core/text.h"
 #include "formats/json/keras_config.h"
 
 namespace mv::formats::json {
@@ -33,25 +34,6 @@ Enc Detect(ByteSpan b, size_t& skip) {
   return Enc::kUtf8;
 }
 
-void PutUtf8(std::string& out, uint32_t cp) {
-  if (cp > 0x10FFFF) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // The document as UTF-8 text (BOM removed).
 std::string ToUtf8(ByteSpan b) {
   size_t skip = 0;
@@ -66,7 +48,7 @@ std::string ToUtf8(ByteSpan b) {
           e == Enc::kUtf32Le
               ? (b[i] | b[i + 1] << 8 | b[i + 2] << 16 | static_cast<uint32_t>(b[i + 3]) << 24)
               : (static_cast<uint32_t>(b[i]) << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3]);
-      PutUtf8(out, cp);
+      AppendUtf8(out, cp);
     }
     return out;
   }
@@ -78,12 +60,12 @@ std::string ToUtf8(ByteSpan b) {
     if (u >= 0xD800 && u < 0xDC00 && i + 4 <= b.size()) {
       uint32_t lo = unit(i + 2);
       if (lo >= 0xDC00 && lo < 0xE000) {
-        PutUtf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+        AppendUtf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
         i += 2;
         continue;
       }
     }
-    PutUtf8(out, u);
+    AppendUtf8(out, u);
   }
   return out;
 }
