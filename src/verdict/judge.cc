@@ -269,24 +269,16 @@ class Judge_ {
     Add(std::move(h), key);
   }
 
+  void Review(Severity sev, const std::string& category, const std::string& rule,
+              const std::string& callable, const std::string& evidence, const std::string& location,
+              Wording w, const std::string& key) {
+    Review(sev, category, rule, callable, evidence, location, w.message, std::move(w.summary), key);
+  }
+
   void Unknown(const std::string& name, const std::string& evidence, const std::string& location,
                bool called) {
-    // The module a class was pickled from: the user's own (`__main__`, `mv_models`) or a
-    // library the rules do not know. One line says what loading needs; the message says
-    // how to vouch for it (--trust-module, a [[trust]] rule).
-    size_t dot = name.rfind('.');
-    std::string module = dot == std::string::npos ? name : name.substr(0, dot);
-    std::string top = name.substr(0, name.find('.'));
-    std::string needs = top == "__main__"
-                            ? "the script that saved it (`" + name + "` from `__main__`)"
-                            : "your module `" + module + "`";
     Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
-           std::string(called ? "calls " : "imports ") + name +
-               ", which the knowledge base does not know; loading needs " + needs +
-               ", whose code is not in the file (if it is yours: --trust-module " + module +
-               ", or a [[trust]] rule)",
-           "loading needs " + needs + (top == "__main__" ? "" : " (`" + name + "`)"),
-           "unknown|" + name);
+           UnknownCallableWording(name, called), "unknown|" + name);
   }
 
   // A call of a name whose benign rule does not clear calls of that kind (see Clears).
@@ -295,18 +287,11 @@ class Judge_ {
     const kb::Rule& r = *info.rule;
     if (info.clears == Clears::kReference) {
       Review(Severity::kMedium, "anomaly", r.id, name, evidence, loc,
-             "calls " + name + ", which the knowledge base knows as a value (" + r.why +
-                 "), not as a callable; no benign pickle calls it",
-             "calls " + name + ", which is a value, not a callable", "value-called|" + name);
+             ValueCalledWording(name, r.why), "value-called|" + name);
       return;
     }
     Review(Severity::kLow, "unknown-callable", r.id, name, evidence, loc,
-           "calls " + name +
-               " directly, which runs its __init__ with arguments from the file; the knowledge "
-               "base clears it only when the loader rebuilds an instance without __init__ (" +
-               r.why + ")",
-           "calls " + name + " directly (its __init__ can act; cleared only when rebuilt)",
-           "init-called|" + name);
+           InitCalledWording(name, r.why), "init-called|" + name);
   }
 
   // Whether a call of a benign name is one its rule clears: any call, or (rebuild-only) the
@@ -389,13 +374,13 @@ class Judge_ {
     for (const auto& a : f.anomalies) Anomaly(a, f.location);
     if (f.unreadable) {
       Review(Severity::kMedium, "anomaly", "format.unreadable", "", f.format,
-             FormatLocation(f.location, 0),
-             f.format + " could not be parsed; its content was not analysed",
-             f.format + " payload could not be parsed", "unreadable|" + f.location);
+             FormatLocation(f.location, 0), UnreadableWording(f.format),
+             "unreadable|" + f.location);
     }
     // Only for the file itself: raw members of containers (tensor storages) are expected.
     if (!executable && !f.unreadable && f.anomalies.empty() && f.location.empty() &&
         (f.format == "unknown" || f.format == "empty")) {
+      Wording w = NotAModelWording(f.format == "empty");
       Hit h;
       h.f = {Severity::kInfo,
              "format",
@@ -403,9 +388,8 @@ class Judge_ {
              "",
              "",
              FormatLocation(f.location, 0),
-             f.format == "empty" ? "empty; holds no executable content"
-                                 : "not a known model format; holds no executable content"};
-      h.summary = "not a model format; holds no executable content";
+             std::move(w.message)};
+      h.summary = std::move(w.summary);
       plain_data_note_ = true;
       Add(std::move(h), "not-a-model|" + f.location);
     }
@@ -415,9 +399,7 @@ class Judge_ {
     const std::string& where = a.location.empty() ? fallback_location : a.location;
     std::string loc = FormatLocation(where, a.offset);
     Review(a.incomplete ? Severity::kMedium : Severity::kLow, "anomaly", a.code, "", "", loc,
-           a.message + (a.incomplete ? " (content after this point was not analysed)" : ""),
-           std::string(a.incomplete ? "could not be fully analysed: " : "anomaly: ") + a.message,
-           "anomaly|" + a.code + "|" + loc);
+           AnomalyWording(a.message, a.incomplete), "anomaly|" + a.code + "|" + loc);
   }
 
   void Trace(const PayloadFacts& f, const pickle::Trace& t) {
@@ -435,9 +417,7 @@ class Judge_ {
       if (called.count(info.canonical) != 0) continue;
       if (r.name.find(':') != std::string::npos) {
         Review(Severity::kMedium, "anomaly", "pickle.unresolved-extension", r.name, r.name,
-               r.location,
-               "an extension code (EXT opcode) that no registration in the stream defines",
-               "uses an extension code the file does not define", "ext|" + r.name);
+               r.location, UnresolvedExtensionWording(), "ext|" + r.name);
         continue;
       }
       if (info.rule == nullptr) {
@@ -456,9 +436,7 @@ class Judge_ {
     for (const auto& a : t.anomalies) Anomaly(a, f.location);
     if (!t.complete) {
       Review(Severity::kMedium, "anomaly", "pickle.incomplete", "", "",
-             FormatLocation(f.location, t.end_offset),
-             "the pickle stream was not read to its end; later calls were not analysed",
-             "could not be fully analysed: the pickle stream was not read to its end",
+             FormatLocation(f.location, t.end_offset), PickleIncompleteWording(),
              "incomplete|" + f.location);
     }
   }
@@ -537,6 +515,7 @@ class Judge_ {
       if (c.target &&
           (c.target->kind == ValueKind::kGlobal || c.target->kind == ValueKind::kModule)) {
         std::string loc = FormatLocation(f.location, c.offset);
+        Wording w = BuildOnGlobalWording(c.target->text);
         Hit h;
         h.f = {Severity::kHigh,
                "module-poisoning",
@@ -545,10 +524,9 @@ class Judge_ {
                "BUILD " + pickle::Render(c.target, 80) + " <- " +
                    pickle::Render(c.args.empty() ? nullptr : c.args[0], 200),
                loc,
-               "BUILD sets attributes on a class, function or module, poisoning later lookups; "
-               "no benign pickle does this"};
+               std::move(w.message)};
         h.impact = Impact::kUnsafe;
-        h.summary = "changes attributes of " + c.target->text + " on load";
+        h.summary = std::move(w.summary);
         Add(std::move(h), "poison|" + loc);
       }
       return;
@@ -588,6 +566,7 @@ class Judge_ {
       std::string maker = name.substr(0, name.size() - 9);
       const NameInfo& mi = Info(maker);
       if (mi.rule != nullptr && mi.rule->category == "code-object") {
+        Wording w = CarriedCodeCalledWording(maker);
         Hit h;
         h.f = {Severity::kCritical,
                "code-execution",
@@ -595,17 +574,15 @@ class Judge_ {
                maker,
                Evidence(pickle::Render(c.callable, 80), c.args, c.kwargs),
                loc,
-               "the load calls a function built from code carried in the file (" + maker +
-                   "); that code runs now"};
+               std::move(w.message)};
         h.impact = Impact::kUnsafe;
-        h.summary = "runs Python code carried in the file (built by " + maker + ") on load";
+        h.summary = std::move(w.summary);
         h.effect = kb::Effect::kExecute;
         Add(std::move(h), "code-call|" + loc);
       } else if (mi.rule == nullptr || mi.rule->stance != kb::Stance::kDangerous) {
         Review(Severity::kMedium, "unresolved-callable", "pickle.call-object", name,
                Evidence(pickle::Render(c.callable, 80), c.args, c.kwargs), loc,
-               "the load calls an object made by " + maker + "; what that runs is not known",
-               "calls an object made by " + maker, "call-object|" + maker);
+               ObjectCalledWording(maker), "call-object|" + maker);
       }
       return;
     }
@@ -623,9 +600,7 @@ class Judge_ {
         if (target.empty()) {
           if (!construction) {
             Review(Severity::kMedium, "unresolved-callable", "pickle.unresolved-resolver", name,
-                   Evidence(name, c.args, c.kwargs), loc,
-                   name + " returns something the analysis could not determine",
-                   "uses " + name + " on something the analysis could not resolve",
+                   Evidence(name, c.args, c.kwargs), loc, UnresolvedResolverWording(name),
                    "unresolved-resolver|" + loc);
           }
           return;
@@ -647,6 +622,7 @@ class Judge_ {
           return n.offset == c.offset && n.via == name;
         });
         if (nested) {
+          Wording w = NestedPayloadWording(name);
           Hit h;
           h.f = {Severity::kInfo,
                  "deserialization",
@@ -654,10 +630,8 @@ class Judge_ {
                  name,
                  Evidence(name, c.args, c.kwargs),
                  loc,
-                 name +
-                     " loads bytes carried in the stream; they were analysed as a payload of "
-                     "their own"};
-          h.summary = "loads a nested payload that was analysed too";
+                 std::move(w.message)};
+          h.summary = std::move(w.summary);
           Add(std::move(h), "nested|" + loc);
           return;
         }
@@ -721,8 +695,7 @@ class Judge_ {
     const kb::FeatureRule* fr = kb_.MatchFeature(o.kind, o.subject);
     if (fr == nullptr) {
       Review(Severity::kLow, "unknown-feature", "kb.unknown-feature", o.subject, evidence, loc,
-             "no rule covers " + o.kind + " `" + o.subject + "`",
-             "has " + o.kind + " `" + o.subject + "`, which no rule covers",
+             UnknownFeatureWording(o.kind, o.subject),
              "unknown-feature|" + o.kind + "|" + o.subject);
       return;
     }
@@ -754,10 +727,7 @@ class Judge_ {
       case kb::Stance::kDangerous:
         h.f.severity = o.executes ? fr->severity : Cap(fr->severity, Severity::kHigh);
         h.impact = fr->severity >= Severity::kMedium ? Impact::kUnsafe : Impact::kReview;
-        h.f.message =
-            fr->why + (o.executes ? "; " + (loader.empty() ? std::string("the loader") : loader) +
-                                        " runs it while loading"
-                                  : std::string());
+        h.f.message = FeatureMessage(fr->why, o.executes, loader);
         h.summary = what + (o.executes ? " on load" : "");
         break;
     }
@@ -805,13 +775,13 @@ class Judge_ {
         j.summary += notes_[i];
       }
     } else if (payload_traces_ > 0 && calls_seen_ > 0) {
-      j.summary = "every call the loader makes is a known-benign reconstructor";
+      j.summary = CleanSummary(Clean::kBenignCalls);
     } else if (payload_traces_ > 0) {
-      j.summary = "plain data; the loader calls nothing";
+      j.summary = CleanSummary(Clean::kPlainData);
     } else if (plain_data_note_) {
-      j.summary = "not a model format; holds no executable content";
+      j.summary = CleanSummary(Clean::kNotAModel);
     } else {
-      j.summary = "no executable content found";
+      j.summary = CleanSummary(Clean::kNothingExecutable);
     }
     j.findings.reserve(hits_.size());
     for (auto& h : hits_) {

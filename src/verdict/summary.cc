@@ -210,4 +210,133 @@ std::string Headline(const std::string& top, size_t others, bool unsafe) {
          " finding" + (others > 1 ? "s" : "") + ")";
 }
 
+Wording UnknownCallableWording(const std::string& name, bool called) {
+  size_t dot = name.rfind('.');
+  std::string module = dot == std::string::npos ? name : name.substr(0, dot);
+  bool main = name.substr(0, name.find('.')) == "__main__";
+  std::string needs;
+  if (main) {
+    needs = "the script that saved it (`";
+    needs += name;
+    needs += "` from `__main__`)";
+  } else {
+    needs = "your module `";
+    needs += module;
+    needs += '`';
+  }
+  Wording w;
+  w.message = called ? "calls " : "imports ";
+  w.message += name;
+  w.message += ", which the knowledge base does not know; loading needs ";
+  w.message += needs;
+  w.message += ", whose code is not in the file (if it is yours: --trust-module ";
+  w.message += module;
+  w.message += ", or a [[trust]] rule)";
+  w.summary = "loading needs ";
+  w.summary += needs;
+  if (!main) {
+    w.summary += " (`";
+    w.summary += name;
+    w.summary += "`)";
+  }
+  return w;
+}
+
+Wording ValueCalledWording(const std::string& name, const std::string& why) {
+  return {"calls " + name + ", which the knowledge base knows as a value (" + why +
+              "), not as a callable; no benign pickle calls it",
+          "calls " + name + ", which is a value, not a callable"};
+}
+
+Wording InitCalledWording(const std::string& name, const std::string& why) {
+  return {"calls " + name +
+              " directly, which runs its __init__ with arguments from the file; the knowledge "
+              "base clears it only when the loader rebuilds an instance without __init__ (" +
+              why + ")",
+          "calls " + name + " directly (its __init__ can act; cleared only when rebuilt)"};
+}
+
+Wording UnreadableWording(const std::string& format) {
+  return {format + " could not be parsed; its content was not analysed",
+          format + " payload could not be parsed"};
+}
+
+Wording NotAModelWording(bool empty) {
+  return {empty ? "empty; holds no executable content"
+                : "not a known model format; holds no executable content",
+          CleanSummary(Clean::kNotAModel)};
+}
+
+Wording AnomalyWording(const std::string& message, bool incomplete) {
+  Wording w;
+  w.message = message;
+  if (incomplete) w.message += " (content after this point was not analysed)";
+  w.summary = incomplete ? "could not be fully analysed: " : "anomaly: ";
+  w.summary += message;
+  return w;
+}
+
+Wording UnresolvedExtensionWording() {
+  return {"an extension code (EXT opcode) that no registration in the stream defines",
+          "uses an extension code the file does not define"};
+}
+
+Wording PickleIncompleteWording() {
+  return {"the pickle stream was not read to its end; later calls were not analysed",
+          "could not be fully analysed: the pickle stream was not read to its end"};
+}
+
+Wording BuildOnGlobalWording(const std::string& target) {
+  return {
+      "BUILD sets attributes on a class, function or module, poisoning later lookups; no "
+      "benign pickle does this",
+      "changes attributes of " + target + " on load"};
+}
+
+Wording CarriedCodeCalledWording(const std::string& maker) {
+  return {"the load calls a function built from code carried in the file (" + maker +
+              "); that code runs now",
+          "runs Python code carried in the file (built by " + maker + ") on load"};
+}
+
+Wording ObjectCalledWording(const std::string& maker) {
+  return {"the load calls an object made by " + maker + "; what that runs is not known",
+          "calls an object made by " + maker};
+}
+
+Wording UnresolvedResolverWording(const std::string& name) {
+  return {name + " returns something the analysis could not determine",
+          "uses " + name + " on something the analysis could not resolve"};
+}
+
+Wording NestedPayloadWording(const std::string& name) {
+  return {name + " loads bytes carried in the stream; they were analysed as a payload of their own",
+          "loads a nested payload that was analysed too"};
+}
+
+Wording UnknownFeatureWording(const std::string& kind, const std::string& subject) {
+  return {"no rule covers " + kind + " `" + subject + "`",
+          "has " + kind + " `" + subject + "`, which no rule covers"};
+}
+
+std::string FeatureMessage(const std::string& why, bool executes, const std::string& loader) {
+  std::string m = why;
+  if (executes) {
+    m += "; ";
+    m += loader.empty() ? "the loader" : loader;
+    m += " runs it while loading";
+  }
+  return m;
+}
+
+std::string CleanSummary(Clean why) {
+  switch (why) {
+    case Clean::kBenignCalls: return "every call the loader makes is a known-benign reconstructor";
+    case Clean::kPlainData: return "plain data; the loader calls nothing";
+    case Clean::kNotAModel: return "not a model format; holds no executable content";
+    case Clean::kNothingExecutable: return "no executable content found";
+  }
+  return "no executable content found";
+}
+
 }  // namespace mv::verdict

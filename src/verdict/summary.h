@@ -54,4 +54,44 @@ std::string FeatureSummary(const kb::FeatureRule& r, const kb::KnowledgeBase& kb
 // findings)".
 std::string Headline(const std::string& top, size_t others, bool unsafe);
 
+// The wording of the findings the judge makes itself (not from a rule): the message of the
+// finding and the one-line summary shown when it is the headline.
+struct Wording {
+  std::string message;
+  std::string summary;
+};
+
+// A class or function of a module the rules do not know: what loading needs (the user's own
+// module, or the script that saved it) and how to vouch for it (--trust-module, [[trust]]).
+Wording UnknownCallableWording(const std::string& name, bool called);
+// A benign name known as a value, called.
+Wording ValueCalledWording(const std::string& name, const std::string& why);
+// A rebuild-only benign class called directly (its __init__ runs).
+Wording InitCalledWording(const std::string& name, const std::string& why);
+// A payload of `format` that could not be parsed.
+Wording UnreadableWording(const std::string& format);
+// A file that is no model format at all (or empty).
+Wording NotAModelWording(bool empty);
+// An anomaly a reader or the pickle machine recorded; `incomplete`: content after it was not
+// analysed.
+Wording AnomalyWording(const std::string& message, bool incomplete);
+Wording UnresolvedExtensionWording();
+Wording PickleIncompleteWording();
+// BUILD applied to a global (a class, function or module).
+Wording BuildOnGlobalWording(const std::string& target);
+// A function built from code carried in the file (by `maker`), called.
+Wording CarriedCodeCalledWording(const std::string& maker);
+// An object made by `maker`, called; what it runs is not known.
+Wording ObjectCalledWording(const std::string& maker);
+Wording UnresolvedResolverWording(const std::string& name);
+Wording NestedPayloadWording(const std::string& name);
+// An observation of a format engine no feature rule covers.
+Wording UnknownFeatureWording(const std::string& kind, const std::string& subject);
+// A dangerous feature rule's message: its reason, and who runs it when it executes on load.
+std::string FeatureMessage(const std::string& why, bool executes, const std::string& loader);
+
+// The summary of a file with nothing to report, by why it is clean.
+enum class Clean { kBenignCalls, kPlainData, kNotAModel, kNothingExecutable };
+std::string CleanSummary(Clean why);
+
 }  // namespace mv::verdict
