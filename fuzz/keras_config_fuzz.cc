@@ -5,8 +5,8 @@
 #include <cstdlib>
 
 #include "core/source.h"
+#include "formats/common/pycode/pycode.h"
 #include "formats/json/json.h"
-#include "formats/pycode/pycode.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "formats/protowire/protowire.h"
+#include "formats/common/protowire/protowire.h"
 #include "formats/registry.h"
 
 namespace mv::formats {

@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "core/limits.h"
-#include "formats/compress/decode.h"
-#include "formats/compress/stream_source.h"
+#include "formats/common/decode/decode.h"
+#include "formats/common/decode/stream_source.h"
 
 namespace mv::formats::compress {
 

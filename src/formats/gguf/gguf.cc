@@ -3,7 +3,7 @@
 #include <set>
 
 #include "core/limits.h"
-#include "formats/gguf/jinja.h"
+#include "formats/common/jinja/jinja.h"
 
 namespace mv::formats::gguf {
 

@@ -13,7 +13,7 @@
 #include <mutex>
 
 #include "core/limits.h"
-#include "formats/json/keras_config.h"
+#include "formats/common/keras_config/keras_config.h"
 
 namespace mv::formats::hdf5 {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/limits.h"
-#include "formats/json/keras_config.h"
+#include "formats/common/keras_config/keras_config.h"
 
 namespace mv::formats::json {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/npy/pyliteral.h"
+#include "formats/common/pyliteral/pyliteral.h"
 
 namespace mv::formats::npy {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/protowire/protowire.h"
+#include "formats/common/protowire/protowire.h"
 
 namespace mv::formats::onnx {
 

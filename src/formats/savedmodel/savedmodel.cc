@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/json/keras_config.h"
-#include "formats/protowire/protowire.h"
+#include "formats/common/keras_config/keras_config.h"
+#include "formats/common/protowire/protowire.h"
 
 namespace mv::formats::savedmodel {
 

@@ -12,7 +12,7 @@
 #include <set>
 
 #include "core/limits.h"
-#include "formats/compress/decode.h"
+#include "formats/common/decode/decode.h"
 
 namespace mv::formats::sevenzip {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/torchscript/lexer.h"
+#include "formats/common/pylex/lexer.h"
 
 namespace mv::formats::torchscript {
 

@@ -21,8 +21,8 @@
 
 #include "core/limits.h"
 #include "core/text.h"
-#include "formats/compress/decode.h"
-#include "formats/compress/stream_source.h"
+#include "formats/common/decode/decode.h"
+#include "formats/common/decode/stream_source.h"
 #include "pickle/engine.h"
 
 namespace mv::formats::zip {
