@@ -73,7 +73,7 @@ TEST(Onnx, RandomDataNotClaimed) {
   }
   junk[0] = 0x08;  // even with the right first byte
   auto src = MakeMemorySource(junk);
-  EXPECT_FALSE(onnx::Sniff(*src, ByteSpan(junk.data(), junk.size())));
+  EXPECT_FALSE(onnx::Sniff(*src, ByteSpan(junk.data(), junk.size()), false));
 }
 
 TEST(Onnx, TruncatedFailsCleanly) {

@@ -339,10 +339,6 @@ class Checker {
 
 }  // namespace
 
-bool Sniff(Source& /*src*/, ByteSpan /*head*/) {
-  return false;
-}
-
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   if (src->size() > limits::kMaxConfigBytes) {
     return MakeError(Errc::kLimit, "fx graph code larger than limits::kMaxConfigBytes");

@@ -740,7 +740,7 @@ bool LooksLikeKerasMetadata(Source& src) {
 
 }  // namespace
 
-bool Sniff(Source& src, ByteSpan head) {
+bool Sniff(Source& src, ByteSpan head, bool /*signature*/) {
   if (head.size() < 2) return false;
   if (head[0] == 0x08 || head[0] == 0x12) {
     if (LooksLikeSavedModel(src)) return true;
