@@ -1,8 +1,7 @@
 // The torch.fx graph-code reader (the source a pickled GraphModule carries) on arbitrary bytes
 // (see reader_fuzz.h for what must hold).
-#include "formats/fxcode/fxcode.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::fxcode::Sniff, mv::formats::fxcode::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kFxCode);
 }

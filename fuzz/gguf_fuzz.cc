@@ -1,7 +1,6 @@
 // The gguf reader on arbitrary bytes (see reader_fuzz.h for what must hold).
-#include "formats/gguf/gguf.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::gguf::Sniff, mv::formats::gguf::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kGguf);
 }

@@ -1,8 +1,7 @@
 // The HDF5 reader (libhdf5 in a child process killed after limits::kHdf5TimeoutMs) on arbitrary
 // bytes (see reader_fuzz.h for what must hold).
-#include "formats/hdf5/hdf5.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::hdf5::Sniff, mv::formats::hdf5::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kHdf5);
 }

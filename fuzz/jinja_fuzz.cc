@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "formats/gguf/jinja.h"
+#include "formats/common/jinja/jinja.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view tmpl(reinterpret_cast<const char*>(data), size);

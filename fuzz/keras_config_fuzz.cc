@@ -5,12 +5,11 @@
 #include <cstdlib>
 
 #include "core/source.h"
-#include "formats/json/json.h"
-#include "formats/pycode/pycode.h"
+#include "formats/common/pycode/pycode.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  mv::fuzz::FuzzReader(data, size, mv::formats::json::Sniff, mv::formats::json::Read);
+  mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kJson);
   auto code = mv::formats::pycode::Analyze(mv::ByteSpan(data, size));
   if (code.ok() && code->code_objects == 0) std::abort();
   return 0;

@@ -1,7 +1,6 @@
 // The npy reader on arbitrary bytes (see reader_fuzz.h for what must hold).
-#include "formats/npy/npy.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::npy::Sniff, mv::formats::npy::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kNpy);
 }

@@ -1,7 +1,6 @@
 // The onnx reader on arbitrary bytes (see reader_fuzz.h for what must hold).
-#include "formats/onnx/onnx.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::onnx::Sniff, mv::formats::onnx::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kOnnx);
 }

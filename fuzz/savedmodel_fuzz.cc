@@ -1,8 +1,6 @@
 // The savedmodel reader on arbitrary bytes (see reader_fuzz.h for what must hold).
-#include "formats/savedmodel/savedmodel.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::savedmodel::Sniff,
-                              mv::formats::savedmodel::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kSavedModel);
 }

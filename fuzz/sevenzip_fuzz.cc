@@ -1,8 +1,6 @@
 // The 7z reader on arbitrary bytes (see reader_fuzz.h for what must hold).
-#include "formats/sevenzip/sevenzip.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::sevenzip::Sniff,
-                              mv::formats::sevenzip::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kSevenZip);
 }

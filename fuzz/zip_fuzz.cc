@@ -1,7 +1,6 @@
 // The zip reader on arbitrary bytes (see reader_fuzz.h for what must hold).
-#include "formats/zip/zip.h"
 #include "reader_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return mv::fuzz::FuzzReader(data, size, mv::formats::zip::Sniff, mv::formats::zip::Read);
+  return mv::fuzz::FuzzReader(data, size, mv::formats::FormatId::kZip);
 }

@@ -52,7 +52,7 @@ Decoded DecodeBytes(Codec codec, ByteSpan in, uint64_t max_out, bool concatenate
 Codec LzmaFormatOf(ByteSpan head);
 
 // Incremental form of Decode: Next() produces the following decoded bytes on demand, so a
-// member can be read without holding it (formats/compress/stream_source.h). Holds `src` by
+// member can be read without holding it (formats/common/decode/stream_source.h). Holds `src` by
 // reference.
 class Decoder {
  public:

@@ -3,12 +3,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/facts.h"
 #include "core/limits.h"
 #include "core/source.h"
+#include "pickle/semantics.h"
+
+namespace mv::pickle {
+struct Trace;  // pickle/value.h
+}  // namespace mv::pickle
 
 namespace mv::formats {
 
@@ -30,6 +36,9 @@ struct Member {
   uint64_t offset = 0;  // offset of the member's data in the container, for evidence
   Hint hint = Hint::kSniff;
   std::string loader;  // loader reaching it, when the container decides ("torch.load")
+  // The pickle analysis the container already ran on these bytes (torch-legacy checks its
+  // storages against it): the pickle reader takes it instead of analysing them again.
+  std::shared_ptr<const pickle::Trace> analysed = nullptr;
 };
 
 struct ReadOutput {
@@ -40,6 +49,9 @@ struct ReadOutput {
   std::vector<Observation> observations;
   // Set when the container could not be fully read; members found before the break are kept.
   bool complete = true;
+  // A payload that is a program (a pickle stream): what loading it would import and call, for
+  // policy to judge; the scanner also pushes the nested payloads it found.
+  std::shared_ptr<const pickle::Trace> trace = nullptr;
 };
 
 // Records an observation, up to limits::kMaxObservationsPerPayload per payload; the first one
@@ -69,6 +81,10 @@ struct ReadContext {
   int depth = 0;                // container nesting depth of this source
   uint64_t expanded_bytes = 0;  // bytes produced by decompression so far (whole file)
   std::string location;         // location prefix of this source, for messages
+  std::string loader;           // the loader reaching this source, when a container said so
+  Hint hint = Hint::kSniff;     // how the container said to treat it
+  const pickle::Semantics* semantics = nullptr;  // resolvers the pickle engine follows (kb/)
+  std::shared_ptr<const pickle::Trace> analysed = nullptr;  // Member::analysed of this source
 };
 
 }  // namespace mv::formats

@@ -25,19 +25,24 @@ void ListError(const fs::path& dir, const std::string& display, const std::error
   out.push_back({dir.string(), display, "cannot list directory: " + ec.message(), ""});
 }
 
+// Whether a cache entry is a directory; one that cannot be examined is an entry, never a
+// silent skip (a plain file where a folder belongs is not part of the cache's layout).
+bool Directory(const fs::directory_entry& e, const std::string& display,
+               std::vector<HfCachedFile>& out) {
+  std::error_code ec;
+  if (e.is_directory(ec)) return true;
+  if (ec) out.push_back({e.path().string(), display, "cannot examine: " + ec.message(), ""});
+  return false;
+}
+
 // One snapshot folder's files, named ORG/NAME@REV/path.
 void ListSnapshots(const fs::path& repo, const std::string& id, std::vector<HfCachedFile>& out) {
   fs::path snaps = repo / "snapshots";
   std::error_code ec;
   fs::directory_iterator rev(snaps, ec);
   for (; !ec && rev != fs::directory_iterator(); rev.increment(ec)) {
-    std::error_code sec;
     std::string prefix = id + "@" + rev->path().filename().string();
-    if (!rev->is_directory(sec)) {
-      if (sec)
-        out.push_back({rev->path().string(), prefix, "cannot examine: " + sec.message(), ""});
-      continue;
-    }
+    if (!Directory(*rev, prefix, out)) continue;
     std::vector<PathEntry> found;
     WalkDirectory(rev->path().string(), "", found);
     for (auto& f : found) {
@@ -71,11 +76,7 @@ std::vector<HfCachedFile> ListHfCache(const std::string& dir) {
       id[sep] = '/';  // not replace(sep, 2, "/"): GCC 12 -O3 misreads it (-Wrestrict)
       id.erase(sep + 1, 1);
     }
-    std::error_code sec;
-    if (!repo->is_directory(sec)) {
-      if (sec) out.push_back({repo->path().string(), id, "cannot examine: " + sec.message(), ""});
-      continue;
-    }
+    if (!Directory(*repo, id, out)) continue;
     ListSnapshots(repo->path(), id, out);
   }
   ListError(dir, dir, ec, out);

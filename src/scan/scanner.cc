@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <system_error>
 #include <unordered_set>
@@ -30,6 +30,7 @@ struct Item {
   // Read as this format whatever the content: the bytes are announced as it (by name or
   // container position) but content sniffing disagreed.
   formats::FormatId force = formats::FormatId::kUnknown;
+  std::shared_ptr<const pickle::Trace> analysed = nullptr;  // formats::Member::analysed
 };
 
 // The last path component of a member chain ("a.zip!archive/data.pkl" -> "data.pkl").
@@ -101,9 +102,6 @@ class Walker {
   }
 
   void Visit(Item item, std::vector<Item>& stack, FileReport& report, bool top) {
-    formats::FormatId id = formats::FormatId::kPickle;
-    bool pickle_hint =
-        item.hint == formats::Hint::kPickle || item.hint == formats::Hint::kPickleStream;
     if (item.hint == formats::Hint::kSniff && item.force == formats::FormatId::kUnknown &&
         storages_.count(LowerAscii(item.location))) {
       // A tensor storage of a torch zip whose data.pkl was analysed first: torch.load copies
@@ -116,20 +114,15 @@ class Walker {
       facts_.push_back(std::move(f));
       return;
     }
-    if (item.force != formats::FormatId::kUnknown) {
-      id = item.force;
-    } else if (!pickle_hint) {
+    // Forced (announced), told by the container (a pickle stream), or sniffed by content.
+    formats::FormatId id =
+        item.force != formats::FormatId::kUnknown ? item.force : formats::ReadAs(item.hint);
+    if (id == formats::FormatId::kUnknown) {
       id = formats::Sniff(*item.src);
       Announced(item, id, stack);
     }
     const formats::FormatInfo* info = formats::Find(id);
     std::string fmt_name = info ? std::string(info->name) : std::string("unknown");
-
-    if (id == formats::FormatId::kPickle) {
-      VisitPickle(item, stack);
-      Describe(report, top, "pickle", item.loader.empty() ? "pickle.load" : item.loader);
-      return;
-    }
     if (id == formats::FormatId::kUnknown || info == nullptr || info->read == nullptr) {
       verdict::PayloadFacts f;
       f.location = item.location;
@@ -144,6 +137,10 @@ class Walker {
     ctx.depth = item.depth;
     ctx.expanded_bytes = expanded_;
     ctx.location = item.location;
+    ctx.loader = item.loader;
+    ctx.hint = item.hint;
+    ctx.semantics = &options_.kb->semantics();
+    ctx.analysed = item.analysed;
     auto out = info->read(item.src, ctx);
     expanded_ = std::max(expanded_, ctx.expanded_bytes);
     verdict::PayloadFacts f;
@@ -181,7 +178,12 @@ class Walker {
     Describe(report, top, f.format, f.loader);
     // Single-member wrappers (gzip, xz, …) name the format of what they wrap: "xz+pickle".
     wrapper_pending_ = top && o.members.size() == 1 && o.members[0].name.empty();
+    if (o.trace) {
+      traces_.push_back(o.trace);
+      f.trace = o.trace.get();
+    }
     facts_.push_back(std::move(f));
+    if (o.trace) Followed(item, *o.trace, stack);
 
     if (!o.members.empty() && item.depth + 1 > limits::kMaxNestingDepth) {
       LimitHit(item, "limit.depth", "containers nested deeper than limits::kMaxNestingDepth");
@@ -196,6 +198,7 @@ class Walker {
       child.nested = item.nested;
       child.hint = it->hint;
       child.loader = !it->loader.empty() ? it->loader : member_loader;
+      child.analysed = it->analysed;
       stack.push_back(std::move(child));
     }
   }
@@ -237,22 +240,9 @@ class Walker {
     facts_.push_back(std::move(f));
   }
 
-  void VisitPickle(const Item& item, std::vector<Item>& stack) {
-    pickle::Options po;
-    po.semantics = &options_.kb->semantics();
-    po.trailing_data_expected = item.hint == formats::Hint::kPickleStream;
-    traces_.push_back(pickle::Analyze(*item.src, 0, item.src->size(), po));
-    pickle::Trace& t = traces_.back();
-    verdict::PayloadFacts f;
-    f.location = item.location;
-    f.format = "pickle";
-    f.loader = item.loader.empty() ? "pickle.load" : item.loader;
-    f.trace = &t;
-    for (auto a : t.anomalies) {
-      if (a.location.empty()) a.location = item.location;
-      f.anomalies.push_back(std::move(a));
-    }
-    facts_.push_back(std::move(f));
+  // What a payload's code trace leads to: tensor storages it names (not fetched), fx graph code
+  // it carries, and the nested payloads it decodes (each analysed like a file).
+  void Followed(const Item& item, const pickle::Trace& t, std::vector<Item>& stack) {
     NoteStorages(item, t);
     FxCode(item, t, stack);
     for (auto it = t.nested.rbegin(); it != t.nested.rend(); ++it) {
@@ -369,7 +359,7 @@ class Walker {
 
   const Options& options_;
   std::chrono::steady_clock::time_point start_;
-  std::deque<pickle::Trace> traces_;  // stable addresses for PayloadFacts::trace
+  std::vector<std::shared_ptr<const pickle::Trace>> traces_;  // kept for PayloadFacts::trace
   std::vector<verdict::PayloadFacts> facts_;
   std::string root_name_;  // the file's display path (its name announces a format)
   std::unordered_set<std::string> storages_;  // lower-cased member chains of tensor storages

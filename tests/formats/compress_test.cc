@@ -91,9 +91,9 @@ TEST(Compress, Bzip2BombStopsAtLimit) {
 TEST(Compress, ZlibSniffRejectsLookalikes) {
   // 0x78 0x9c is a valid zlib header, but what follows is not deflate data.
   std::string fake("\x78\x9c\xff\xff\xff\xff\xff\xff\xff\xff", 10);
-  EXPECT_FALSE(
-      compress::SniffZlib(*MakeMemorySource(fake),
-                          ByteSpan(reinterpret_cast<const uint8_t*>(fake.data()), fake.size())));
+  EXPECT_FALSE(compress::SniffZlib(
+      *MakeMemorySource(fake), ByteSpan(reinterpret_cast<const uint8_t*>(fake.data()), fake.size()),
+      false));
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "containers_testutil.h"
-#include "formats/gguf/jinja.h"
+#include "formats/common/jinja/jinja.h"
 #include "formats/registry.h"
 
 namespace mv::formats {

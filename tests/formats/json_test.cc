@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "formats/json/keras_config.h"
+#include "formats/common/keras_config/keras_config.h"
 #include "formats/registry.h"
 
 namespace mv::formats {

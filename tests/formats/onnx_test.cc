@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "formats/protowire/protowire.h"
+#include "formats/common/protowire/protowire.h"
 #include "formats/registry.h"
 
 namespace mv::formats {
@@ -73,7 +73,7 @@ TEST(Onnx, RandomDataNotClaimed) {
   }
   junk[0] = 0x08;  // even with the right first byte
   auto src = MakeMemorySource(junk);
-  EXPECT_FALSE(onnx::Sniff(*src, ByteSpan(junk.data(), junk.size())));
+  EXPECT_FALSE(onnx::Sniff(*src, ByteSpan(junk.data(), junk.size()), false));
 }
 
 TEST(Onnx, TruncatedFailsCleanly) {

@@ -1,4 +1,4 @@
-#include "formats/pycode/pycode.h"
+#include "formats/common/pycode/pycode.h"
 
 #include <gtest/gtest.h>
 

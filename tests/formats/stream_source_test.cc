@@ -1,6 +1,6 @@
-// Members decoded on demand (formats/compress/stream_source.h): bounded memory, restarts,
+// Members decoded on demand (formats/common/decode/stream_source.h): bounded memory, restarts,
 // budget and truncation anomalies.
-#include "formats/compress/stream_source.h"
+#include "formats/common/decode/stream_source.h"
 
 #include <gtest/gtest.h>
 #include <malloc.h>

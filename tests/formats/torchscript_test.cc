@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "formats/common/pylex/lexer.h"
 #include "formats/registry.h"
-#include "formats/torchscript/lexer.h"
 #include "kb/kb.h"
 #include "scan/scanner.h"
 

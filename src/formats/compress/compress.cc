@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "core/limits.h"
-#include "formats/compress/decode.h"
-#include "formats/compress/stream_source.h"
+#include "formats/common/decode/decode.h"
+#include "formats/common/decode/stream_source.h"
 
 namespace mv::formats::compress {
 
@@ -85,35 +85,19 @@ bool LzmaAloneHeader(Source& src, ByteSpan head) {
 
 }  // namespace
 
-bool SniffGzip(Source&, ByteSpan head) {
-  return StartsWith(head, {0x1f, 0x8b, 0x08}) && head.size() >= 10 && (head[3] & 0xE0) == 0;
+bool SniffGzip(Source&, ByteSpan head, bool signature) {
+  return signature && (head[3] & 0xE0) == 0;  // no reserved flag bits
 }
 
-bool SniffBzip2(Source&, ByteSpan head) {
-  if (head.size() < 10 || !StartsWith(head, {'B', 'Z', 'h'}) || head[3] < '1' || head[3] > '9') {
-    return false;
-  }
-  ByteSpan rest = head.subspan(4);
-  return StartsWith(rest, {0x31, 0x41, 0x59, 0x26, 0x53, 0x59}) ||
-         StartsWith(rest, {0x17, 0x72, 0x45, 0x38, 0x50, 0x90});
+bool SniffBzip2(Source&, ByteSpan head, bool signature) {
+  return signature && head[3] >= '1' && head[3] <= '9';  // the block size, 100k to 900k
 }
 
-bool SniffXz(Source& src, ByteSpan head) {
-  return StartsWith(head, {0xFD, '7', 'z', 'X', 'Z', 0x00}) || LzmaAloneHeader(src, head);
+bool SniffXz(Source& src, ByteSpan head, bool signature) {
+  return signature || LzmaAloneHeader(src, head);
 }
 
-bool SniffZstd(Source&, ByteSpan head) {
-  if (head.size() < 4) return false;
-  if (StartsWith(head, {0x28, 0xB5, 0x2F, 0xFD})) return true;
-  // Skippable frame followed (in the same head) by a real frame is still zstd.
-  return (head[0] & 0xF0) == 0x50 && head[1] == 0x2A && head[2] == 0x4D && head[3] == 0x18;
-}
-
-bool SniffLz4(Source&, ByteSpan head) {
-  return StartsWith(head, {0x04, 0x22, 0x4D, 0x18});
-}
-
-bool SniffZlib(Source&, ByteSpan head) {
+bool SniffZlib(Source&, ByteSpan head, bool /*signature*/) {
   uint64_t begin = 0;
   if (ZfileHeader(head, begin)) return ZlibHeader(head.subspan(static_cast<size_t>(begin)));
   return ZlibHeader(head);

@@ -7,12 +7,11 @@
 
 namespace mv::formats::compress {
 
-bool SniffGzip(Source& src, ByteSpan head);
-bool SniffBzip2(Source& src, ByteSpan head);
-bool SniffXz(Source& src, ByteSpan head);
-bool SniffZstd(Source& src, ByteSpan head);
-bool SniffLz4(Source& src, ByteSpan head);
-bool SniffZlib(Source& src, ByteSpan head);
+// Signatures are the registry's (zstd and lz4 need nothing more). What a table row cannot say:
+bool SniffGzip(Source& src, ByteSpan head, bool signature);   // no reserved flag bits
+bool SniffBzip2(Source& src, ByteSpan head, bool signature);  // block size digit 1-9
+bool SniffXz(Source& src, ByteSpan head, bool signature);     // or a bare lzma-alone stream
+bool SniffZlib(Source& src, ByteSpan head, bool signature);   // header checksum, trial inflate
 Result<ReadOutput> ReadGzip(const SourcePtr& src, ReadContext& ctx);
 Result<ReadOutput> ReadBzip2(const SourcePtr& src, ReadContext& ctx);
 Result<ReadOutput> ReadXz(const SourcePtr& src, ReadContext& ctx);

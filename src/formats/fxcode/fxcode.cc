@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/torchscript/lexer.h"
+#include "formats/common/pylex/lexer.h"
 
 namespace mv::formats::fxcode {
 
@@ -338,10 +338,6 @@ class Checker {
 };
 
 }  // namespace
-
-bool Sniff(Source& /*src*/, ByteSpan /*head*/) {
-  return false;
-}
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   if (src->size() > limits::kMaxConfigBytes) {

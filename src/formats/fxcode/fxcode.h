@@ -24,8 +24,7 @@
 
 namespace mv::formats::fxcode {
 
-// Never by content: the scanner reads the code of a GraphModule pickle as this format.
-bool Sniff(Source& src, ByteSpan head);
+// Recognised by its signature alone (formats/registry.cc).
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 }  // namespace mv::formats::fxcode

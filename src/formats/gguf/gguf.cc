@@ -3,7 +3,7 @@
 #include <set>
 
 #include "core/limits.h"
-#include "formats/gguf/jinja.h"
+#include "formats/common/jinja/jinja.h"
 
 namespace mv::formats::gguf {
 
@@ -278,11 +278,6 @@ class Reader {
 };
 
 }  // namespace
-
-bool Sniff(Source& /*src*/, ByteSpan head) {
-  // "GGUF"; the version is checked by Read so that an unknown version is reported, not ignored.
-  return head.size() >= 8 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F';
-}
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   ReadOutput out;

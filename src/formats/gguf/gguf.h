@@ -6,7 +6,7 @@
 
 namespace mv::formats::gguf {
 
-bool Sniff(Source& src, ByteSpan head);
+// Recognised by its signature alone (formats/registry.cc).
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 }  // namespace mv::formats::gguf

@@ -13,13 +13,12 @@
 #include <mutex>
 
 #include "core/limits.h"
-#include "formats/json/keras_config.h"
+#include "formats/common/keras_config/keras_config.h"
 
 namespace mv::formats::hdf5 {
 
 namespace {
 
-constexpr uint8_t kSig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
 // Closes an HDF5 handle with the matching close function.
 struct Handle {
@@ -70,22 +69,6 @@ Result<std::optional<std::string>> StringAttr(hid_t file, const char* name) {
 }
 
 }  // namespace
-
-bool Sniff(Source& src, ByteSpan head) {
-  // The superblock signature sits at 0 or after a user block of 512 * 2^k bytes.
-  for (uint64_t off = 0; off <= 8192 && off + 8 <= src.size(); off = off ? off * 2 : 512) {
-    ByteSpan b = head;
-    if (off + 8 > head.size()) {
-      auto r = src.Read(off, 8);
-      if (!r.ok() || r->size() < 8) return false;
-      b = *r;
-    } else {
-      b = head.subspan(off, 8);
-    }
-    if (std::equal(kSig, kSig + 8, b.begin())) return true;
-  }
-  return false;
-}
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   if (src->size() > limits::kMaxHdf5Bytes) {

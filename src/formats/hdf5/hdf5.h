@@ -6,7 +6,7 @@
 
 namespace mv::formats::hdf5 {
 
-bool Sniff(Source& src, ByteSpan head);
+// Recognised by its signature alone (formats/registry.cc).
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 // Opens libhdf5 (loaded on first use: hdf5_lazy.cc); false when it cannot be loaded.

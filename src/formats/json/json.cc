@@ -4,7 +4,7 @@
 
 #include "core/limits.h"
 #include "core/text.h"
-#include "formats/json/keras_config.h"
+#include "formats/common/keras_config/keras_config.h"
 
 namespace mv::formats::json {
 
@@ -72,7 +72,7 @@ std::string ToUtf8(ByteSpan b) {
 
 }  // namespace
 
-bool Sniff(Source& /*src*/, ByteSpan head) {
+bool Sniff(Source& /*src*/, ByteSpan head, bool /*signature*/) {
   // Any JSON object: `{` then a key or `}` (optional BOM and whitespace; UTF-8, UTF-16 or
   // UTF-32 as Python's json.loads detects them). Keras ignores unknown keys, so "class_name"
   // may sit anywhere in config.json: every object is parsed, and one larger than

@@ -6,7 +6,7 @@
 
 namespace mv::formats::json {
 
-bool Sniff(Source& src, ByteSpan head);
+bool Sniff(Source& src, ByteSpan head, bool signature);
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 }  // namespace mv::formats::json

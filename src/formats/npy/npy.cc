@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/npy/pyliteral.h"
+#include "formats/common/pyliteral/pyliteral.h"
 
 namespace mv::formats::npy {
 
@@ -193,11 +193,6 @@ DType FromDescr(const Value& v, int depth) {
 }
 
 }  // namespace
-
-bool Sniff(Source& /*src*/, ByteSpan head) {
-  // The magic alone announces npy: an unknown version is reported by Read, never ignored.
-  return head.size() >= 8 && std::memcmp(head.data(), kMagic, 6) == 0;
-}
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
   ReadOutput out;

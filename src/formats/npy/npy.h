@@ -6,7 +6,7 @@
 
 namespace mv::formats::npy {
 
-bool Sniff(Source& src, ByteSpan head);
+// Recognised by its signature alone (formats/registry.cc).
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 }  // namespace mv::formats::npy

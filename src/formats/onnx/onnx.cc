@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/protowire/protowire.h"
+#include "formats/common/protowire/protowire.h"
 
 namespace mv::formats::onnx {
 
@@ -239,7 +239,7 @@ class Model : public protowire::Schema {
 
 }  // namespace
 
-bool Sniff(Source& src, ByteSpan head) {
+bool Sniff(Source& src, ByteSpan head, bool /*signature*/) {
   // onnx.load parses any well-formed ModelProto: fields in any order, unknown fields and
   // groups kept, ir_version optional (onnxruntime wants it, onnx.load does not). So: the whole
   // file is well-formed protobuf with a graph (7, length-delimited), ir_version (1) if present

@@ -56,7 +56,7 @@ uint64_t SkipJsonSpace(Source& src, ByteSpan head, uint64_t at, uint64_t limit) 
 
 }  // namespace
 
-bool Sniff(Source& src, ByteSpan head) {
+bool Sniff(Source& src, ByteSpan head, bool /*signature*/) {
   // u64le header length, then a JSON object (serde_json skips leading whitespace; safetensors
   // >= 0.4 refuses it, older versions load it). A pickle or zip starts with bytes that make
   // the length absurd, so they are never claimed here.

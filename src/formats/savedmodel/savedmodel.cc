@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/json/keras_config.h"
-#include "formats/protowire/protowire.h"
+#include "formats/common/keras_config/keras_config.h"
+#include "formats/common/protowire/protowire.h"
 
 namespace mv::formats::savedmodel {
 
@@ -740,7 +740,7 @@ bool LooksLikeKerasMetadata(Source& src) {
 
 }  // namespace
 
-bool Sniff(Source& src, ByteSpan head) {
+bool Sniff(Source& src, ByteSpan head, bool /*signature*/) {
   if (head.size() < 2) return false;
   if (head[0] == 0x08 || head[0] == 0x12) {
     if (LooksLikeSavedModel(src)) return true;

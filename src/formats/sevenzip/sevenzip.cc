@@ -12,13 +12,11 @@
 #include <set>
 
 #include "core/limits.h"
-#include "formats/compress/decode.h"
+#include "formats/common/decode/decode.h"
 
 namespace mv::formats::sevenzip {
 
 namespace {
-
-constexpr uint8_t kMagic[6] = {'7', 'z', 0xBC, 0xAF, 0x27, 0x1C};
 
 struct Feed {
   Source* src = nullptr;
@@ -75,10 +73,6 @@ struct ArchiveDeleter {
 };
 
 }  // namespace
-
-bool Sniff(Source& /*src*/, ByteSpan head) {
-  return head.size() >= 32 && std::memcmp(head.data(), kMagic, 6) == 0;
-}
 
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx) {
   ReadOutput out;

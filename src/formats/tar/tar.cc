@@ -128,12 +128,12 @@ std::string NormPath(const std::string& p) {
 
 }  // namespace
 
-bool Sniff(Source& /*src*/, ByteSpan head) {
+bool Sniff(Source& /*src*/, ByteSpan head, bool signature) {
+  // The registry holds the "ustar" signature; the header checksum is not a table row.
   if (head.size() < kBlock) return false;
   ByteSpan h = head.first(kBlock);
-  bool magic = std::memcmp(h.data() + 257, "ustar", 5) == 0;
   // A v7 tar has no magic: accept it only with a valid checksum and a printable name.
-  if (!magic) {
+  if (!signature) {
     if (h[0] == 0) return false;
     for (size_t i = 0; i < 100 && h[i] != 0; ++i) {
       if (h[i] < 0x20 || h[i] > 0x7e) return false;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/pickle_stream/pickle_stream.h"
 #include "pickle/disasm.h"
 #include "pickle/engine.h"
 
@@ -18,8 +19,6 @@ namespace {
 
 using pickle::Op;
 
-// LONG1 10 0x1950a86a20f9469cfc6c, little-endian.
-constexpr uint8_t kMagic[10] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 constexpr int kPickles = 5;
 
 int ElementSize(const std::string& storage_type) {
@@ -37,19 +36,13 @@ int ElementSize(const std::string& storage_type) {
 
 }  // namespace
 
-bool Sniff(Source& src, ByteSpan head) {
-  // PROTO n, optional FRAME, LONG1 10 <magic>.
-  size_t p = 0;
-  if (head.size() < 2 || head[0] != static_cast<uint8_t>(Op::kProto) || head[1] > 5) return false;
-  p = 2;
-  if (p < head.size() && head[p] == static_cast<uint8_t>(Op::kFrame)) p += 9;
-  if (p + 12 > head.size()) return false;
-  if (head[p] != static_cast<uint8_t>(Op::kLong1) || head[p + 1] != 10) return false;
-  if (std::memcmp(head.data() + p + 2, kMagic, sizeof kMagic) != 0) return false;
-  return pickle::LooksLikePickle(src, 0);
+bool Sniff(Source& src, ByteSpan /*head*/, bool signature) {
+  // The registry holds PROTO, FRAME and the pickled magic number as signatures; that the stream
+  // parses as pickles is not a table row.
+  return signature && pickle::LooksLikePickle(src, 0);
 }
 
-Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
+Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx) {
   ReadOutput out;
   out.format = "torch-legacy";
   out.loader = "torch.load";
@@ -76,6 +69,10 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
     return out;
   }
   m.data = MakeSubSource(src, 0, ends[kPickles - 1]);
+  // The stream is analysed here, once, as the scanner analyses a pickle stream; the member
+  // carries the trace to the pickle reader.
+  m.analysed = pickle_stream::Analyse(*m.data, ctx.semantics, m.hint);
+  const pickle::Trace& trace = *m.analysed;
   out.members.push_back(std::move(m));
 
   // Validate the storages section: keys (pickle 5) against the persistent ids of the object
@@ -90,12 +87,10 @@ Result<ReadOutput> Read(const SourcePtr& src, ReadContext& /*ctx*/) {
       }
     }
   }
-  pickle::Options po;
-  po.max_pickles = 1;
-  po.trailing_data_expected = true;
-  pickle::Trace obj = pickle::Analyze(*src, ends[2], ends[3], po);
   std::map<std::string, std::pair<int, uint64_t>> storages;  // key -> (element size, numel)
-  for (const auto& c : obj.calls) {
+  for (const auto& c : trace.calls) {
+    // The object pickle's persistent ids (the sub-view starts at the file's start).
+    if (c.offset < ends[2] || c.offset >= ends[3]) continue;
     if (c.kind != pickle::CallKind::kPersistentLoad || c.args.empty()) continue;
     const auto& pid = c.args[0];
     if (!pid || pid->kind != pickle::ValueKind::kTuple || pid->items.size() < 5) continue;

@@ -7,7 +7,7 @@
 
 namespace mv::formats::torch_legacy {
 
-bool Sniff(Source& src, ByteSpan head);
+bool Sniff(Source& src, ByteSpan head, bool signature);
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 }  // namespace mv::formats::torch_legacy

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "formats/torchscript/lexer.h"
+#include "formats/common/pylex/lexer.h"
 
 namespace mv::formats::torchscript {
 
@@ -378,11 +378,12 @@ std::string ModuleOf(const std::string& location) {
 
 }  // namespace
 
-bool Sniff(Source& /*src*/, ByteSpan head) {
+bool Sniff(Source& /*src*/, ByteSpan head, bool signature) {
+  // The registry holds the "op_version_set = " signature; text without NULs is checked here.
   if (head.empty()) return false;
   std::string_view h(reinterpret_cast<const char*>(head.data()), head.size());
   if (h.find('\0') != std::string_view::npos) return false;
-  if (h.rfind("op_version_set = ", 0) == 0) return true;
+  if (signature) return true;
   // The serializer writes module classes and free functions with full type annotations; a
   // hand-made archive may omit them, so a leading `class`/`def` with a colon-terminated header
   // is enough (Python sources in a repo start with imports, docstrings or comments).

@@ -10,7 +10,7 @@ namespace mv::formats::torchscript {
 
 // Text that starts like a TorchScript code file: "op_version_set = N" (torch < 1.6), or a
 // leading `class X(...):` / `def f(...):` header (what torch.jit.save writes under code/).
-bool Sniff(Source& src, ByteSpan head);
+bool Sniff(Source& src, ByteSpan head, bool signature);
 // Observations: ("torchscript.code", "") once per file; ("torchscript.call", name) for
 // os.*/subprocess.*/sys.*/shutil.*/socket.*/importlib.*, builtins.open/eval/exec/__import__/
 // compile and torch.ops.load_library; ("torchscript.custom-op", "ns::op") for torch.ops

@@ -21,8 +21,8 @@
 
 #include "core/limits.h"
 #include "core/text.h"
-#include "formats/compress/decode.h"
-#include "formats/compress/stream_source.h"
+#include "formats/common/decode/decode.h"
+#include "formats/common/decode/stream_source.h"
 #include "pickle/engine.h"
 
 namespace mv::formats::zip {
@@ -722,11 +722,10 @@ bool HasEocdNearEnd(Source& src) {
 
 }  // namespace
 
-bool Sniff(Source& src, ByteSpan head) {
+bool Sniff(Source& src, ByteSpan head, bool signature) {
+  // The signatures at 0 (local header, empty archive, spanning marker) are the registry's.
+  if (signature) return true;
   if (head.size() < 4) return false;
-  uint32_t sig = Le32(head, 0);
-  if (sig == kLocalSig || (sig == kEocdSig && head.size() >= kEocdSize)) return true;
-  if (sig == kDescriptorSig && head.size() >= 8 && Le32(head, 4) == kLocalSig) return true;
   // Data prepended to a zip (a pickle in front of a torch archive): only when a local header
   // shows up in the head, or the head is a pickle, is the tail checked for an end record, so
   // tensors sniffed inside archives cost no extra read.

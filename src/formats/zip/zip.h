@@ -7,7 +7,7 @@
 
 namespace mv::formats::zip {
 
-bool Sniff(Source& src, ByteSpan head);
+bool Sniff(Source& src, ByteSpan head, bool signature);
 Result<ReadOutput> Read(const SourcePtr& src, ReadContext& ctx);
 
 }  // namespace mv::formats::zip

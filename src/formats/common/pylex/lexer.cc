@@ -1,4 +1,4 @@
-#include "formats/torchscript/lexer.h"
+#include "formats/common/pylex/lexer.h"
 
 #include <algorithm>
 #include <set>

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/source.h"
-#include "formats/compress/decode.h"
+#include "formats/common/decode/decode.h"
 
 namespace mv::formats::compress {
 

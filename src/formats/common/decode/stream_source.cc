@@ -1,4 +1,4 @@
-#include "formats/compress/stream_source.h"
+#include "formats/common/decode/stream_source.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,7 +1,7 @@
-#include "formats/json/keras_config.h"
+#include "formats/common/keras_config/keras_config.h"
 
 #include "core/limits.h"
-#include "formats/pycode/pycode.h"
+#include "formats/common/pycode/pycode.h"
 
 namespace mv::formats::keras {
 

@@ -1,4 +1,4 @@
-#include "formats/compress/decode.h"
+#include "formats/common/decode/decode.h"
 
 #include <algorithm>
 

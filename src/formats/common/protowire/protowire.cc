@@ -1,4 +1,4 @@
-#include "formats/protowire/protowire.h"
+#include "formats/common/protowire/protowire.h"
 
 #include "core/limits.h"
 

@@ -1,4 +1,4 @@
-#include "formats/npy/pyliteral.h"
+#include "formats/common/pyliteral/pyliteral.h"
 
 #include "core/text.h"
 #include "pickle/operands.h"

@@ -1,4 +1,4 @@
-#include "formats/gguf/jinja.h"
+#include "formats/common/jinja/jinja.h"
 
 #include <algorithm>
 #include <set>
