@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace mv {
 namespace {
@@ -21,6 +24,31 @@ TEST(ReadTracker, CountsOverlapsOnce) {
   EXPECT_EQ(t.bytes(), 25u);
   t.Add(100, 0);
   EXPECT_EQ(t.bytes(), 25u);
+}
+
+// Against a byte map, over random reads that grow, join, bridge and fall inside ranges
+// (sequential reads extend a range in place; everything else merges).
+TEST(ReadTracker, MatchesAByteMap) {
+  std::mt19937 rng(12);
+  for (int round = 0; round < 50; ++round) {
+    ReadTracker t;
+    std::vector<bool> seen(600, false);
+    uint64_t pos = 0;
+    for (int i = 0; i < 200; ++i) {
+      uint64_t off = 0;
+      uint64_t len = rng() % 9;
+      switch (rng() % 3) {
+        case 0: off = pos; break;  // on from the last read
+        case 1: off = rng() % 500; break;
+        default: off = pos > 20 ? pos - rng() % 20 : 0; break;  // back into the last range
+      }
+      t.Add(off, len);
+      pos = off + len;
+      for (uint64_t b = off; b < off + len; ++b) seen[b] = true;
+      uint64_t want = static_cast<uint64_t>(std::count(seen.begin(), seen.end(), true));
+      ASSERT_EQ(t.bytes(), want) << "round " << round << " read " << i;
+    }
+  }
 }
 
 TEST(MemorySource, ReadsAndClips) {
