@@ -95,9 +95,10 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
   bool newer_ops = false;   // protocol-2+ opcodes without a leading PROTO
   bool imported = false;    // a find_class with plausible names
   bool header_only = true;  // nothing but PROTO / FRAME so far
+  Instr in;                 // reused across opcodes
   for (int n = 0; n < kMaxOps; ++n) {
     uint64_t at = d.pos();
-    auto r = d.Next();
+    auto r = d.Next(in);
     if (!r.ok()) {
       if (imported) return true;
       // A text operand longer than limits::kMaxKeptLine after a consistent prefix: the
@@ -116,7 +117,6 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
       return r.error().code == Errc::kTruncated && d.pos() >= src.size() && !newer_ops &&
              ((proto_first && n >= 2) || n >= 8);
     }
-    const Instr& in = *r;
     const OpInfo* info = LookupOp(in.op);
     if (in.op == Op::kProto) {
       if (in.num > 5) return imported;
