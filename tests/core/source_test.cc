@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,59 @@ TEST(SubSource, ForwardsAndCountsAtRoot) {
   EXPECT_EQ(std::string(r->begin(), r->end()), "6789ab");
   EXPECT_EQ((*root)->bytes_read(), 6u);
   EXPECT_EQ(sub->bytes_read(), 6u);
+  std::remove(path.c_str());
+}
+
+// A file source counts reads that continue the last one lazily (a pending range): whatever
+// the order of reads (on from the last, back, elsewhere, through a sub-view or ReadInto),
+// bytes_read() is the number of distinct bytes delivered, asked at any point.
+TEST(FileSource, CountsInterleavedReadsOnce) {
+  std::string path = testing::TempDir() + "/mv_source_count." + std::to_string(::getpid()) + ".bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << std::string(4096, 'x');
+  }
+  auto root = OpenFileSource(path);
+  ASSERT_TRUE(root.ok());
+  SourcePtr src = *root;
+  SourcePtr sub = MakeSubSource(src, 1000, 2000);
+  std::mt19937 rng(7);
+  std::vector<bool> seen(4096, false);
+  uint64_t pos = 0;
+  std::vector<uint8_t> buf(64);
+  for (int i = 0; i < 3000; ++i) {
+    uint64_t len = 1 + rng() % 6;
+    uint64_t off = rng() % 4 == 0 ? rng() % 4000 : pos;
+    uint64_t counted = 0;
+    switch (rng() % 3) {
+      case 0: {
+        auto r = src->Read(off, len);
+        ASSERT_TRUE(r.ok());
+        counted = r->size();
+        break;
+      }
+      case 1: {
+        auto r = src->ReadInto(off, std::span(buf.data(), len));
+        ASSERT_TRUE(r.ok());
+        counted = *r;
+        break;
+      }
+      default: {  // through the sub-view [1000, 3000)
+        off = 1000 + off % 1990;
+        auto r = sub->Read(off - 1000, len);
+        ASSERT_TRUE(r.ok());
+        counted = r->size();
+        break;
+      }
+    }
+    for (uint64_t b = off; b < off + counted; ++b) seen[b] = true;
+    pos = off + counted;
+    if (rng() % 5 == 0 || i == 2999) {
+      uint64_t want = static_cast<uint64_t>(std::count(seen.begin(), seen.end(), true));
+      ASSERT_EQ(src->bytes_read(), want) << "read " << i;
+      ASSERT_EQ(sub->bytes_read(), want);
+    }
+  }
   std::remove(path.c_str());
 }
 
