@@ -33,12 +33,16 @@ torch.save({"big": big}, root / "big.pt")
 
 
 def median_run(argv, runs):
-    times = []
+    """Median wall time and median CPU time (user + system, from the child's rusage) of
+    whole processes, in seconds. On a shared machine the CPU time moves less with the load."""
+    wall, cpu = [], []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, ru = os.wait4(p.pid, 0)
+        wall.append(time.perf_counter() - t)
+        cpu.append(ru.ru_utime + ru.ru_stime)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main():
@@ -51,15 +55,27 @@ def main():
         name, py = "picklescan", ["picklescan", "-p"]
     else:
         name, py = "pickletools baseline", [sys.executable, str(HERE / "pickletools_scan.py")]
-    print(f"python scanner: {name}; {os.cpu_count()} CPUs; median of {runs} runs")
+    print(f"python scanner: {name}; {os.cpu_count()} CPUs; median of {runs} runs; "
+          f"load average {os.getloadavg()[0]:.1f} before")
+    # The fixed cost of one process of each (start-up, knowledge base or imports, exit): a
+    # 4-byte pickle. What a row spends beyond it is the scanning itself.
+    with tempfile.TemporaryDirectory() as d:
+        tiny = pathlib.Path(d) / "tiny.pkl"
+        tiny.write_bytes(b"\x80\x04N.")
+        fixed, fixed_cpu = median_run([binary, "scan", str(tiny)], max(runs, 21))
+        pfixed, pfixed_cpu = median_run(py + [str(tiny)], max(runs, 21))
+    print(f"{'fixed cost (tiny.pkl)':24s} modelvet {fixed * 1e3:7.1f} ms (cpu {fixed_cpu * 1e3:6.1f})"
+          f"  {name} {pfixed * 1e3:7.1f} ms (cpu {pfixed_cpu * 1e3:6.1f})")
     for label, target in (("3000 small torch files", CORPUS / "small"),
                           ("1 GiB torch zip", CORPUS / "big.pt")):
-        mv = median_run([binary, "scan", str(target)], runs)
-        mv1 = median_run([binary, "scan", "-j", "1", str(target)], runs)
-        base = median_run(py + [str(target)], runs)
-        print(f"{label:24s} modelvet {mv * 1e3:8.1f} ms (-j1 {mv1 * 1e3:8.1f} ms)  "
-              f"{name} {base * 1e3:8.1f} ms  ratio {base / mv:5.1f}x")
-
+        mv, mv_cpu = median_run([binary, "scan", str(target)], runs)
+        mv1, mv1_cpu = median_run([binary, "scan", "-j", "1", str(target)], runs)
+        base, base_cpu = median_run(py + [str(target)], runs)
+        print(f"{label:24s} modelvet {mv * 1e3:7.1f} ms (cpu {mv_cpu * 1e3:6.1f}; "
+              f"-j1 {mv1 * 1e3:7.1f} ms, cpu {mv1_cpu * 1e3:6.1f})  "
+              f"{name} {base * 1e3:7.1f} ms (cpu {base_cpu * 1e3:6.1f})  "
+              f"ratio {base / mv:5.1f}x (cpu {base_cpu / mv_cpu:5.1f}x)")
+    print(f"load average {os.getloadavg()[0]:.1f} after")
 
 if __name__ == "__main__":
     main()

@@ -15,19 +15,33 @@ void ReadTracker::Add(uint64_t off, uint64_t len) {
   if (len == 0) return;
   uint64_t begin = off;
   uint64_t end = off + len;
-  // Merge with every range that overlaps or touches [begin, end).
+  // The range that starts at or before `begin` and reaches it: a parser reading on from where
+  // it stopped (one opcode at a time) only moves that range's end, in place, so the common
+  // read costs one lookup and no node allocation.
   auto it = ranges_.upper_bound(begin);
   if (it != ranges_.begin()) {
     auto prev = std::prev(it);
-    if (prev->second >= begin) it = prev;
+    if (prev->second >= begin) {
+      if (end <= prev->second) return;  // already counted
+      bytes_ -= prev->second - prev->first;
+      // Absorb every later range that the grown one overlaps or touches.
+      while (it != ranges_.end() && it->first <= end) {
+        end = std::max(end, it->second);
+        bytes_ -= it->second - it->first;
+        it = ranges_.erase(it);
+      }
+      prev->second = end;
+      bytes_ += end - prev->first;
+      return;
+    }
   }
+  // A new range starting before every range it meets: merge those into it.
   while (it != ranges_.end() && it->first <= end) {
-    begin = std::min(begin, it->first);
     end = std::max(end, it->second);
     bytes_ -= it->second - it->first;
     it = ranges_.erase(it);
   }
-  ranges_.emplace(begin, end);
+  ranges_.emplace_hint(it, begin, end);
   bytes_ += end - begin;
 }
 
@@ -77,7 +91,7 @@ class FileSource final : public Source {
   Result<ByteSpan> Read(uint64_t off, size_t len) override {
     if (off > size_) return MakeError(Errc::kTruncated, "read past end of file", off);
     size_t n = static_cast<size_t>(std::min<uint64_t>(len, size_ - off));
-    tracker_.Add(off, n);
+    Count(off, n);
     return ByteSpan(base_ + off, n);
   }
   Result<size_t> ReadInto(uint64_t off, std::span<uint8_t> dst) override {
@@ -88,17 +102,40 @@ class FileSource final : public Source {
     } else {  // through the page cache: nothing stays mapped in this process
       MV_ASSIGN_OR_RETURN(n, PreadAll(fd_, off, dst.first(n)));
     }
-    tracker_.Add(off, n);
+    Count(off, n);
     return n;
   }
-  uint64_t bytes_read() const override { return tracker_.bytes(); }
+  uint64_t bytes_read() const override {
+    Flush();
+    return tracker_.bytes();
+  }
 
  private:
+  // Parsers mostly read on from where they stopped, often a byte at a time (pickle opcodes):
+  // such reads only grow one pending range, which reaches the tracker when a read elsewhere
+  // starts or bytes_read() is asked for.
+  void Count(uint64_t off, uint64_t n) const {
+    if (n == 0) return;
+    if (off >= pending_begin_ && off <= pending_end_) {
+      pending_end_ = std::max(pending_end_, off + n);
+      return;
+    }
+    Flush();
+    pending_begin_ = off;
+    pending_end_ = off + n;
+  }
+  void Flush() const {
+    tracker_.Add(pending_begin_, pending_end_ - pending_begin_);
+    pending_begin_ = pending_end_ = 0;
+  }
+
   int fd_;
   std::vector<uint8_t> buffer_;
   const uint8_t* base_ = nullptr;
   uint64_t size_;
-  ReadTracker tracker_;
+  mutable ReadTracker tracker_;
+  mutable uint64_t pending_begin_ = 0;  // [begin, end) read but not yet in tracker_
+  mutable uint64_t pending_end_ = 0;
 };
 
 class MemorySource final : public Source {

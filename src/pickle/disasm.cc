@@ -95,6 +95,19 @@ Status Disassembler::ReadCounted(uint64_t n, Instr& in) {
 
 Result<Instr> Disassembler::Next() {
   Instr in;
+  MV_RETURN_IF_ERROR(Next(in));
+  return in;
+}
+
+Status Disassembler::Next(Instr& in) {
+  // Every field as a new Instr has it, but the strings' storage is kept.
+  std::string text = std::move(in.text);
+  std::string text2 = std::move(in.text2);
+  text.clear();
+  text2.clear();
+  in = Instr{};
+  in.text = std::move(text);
+  in.text2 = std::move(text2);
   in.offset = cur_.pos();
   MV_ASSIGN_OR_RETURN(uint8_t byte, cur_.U8());
   const OpInfo* info = LookupOp(byte);
@@ -296,7 +309,7 @@ Result<Instr> Disassembler::Next() {
     }
   }
   in.end = cur_.pos();
-  return in;
+  return OkStatus();
 }
 
 Result<std::vector<Instr>> DisassembleOne(Source& src, uint64_t begin, uint64_t end) {

@@ -39,6 +39,9 @@ class Disassembler {
   // Decodes the instruction at the current position. kTruncated when the data ends inside it,
   // kMalformed for an unknown opcode or a bad argument (the error offset says where).
   Result<Instr> Next();
+  // The same into `in`, whose strings keep their storage from one instruction to the next
+  // (what the machine's loop uses: no Instr is built, moved and freed per opcode).
+  Status Next(Instr& in);
   uint64_t pos() const { return cur_.pos(); }
   uint64_t end() const { return cur_.end(); }
   bool at_end() const { return cur_.at_end(); }

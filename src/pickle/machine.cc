@@ -19,12 +19,30 @@
 namespace mv::pickle {
 
 std::pair<std::string, std::string> MapPy2Name(std::string_view module, std::string_view name) {
-  for (const auto& e : Py2NameMapping()) {
-    if (module == e.module && name == e.name) return {e.module3, e.name3};
-  }
-  for (const auto& e : Py2ImportMapping()) {
-    if (module == e.module) return {e.module3, std::string(name)};
-  }
+  // Every protocol-0..2 find_class is looked up (torch saves with protocol 2): the tables are
+  // indexed once, the first entry of each key winning as in the tables' order.
+  struct Index {
+    std::unordered_map<std::string, const NameMapEntry*> names;  // "module\nname"
+    std::unordered_map<std::string_view, const char*> modules;
+  };
+  static const Index kIndex = [] {
+    Index ix;
+    for (const auto& e : Py2NameMapping()) {
+      std::string key = e.module;
+      key += '\n';
+      key += e.name;
+      ix.names.emplace(std::move(key), &e);
+    }
+    for (const auto& e : Py2ImportMapping()) ix.modules.emplace(e.module, e.module3);
+    return ix;
+  }();
+  std::string key(module);
+  key += '\n';
+  key += name;
+  if (auto it = kIndex.names.find(key); it != kIndex.names.end())
+    return {it->second->module3, it->second->name3};
+  if (auto it = kIndex.modules.find(module); it != kIndex.modules.end())
+    return {it->second, std::string(name)};
   return {std::string(module), std::string(name)};
 }
 
@@ -530,6 +548,7 @@ Status Machine::Exec(const Instr& in) {
 
 Trace Machine::Run() {
   StartPickle();
+  Instr in;  // reused: its strings keep their storage across opcodes
   for (;;) {
     if (steps_ >= opt_.max_steps) {
       Note("limit.steps", "more opcodes than the step budget (limits::kMaxPickleSteps)", dis_.pos(),
@@ -542,7 +561,7 @@ Trace Machine::Run() {
       break;
     }
     uint64_t at = dis_.pos();
-    auto r = dis_.Next();
+    Status r = dis_.Next(in);
     if (!r.ok()) {
       const Error& e = r.error();
       bool trunc = e.code == Errc::kTruncated;
@@ -551,7 +570,6 @@ Trace Machine::Run() {
            trunc ? at : e.offset, true);
       break;
     }
-    const Instr& in = *r;
     op_offset_ = in.offset;
     ++steps_;
     ++trace_.opcodes;

@@ -1,6 +1,9 @@
 // Finding pickles in a stream: opcodes hidden in an argument that crosses a frame end, the next
 // pickle after damage, and LooksLikePickle, the content check format sniffing uses.
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "pickle/machine.h"
 
@@ -89,15 +92,32 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
   // What each stack slot and memo entry holds, as far as sniffing needs: a string or not.
   std::vector<bool> stack;
   std::vector<size_t> marks;
-  std::unordered_map<int64_t, bool> memo;
-  std::unordered_map<std::string, bool> big_memo;
+  // At most kMaxOps entries: a flat list, searched from the newest (no node per PUT).
+  std::vector<std::pair<int64_t, bool>> memo;
+  std::vector<std::pair<std::string, bool>> big_memo;
+  auto put = [](auto& m, const auto& key, bool v) {
+    for (auto& e : m) {
+      if (e.first == key) {
+        e.second = v;
+        return;
+      }
+    }
+    m.emplace_back(key, v);
+  };
+  auto get = [](const auto& m, const auto& key) -> const bool* {
+    for (const auto& e : m) {
+      if (e.first == key) return &e.second;
+    }
+    return nullptr;
+  };
   bool proto_first = false;
   bool newer_ops = false;   // protocol-2+ opcodes without a leading PROTO
   bool imported = false;    // a find_class with plausible names
   bool header_only = true;  // nothing but PROTO / FRAME so far
+  Instr in;                 // reused across opcodes
   for (int n = 0; n < kMaxOps; ++n) {
     uint64_t at = d.pos();
-    auto r = d.Next();
+    auto r = d.Next(in);
     if (!r.ok()) {
       if (imported) return true;
       // A text operand longer than limits::kMaxKeptLine after a consistent prefix: the
@@ -116,7 +136,6 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
       return r.error().code == Errc::kTruncated && d.pos() >= src.size() && !newer_ops &&
              ((proto_first && n >= 2) || n >= 8);
     }
-    const Instr& in = *r;
     const OpInfo* info = LookupOp(in.op);
     if (in.op == Op::kProto) {
       if (in.num > 5) return imported;
@@ -146,24 +165,18 @@ bool LooksLikePickle(Source& src, uint64_t begin) {
         in.op == Op::kMemoize) {
       if (stack.empty()) return imported;
       if (in.big) {
-        big_memo[in.text] = stack.back();
+        put(big_memo, in.text, stack.back());
         continue;
       }
       int64_t key =
           in.op == Op::kMemoize ? static_cast<int64_t>(memo.size() + big_memo.size()) : in.num;
-      memo[key] = stack.back();
+      put(memo, key, stack.back());
       continue;
     }
     if (in.op == Op::kGet || in.op == Op::kBinGet || in.op == Op::kLongBinGet) {
-      if (in.big) {
-        auto big = big_memo.find(in.text);
-        if (big == big_memo.end()) return imported;
-        stack.push_back(big->second);
-        continue;
-      }
-      auto it = memo.find(in.num);
-      if (it == memo.end()) return imported;
-      stack.push_back(it->second);
+      const bool* held = in.big ? get(big_memo, in.text) : get(memo, in.num);
+      if (held == nullptr) return imported;
+      stack.push_back(*held);
       continue;
     }
     size_t fence = marks.empty() ? 0 : marks.back();

@@ -378,16 +378,25 @@ namespace {
 // is the model's.
 void ResolveLocalPaths(std::vector<verdict::PayloadFacts>& facts, const std::string& file) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path dir = fs::absolute(fs::path(file), ec).parent_path();
-  if (ec) return;
-  fs::path root = fs::weakly_canonical(dir, ec);
-  if (ec) return;
-  fs::path root2;
-  if (dir.parent_path().filename() == "snapshots") {
-    root2 = fs::weakly_canonical(dir.parent_path().parent_path(), ec);
-    if (ec) root2.clear();
-  }
+  // The folder is resolved on the first path that needs it: most files name none, and
+  // resolving costs a stat and a readlink per path component (on every small file scanned).
+  fs::path dir, root, root2;
+  enum class Folder { kUnresolved, kResolved, kFailed } folder = Folder::kUnresolved;
+  auto resolve_folder = [&] {
+    if (folder != Folder::kUnresolved) return folder == Folder::kResolved;
+    folder = Folder::kFailed;
+    std::error_code ec;
+    dir = fs::absolute(fs::path(file), ec).parent_path();
+    if (ec) return false;
+    root = fs::weakly_canonical(dir, ec);
+    if (ec) return false;
+    if (dir.parent_path().filename() == "snapshots") {
+      root2 = fs::weakly_canonical(dir.parent_path().parent_path(), ec);
+      if (ec) root2.clear();
+    }
+    folder = Folder::kResolved;
+    return true;
+  };
   auto inside = [](const fs::path& p, const fs::path& r) {
     if (r.empty()) return false;
     auto rel = p.lexically_relative(r);
@@ -404,8 +413,10 @@ void ResolveLocalPaths(std::vector<verdict::PayloadFacts>& facts, const std::str
           o.subject[0] == '\\' || o.subject[0] == '~') {
         continue;  // judged as written
       }
+      if (!resolve_folder()) return;
       std::string rel = o.subject;
       std::replace(rel.begin(), rel.end(), '\\', '/');
+      std::error_code ec;
       fs::path real = fs::weakly_canonical(dir / rel, ec);
       if (ec || inside(real, root) || inside(real, root2)) continue;
       o.evidence += "; on disk it resolves to " + real.string() + ", outside the model's folder";

@@ -46,13 +46,16 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
     fs::directory_iterator it(d.path, ec);
     for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
       const fs::directory_entry& e = *it;
+      // The entry's own type as the listing gave it (d_type): no lstat per file unless the
+      // file system does not say (then these calls ask).
       std::error_code sec;
-      fs::file_status own = e.symlink_status(sec);
+      bool link = e.is_symlink(sec);
+      bool dir = !sec && !link && e.is_directory(sec);
       if (sec) {
         out.push_back({e.path().string(), root, "cannot examine: " + sec.message(), ""});
         continue;
       }
-      if (fs::is_directory(own)) {
+      if (dir) {
         if (e.path().filename() == ".git") continue;  // VCS metadata is not part of a model
         if (d.depth + 1 > limits::kMaxDirectoryDepth) {
           out.push_back({e.path().string(), root,
@@ -70,7 +73,7 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       // target lies inside the walked tree is covered (the target is walked at its own path);
       // any other is an error entry: content a loader would read was not. Dangling links,
       // FIFOs, sockets and devices stay in the list: the scan reports them as errors.
-      if (fs::is_symlink(own)) {
+      if (link) {
         std::error_code tec;
         if (fs::is_directory(fs::status(e.path(), tec))) {
           if (auto why = UncoveredDirectoryLink(e.path(), base); !why.empty())

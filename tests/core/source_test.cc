@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <random>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace mv {
 namespace {
@@ -21,6 +25,31 @@ TEST(ReadTracker, CountsOverlapsOnce) {
   EXPECT_EQ(t.bytes(), 25u);
   t.Add(100, 0);
   EXPECT_EQ(t.bytes(), 25u);
+}
+
+// Against a byte map, over random reads that grow, join, bridge and fall inside ranges
+// (sequential reads extend a range in place; everything else merges).
+TEST(ReadTracker, MatchesAByteMap) {
+  std::mt19937 rng(12);
+  for (int round = 0; round < 50; ++round) {
+    ReadTracker t;
+    std::vector<bool> seen(600, false);
+    uint64_t pos = 0;
+    for (int i = 0; i < 200; ++i) {
+      uint64_t off = 0;
+      uint64_t len = rng() % 9;
+      switch (rng() % 3) {
+        case 0: off = pos; break;  // on from the last read
+        case 1: off = rng() % 500; break;
+        default: off = pos > 20 ? pos - rng() % 20 : 0; break;  // back into the last range
+      }
+      t.Add(off, len);
+      pos = off + len;
+      for (uint64_t b = off; b < off + len; ++b) seen[b] = true;
+      uint64_t want = static_cast<uint64_t>(std::count(seen.begin(), seen.end(), true));
+      ASSERT_EQ(t.bytes(), want) << "round " << round << " read " << i;
+    }
+  }
 }
 
 TEST(MemorySource, ReadsAndClips) {
@@ -47,6 +76,59 @@ TEST(SubSource, ForwardsAndCountsAtRoot) {
   EXPECT_EQ(std::string(r->begin(), r->end()), "6789ab");
   EXPECT_EQ((*root)->bytes_read(), 6u);
   EXPECT_EQ(sub->bytes_read(), 6u);
+  std::remove(path.c_str());
+}
+
+// A file source counts reads that continue the last one lazily (a pending range): whatever
+// the order of reads (on from the last, back, elsewhere, through a sub-view or ReadInto),
+// bytes_read() is the number of distinct bytes delivered, asked at any point.
+TEST(FileSource, CountsInterleavedReadsOnce) {
+  std::string path = testing::TempDir() + "/mv_source_count." + std::to_string(::getpid()) + ".bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << std::string(4096, 'x');
+  }
+  auto root = OpenFileSource(path);
+  ASSERT_TRUE(root.ok());
+  SourcePtr src = *root;
+  SourcePtr sub = MakeSubSource(src, 1000, 2000);
+  std::mt19937 rng(7);
+  std::vector<bool> seen(4096, false);
+  uint64_t pos = 0;
+  std::vector<uint8_t> buf(64);
+  for (int i = 0; i < 3000; ++i) {
+    uint64_t len = 1 + rng() % 6;
+    uint64_t off = rng() % 4 == 0 ? rng() % 4000 : pos;
+    uint64_t counted = 0;
+    switch (rng() % 3) {
+      case 0: {
+        auto r = src->Read(off, len);
+        ASSERT_TRUE(r.ok());
+        counted = r->size();
+        break;
+      }
+      case 1: {
+        auto r = src->ReadInto(off, std::span(buf.data(), len));
+        ASSERT_TRUE(r.ok());
+        counted = *r;
+        break;
+      }
+      default: {  // through the sub-view [1000, 3000)
+        off = 1000 + off % 1990;
+        auto r = sub->Read(off - 1000, len);
+        ASSERT_TRUE(r.ok());
+        counted = r->size();
+        break;
+      }
+    }
+    for (uint64_t b = off; b < off + counted; ++b) seen[b] = true;
+    pos = off + counted;
+    if (rng() % 5 == 0 || i == 2999) {
+      uint64_t want = static_cast<uint64_t>(std::count(seen.begin(), seen.end(), true));
+      ASSERT_EQ(src->bytes_read(), want) << "read " << i;
+      ASSERT_EQ(sub->bytes_read(), want);
+    }
+  }
   std::remove(path.c_str());
 }
 

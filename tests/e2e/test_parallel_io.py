@@ -56,6 +56,22 @@ class ParallelScanTest(unittest.TestCase):
         one = mvtest.run("scan", "--format", "json", "-j", "1", *args)
         self.assertEqual(one.returncode, code)
 
+    def test_jobs_keep_argument_order_with_very_different_sizes(self):
+        # A slow file first (64 MiB hashed whole) and tiny ones after it: the other worker
+        # finishes many files before the first is done; the report still follows the arguments.
+        big = self.tmp / "big.bin"
+        with open(big, "wb") as out:
+            out.write(os.urandom(64 << 20))
+        small = sorted(p for p in mvtest.FIXTURES.rglob("*") if p.is_file())[:30]
+        args = [str(big)] + [str(p) for p in small] + [str(big)] + [str(p) for p in small[:5]]
+        one = mvtest.run("scan", "--format", "json", "--sha256", "-j", "1", *args)
+        for jobs in ("2", "3"):
+            many = mvtest.run("scan", "--format", "json", "--sha256", "-j", jobs, *args)
+            report = json.loads(many.stdout)
+            self.assertEqual([f["path"] for f in report["files"]], args, many.stderr)
+            self.assertEqual(many.stdout, one.stdout, jobs)
+            self.assertEqual(many.returncode, one.returncode)
+
     def test_default_jobs_is_parallel_and_same_output(self):
         d = self.mixed_dir()
         default = self.scan("--format", "json", d)
@@ -100,6 +116,33 @@ class FileReadingTest(unittest.TestCase):
         f = report["files"][1]
         self.assertEqual(f["size"], 4, err)
         self.assertEqual(f["sha256"], hashlib.sha256(b"\x80\x04N.").hexdigest())
+
+    def test_links_named_by_a_model_are_resolved_only_where_needed(self):
+        # The model's folder is resolved on disk only for a file naming a relative path (ONNX
+        # external data): a sibling link leaving the folder is reported as its target, in a
+        # batch where the other files name no path, scanned on several threads.
+        model = self.tmp / "model"
+        elsewhere = self.tmp / "elsewhere"
+        model.mkdir()
+        elsewhere.mkdir()
+        onnx = mvtest.SOURCE_DIR / "tests" / "fixtures" / "formats" / "onnx" / "external-sibling.onnx"
+        shutil.copy(onnx, model / "m.onnx")
+        (elsewhere / "secret").write_bytes(b"x")
+        os.symlink("../elsewhere/secret", model / "model.onnx_data")
+        plain = sorted(p for p in mvtest.FIXTURES.rglob("*.pt") if p.is_file())[:6]
+        args = [str(p) for p in plain] + [str(model / "m.onnx")] + [str(p) for p in plain]
+        code, report, err = mvtest.scan_json(*args, extra=("-j", "2"))
+        f = report["files"][len(plain)]
+        self.assertEqual(f["path"], str(model / "m.onnx"), err)
+        self.assertEqual(f["verdict"], "unsafe", f)
+        real = str((elsewhere / "secret").resolve())
+        self.assertIn("on disk it resolves to " + real, json.dumps(f["findings"]))
+        self.assertIn(real, f["summary"])
+        # A sibling that stays inside the folder is no finding.
+        os.remove(model / "model.onnx_data")
+        (model / "model.onnx_data").write_bytes(b"\0" * 16)
+        _, report, err = mvtest.scan_json(model / "m.onnx")
+        self.assertNotIn("resolves to", json.dumps(report["files"][0]), err)
 
     def test_sha256_of_a_2gib_file_streams(self):
         # A sparse 2 GiB file: hashing reads every byte, but through one buffer, so peak
