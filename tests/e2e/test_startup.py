@@ -58,7 +58,8 @@ class Startup(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             alone = os.path.join(d, "modelvet")
             shutil.copy(mvtest.BIN, alone)
-            p = subprocess.run([alone, "token", "list"], capture_output=True, text=True,
+            p = subprocess.run([alone, "--db", os.path.join(d, "s.db"), "token", "list"],
+                               capture_output=True, text=True,
                                timeout=60)
             self.assertEqual(p.returncode, 2)
             self.assertIn("modelvet-serve", p.stderr)
