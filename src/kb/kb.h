@@ -140,7 +140,8 @@ class KnowledgeBase {
   Status LoadAllDeferred() const;
   size_t deferred_file_count() const;
   // Every callable rule: those loaded eagerly, then those of deferred files already loaded
-  // (all of them after LoadAllDeferred()). For tests that go through the whole knowledge base.
+  // (all of them after LoadAllDeferred(), and always for the precompiled form). For tests that
+  // go through the whole knowledge base.
   std::vector<const Rule*> AllRules() const;
   // The [[category]] defaults, null when the category has none.
   const CategoryDefaults* Category(std::string_view name) const;

@@ -142,7 +142,11 @@ Result<std::string> Pack(const KnowledgeBase& kb) {
     for (const auto& [name, i] : d->exact) {
       if (deferred.count(name) != 0) continue;
       const Rule* r = impl.MatchDeferred(name);
-      if (r == nullptr) return MakeError(Errc::kMalformed, "deferred name lost: " + name);
+      if (r == nullptr) {
+        std::string msg = "deferred name lost: ";
+        msg += name;
+        return MakeError(Errc::kMalformed, msg);
+      }
       deferred.emplace(name, index_of.at(r));
     }
   }

@@ -49,8 +49,9 @@ std::string Describe(const Rule* r) {
                   r->why + "|" + Describe(r->action) + "|" + r->summary + "|" +
                   (r->import_acts ? "acts" : "-") + "|" + r->source;
   for (const ActionCase& c : r->cases) {
-    s += "|case " + std::to_string(c.if_arg) + (c.is_int ? " int " : " text ") +
-         std::to_string(c.int_value) + " " + c.text_value + " " + Describe(c.action);
+    s += "|case ";
+    s += std::to_string(c.if_arg) + (c.is_int ? " int " : " text ") + std::to_string(c.int_value) +
+         " " + c.text_value + " " + Describe(c.action);
   }
   return s;
 }
@@ -98,13 +99,13 @@ TEST(Precompiled, EveryRuleMatchesTheSame) {
   for (const Rule* r : Toml()->AllRules()) {
     std::string name = r->pattern;
     if (name.rfind("*.", 0) == 0) {
-      name = "zz_probe" + name.substr(1);
+      name = std::string("zz_probe").append(name, 1);
     } else if (name.size() > 2 && name.compare(name.size() - 2, 2, ".*") == 0) {
       names.push_back(name.substr(0, name.size() - 2));
       name = name.substr(0, name.size() - 1) + "zz_probe";
     }
     names.push_back(name);
-    names.push_back("zz_unknown." + name);
+    names.push_back(std::string("zz_unknown.").append(name));
     names.push_back(name + ".zz_tail");
   }
   for (const auto& [from, to] : Toml()->impl().aliases) {
@@ -128,8 +129,8 @@ TEST(Precompiled, FeaturesCategoriesAndSemanticsTheSame) {
   const auto& impl = Toml()->impl();
   ASSERT_FALSE(impl.features.empty());
   for (const FeatureRule& f : impl.features) {
-    for (const std::string& subject :
-         {f.pattern, std::string("zz-no-such-subject"), f.pattern + "zz", "zz" + f.pattern}) {
+    for (const std::string& subject : {f.pattern, std::string("zz-no-such-subject"),
+                                       f.pattern + "zz", std::string("zz").append(f.pattern)}) {
       EXPECT_EQ(Describe(Precompiled()->MatchFeature(f.kind, subject)),
                 Describe(Toml()->MatchFeature(f.kind, subject)))
           << f.kind << " " << subject;

@@ -77,16 +77,13 @@ int main(int argc, char** argv) {
       "#include <string_view>\n"
       "namespace mv::kb {\n"
       "namespace {\n"
-      "const char kBlob[] =\n" +
-      Literal(*blob) +
-      ";\n"
-      "}  // namespace\n"
-      "std::string_view PrecompiledRules() {\n"
-      "  return std::string_view(kBlob, " +
-      std::to_string(blob->size()) +
-      ");\n"
-      "}\n"
-      "}  // namespace mv::kb\n";
+      "const char kBlob[] =\n";
+  out += Literal(*blob);
+  out +=
+      ";\n}  // namespace\nstd::string_view PrecompiledRules() {\n  return "
+      "std::string_view(kBlob, ";
+  out += std::to_string(blob->size());
+  out += ");\n}\n}  // namespace mv::kb\n";
   std::ofstream o(argv[1], std::ios::binary | std::ios::trunc);
   o << out;
   if (!o.flush()) {
