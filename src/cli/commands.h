@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
 namespace mv::cli {
 
@@ -24,10 +25,22 @@ void AddInventoryCommand(CLI::App& app, Globals& g);
 int RunProjectStatus(const std::string& project, const std::string& format, const std::string& db);
 // Sandboxed reproduction (reproduce_cmd.cc).
 void AddReproduceCommand(CLI::App& app, Globals& g);
-// The web app and API, and their accounts (serve_cmd.cc).
+// The web app and API, and their accounts (serve_cmd.cc). They run in the executable
+// modelvet-serve, beside modelvet: only it links the web server's libraries (cpp-httplib,
+// OpenSSL's TLS, brotli, libsodium), so scanning does not load them at start-up.
 void AddServeCommand(CLI::App& app, Globals& g);
 void AddUserCommand(CLI::App& app, Globals& g);
 void AddTokenCommand(CLI::App& app, Globals& g);
+inline constexpr const char* kServeHelp =
+    "Serve the AI Models web app and the JSON API from the store";
+inline constexpr const char* kUserHelp = "Accounts of `modelvet serve` (reviewers, admins)";
+inline constexpr const char* kTokenHelp = "API tokens for scripts (stored hashed)";
+// In modelvet (handoff.cc): when the command line runs `serve`, `user` or `token`, replaces
+// the process with modelvet-serve from the same directory and the same arguments (returns
+// only if that failed: the exit code); nullopt for every other command. AddServerStubs lists
+// those commands in modelvet's --help.
+std::optional<int> HandOffServerCommand(int argc, char** argv);
+void AddServerStubs(CLI::App& app);
 // The work queue on PostgreSQL: enqueue, worker, queue, watch (queue_cmds.cc).
 void AddQueueCommands(CLI::App& app, Globals& g);
 

@@ -5,6 +5,9 @@
 #include "core/version.h"
 
 int main(int argc, char** argv) {
+#ifndef MV_SERVER_COMMANDS
+  if (auto rc = mv::cli::HandOffServerCommand(argc, argv)) return *rc;
+#endif
   CLI::App app{"modelvet: proves model files unsafe or clears them, without running them"};
   app.set_version_flag("--version", mv::kVersion);
   app.require_subcommand(1);
@@ -23,9 +26,13 @@ int main(int argc, char** argv) {
   mv::cli::AddReviewCommand(app, g);
   mv::cli::AddInventoryCommand(app, g);
   mv::cli::AddReproduceCommand(app, g);
+#ifdef MV_SERVER_COMMANDS  // modelvet-serve
   mv::cli::AddServeCommand(app, g);
   mv::cli::AddUserCommand(app, g);
   mv::cli::AddTokenCommand(app, g);
+#else
+  mv::cli::AddServerStubs(app);
+#endif
   mv::cli::AddQueueCommands(app, g);
   try {
     app.parse(argc, argv);

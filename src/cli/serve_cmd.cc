@@ -202,8 +202,7 @@ struct TokenArgs {
 
 void AddServeCommand(CLI::App& app, Globals& g) {
   auto a = std::make_shared<ServeArgs>();
-  CLI::App* cmd =
-      app.add_subcommand("serve", "Serve the AI Models web app and the JSON API from the store");
+  CLI::App* cmd = app.add_subcommand("serve", kServeHelp);
   cmd->add_option("--db", a->db, "Store file (default: $MODELVET_DB or the user data directory)");
   cmd->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
@@ -225,7 +224,7 @@ void AddServeCommand(CLI::App& app, Globals& g) {
 }
 
 void AddUserCommand(CLI::App& app, Globals& g) {
-  CLI::App* user = app.add_subcommand("user", "Accounts of `modelvet serve` (reviewers, admins)");
+  CLI::App* user = app.add_subcommand("user", kUserHelp);
   user->require_subcommand(1);
   auto add = std::make_shared<UserArgs>();
   CLI::App* a = user->add_subcommand(
@@ -271,7 +270,7 @@ void AddUserCommand(CLI::App& app, Globals& g) {
 }
 
 void AddTokenCommand(CLI::App& app, Globals& g) {
-  CLI::App* token = app.add_subcommand("token", "API tokens for scripts (stored hashed)");
+  CLI::App* token = app.add_subcommand("token", kTokenHelp);
   token->require_subcommand(1);
   auto create = std::make_shared<TokenArgs>();
   CLI::App* c = token->add_subcommand(

@@ -26,7 +26,9 @@ using Ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
 Result<std::string> Sha256Hex(Source& src) {
   Ctx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return MakeError(Errc::kUnsupported, "SHA-256: libcrypto (OpenSSL) cannot be loaded");
+  }
   // Streamed through one buffer with ReadInto: a 5 GB file is hashed without being kept
   // resident (mapped pages would stay in the process until the scan ends).
   std::vector<uint8_t> buf(1 << 20);

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kb/impl.h"
+
 namespace mv::kb {
 
 namespace {
@@ -164,7 +166,9 @@ bool ValidIdentifier(std::string_view s) {
   return std::all_of(s.begin(), s.end(), IsIdentChar);
 }
 
-// Glob with `*` (any run) and `?` (one byte); iterative, O(|p|·|s|) worst case.
+}  // namespace
+
+// Iterative, O(|p|·|s|) worst case.
 bool Glob(std::string_view p, std::string_view s) {
   size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
   while (si < s.size()) {
@@ -185,6 +189,8 @@ bool Glob(std::string_view p, std::string_view s) {
   return pi == p.size();
 }
 
+namespace {
+
 size_t Literal(std::string_view p) {
   return static_cast<size_t>(
       std::count_if(p.begin(), p.end(), [](char c) { return c != '*' && c != '?'; }));
@@ -201,57 +207,49 @@ int StanceStrictness(Stance s) {
 
 }  // namespace
 
-// An embedded rule file of generated exact names for one top-level module
-// (`benign_lib_<module>.toml`), parsed the first time a name under that module is looked up:
-// thousands of library names cost nothing to a scan that never meets the library.
-struct DeferredFile {
-  std::string file;
-  std::string owned;       // the text, when it is not embedded (FromStrings)
-  std::string_view text;   // embedded text, or `owned`
-  bool dangerous = false;  // dangerous_lib_<module>.toml (swept), else benign_lib_<module>.toml
-  std::once_flag once;
-  Status status = OkStatus();
-  std::vector<Rule> rules;
-  std::unordered_map<std::string, size_t> exact;
-};
+bool BetterGlob(const FeatureRule& r, const FeatureRule* best) {
+  return best == nullptr || Literal(r.pattern) > Literal(best->pattern) ||
+         (Literal(r.pattern) == Literal(best->pattern) &&
+          StanceStrictness(r.stance) > StanceStrictness(best->stance));
+}
 
-struct KnowledgeBase::Impl {
-  pickle::Semantics semantics;
-  std::vector<Rule> rules;  // never grows after the indexes below are built
-  std::vector<FeatureRule> features;
-  std::unordered_map<std::string, size_t> exact;      // "os.system"
-  std::unordered_map<std::string, size_t> prefix;     // "os" for "os.*"
-  std::unordered_map<std::string, size_t> attribute;  // "__globals__" in any component
-  std::unordered_map<std::string, std::string> aliases;
-  size_t alias_max_components = 0;
-  struct FeatureIndex {
-    std::unordered_map<std::string, size_t> exact;
-    std::vector<size_t> globs;
-  };
-  std::unordered_map<std::string, FeatureIndex> features_by_kind;
-  std::unordered_map<std::string, CategoryDefaults> categories;  // [[category]]
-
-  // by module: benign_lib_<module>.toml and dangerous_lib_<module>.toml
-  std::unordered_multimap<std::string, std::unique_ptr<DeferredFile>> deferred;
-
-  std::string Canonical(std::string_view dotted) const;
-  const Rule* MatchCanonical(const std::string& c) const;
-  // The exact rule of a deferred file for `c` (loading the file once), else null.
-  const Rule* MatchDeferred(const std::string& c) const;
-  void LoadDeferred(const std::string& module, DeferredFile& d) const;
-};
+const Rule* KnowledgeBase::Impl::FindExact(const std::string& key) const {
+  if (packed) return packed->FindExact(key);
+  auto it = exact.find(key);
+  return it == exact.end() ? nullptr : &rules[it->second];
+}
+const Rule* KnowledgeBase::Impl::FindPrefix(const std::string& key) const {
+  if (packed) return packed->FindPrefix(key);
+  auto it = prefix.find(key);
+  return it == prefix.end() ? nullptr : &rules[it->second];
+}
+const Rule* KnowledgeBase::Impl::FindAttribute(const std::string& key) const {
+  if (packed) return packed->FindAttribute(key);
+  auto it = attribute.find(key);
+  return it == attribute.end() ? nullptr : &rules[it->second];
+}
+std::optional<std::string_view> KnowledgeBase::Impl::FindAlias(const std::string& from) const {
+  if (packed) return packed->FindAlias(from);
+  auto it = aliases.find(from);
+  if (it == aliases.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
 
 std::string KnowledgeBase::Impl::Canonical(std::string_view dotted) const {
-  if (aliases.empty()) return std::string(dotted);
+  if (packed ? !packed->has_aliases() : aliases.empty()) return std::string(dotted);
+  size_t max_components = packed ? packed->alias_max_components() : alias_max_components;
   // Longest aliased module prefix at a component boundary.
   std::vector<size_t> ends;
-  for (size_t i = 0; i < dotted.size() && ends.size() < alias_max_components; ++i) {
+  for (size_t i = 0; i < dotted.size() && ends.size() < max_components; ++i) {
     if (dotted[i] == '.') ends.push_back(i);
   }
-  if (ends.size() < alias_max_components) ends.push_back(dotted.size());
+  if (ends.size() < max_components) ends.push_back(dotted.size());
   for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
-    auto a = aliases.find(std::string(dotted.substr(0, *it)));
-    if (a != aliases.end()) return a->second + std::string(dotted.substr(*it));
+    if (auto a = FindAlias(std::string(dotted.substr(0, *it)))) {
+      std::string out(*a);
+      out += dotted.substr(*it);
+      return out;
+    }
   }
   return std::string(dotted);
 }
@@ -259,16 +257,16 @@ std::string KnowledgeBase::Impl::Canonical(std::string_view dotted) const {
 const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
   const Rule* best = nullptr;
   bool best_exact = false;
-  if (auto e = exact.find(c); e != exact.end()) {
-    best = &rules[e->second];
+  if (const Rule* e = FindExact(c); e != nullptr) {
+    best = e;
     best_exact = true;
   } else if (const Rule* d = MatchDeferred(c); d != nullptr) {
     return d;  // generated names are exact: they beat wildcards, and launder nothing
   } else {
     std::string_view v(c);
     while (!v.empty()) {
-      if (auto p = prefix.find(std::string(v)); p != prefix.end()) {
-        best = &rules[p->second];
+      if (const Rule* p = FindPrefix(std::string(v)); p != nullptr) {
+        best = p;
         break;
       }
       size_t dot = v.rfind('.');
@@ -281,14 +279,12 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
   // names a dangerous callable exactly (`pathlib.os.system`, `numpy.core._internal.sys.modules`).
   size_t first_dot = c.find('.');
   if (first_dot == std::string::npos) return best;
-  if (!attribute.empty()) {
+  if (packed || !attribute.empty()) {
     size_t start = first_dot + 1;
     while (start <= c.size()) {
       size_t dot = c.find('.', start);
       size_t end = dot == std::string::npos ? c.size() : dot;
-      if (auto a = attribute.find(c.substr(start, end - start)); a != attribute.end()) {
-        return &rules[a->second];
-      }
+      if (const Rule* a = FindAttribute(c.substr(start, end - start)); a != nullptr) return a;
       if (dot == std::string::npos) break;
       start = dot + 1;
     }
@@ -301,9 +297,8 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
     if (second == std::string::npos) break;
     for (size_t end = tail.find('.', second + 1);; end = tail.find('.', end + 1)) {
       std::string head = end == std::string::npos ? tail : tail.substr(0, end);
-      if (auto e = exact.find(head);
-          e != exact.end() && rules[e->second].stance == Stance::kDangerous) {
-        return &rules[e->second];
+      if (const Rule* e = FindExact(head); e != nullptr && e->stance == Stance::kDangerous) {
+        return e;
       }
       if (const Rule* d = MatchDeferred(head); d != nullptr && d->stance == Stance::kDangerous) {
         return d;  // a swept name (dangerous_lib_<module>.toml)
@@ -322,8 +317,8 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
       std::string tail = Canonical(std::string_view(c).substr(dot + 1));
       v = tail;
       while (!v.empty()) {
-        if (auto p = prefix.find(std::string(v));
-            p != prefix.end() && rules[p->second].stance != Stance::kBenign) {
+        if (const Rule* p = FindPrefix(std::string(v));
+            p != nullptr && p->stance != Stance::kBenign) {
           return nullptr;
         }
         size_t d = v.rfind('.');
@@ -1024,6 +1019,7 @@ bool Defer(KnowledgeBase::Impl& impl, std::string_view name, std::string_view te
 }  // namespace
 
 const Rule* KnowledgeBase::Impl::MatchDeferred(const std::string& c) const {
+  if (packed) return packed->FindDeferred(c);
   if (deferred.empty()) return nullptr;
   auto [first, last] = deferred.equal_range(c.substr(0, c.find('.')));
   const Rule* found = nullptr;
@@ -1077,12 +1073,13 @@ void KnowledgeBase::Impl::LoadDeferred(const std::string& module, DeferredFile& 
 KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KnowledgeBase::~KnowledgeBase() = default;
 
-Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Load(
+Result<std::shared_ptr<const KnowledgeBase>> LoadToml(
+    const std::vector<std::pair<std::string_view, std::string_view>>& embedded,
     const std::vector<std::string>& extra, const std::vector<std::string>& trusted_modules) {
   namespace fs = std::filesystem;
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<KnowledgeBase::Impl>();
   Loader loader(*impl);
-  for (const auto& [name, text] : EmbeddedRules()) {
+  for (const auto& [name, text] : embedded) {
     if (Defer(*impl, name, text, false)) continue;
     MV_RETURN_IF_ERROR(loader.Add(std::string(name), text, false));
   }
@@ -1140,6 +1137,7 @@ const Rule* KnowledgeBase::Match(std::string_view dotted) const {
 
 const FeatureRule* KnowledgeBase::MatchFeature(std::string_view kind,
                                                std::string_view subject) const {
+  if (impl_->packed) return impl_->packed->MatchFeature(kind, subject);
   auto k = impl_->features_by_kind.find(std::string(kind));
   if (k == impl_->features_by_kind.end()) return nullptr;
   const Impl::FeatureIndex& idx = k->second;
@@ -1149,12 +1147,7 @@ const FeatureRule* KnowledgeBase::MatchFeature(std::string_view kind,
   const FeatureRule* best = nullptr;
   for (size_t i : idx.globs) {
     const FeatureRule& r = impl_->features[i];
-    if (!Glob(r.pattern, subject)) continue;
-    if (best == nullptr || Literal(r.pattern) > Literal(best->pattern) ||
-        (Literal(r.pattern) == Literal(best->pattern) &&
-         StanceStrictness(r.stance) > StanceStrictness(best->stance))) {
-      best = &r;
-    }
+    if (Glob(r.pattern, subject) && BetterGlob(r, best)) best = &r;
   }
   return best;
 }
@@ -1163,13 +1156,16 @@ std::string KnowledgeBase::Canonical(std::string_view dotted) const {
   return impl_->Canonical(dotted);
 }
 const pickle::Semantics& KnowledgeBase::semantics() const {
+  if (impl_->packed) return impl_->packed->semantics();
   return impl_->semantics;
 }
 size_t KnowledgeBase::rule_count() const {
+  if (impl_->packed) return impl_->packed->eager_rules() + impl_->packed->feature_count();
   return impl_->rules.size() + impl_->features.size();
 }
 
 Status KnowledgeBase::LoadAllDeferred() const {
+  if (impl_->packed) return OkStatus();  // every file was loaded and checked when it was built
   for (const auto& [module, d] : impl_->deferred) {
     impl_->MatchDeferred(module + ".");
     if (!d->status.ok()) return d->status;
@@ -1178,11 +1174,19 @@ Status KnowledgeBase::LoadAllDeferred() const {
 }
 
 size_t KnowledgeBase::deferred_file_count() const {
+  if (impl_->packed) return impl_->packed->deferred_files();
   return impl_->deferred.size();
 }
 
 std::vector<const Rule*> KnowledgeBase::AllRules() const {
   std::vector<const Rule*> out;
+  if (impl_->packed) {
+    // Eager rules, then those of the deferred files in file order, as written by Pack().
+    for (uint32_t i = 0; i < impl_->packed->rule_total(); ++i) {
+      out.push_back(impl_->packed->RuleAt(i));
+    }
+    return out;
+  }
   out.reserve(impl_->rules.size());
   for (const Rule& r : impl_->rules) out.push_back(&r);
   std::vector<const DeferredFile*> files;
@@ -1196,6 +1200,7 @@ std::vector<const Rule*> KnowledgeBase::AllRules() const {
 }
 
 const CategoryDefaults* KnowledgeBase::Category(std::string_view name) const {
+  if (impl_->packed) return impl_->packed->Category(name);
   auto it = impl_->categories.find(std::string(name));
   return it == impl_->categories.end() ? nullptr : &it->second;
 }

@@ -1,6 +1,7 @@
 // The knowledge base: Python callables and format features with a stance (dangerous / benign),
-// a category, a severity and why — loaded from TOML rule files (rules/*.toml, embedded at
-// build time; more with --rules). Loading is strict: unknown keys are errors with file:line.
+// a category, a severity and why — from TOML rule files (rules/*.toml, loaded and precompiled
+// at build time: kb/packed.h; more with --rules). Loading is strict: unknown keys are errors
+// with file:line.
 #pragma once
 
 #include <cstdint>
@@ -109,6 +110,8 @@ class KnowledgeBase {
  public:
   // The embedded rules plus each extra file or directory of *.toml files.
   // trusted_modules: `--trust-module NAME` (as a `[[trust]] module = NAME` rule).
+  // Without either, the precompiled knowledge base, read in place (no parsing); with them,
+  // the embedded rule files and theirs through the TOML loader (load.cc).
   static Result<std::shared_ptr<const KnowledgeBase>> Load(
       const std::vector<std::string>& extra, const std::vector<std::string>& trusted_modules = {});
   // Parses rule text (one file); for tests and the fuzz target. A file named
@@ -137,7 +140,8 @@ class KnowledgeBase {
   Status LoadAllDeferred() const;
   size_t deferred_file_count() const;
   // Every callable rule: those loaded eagerly, then those of deferred files already loaded
-  // (all of them after LoadAllDeferred()). For tests that go through the whole knowledge base.
+  // (all of them after LoadAllDeferred(), and always for the precompiled form). For tests that
+  // go through the whole knowledge base.
   std::vector<const Rule*> AllRules() const;
   // The [[category]] defaults, null when the category has none.
   const CategoryDefaults* Category(std::string_view name) const;

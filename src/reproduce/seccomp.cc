@@ -95,24 +95,24 @@ Result<std::string> BuildSeccompProgram() {
   for (const auto& d : DeniedSyscalls()) {
     int nr = seccomp_syscall_resolve_name(d.name);
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    rc = seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), nr, 0);
+    rc = seccomp_rule_add_array(c, SCMP_ACT_ERRNO(EPERM), nr, 0, nullptr);
     if (rc < 0) return Fail(std::string("deny ") + d.name, rc);
   }
   // clone: threads and processes yes, new namespaces no (the flags are its first argument).
   for (uint64_t flag : {CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
                         CLONE_NEWPID, CLONE_NEWNET}) {
-    rc = seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                          SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+    const scmp_arg_cmp cmp[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)};
+    rc = seccomp_rule_add_array(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, cmp);
     if (rc < 0) return Fail("filter clone", rc);
   }
   // clone3 passes its flags in memory a filter cannot read: ENOSYS makes the C library fall
   // back to clone, which is filtered above.
-  rc = seccomp_rule_add(c, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  rc = seccomp_rule_add_array(c, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, nullptr);
   if (rc < 0) return Fail("filter clone3", rc);
   // Terminal input injection (the sandbox has no terminal; defence in depth).
   for (uint64_t req : {static_cast<uint64_t>(TIOCSTI), static_cast<uint64_t>(TIOCLINUX)}) {
-    rc = seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                          SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, req));
+    const scmp_arg_cmp cmp[] = {SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, req)};
+    rc = seccomp_rule_add_array(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1, cmp);
     if (rc < 0) return Fail("filter ioctl", rc);
   }
 

@@ -1,4 +1,4 @@
-// The web app's static files, embedded at build time (assets/*; embed_assets.cmake). Each is
+// The web app's static files, embedded at build time (assets/*; cmake/embed_files.cmake). Each is
 // served at /static/NAME with a strong ETag; pages link to /static/NAME?v=ETAG so browsers may
 // cache them for a year.
 #pragma once

@@ -1,0 +1,71 @@
+"""What `modelvet` loads at start-up (docs/architecture.md, docs/benchmarks.md): the scanning
+binary does not link the web server's libraries (they are in modelvet-serve, which `modelvet
+serve`, `user` and `token` hand over to) nor those opened on first use (core/lazy_lib.h). Read
+from the binary's DT_NEEDED entries, so the start-up gain cannot silently regress."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mvtest  # noqa: E402
+
+# Libraries `modelvet scan` must not load before main (prefixes of their SONAMEs).
+NOT_AT_START = ("libcpp-httplib", "libssl", "libbrotli", "libsodium", "libcurl", "libarchive",
+                "libhdf5", "libpq")
+
+
+def needed(binary):
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True,
+                         check=True).stdout
+    return [line.split("[", 1)[1].rstrip("]") for line in out.splitlines()
+            if "(NEEDED)" in line]
+
+
+class Startup(unittest.TestCase):
+    def test_scanning_binary_does_not_link_server_or_lazy_libraries(self):
+        libs = needed(mvtest.BIN)
+        self.assertIn("libc.so.6", libs)  # the reading works
+        loaded = [lib for lib in libs if lib.startswith(NOT_AT_START)]
+        self.assertEqual(loaded, [], libs)
+
+    def test_server_binary_links_the_server(self):
+        serve = pathlib.Path(mvtest.BIN).parent / "modelvet-serve"
+        libs = needed(str(serve))
+        self.assertTrue(any(lib.startswith("libsodium") for lib in libs), libs)
+
+    def test_server_commands_run_in_modelvet_serve(self):
+        p = mvtest.run("serve", "--help")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("--listen", p.stdout)
+        self.assertIn("modelvet serve", p.stdout)  # the name it was started as
+        p = mvtest.run("--db", "serve", "user", "list", "--help")  # "serve": --db's value
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("List the accounts", p.stdout)
+        p = mvtest.run("serve", "--listen", "nonsense")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--listen takes HOST:PORT", p.stderr)
+        # --help of the scanning binary still lists them.
+        p = mvtest.run("--help")
+        for cmd in ("serve", "user", "token", "scan"):
+            self.assertRegex(p.stdout, rf"\n  {cmd} ")
+
+    def test_missing_server_binary_is_an_error_not_a_crash(self):
+        with tempfile.TemporaryDirectory() as d:
+            alone = os.path.join(d, "modelvet")
+            shutil.copy(mvtest.BIN, alone)
+            p = subprocess.run([alone, "--db", os.path.join(d, "s.db"), "token", "list"],
+                               capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("modelvet-serve", p.stderr)
+            p = subprocess.run([alone, "--version"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
