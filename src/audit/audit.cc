@@ -29,12 +29,6 @@ namespace {
 // Commits that lose a race with another process are recomputed from fresh data this often.
 constexpr int kCommitAttempts = 3;
 
-std::optional<Verdict> ParseVerdict(std::string_view s) {
-  for (Verdict v : {Verdict::kSafe, Verdict::kNeedsReview, Verdict::kUnsafe, Verdict::kError})
-    if (s == VerdictName(v)) return v;
-  return std::nullopt;
-}
-
 bool IsConflict(const Error& e) {
   return e.code == Errc::kConflict;
 }
@@ -52,11 +46,11 @@ std::optional<store::StatusChange> ApplyOutcome(const Outcome& o,
                                                 const std::optional<store::ModelRecord>& old,
                                                 store::ModelRecord& m, const std::string& now,
                                                 const std::string& tool, bool force) {
-  m.status = StatusName(o.status);
+  m.status = o.status;
   m.missed_by_hub = o.missed_by_hub;
-  m.status_source = o.by_reviewer ? "reviewer" : "automatic";
+  m.status_source = o.by_reviewer ? StatusSource::kReviewer : StatusSource::kAutomatic;
   m.verification = o.verification;
-  std::string old_status = old ? old->status : "";
+  std::optional<ModelStatus> old_status = old ? old->status : std::nullopt;
   bool changed = !old || old->status != m.status || old->missed_by_hub != m.missed_by_hub ||
                  old->status_source != m.status_source;
   if (!changed && !force) return std::nullopt;
@@ -64,9 +58,9 @@ std::optional<store::StatusChange> ApplyOutcome(const Outcome& o,
   c.model = m.id;
   c.time = now;
   c.from = old_status;
-  c.to = m.status;
+  c.to = o.status;
   c.missed_by_hub = m.missed_by_hub;
-  c.source = m.status_source;
+  c.source = *m.status_source;
   c.who = o.by_reviewer ? o.reviewers : tool;
   std::vector<std::string> parts;
   for (const auto& s : o.stale_reviews) parts.push_back(s.reason);
@@ -122,10 +116,11 @@ ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::
   auto src = hub::HttpSource::Open(client, repo, rev, e.path, so);
   if (!src.ok()) {
     out.fatal = IsAccessError(src.error()) ? std::optional<Error>(src.error()) : std::nullopt;
-    f.verdict = VerdictName(Verdict::kError);
+    f.verdict = Verdict::kError;
     f.summary = "could not be read: " + src.error().message;
-    f.report_json = report::JsonText(
-        nlohmann::json{{"path", e.path}, {"verdict", f.verdict}, {"error", src.error().message}});
+    f.report_json = report::JsonText(nlohmann::json{{"path", e.path},
+                                                    {"verdict", VerdictName(Verdict::kError)},
+                                                    {"error", src.error().message}});
     return out;
   }
   std::string display = fmt::format("{}@{}/{}", repo, display_rev, e.path);
@@ -143,7 +138,7 @@ ScannedFile ScanOne(hub::HubClient& client, const std::string& repo, const std::
     if (auto h = (*src)->Sha256(); h && f.sha256.empty()) f.sha256 = *h;
   }
   if (r.sha256 && f.sha256.empty()) f.sha256 = *r.sha256;
-  f.verdict = VerdictName(r.verdict);
+  f.verdict = r.verdict;
   f.summary = r.summary;
   if (f.summary.empty() && r.verdict == Verdict::kError)
     f.summary = "could not be read: " + r.error;
@@ -172,7 +167,7 @@ std::vector<FileInput> ToFileInputs(const std::vector<store::FileRecord>& files)
     in.path = f.path;
     in.content_id = f.ContentId();
     in.hub_flagged = hub::IsFlaggedLevel(f.hub_status);
-    in.ours = ParseVerdict(f.verdict);
+    in.ours = f.verdict;
     in.summary = f.summary;
     out.push_back(std::move(in));
   }
@@ -183,9 +178,7 @@ std::vector<ReviewInput> ToReviewInputs(const std::vector<store::Review>& review
   std::vector<ReviewInput> out;
   for (const auto& r : reviews) {
     if (!r.active) continue;
-    auto d = ParseDecision(r.decision);
-    if (!d) continue;  // the store's CHECK makes this unreachable
-    out.push_back({r.id, r.path, *d, r.reviewer, r.note, r.file_sha});
+    out.push_back({r.id, r.path, r.decision, r.reviewer, r.note, r.file_sha});
   }
   return out;
 }
@@ -398,7 +391,7 @@ Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& req,
     return MakeError(Errc::kMalformed, "review: the note, reviewer and path must be UTF-8 text");
   for (int attempt = 1;; ++attempt) {
     MV_ASSIGN_OR_RETURN(std::optional<store::ModelRecord> old, store.GetModel(req.model));
-    if (!old || old->status.empty())
+    if (!old || !old->status)
       return MakeError(Errc::kUnsupported,
                        fmt::format("review: {} has not been audited; run `modelvet audit {}` "
                                    "first",
@@ -418,7 +411,7 @@ Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& req,
     store::ReviewCommit rc;
     rc.review.model = req.model;
     rc.review.path = req.path;
-    rc.review.decision = DecisionName(req.decision);
+    rc.review.decision = req.decision;
     rc.review.note = req.note;
     rc.review.reviewer = req.reviewer;
     rc.review.time = now;
@@ -432,7 +425,7 @@ Result<ReviewResult> ApplyReview(store::Store& store, const ReviewRequest& req,
     o.stale_reviews.clear();
     rc.model = *old;
     auto change = ApplyOutcome(o, old, rc.model, now, "", /*force=*/true);
-    change->source = "reviewer";
+    change->source = StatusSource::kReviewer;
     change->who = req.reviewer;
     change->reason =
         fmt::format("review by {} of {}: {}{}{}", req.reviewer, req.path,

@@ -22,10 +22,6 @@ std::optional<HubFlag> ParseHubFlag(std::string_view s) {
   return std::nullopt;
 }
 
-const char* StatusSourceName(StatusSource s) {
-  return s == StatusSource::kReviewer ? "reviewer" : "automatic";
-}
-
 const char* ModelSortName(ModelSort s) {
   switch (s) {
     case ModelSort::kDownloads: return "downloads";
@@ -52,17 +48,13 @@ bool ParseStatusFilter(std::string_view s, std::optional<ModelStatus>* out) {
     out->reset();
     return true;
   }
-  auto st = ParseStatus(s);
+  auto st = EnumFromText<ModelStatus>(s);
   if (st) *out = *st;
   return st.has_value();
 }
 
 std::optional<Verdict> WorstVerdict(const FileCounts& c) {
-  if (c.unsafe) return Verdict::kUnsafe;
-  if (c.needs_review) return Verdict::kNeedsReview;
-  if (c.error) return Verdict::kError;
-  if (c.safe) return Verdict::kSafe;
-  return std::nullopt;
+  return WorstCounted(c);
 }
 
 Location SplitLocation(std::string_view location) {
@@ -98,12 +90,12 @@ Result<std::optional<ModelDetail>> GetModelDetail(store::Store& store, const std
   MV_ASSIGN_OR_RETURN(d.model, FromStore(page.rows[0]));
   MV_ASSIGN_OR_RETURN(std::vector<store::Review> reviews, store.ListReviews(id, false));
   for (const auto& r : reviews) {
-    MV_ASSIGN_OR_RETURN(ReviewView v, FromStore(r));
+    ReviewView v = FromStore(r);
     d.reviews.push_back(std::move(v));
   }
   MV_ASSIGN_OR_RETURN(std::vector<store::FileRecord> files, store.ListFiles(id));
   for (const auto& f : files) {
-    MV_ASSIGN_OR_RETURN(FileView v, FromStore(f));
+    FileView v = FromStore(f);
     // The last active review of the path is the one that applies (status.h).
     for (const auto& r : d.reviews)
       if (r.active && r.path == v.path) v.review = r;
@@ -111,7 +103,7 @@ Result<std::optional<ModelDetail>> GetModelDetail(store::Store& store, const std
   }
   MV_ASSIGN_OR_RETURN(std::vector<store::StatusChange> history, store.History(id));
   for (const auto& c : history) {
-    MV_ASSIGN_OR_RETURN(HistoryEntry h, FromStore(c));
+    HistoryEntry h = FromStore(c);
     d.history.push_back(std::move(h));
   }
   MV_ASSIGN_OR_RETURN(std::vector<store::ScanRecord> scans, store.ListScans(id));

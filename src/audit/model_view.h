@@ -1,7 +1,8 @@
 // The models table and a model's page, typed: the one query layer over the store that every
-// reader uses (`modelvet status`, the HTTP API, the web app), so they cannot disagree. Store
-// strings become enums in exactly one place (store_records.h); a value the store should never
-// hold is an error, never a guess.
+// reader uses (`modelvet status`, the HTTP API, the web app), so they cannot disagree. The store
+// hands over typed records (its mapping rejects unknown stored text); the columns it keeps as
+// text become enums in store_records.h, where a value the store should never hold is an error,
+// never a guess.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +24,9 @@ enum class HubFlag : uint8_t { kNone, kCaution, kSuspicious, kUnsafe };
 const char* HubFlagName(HubFlag f);  // "none", "caution", "suspicious", "unsafe"
 std::optional<HubFlag> ParseHubFlag(std::string_view s);
 
-// Who set a model's current status.
-enum class StatusSource : uint8_t { kAutomatic, kReviewer };
-const char* StatusSourceName(StatusSource s);  // "automatic", "reviewer"
+inline const char* StatusSourceName(StatusSource s) {  // "automatic", "reviewer"
+  return EnumText(s);
+}
 
 // The orders of the models table (store::ModelQuery::Sort explains each).
 enum class ModelSort : uint8_t { kDownloads, kLastAudit, kStatus, kId };

@@ -120,7 +120,7 @@ void MergeReproduction(const reproduce::RunReport& run, FileReport& report,
   }
   report.verdict = Verdict::kUnsafe;
   report.summary = summary;
-  record.verdict = VerdictName(Verdict::kUnsafe);
+  record.verdict = Verdict::kUnsafe;
   record.summary = summary;
 }
 

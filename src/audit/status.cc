@@ -8,33 +8,6 @@
 
 namespace mv::audit {
 
-const char* StatusName(ModelStatus s) {
-  switch (s) {
-    case ModelStatus::kNoFindings: return "no-findings";
-    case ModelStatus::kSuspected: return "suspected";
-    case ModelStatus::kConfirmedUnsafe: return "confirmed-unsafe";
-    case ModelStatus::kFalsePositive: return "false-positive";
-  }
-  return "suspected";
-}
-
-std::optional<ModelStatus> ParseStatus(std::string_view s) {
-  for (auto v : {ModelStatus::kNoFindings, ModelStatus::kSuspected, ModelStatus::kConfirmedUnsafe,
-                 ModelStatus::kFalsePositive})
-    if (s == StatusName(v)) return v;
-  return std::nullopt;
-}
-
-const char* DecisionName(Decision d) {
-  return d == Decision::kConfirmedUnsafe ? "confirmed-unsafe" : "false-positive";
-}
-
-std::optional<Decision> ParseDecision(std::string_view s) {
-  if (s == "confirmed-unsafe") return Decision::kConfirmedUnsafe;
-  if (s == "false-positive") return Decision::kFalsePositive;
-  return std::nullopt;
-}
-
 namespace {
 
 enum class Effect : uint8_t { kProven, kCleared, kOpen };

@@ -24,16 +24,21 @@
 #include <vector>
 
 #include "core/scan_result.h"
+#include "store/record_enums.h"
 
 namespace mv::audit {
 
-enum class ModelStatus : uint8_t { kNoFindings, kSuspected, kConfirmedUnsafe, kFalsePositive };
-const char* StatusName(ModelStatus s);  // "no-findings", "suspected", …
-std::optional<ModelStatus> ParseStatus(std::string_view s);
-
-enum class Decision : uint8_t { kConfirmedUnsafe, kFalsePositive };
-const char* DecisionName(Decision d);  // "confirmed-unsafe", "false-positive"
-std::optional<Decision> ParseDecision(std::string_view s);
+// The vocabularies live with the records that carry them (store/record_enums.h); their text is
+// their one table's (EnumText, EnumFromText).
+using store::Decision;
+using store::ModelStatus;
+using store::StatusSource;
+inline const char* StatusName(ModelStatus s) {  // "no-findings", "suspected", …
+  return EnumText(s);
+}
+inline const char* DecisionName(Decision d) {  // "confirmed-unsafe", "false-positive"
+  return EnumText(d);
+}
 
 struct FileInput {
   std::string path;

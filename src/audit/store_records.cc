@@ -17,21 +17,6 @@ Error Bad(const std::string& model, const char* column, const std::string& value
                    fmt::format("store: {} has an unknown {} `{}`", model, column, value));
 }
 
-// "" never audited; else a status name.
-Result<std::optional<ModelStatus>> StatusFromStore(const std::string& model, const char* column,
-                                                   const std::string& s) {
-  if (s.empty()) return std::optional<ModelStatus>();
-  auto st = ParseStatus(s);
-  if (!st) return Bad(model, column, s);
-  return std::optional<ModelStatus>(*st);
-}
-
-Result<StatusSource> SourceFromStore(const std::string& model, const std::string& s) {
-  if (s == "automatic") return StatusSource::kAutomatic;
-  if (s == "reviewer") return StatusSource::kReviewer;
-  return Bad(model, "status source", s);
-}
-
 std::string Str(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -39,22 +24,9 @@ std::string Str(const json& j, const char* key) {
 
 }  // namespace
 
-std::optional<Verdict> ParseVerdictName(std::string_view s) {
-  for (Verdict v : {Verdict::kSafe, Verdict::kNeedsReview, Verdict::kUnsafe, Verdict::kError})
-    if (s == VerdictName(v)) return v;
-  return std::nullopt;
-}
-
-std::optional<Severity> ParseSeverityName(std::string_view s) {
-  for (Severity v :
-       {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical})
-    if (s == SeverityName(v)) return v;
-  return std::nullopt;
-}
-
 store::ModelQuery ToStoreQuery(const ModelListQuery& q) {
   store::ModelQuery s;
-  for (const auto& st : q.filter.statuses) s.statuses.push_back(st ? StatusName(*st) : "");
+  s.statuses = q.filter.statuses;
   for (HubFlag f : q.filter.hub_flags)
     s.hub_flags.push_back(f == HubFlag::kNone ? "" : HubFlagName(f));
   for (LicenseRisk r : q.filter.license_risks) s.license_risks.push_back(LicenseRiskName(r));
@@ -94,24 +66,19 @@ Result<ModelSummary> FromStore(const store::ModelRow& row) {
     out.hub_flag = *f;
   }
   out.hub_message = m.hub_message;
-  MV_ASSIGN_OR_RETURN(out.status, StatusFromStore(m.id, "status", m.status));
+  out.status = m.status;
   out.missed_by_hub = m.missed_by_hub;
-  if (!m.status_source.empty()) {
-    MV_ASSIGN_OR_RETURN(StatusSource src, SourceFromStore(m.id, m.status_source));
-    out.source = src;
-  }
+  out.source = m.status_source;
   out.verification = m.verification;
   out.last_audit = m.last_audit;
   out.version = m.version;
   for (const auto& [verdict, n] : row.verdict_counts) {
     out.files.total += n;
-    if (verdict.empty()) {
+    if (!verdict) {
       out.files.not_analysed += n;
       continue;
     }
-    auto v = ParseVerdictName(verdict);
-    if (!v) return Bad(m.id, "file verdict", verdict);
-    switch (*v) {
+    switch (*verdict) {
       case Verdict::kUnsafe: out.files.unsafe += n; break;
       case Verdict::kNeedsReview: out.files.needs_review += n; break;
       case Verdict::kError: out.files.error += n; break;
@@ -123,7 +90,7 @@ Result<ModelSummary> FromStore(const store::ModelRow& row) {
   return out;
 }
 
-Result<FileView> FromStore(const store::FileRecord& f) {
+FileView FromStore(const store::FileRecord& f) {
   FileView out;
   out.path = f.path;
   out.size = f.size;
@@ -132,10 +99,7 @@ Result<FileView> FromStore(const store::FileRecord& f) {
   out.hub_status = f.hub_status;
   out.hub_flagged = hub::IsFlaggedLevel(f.hub_status);  // as the status engine reads it
   out.hub_message = f.hub_message;
-  if (!f.verdict.empty()) {
-    out.verdict = ParseVerdictName(f.verdict);
-    if (!out.verdict) return Bad(f.model, "file verdict", f.verdict);
-  }
+  out.verdict = f.verdict;
   out.summary = f.summary;
   out.bytes_read = f.bytes_read;
 
@@ -157,7 +121,7 @@ Result<FileView> FromStore(const store::FileRecord& f) {
     for (const auto& x : *it) {
       if (!x.is_object()) continue;
       Finding fd;
-      fd.severity = ParseSeverityName(Str(x, "severity")).value_or(Severity::kInfo);
+      fd.severity = EnumFromText<Severity>(Str(x, "severity")).value_or(Severity::kInfo);
       fd.category = Str(x, "category");
       fd.rule = Str(x, "rule");
       fd.callable = Str(x, "callable");
@@ -170,12 +134,10 @@ Result<FileView> FromStore(const store::FileRecord& f) {
   return out;
 }
 
-Result<ReviewView> FromStore(const store::Review& r) {
-  auto d = ParseDecision(r.decision);
-  if (!d) return Bad(r.model, "review decision", r.decision);
+ReviewView FromStore(const store::Review& r) {
   return ReviewView{r.id,
                     r.path,
-                    *d,
+                    r.decision,
                     r.note,
                     r.reviewer,
                     r.time,
@@ -185,20 +147,9 @@ Result<ReviewView> FromStore(const store::Review& r) {
                     r.superseded_reason};
 }
 
-Result<HistoryEntry> FromStore(const store::StatusChange& c) {
-  HistoryEntry h;
-  h.id = c.id;
-  h.time = c.time;
-  MV_ASSIGN_OR_RETURN(h.from, StatusFromStore(c.model, "previous status", c.from));
-  auto to = ParseStatus(c.to);
-  if (!to) return Bad(c.model, "status", c.to);
-  h.to = *to;
-  h.missed_by_hub = c.missed_by_hub;
-  MV_ASSIGN_OR_RETURN(h.source, SourceFromStore(c.model, c.source));
-  h.who = c.who;
-  h.reason = c.reason;
-  h.scan = c.scan;
-  return h;
+HistoryEntry FromStore(const store::StatusChange& c) {
+  return HistoryEntry{c.id,     c.time, c.from,   c.to,  c.missed_by_hub,
+                      c.source, c.who,  c.reason, c.scan};
 }
 
 ScanView FromStore(const store::ScanRecord& s) {

@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "audit/audit.h"
+#include "audit/model_json.h"
 #include "audit/model_view.h"
 #include "cli/commands.h"
+#include "cli/store_arg.h"
+#include "core/enum_text.h"
 #include "core/text.h"
 #include "core/version.h"
 #include "hub/client.h"
@@ -28,12 +31,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::string DbPath(const Globals& g, const std::string& local) {
-  if (!local.empty()) return local;
-  if (!g.db.empty()) return g.db;
-  return store::DefaultDbPath();
-}
-
 // Everything printed below may hold text a hub or a file chose (repo ids, paths, hub
 // messages, licence names, notes, reviewer names, error messages quoting them): it goes
 // through EscapeText (text) or report::JsonText (JSON), never out raw.
@@ -43,15 +40,6 @@ std::string E(std::string_view s) {
 
 void PrintError(std::string_view what) {
   std::cerr << "modelvet: " << E(what) << "\n";
-}
-
-std::unique_ptr<store::Store> OpenStore(const std::string& path) {
-  auto s = store::Open(path);
-  if (!s.ok()) {
-    PrintError(s.error().message);
-    return nullptr;
-  }
-  return std::move(*s);
 }
 
 std::string Human(uint64_t n) {
@@ -76,8 +64,9 @@ std::string Thousands(uint64_t n) {
 }
 
 std::string StatusLabel(const store::ModelRecord& m) {
-  if (m.status.empty()) return "not audited";
-  return m.missed_by_hub ? m.status + " (missed-by-hub)" : m.status;
+  if (!m.status) return "not audited";
+  std::string s = EnumText(*m.status);
+  return m.missed_by_hub ? s + " (missed-by-hub)" : s;
 }
 
 std::string LicenseLabel(const store::ModelRecord& m) {
@@ -122,16 +111,16 @@ ordered_json AuditJson(const audit::AuditResult& r) {
   for (const auto& f : r.files)
     files.push_back({{"path", f.path},
                      {"hub_status", f.hub_status},
-                     {"verdict", f.verdict},
+                     {"verdict", f.verdict ? VerdictName(*f.verdict) : ""},
                      {"summary", f.summary},
                      {"bytes_read", f.bytes_read},
                      {"size", f.size}});
   ordered_json stale = ordered_json::array();
   for (const auto& s : r.stale_reviews) stale.push_back(s.reason);
   return {{"id", r.model.id},
-          {"status", r.model.status},
+          {"status", r.model.status ? EnumText(*r.model.status) : ""},
           {"missed_by_hub", r.model.missed_by_hub},
-          {"status_source", r.model.status_source},
+          {"status_source", r.model.status_source ? EnumText(*r.model.status_source) : ""},
           {"verification", r.model.verification},
           {"bytes_read", r.bytes_read},
           {"bytes_total", r.bytes_total},
@@ -178,7 +167,7 @@ int RunAudits(const std::vector<hub::RepoRef>& refs, store::Store& st, const Glo
       rc = 2;
       continue;
     }
-    if (r->model.status == "confirmed-unsafe" && rc == 0) rc = 1;
+    if (r->model.status == store::ModelStatus::kConfirmedUnsafe && rc == 0) rc = 1;
     if (format == "json")
       all.push_back(AuditJson(*r));
     else
@@ -202,7 +191,7 @@ struct AuditArgs {
 };
 
 int RunAudit(const AuditArgs& a, Globals& g) {
-  auto st = OpenStore(DbPath(g, a.db));
+  auto st = OpenStore(StorePath(g, a.db));
   if (!st) return 2;
   std::vector<hub::RepoRef> refs;
   for (const auto& text : a.repos) {
@@ -248,7 +237,7 @@ int RunAudit(const AuditArgs& a, Globals& g) {
     for (const auto& m : *models) {
       if (done.count(m.id)) {
         // Finished before the kill: its verdict still counts for the exit code.
-        if (m.status == "confirmed-unsafe") unsafe_before = true;
+        if (m.status == store::ModelStatus::kConfirmedUnsafe) unsafe_before = true;
         continue;
       }
       hub::RepoRef r;
@@ -297,7 +286,7 @@ struct TriageArgs {
 };
 
 int RunTriage(const TriageArgs& a, Globals& g) {
-  auto st = OpenStore(DbPath(g, a.db));
+  auto st = OpenStore(StorePath(g, a.db));
   if (!st) return 2;
   hub::HubClient client(hub::HubConfig::FromEnv());
   audit::TriageOptions opts;
@@ -381,79 +370,6 @@ std::string HubFlagText(const audit::ModelSummary& m) {
   return m.hub_flag == audit::HubFlag::kNone ? "" : audit::HubFlagName(m.hub_flag);
 }
 
-ordered_json ModelJson(const audit::ModelSummary& m) {
-  return {{"id", m.id},
-          {"status", audit::StatusOrNotAudited(m.status)},
-          {"missed_by_hub", m.missed_by_hub},
-          {"status_source", m.source ? audit::StatusSourceName(*m.source) : ""},
-          {"hub_flag", HubFlagText(m)},
-          {"hub_message", m.hub_message},
-          {"our_verdict", m.our_verdict ? VerdictName(*m.our_verdict) : ""},
-          {"verification", m.verification},
-          {"downloads", m.downloads},
-          {"likes", m.likes},
-          {"license", m.license},
-          {"license_risk", m.license_risk ? audit::LicenseRiskName(*m.license_risk) : ""},
-          {"revision", m.revision},
-          {"sha", m.sha},
-          {"last_audit", m.last_audit}};
-}
-
-ordered_json DetailJson(const audit::ModelDetail& d) {
-  ordered_json o = ModelJson(d.model);
-  ordered_json fa = ordered_json::array();
-  for (const auto& f : d.files) {
-    ordered_json imports = ordered_json::array();
-    for (const auto& i : f.hub_imports)
-      imports.push_back({{"module", i.module}, {"name", i.name}, {"safety", i.safety}});
-    fa.push_back({{"path", f.path},
-                  {"size", f.size},
-                  {"sha256", f.sha256},
-                  {"oid", f.oid},
-                  {"hub_status", f.hub_status},
-                  {"hub_message", f.hub_message},
-                  {"hub_imports", imports},
-                  {"verdict", f.verdict ? VerdictName(*f.verdict) : ""},
-                  {"summary", f.summary},
-                  {"bytes_read", f.bytes_read}});
-  }
-  o["files"] = fa;
-  ordered_json ra = ordered_json::array();
-  for (const auto& r : d.reviews)
-    ra.push_back({{"path", r.path},
-                  {"decision", audit::DecisionName(r.decision)},
-                  {"note", r.note},
-                  {"reviewer", r.reviewer},
-                  {"time", r.time},
-                  {"file_sha", r.file_sha},
-                  {"active", r.active},
-                  {"superseded_reason", r.superseded_reason}});
-  o["reviews"] = ra;
-  ordered_json ha = ordered_json::array();
-  for (const auto& c : d.history)
-    ha.push_back({{"time", c.time},
-                  {"from", c.from ? audit::StatusName(*c.from) : ""},
-                  {"to", audit::StatusName(c.to)},
-                  {"missed_by_hub", c.missed_by_hub},
-                  {"source", audit::StatusSourceName(c.source)},
-                  {"who", c.who},
-                  {"reason", c.reason}});
-  o["history"] = ha;
-  ordered_json pa = ordered_json::array();  // sandboxed loads (`audit --reproduce`)
-  for (const auto& r : d.reproductions) {
-    ordered_json observed = ordered_json::parse(r.observed_json, nullptr, false);
-    if (observed.is_discarded()) observed = ordered_json::array();
-    pa.push_back({{"path", r.path},
-                  {"file_sha", r.file_sha},
-                  {"time", r.time},
-                  {"loader", r.loader},
-                  {"outcome", r.outcome},
-                  {"observed", observed}});
-  }
-  o["reproductions"] = pa;
-  return o;
-}
-
 void PrintDetail(const audit::ModelDetail& d) {
   const audit::ModelSummary& m = d.model;
   std::cout << "\nFiles of " << E(m.id) << (m.sha.empty() ? "" : " @ " + E(m.sha)) << ":\n";
@@ -495,8 +411,8 @@ void PrintDetail(const audit::ModelDetail& d) {
 }
 
 int RunStatus(const StatusArgs& a, Globals& g) {
-  if (!a.project.empty()) return RunProjectStatus(a.project, a.format, DbPath(g, a.db));
-  auto st = OpenStore(DbPath(g, a.db));
+  if (!a.project.empty()) return RunProjectStatus(a.project, a.format, StorePath(g, a.db));
+  auto st = OpenStore(StorePath(g, a.db));
   if (!st) return 2;
   std::vector<audit::ModelDetail> details;  // when details are shown
   std::vector<audit::ModelSummary> models;
@@ -534,9 +450,9 @@ int RunStatus(const StatusArgs& a, Globals& g) {
   if (a.format == "json") {
     ordered_json arr = ordered_json::array();
     if (show_details)
-      for (const auto& d : details) arr.push_back(DetailJson(d));
+      for (const auto& d : details) arr.push_back(audit::DetailJson(d, audit::Absent::kEmptyText));
     else
-      for (const auto& m : models) arr.push_back(ModelJson(m));
+      for (const auto& m : models) arr.push_back(audit::SummaryJson(m, audit::Absent::kEmptyText));
     std::cout << report::JsonText(arr, 2) << "\n";
     return 0;
   }
@@ -577,12 +493,12 @@ int RunReview(const ReviewArgs& a, Globals& g) {
   audit::ReviewRequest req;
   req.model = a.model;
   req.path = a.path;
-  req.decision = *audit::ParseDecision(a.decision);  // CLI11 checked the value
+  req.decision = *EnumFromText<store::Decision>(a.decision);  // CLI11 checked the value
   req.note = a.note;
   req.reviewer = a.reviewer;
   if (!a.reviewer_given)
     if (const char* u = std::getenv("USER"); u && *u) req.reviewer = u;
-  auto st = OpenStore(DbPath(g, a.db));
+  auto st = OpenStore(StorePath(g, a.db));
   if (!st) return 2;
   // ApplyReview refuses a blank note or reviewer and text that is not UTF-8, before anything
   // is stored (a bad note must never reach the audit trail).
@@ -594,8 +510,8 @@ int RunReview(const ReviewArgs& a, Globals& g) {
   std::cout << fmt::format("recorded: {} {} {} by {}\n", E(a.model), E(a.path), a.decision,
                            E(req.reviewer));
   std::cout << fmt::format("status: {} -> {}{}: {}\n",
-                           r->change.from.empty() ? "new" : E(r->change.from), E(r->model.status),
-                           r->model.missed_by_hub ? " (missed-by-hub)" : "",
+                           r->change.from ? EnumText(*r->change.from) : "new",
+                           EnumText(r->change.to), r->model.missed_by_hub ? " (missed-by-hub)" : "",
                            E(r->model.verification));
   return 0;
 }
@@ -667,7 +583,7 @@ void AddReviewCommand(CLI::App& app, Globals& g) {
   cmd->add_option("path", a->path, "File path in the repo")->required();
   cmd->add_option("--decision", a->decision, "confirmed-unsafe or false-positive")
       ->required()
-      ->check(CLI::IsMember({"confirmed-unsafe", "false-positive"}));
+      ->check(CLI::IsMember(EnumTexts<store::Decision>()));
   cmd->add_option("--note", a->note, "Why (required, not blank)")->required();
   CLI::Option* reviewer =
       cmd->add_option("--reviewer", a->reviewer, "Who decides (default: $USER)");

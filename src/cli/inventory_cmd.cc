@@ -15,12 +15,31 @@
 
 #include "audit/audit.h"
 #include "cli/commands.h"
+#include "cli/store_arg.h"
 #include "core/text.h"
 #include "core/version.h"
 #include "inventory/enrich.h"
 #include "inventory/inventory.h"
 #include "inventory/render.h"
 #include "store/store.h"
+
+namespace mv::cli {
+
+// The conditions of --fail-on: parsed from their names once, at the option.
+enum class Gate : uint8_t { kConfirmedUnsafe, kSuspected, kUnsafeArtifact };
+
+}  // namespace mv::cli
+
+namespace mv {
+
+template <>
+struct EnumTable<cli::Gate> {
+  static constexpr EnumRow<cli::Gate> kRows[] = {{cli::Gate::kConfirmedUnsafe, "confirmed-unsafe"},
+                                                 {cli::Gate::kSuspected, "suspected"},
+                                                 {cli::Gate::kUnsafeArtifact, "unsafe-artifact"}};
+};
+
+}  // namespace mv
 
 namespace mv::cli {
 
@@ -41,38 +60,37 @@ struct InventoryArgs {
   bool quiet = false;
 };
 
-std::string DbPathOf(const Globals& g, const std::string& local) {
-  if (!local.empty()) return local;
-  if (!g.db.empty()) return g.db;
-  return store::DefaultDbPath();
-}
-
 // --fail-on conditions that hold (their names), given the enriched inventory.
-std::vector<std::string> GateTripped(const inv::Inventory& v, const std::set<std::string>& gate) {
-  std::set<std::string> hit;
+std::vector<std::string> GateTripped(const inv::Inventory& v, const std::set<Gate>& gate) {
+  std::set<Gate> hit;
   for (const auto& m : v.models) {
-    if (!m.status) continue;
-    if (gate.count(*m.status)) hit.insert(*m.status);
+    std::optional<Gate> g = m.status == store::ModelStatus::kConfirmedUnsafe
+                                ? Gate::kConfirmedUnsafe
+                            : m.status == store::ModelStatus::kSuspected ? Gate::kSuspected
+                                                                         : std::optional<Gate>();
+    if (g && gate.count(*g)) hit.insert(*g);
   }
-  if (gate.count("unsafe-artifact"))
+  if (gate.count(Gate::kUnsafeArtifact))
     for (const auto& a : v.artifacts)
-      if (a.verdict == "unsafe") hit.insert("unsafe-artifact");
-  return {hit.begin(), hit.end()};
+      if (a.verdict == Verdict::kUnsafe) hit.insert(Gate::kUnsafeArtifact);
+  std::vector<std::string> names;
+  for (Gate g : hit) names.emplace_back(EnumText(g));
+  return names;
 }
 
 // What keeps this gate from being decided (fail closed): hub models without a status when the
 // gate is about statuses; committed model files the engine could not decide (needs review or
 // not read) when it is about artifacts; parts of the tree not read, always.
-std::vector<std::string> Undecided(const inv::Inventory& v, const std::set<std::string>& gate) {
+std::vector<std::string> Undecided(const inv::Inventory& v, const std::set<Gate>& gate) {
   std::vector<std::string> out;
-  if (gate.count("confirmed-unsafe") || gate.count("suspected"))
+  if (gate.count(Gate::kConfirmedUnsafe) || gate.count(Gate::kSuspected))
     for (const auto& m : v.models)
       if (m.provider == "huggingface" && !m.status)
         out.push_back(m.id + (m.audit_error.empty() ? ": not audited" : ": " + m.audit_error));
-  if (gate.count("unsafe-artifact"))
+  if (gate.count(Gate::kUnsafeArtifact))
     for (const auto& a : v.artifacts)
-      if (a.verdict == "needs-review" || a.verdict == "error")
-        out.push_back(a.path + ": " + a.verdict + ": " + a.summary);
+      if (a.verdict == Verdict::kNeedsReview || a.verdict == Verdict::kError)
+        out.push_back(a.path + ": " + VerdictName(a.verdict) + ": " + a.summary);
   for (const auto& i : v.incomplete) out.push_back(i.path + ": " + i.reason);
   return out;
 }
@@ -104,19 +122,20 @@ std::string Render(const inv::Inventory& v, const std::string& format, const std
 }
 
 int RunInventory(const InventoryArgs& a, Globals& g) {
-  std::set<std::string> gate;
+  std::set<Gate> gate;
   for (const auto& item : a.fail_on) {
     size_t b = 0;
     while (b <= item.size()) {
       size_t e = item.find(',', b);
       std::string v = item.substr(b, e == std::string::npos ? std::string::npos : e - b);
-      if (v != "confirmed-unsafe" && v != "suspected" && v != "unsafe-artifact") {
+      std::optional<Gate> parsed = EnumFromText<Gate>(v);
+      if (!parsed) {
         std::cerr << "modelvet inventory: --fail-on takes confirmed-unsafe, suspected, "
                      "unsafe-artifact (comma-separated), not `"
                   << EscapeText(v) << "`\n";
         return 2;
       }
-      gate.insert(v);
+      gate.insert(*parsed);
       if (e == std::string::npos) break;
       b = e + 1;
     }
@@ -150,16 +169,15 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
     std::filesystem::path p = std::filesystem::absolute(a.path).lexically_normal();
     name = (p.has_filename() ? p.filename() : p.parent_path().filename()).string();
   }
-  auto opened = store::Open(DbPathOf(g, a.db));
-  if (!opened.ok()) {
+  std::unique_ptr<store::Store> opened = OpenStore(StorePath(g, a.db));
+  if (!opened) {
     // Without a store the inventory is still a list of models, only without statuses (a gate
     // then cannot be decided); a project needs the store.
-    std::cerr << "modelvet: " << EscapeText(opened.error().message) << "\n";
     if (!a.project.empty()) return 2;
     if (int rc = Write(Render(v, a.format, name), a.output); rc != 0) return rc;
     return gate.empty() ? 0 : 2;
   }
-  store::Store& st = **opened;
+  store::Store& st = *opened;
   std::unique_ptr<hub::HubClient> client;
   if (!a.offline) client = std::make_unique<hub::HubClient>(hub::HubConfig::FromEnv());
   inv::EnrichOptions eo;
@@ -209,12 +227,9 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
 }  // namespace
 
 int RunProjectStatus(const std::string& project, const std::string& format, const std::string& db) {
-  auto opened = store::Open(db);
-  if (!opened.ok()) {
-    std::cerr << "modelvet: " << EscapeText(opened.error().message) << "\n";
-    return 2;
-  }
-  store::Store& st = **opened;
+  std::unique_ptr<store::Store> opened = OpenStore(db);
+  if (!opened) return 2;
+  store::Store& st = *opened;
   auto p = st.GetProject(project);
   if (!p.ok()) {
     std::cerr << "modelvet: " << EscapeText(p.error().message) << "\n";

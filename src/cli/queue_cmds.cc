@@ -15,6 +15,7 @@
 
 #include "audit/audit.h"
 #include "cli/commands.h"
+#include "cli/store_arg.h"
 #include "core/text.h"
 #include "core/version.h"
 #include "hub/client.h"
@@ -35,29 +36,19 @@ void OnSignal(int) {
   g_stop = true;
 }
 
-std::string Where(const Globals& g, const std::string& local) {
-  if (!local.empty()) return local;
-  if (!g.db.empty()) return g.db;
-  return store::DefaultDbPath();
-}
-
 void PrintError(std::string_view what) {
   std::cerr << "modelvet: " << EscapeText(what) << "\n";
 }
 
 // The store and its queue, or nullptr after printing why (an SQLite store has no queue).
 std::unique_ptr<store::Store> OpenQueue(const std::string& where) {
-  auto s = store::Open(where);
-  if (!s.ok()) {
-    PrintError(s.error().message);
-    return nullptr;
-  }
-  if (!(*s)->Queue()) {
+  std::unique_ptr<store::Store> s = OpenStore(where);
+  if (s && !s->Queue()) {
     PrintError("the queue needs PostgreSQL: pass --db postgresql://… (or set MODELVET_DB); " +
-               (*s)->Describe() + " is an SQLite file");
+               s->Describe() + " is an SQLite file");
     return nullptr;
   }
-  return std::move(*s);
+  return s;
 }
 
 // ---- enqueue --------------------------------------------------------------------------------
@@ -75,7 +66,7 @@ int RunEnqueue(const EnqueueArgs& a, const Globals& g) {
     PrintError("enqueue: name ORG/NAME[@REV]… or --from-triage (not both)");
     return 2;
   }
-  auto st = OpenQueue(Where(g, a.db));
+  auto st = OpenQueue(StorePath(g, a.db));
   if (!st) return 2;
   Result<queue::EnqueueSummary> r = queue::EnqueueSummary{};
   if (a.from_triage) {
@@ -122,7 +113,7 @@ int RunWorker(const WorkerArgs& a, const Globals& g) {
     return 2;
   }
   queue::WorkerOptions o;
-  o.db = Where(g, a.db);
+  o.db = StorePath(g, a.db);
   o.concurrency = a.concurrency;
   o.lease_seconds = a.lease_seconds;
   o.exit_when_empty = a.exit_when_empty;
@@ -167,7 +158,7 @@ struct QueueArgs {
 };
 
 int RunQueue(const QueueArgs& a, const Globals& g) {
-  auto st = OpenQueue(Where(g, a.db));
+  auto st = OpenQueue(StorePath(g, a.db));
   if (!st) return 2;
   auto c = st->Queue()->CountJobs();
   if (!c.ok()) {
@@ -209,7 +200,7 @@ struct WatchArgs {
 };
 
 int RunWatch(const WatchArgs& a, const Globals& g) {
-  auto st = OpenQueue(Where(g, a.db));
+  auto st = OpenQueue(StorePath(g, a.db));
   if (!st) return 2;
   hub::HubClient client(hub::HubConfig::FromEnv());
   queue::WatchOptions o;

@@ -1,3 +1,4 @@
+#include "core/enum_text.h"
 #include "core/facts.h"
 #include "core/result.h"
 #include "core/scan_result.h"
@@ -40,24 +41,13 @@ Errc ReadErrcClass(Errc c) {
 }
 
 const char* SeverityName(Severity s) {
-  switch (s) {
-    case Severity::kInfo: return "info";
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
-  }
-  return "unknown";
+  const char* t = EnumText(s);
+  return *t ? t : "unknown";
 }
 
 const char* VerdictName(Verdict v) {
-  switch (v) {
-    case Verdict::kSafe: return "safe";
-    case Verdict::kNeedsReview: return "needs-review";
-    case Verdict::kUnsafe: return "unsafe";
-    case Verdict::kError: return "error";
-  }
-  return "unknown";
+  const char* t = EnumText(v);
+  return *t ? t : "unknown";
 }
 
 void ScanReport::Counts::Add(Verdict v) {
@@ -71,9 +61,9 @@ void ScanReport::Counts::Add(Verdict v) {
 }
 
 Verdict ScanReport::Counts::Overall() const {
-  if (unsafe > 0) return Verdict::kUnsafe;
-  if (needs_review > 0 || error > 0) return Verdict::kNeedsReview;
-  return Verdict::kSafe;
+  // Fail closed: a file that could not be read counts as one that needs review.
+  Verdict worst = WorstCounted(*this).value_or(Verdict::kSafe);
+  return worst == Verdict::kError ? Verdict::kNeedsReview : worst;
 }
 
 ScanReport::Counts ScanReport::Count() const {

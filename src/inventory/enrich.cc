@@ -6,7 +6,7 @@ namespace mv::inventory {
 
 void ApplyRecord(ModelUse& m, const store::ModelRecord& rec,
                  const std::vector<store::FileRecord>& files) {
-  if (!rec.status.empty()) m.status = rec.status;
+  if (rec.status) m.status = rec.status;
   m.missed_by_hub = rec.missed_by_hub;
   m.verification = rec.verification;
   // A license is known once the hub listed or audited the model.
@@ -27,7 +27,7 @@ Result<EnrichResult> Enrich(Inventory& inv, store::Store& st, hub::HubClient* cl
   for (ModelUse& m : inv.models) {
     if (m.provider != "huggingface") continue;
     MV_ASSIGN_OR_RETURN(std::optional<store::ModelRecord> rec, st.GetModel(m.id));
-    if (rec && !rec->status.empty()) {
+    if (rec && rec->status) {
       MV_ASSIGN_OR_RETURN(std::vector<store::FileRecord> files, st.ListFiles(m.id));
       ApplyRecord(m, *rec, files);
       ++out.known;

@@ -274,7 +274,7 @@ Result<Inventory> TakeInventory(const std::string& root_arg, const Options& opti
         Artifact a;
         a.path = file.rel;
         a.format = r.format;
-        a.verdict = VerdictName(r.verdict);
+        a.verdict = r.verdict;
         a.summary = r.summary;
         a.size = r.size;
         a.sha256 = r.sha256;

@@ -15,6 +15,7 @@
 #include "core/result.h"
 #include "inventory/rules.h"
 #include "scan/scanner.h"
+#include "store/record_enums.h"
 
 namespace mv::inventory {
 
@@ -33,7 +34,7 @@ struct ModelUse {
   bool remote_code = false;
   std::vector<Reference> references;
   // Filled in from the audit store (enrich.h); unset when unknown.
-  std::optional<std::string> status;  // no-findings | suspected | confirmed-unsafe | false-positive
+  std::optional<store::ModelStatus> status;
   bool missed_by_hub = false;
   std::string verification;
   std::optional<std::string> license;
@@ -55,7 +56,7 @@ struct DynamicReference {
 struct Artifact {
   std::string path;
   std::string format;
-  std::string verdict;  // safe | needs-review | unsafe | error
+  Verdict verdict = Verdict::kError;
   std::string summary;
   uint64_t size = 0;
   std::optional<std::string> sha256;

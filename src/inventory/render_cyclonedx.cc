@@ -105,7 +105,7 @@ json ToCycloneDx(const Inventory& inv, const BomInfo& info) {
       }
       if (!lic.empty()) c["licenses"] = std::move(lic);
     }
-    std::string status = m.status ? *m.status : "not-audited";
+    std::string status = m.status ? EnumText(*m.status) : "not-audited";
     json card_props = json::array({Prop("modelvet:status", status)});
     if (!m.verification.empty())
       card_props.push_back(Prop("modelvet:verification", m.verification));
@@ -122,7 +122,7 @@ json ToCycloneDx(const Inventory& inv, const BomInfo& info) {
       occ.push_back({{"location", r.path}, {"line", r.line}, {"additionalContext", r.via}});
     c["evidence"] = {{"occurrences", std::move(occ)}};
     depends.push_back(Ref(m));
-    if (m.status && *m.status == "confirmed-unsafe") {
+    if (m.status == store::ModelStatus::kConfirmedUnsafe) {
       vulns.push_back(
           {{"bom-ref", "vulnerability:" + Ref(m)},
            {"id", "modelvet:confirmed-unsafe:" + m.provider + "/" + m.id},
@@ -140,13 +140,14 @@ json ToCycloneDx(const Inventory& inv, const BomInfo& info) {
     std::string ref = "artifact:" + a.path;
     json c = {{"type", "machine-learning-model"}, {"bom-ref", ref}, {"name", a.path}};
     if (a.sha256) c["hashes"] = json::array({{{"alg", "SHA-256"}, {"content", *a.sha256}}});
-    c["modelCard"] = {{"properties", json::array({Prop("modelvet:verdict", a.verdict)})}};
-    c["properties"] =
-        json::array({Prop("modelvet:origin", "artifact"), Prop("modelvet:format", a.format),
-                     Prop("modelvet:verdict", a.verdict), Prop("modelvet:summary", a.summary)});
+    c["modelCard"] = {
+        {"properties", json::array({Prop("modelvet:verdict", VerdictName(a.verdict))})}};
+    c["properties"] = json::array(
+        {Prop("modelvet:origin", "artifact"), Prop("modelvet:format", a.format),
+         Prop("modelvet:verdict", VerdictName(a.verdict)), Prop("modelvet:summary", a.summary)});
     c["evidence"] = {{"occurrences", json::array({{{"location", a.path}}})}};
     depends.push_back(ref);
-    if (a.verdict == "unsafe") {
+    if (a.verdict == Verdict::kUnsafe) {
       vulns.push_back({{"bom-ref", "vulnerability:" + ref},
                        {"id", "modelvet:unsafe-artifact:" + a.path},
                        {"source", {{"name", "modelvet"}}},

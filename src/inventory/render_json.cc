@@ -26,7 +26,7 @@ json ToJson(const Inventory& inv) {
                       {"revision", m.revision.empty() ? json(nullptr) : json(m.revision)},
                       {"remote_code", m.remote_code},
                       {"references", std::move(refs)},
-                      {"status", OrNull(m.status)},
+                      {"status", m.status ? json(EnumText(*m.status)) : json(nullptr)},
                       {"license", OrNull(m.license)},
                       {"license_risk", OrNull(m.license_risk)}});
   }
@@ -35,8 +35,10 @@ json ToJson(const Inventory& inv) {
     dynamic.push_back({{"path", d.path}, {"line", d.line}, {"text", d.text}});
   json artifacts = json::array();
   for (const Artifact& a : inv.artifacts)
-    artifacts.push_back(
-        {{"path", a.path}, {"format", a.format}, {"verdict", a.verdict}, {"summary", a.summary}});
+    artifacts.push_back({{"path", a.path},
+                         {"format", a.format},
+                         {"verdict", VerdictName(a.verdict)},
+                         {"summary", a.summary}});
   json incomplete = json::array();
   for (const Incomplete& i : inv.incomplete)
     incomplete.push_back({{"path", i.path}, {"reason", i.reason}});

@@ -23,8 +23,10 @@ json ToSarif(const Inventory& inv) {
         {"defaultConfiguration", {{"level", "error"}}}}});
   json results = json::array();
   for (const ModelUse& m : inv.models) {
-    if (!m.status || (*m.status != "confirmed-unsafe" && *m.status != "suspected")) continue;
-    bool unsafe = *m.status == "confirmed-unsafe";
+    if (m.status != store::ModelStatus::kConfirmedUnsafe &&
+        m.status != store::ModelStatus::kSuspected)
+      continue;
+    bool unsafe = m.status == store::ModelStatus::kConfirmedUnsafe;
     std::string text = fmt::format("loads {} ({}), {}{}", m.id, m.provider,
                                    unsafe ? "confirmed unsafe" : "suspected",
                                    m.verification.empty() ? "" : ": " + m.verification);
@@ -39,11 +41,14 @@ json ToSarif(const Inventory& inv) {
                            {{"artifactLocation", {{"uri", report::SarifUri(r.path)}}},
                             {"region", {{"startLine", std::max<uint32_t>(r.line, 1)}}}}}}})},
            {"properties",
-            {{"model", m.id}, {"provider", m.provider}, {"status", *m.status}, {"via", r.via}}}});
+            {{"model", m.id},
+             {"provider", m.provider},
+             {"status", EnumText(*m.status)},
+             {"via", r.via}}}});
     }
   }
   for (const Artifact& a : inv.artifacts) {
-    if (a.verdict != "unsafe") continue;
+    if (a.verdict != Verdict::kUnsafe) continue;
     results.push_back(
         {{"ruleId", "inventory.unsafe-artifact"},
          {"ruleIndex", 2},
@@ -52,7 +57,7 @@ json ToSarif(const Inventory& inv) {
          {"locations",
           json::array({{{"physicalLocation",
                          {{"artifactLocation", {{"uri", report::SarifUri(a.path)}}}}}}})},
-         {"properties", {{"format", a.format}, {"verdict", a.verdict}}}});
+         {"properties", {{"format", a.format}, {"verdict", VerdictName(a.verdict)}}}});
   }
   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
           {"version", "2.1.0"},

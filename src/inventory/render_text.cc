@@ -54,7 +54,7 @@ std::string ToText(const Inventory& inv) {
     std::string name = EscapeText(m.id);
     if (!m.revision.empty()) name += "@" + EscapeText(m.revision);
     if (m.remote_code) name += " [remote code]";
-    std::string status = m.status ? *m.status : "-";
+    std::string status = m.status ? EnumText(*m.status) : "-";
     if (m.status && m.missed_by_hub) status += " (missed-by-hub)";
     if (!m.status && !m.audit_error.empty()) status = "not audited";
     std::string license = "-";
@@ -67,8 +67,8 @@ std::string ToText(const Inventory& inv) {
     if (projects) rows.back().insert(rows.back().end() - 1, std::to_string(m.projects));
   }
   for (const Artifact& a : inv.artifacts) {
-    rows.push_back(
-        {EscapeText(a.path), "artifact", "self-hosted", a.verdict, "-", "(committed file)"});
+    rows.push_back({EscapeText(a.path), "artifact", "self-hosted", VerdictName(a.verdict), "-",
+                    "(committed file)"});
     if (projects) rows.back().insert(rows.back().end() - 1, "-");
   }
   std::string out;

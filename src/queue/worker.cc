@@ -138,7 +138,7 @@ void ProcessJob(Shared& sh, const std::string& name, store::Store& st, store::Jo
       s.bytes_read += bytes;
     });
     sh.Log(fmt::format("{}: {} ({} files, {} bytes read)", what,
-                       r->model.status.empty() ? "recorded" : r->model.status, r->files.size(),
+                       r->model.status ? EnumText(*r->model.status) : "recorded", r->files.size(),
                        bytes));
     return;
   }

@@ -5,18 +5,23 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "audit/model_json.h"
 #include "audit/model_view.h"
 #include "server/audit_jobs.h"
 
 namespace mv::server {
 
-using Json = nlohmann::ordered_json;
+using Json = audit::Json;
 
-// One row of GET /api/v1/models.
-Json SummaryJson(const audit::ModelSummary& m);
+// One row of GET /api/v1/models (audit/model_json.h writes it; absent values are null).
+inline Json SummaryJson(const audit::ModelSummary& m) {
+  return audit::SummaryJson(m, audit::Absent::kNull);
+}
 // GET /api/v1/models/ORG/NAME: the row plus files, history, reviews and the last scan.
-Json DetailJson(const audit::ModelDetail& d);
-Json ReviewJson(const audit::ReviewView& r);
+inline Json DetailJson(const audit::ModelDetail& d) {
+  return audit::DetailJson(d, audit::Absent::kNull);
+}
+using audit::ReviewJson;
 // GET /api/v1/audits/ID and the 202 of POST /api/v1/audits.
 Json JobJson(const AuditJob& job);
 

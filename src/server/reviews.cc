@@ -30,7 +30,7 @@ ReviewOutcome SubmitReview(store::Store& store, const Principal& who, const Revi
   };
   const audit::ModelDetail& d = **detail;
   if (!d.model.status) return refuse(409, in.model + " has not been audited yet");
-  auto decision = audit::ParseDecision(in.decision);
+  auto decision = EnumFromText<audit::Decision>(in.decision);
   if (!decision) return refuse(400, "decision: choose confirmed-unsafe or false-positive");
   if (std::none_of(d.files.begin(), d.files.end(),
                    [&](const audit::FileView& f) { return f.path == in.path; }))

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "store/rows.h"
+
 namespace mv::store {
 
 const char* const kModelColumns =
@@ -62,7 +64,9 @@ ModelsWhere BuildModelsWhere(const ModelQuery& q, Dialect dialect) {
     }
     conds.push_back(c + ")");
   };
-  in_list("status", q.statuses);
+  std::vector<std::string> statuses;
+  for (const auto& st : q.statuses) statuses.emplace_back(ColumnText(st));
+  in_list("status", statuses);
   in_list("hub_flag", q.hub_flags);
   in_list("license_risk", q.license_risks);
   if (q.missed_by_hub)

@@ -21,6 +21,7 @@
 #include "store/job_queue.h"
 #include "store/models_sql.h"
 #include "store/pg_conn.h"
+#include "store/rows.h"
 #include "store/store.h"
 
 namespace mv::store {
@@ -296,25 +297,29 @@ CREATE TABLE IF NOT EXISTS watch_cursors (
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kPgMigrations));
 
-ModelRecord ReadModel(const Rows& r, int i) {
-  ModelRecord m;
-  m.id = r.Text(i, 0);
-  m.author = r.Text(i, 1);
-  m.revision = r.Text(i, 2);
-  m.sha = r.Text(i, 3);
-  m.downloads = static_cast<uint64_t>(r.Int(i, 4));
-  m.likes = static_cast<uint64_t>(r.Int(i, 5));
-  m.license = r.Text(i, 6);
-  m.license_risk = r.Text(i, 7);
-  m.hub_flag = r.Text(i, 8);
-  m.hub_message = r.Text(i, 9);
-  m.status = r.Text(i, 10);
-  m.missed_by_hub = r.Int(i, 11) != 0;
-  m.status_source = r.Text(i, 12);
-  m.verification = r.Text(i, 13);
-  m.last_audit = r.Text(i, 14);
-  m.version = r.Int(i, 15);
-  return m;
+// Row i of a result, as the shared readers of rows.h read it.
+struct RowAt {
+  const Rows& rows;
+  int i;
+  std::string Text(int col) const { return rows.Text(i, col); }
+  int64_t Int(int col) const { return rows.Int(i, col); }
+};
+
+// Reads every row with one of rows.h's readers; the first error is returned.
+template <class T, class Fn>
+Result<std::vector<T>> ReadRows(const Rows& r, Fn read) {
+  std::vector<T> out;
+  out.reserve(static_cast<size_t>(r.size()));
+  for (int i = 0; i < r.size(); ++i) {
+    if constexpr (std::is_same_v<std::invoke_result_t<Fn, const RowAt&>, Result<T>>) {
+      Result<T> v = read(RowAt{r, i});
+      if (!v.ok()) return v.error();
+      out.push_back(std::move(*v));
+    } else {
+      out.push_back(read(RowAt{r, i}));
+    }
+  }
+  return out;
 }
 
 template <class T, class Fn>
@@ -385,7 +390,8 @@ class PgStore final : public Store, public JobQueue {
       MV_PG_RUN(r, c_->Run(std::string("SELECT ") + kModelColumns + " FROM models WHERE id = ?",
                            Params().Add(id)));
       if (r.empty()) return std::optional<ModelRecord>();
-      return std::optional<ModelRecord>(ReadModel(r, 0));
+      MV_ASSIGN_OR_RETURN(ModelRecord m, ReadModelRow(RowAt{r, 0}));
+      return std::optional<ModelRecord>(std::move(m));
     });
   }
 
@@ -393,104 +399,43 @@ class PgStore final : public Store, public JobQueue {
     return Retry<std::vector<ModelRecord>>(false, [&]() -> Result<std::vector<ModelRecord>> {
       MV_PG_RUN(r, c_->Run(std::string("SELECT ") + kModelColumns +
                            " FROM models ORDER BY downloads DESC, id"));
-      return Collect<ModelRecord>(r, ReadModel);
+      return ReadRows<ModelRecord>(r, [](const RowAt& row) { return ReadModelRow(row); });
     });
   }
 
   Result<std::vector<FileRecord>> ListFiles(const std::string& model) override {
     return Retry<std::vector<FileRecord>>(false, [&]() -> Result<std::vector<FileRecord>> {
-      MV_PG_RUN(r, c_->Run("SELECT model, path, sha256, oid, size, hub_status, hub_message, "
-                           "hub_imports, verdict, summary, bytes_read, report FROM files "
-                           "WHERE model = ? ORDER BY path",
+      MV_PG_RUN(r, c_->Run(fmt::format("SELECT {} FROM files WHERE model = ? ORDER BY path",
+                                       kFileColumns),
                            Params().Add(model)));
-      return Collect<FileRecord>(r, [](const Rows& r, int i) {
-        FileRecord f;
-        f.model = r.Text(i, 0);
-        f.path = r.Text(i, 1);
-        f.sha256 = r.Text(i, 2);
-        f.oid = r.Text(i, 3);
-        f.size = static_cast<uint64_t>(r.Int(i, 4));
-        f.hub_status = r.Text(i, 5);
-        f.hub_message = r.Text(i, 6);
-        f.hub_imports_json = r.Text(i, 7);
-        f.verdict = r.Text(i, 8);
-        f.summary = r.Text(i, 9);
-        f.bytes_read = static_cast<uint64_t>(r.Int(i, 10));
-        f.report_json = r.Text(i, 11);
-        return f;
-      });
+      return ReadRows<FileRecord>(r, [](const RowAt& row) { return ReadFileRow(row); });
     });
   }
 
   Result<std::vector<ScanRecord>> ListScans(const std::string& model) override {
     return Retry<std::vector<ScanRecord>>(false, [&]() -> Result<std::vector<ScanRecord>> {
-      MV_PG_RUN(r, c_->Run("SELECT id, model, revision, sha, started, finished, files_total, "
-                           "files_scanned, bytes_read, tool_version, error FROM scans "
-                           "WHERE model = ? ORDER BY id",
-                           Params().Add(model)));
-      return Collect<ScanRecord>(r, [](const Rows& r, int i) {
-        ScanRecord s;
-        s.id = r.Int(i, 0);
-        s.model = r.Text(i, 1);
-        s.revision = r.Text(i, 2);
-        s.sha = r.Text(i, 3);
-        s.started = r.Text(i, 4);
-        s.finished = r.Text(i, 5);
-        s.files_total = static_cast<uint64_t>(r.Int(i, 6));
-        s.files_scanned = static_cast<uint64_t>(r.Int(i, 7));
-        s.bytes_read = static_cast<uint64_t>(r.Int(i, 8));
-        s.tool_version = r.Text(i, 9);
-        s.error = r.Text(i, 10);
-        return s;
-      });
+      MV_PG_RUN(
+          r, c_->Run(fmt::format("SELECT {} FROM scans WHERE model = ? ORDER BY id", kScanColumns),
+                     Params().Add(model)));
+      return ReadRows<ScanRecord>(r, [](const RowAt& row) { return ReadScanRow(row); });
     });
   }
 
   Result<std::vector<StatusChange>> History(const std::string& model) override {
     return Retry<std::vector<StatusChange>>(false, [&]() -> Result<std::vector<StatusChange>> {
-      MV_PG_RUN(r, c_->Run("SELECT id, model, time, from_status, to_status, missed_by_hub, "
-                           "source, who, reason, COALESCE(scan, 0) FROM status_history "
-                           "WHERE model = ? ORDER BY id",
+      MV_PG_RUN(r, c_->Run(fmt::format("SELECT {} FROM status_history WHERE model = ? ORDER BY id",
+                                       kChangeColumns),
                            Params().Add(model)));
-      return Collect<StatusChange>(r, [](const Rows& r, int i) {
-        StatusChange c;
-        c.id = r.Int(i, 0);
-        c.model = r.Text(i, 1);
-        c.time = r.Text(i, 2);
-        c.from = r.Text(i, 3);
-        c.to = r.Text(i, 4);
-        c.missed_by_hub = r.Int(i, 5) != 0;
-        c.source = r.Text(i, 6);
-        c.who = r.Text(i, 7);
-        c.reason = r.Text(i, 8);
-        c.scan = r.Int(i, 9);
-        return c;
-      });
+      return ReadRows<StatusChange>(r, [](const RowAt& row) { return ReadChangeRow(row); });
     });
   }
 
   Result<std::vector<Review>> ListReviews(const std::string& model, bool active_only) override {
     return Retry<std::vector<Review>>(false, [&]() -> Result<std::vector<Review>> {
-      MV_PG_RUN(r, c_->Run(std::string("SELECT id, model, path, decision, note, reviewer, time, "
-                                       "file_sha, active, superseded_time, superseded_reason "
-                                       "FROM reviews WHERE model = ?") +
-                               (active_only ? " AND active = 1" : "") + " ORDER BY id",
+      MV_PG_RUN(r, c_->Run(fmt::format("SELECT {} FROM reviews WHERE model = ?{} ORDER BY id",
+                                       kReviewColumns, active_only ? " AND active = 1" : ""),
                            Params().Add(model)));
-      return Collect<Review>(r, [](const Rows& r, int i) {
-        Review v;
-        v.id = r.Int(i, 0);
-        v.model = r.Text(i, 1);
-        v.path = r.Text(i, 2);
-        v.decision = r.Text(i, 3);
-        v.note = r.Text(i, 4);
-        v.reviewer = r.Text(i, 5);
-        v.time = r.Text(i, 6);
-        v.file_sha = r.Text(i, 7);
-        v.active = r.Int(i, 8) != 0;
-        v.superseded_time = r.Text(i, 9);
-        v.superseded_reason = r.Text(i, 10);
-        return v;
-      });
+      return ReadRows<Review>(r, [](const RowAt& row) { return ReadReviewRow(row); });
     });
   }
 
@@ -516,7 +461,7 @@ class PgStore final : public Store, public JobQueue {
                                   pp));
           std::unordered_map<std::string, size_t> index;
           for (int i = 0; i < rows.size(); ++i) {
-            ModelRecord m = ReadModel(rows, i);
+            MV_ASSIGN_OR_RETURN(ModelRecord m, ReadModelRow(RowAt{rows, i}));
             index.emplace(m.id, page.rows.size());
             page.rows.push_back(ModelRow{std::move(m), {}, {}});
           }
@@ -531,9 +476,13 @@ class PgStore final : public Store, public JobQueue {
                                   ") GROUP BY model, verdict ORDER BY model, verdict",
                               idp));
             for (int i = 0; i < counts.size(); ++i)
-              if (auto it = index.find(counts.Text(i, 0)); it != index.end())
+              if (auto it = index.find(counts.Text(i, 0)); it != index.end()) {
+                MV_ASSIGN_OR_RETURN(
+                    std::optional<Verdict> v,
+                    FromOptionalColumn<Verdict>("files.verdict", counts.Text(i, 1)));
                 page.rows[it->second].verdict_counts.emplace_back(
-                    counts.Text(i, 1), static_cast<uint64_t>(counts.Int(i, 2)));
+                    v, static_cast<uint64_t>(counts.Int(i, 2)));
+              }
             MV_PG_RUN(projects,
                       c_->Run("SELECT DISTINCT model, project FROM project_models WHERE provider = "
                               "'huggingface' AND model IN (" +
@@ -636,8 +585,8 @@ class PgStore final : public Store, public JobQueue {
                                Params().Add(a.job.id).Add(a.job.token)));
       if (lease.empty())
         return MakeError(Errc::kLeaseLost, fmt::format("lease lost: job {} ({}) was taken over by "
-                                                "another worker; nothing written",
-                                                a.job.id, a.model.id));
+                                                       "another worker; nothing written",
+                                                       a.job.id, a.model.id));
       if (!a.scan.sha.empty()) {
         MV_PG_RUN(seen, c_->Run("SELECT scan FROM queue_audits WHERE model = ? AND sha = ? "
                                 "LIMIT 1",
@@ -679,7 +628,7 @@ class PgStore final : public Store, public JobQueue {
               .Add(f.hub_status)
               .Add(f.hub_message)
               .Add(f.hub_imports_json)
-              .Add(f.verdict)
+              .Add(ColumnText(f.verdict))
               .Add(f.summary)
               .Add(f.bytes_read)
               .Add(f.report_json)));
@@ -690,8 +639,8 @@ class PgStore final : public Store, public JobQueue {
                         "superseded_reason = ? WHERE id = ? AND model = ? AND active = 1",
                         Params().Add(sup.time).Add(sup.reason).Add(sup.review_id).Add(a.model.id)));
       if (up.affected() != 1)
-        return MakeError(Errc::kConflict, "conflict: review " + std::to_string(sup.review_id) + " of " +
-                                        a.model.id + " is no longer active");
+        return MakeError(Errc::kConflict, "conflict: review " + std::to_string(sup.review_id) +
+                                              " of " + a.model.id + " is no longer active");
     }
     for (const StatusChange& c : a.changes) MV_RETURN_IF_ERROR(WriteChange(c, a.model.id, scan_id));
     for (const Reproduction& r : a.reproductions) {
@@ -726,7 +675,7 @@ class PgStore final : public Store, public JobQueue {
                          .Add(a.scan.sha)
                          .Add(f.path)
                          .Add(f.ContentId())
-                         .Add(f.verdict)
+                         .Add(ColumnText(f.verdict))
                          .Add(a.job.id)
                          .Add(scan_id)));
       }
@@ -740,24 +689,10 @@ class PgStore final : public Store, public JobQueue {
 
   Result<std::vector<Reproduction>> ListReproductions(const std::string& model) override {
     return Retry<std::vector<Reproduction>>(false, [&]() -> Result<std::vector<Reproduction>> {
-      MV_PG_RUN(r, c_->Run("SELECT id, model, path, file_sha, time, loader, outcome, observed, "
-                           "report, COALESCE(scan, 0) FROM reproductions WHERE model = ? "
-                           "ORDER BY id",
+      MV_PG_RUN(r, c_->Run(fmt::format("SELECT {} FROM reproductions WHERE model = ? ORDER BY id",
+                                       kReproductionColumns),
                            Params().Add(model)));
-      return Collect<Reproduction>(r, [](const Rows& r, int i) {
-        Reproduction p;
-        p.id = r.Int(i, 0);
-        p.model = r.Text(i, 1);
-        p.path = r.Text(i, 2);
-        p.file_sha = r.Text(i, 3);
-        p.time = r.Text(i, 4);
-        p.loader = r.Text(i, 5);
-        p.outcome = r.Text(i, 6);
-        p.observed_json = r.Text(i, 7);
-        p.report_json = r.Text(i, 8);
-        p.scan = r.Int(i, 9);
-        return p;
-      });
+      return ReadRows<Reproduction>(r, [](const RowAt& row) { return ReadReproductionRow(row); });
     });
   }
 
@@ -778,7 +713,7 @@ class PgStore final : public Store, public JobQueue {
                              Params()
                                  .Add(rc.model.id)
                                  .Add(rc.review.path)
-                                 .Add(rc.review.decision)
+                                 .Add(ColumnText(rc.review.decision))
                                  .Add(rc.review.note)
                                  .Add(rc.review.reviewer)
                                  .Add(rc.review.time)
@@ -840,7 +775,7 @@ class PgStore final : public Store, public JobQueue {
                          .Add(pr.name)
                          .Add(a.path)
                          .Add(a.format)
-                         .Add(a.verdict)
+                         .Add(ColumnText(a.verdict))
                          .Add(a.summary)
                          .Add(a.sha256)
                          .Add(a.size)));
@@ -886,19 +821,13 @@ class PgStore final : public Store, public JobQueue {
           inv.dynamic_references = Collect<ProjectDynamicReference>(ds, [](const Rows& r, int i) {
             return ProjectDynamicReference{r.Text(i, 0), r.Int(i, 1), r.Text(i, 2)};
           });
-          MV_PG_RUN(as, c_->Run("SELECT path, format, verdict, summary, sha256, size FROM "
-                                "project_artifacts WHERE project = ? ORDER BY path",
+          MV_PG_RUN(as, c_->Run(fmt::format("SELECT {} FROM project_artifacts WHERE project = ? "
+                                            "ORDER BY path",
+                                            kArtifactColumns),
                                 Params().Add(name)));
-          inv.artifacts = Collect<ProjectArtifact>(as, [](const Rows& r, int i) {
-            ProjectArtifact a;
-            a.path = r.Text(i, 0);
-            a.format = r.Text(i, 1);
-            a.verdict = r.Text(i, 2);
-            a.summary = r.Text(i, 3);
-            a.sha256 = r.Text(i, 4);
-            a.size = static_cast<uint64_t>(r.Int(i, 5));
-            return a;
-          });
+          MV_ASSIGN_OR_RETURN(inv.artifacts, ReadRows<ProjectArtifact>(as, [](const RowAt& row) {
+                                return ReadArtifactRow(row);
+                              }));
           return std::optional<ProjectInventory>(std::move(inv));
         },
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -1297,9 +1226,9 @@ class PgStore final : public Store, public JobQueue {
                               .Add(m.license_risk)
                               .Add(m.hub_flag)
                               .Add(m.hub_message)
-                              .Add(m.status)
+                              .Add(ColumnText(m.status))
                               .Add(m.missed_by_hub)
-                              .Add(m.status_source)
+                              .Add(ColumnText(m.status_source))
                               .Add(m.verification)
                               .Add(m.last_audit)
                               .Add(m.id)
@@ -1308,8 +1237,8 @@ class PgStore final : public Store, public JobQueue {
     MV_PG_RUN(exists, c_->Run("SELECT version FROM models WHERE id = ?", Params().Add(m.id)));
     if (!exists.empty())
       return MakeError(Errc::kConflict, "conflict: " + m.id + " changed meanwhile (version " +
-                                      std::to_string(exists.Int(0, 0)) + ", expected " +
-                                      std::to_string(expected_version) + "); retry");
+                                            std::to_string(exists.Int(0, 0)) + ", expected " +
+                                            std::to_string(expected_version) + "); retry");
     if (expected_version != 0)
       return MakeError(Errc::kConflict, "conflict: " + m.id + " was deleted meanwhile");
     // ON CONFLICT DO NOTHING: a concurrent insert of the same new model is a conflict, not an
@@ -1328,9 +1257,9 @@ class PgStore final : public Store, public JobQueue {
                                .Add(m.license_risk)
                                .Add(m.hub_flag)
                                .Add(m.hub_message)
-                               .Add(m.status)
+                               .Add(ColumnText(m.status))
                                .Add(m.missed_by_hub)
-                               .Add(m.status_source)
+                               .Add(ColumnText(m.status_source))
                                .Add(m.verification)
                                .Add(m.last_audit)));
     if (ins.affected() != 1)
@@ -1345,10 +1274,10 @@ class PgStore final : public Store, public JobQueue {
         Params()
             .Add(model)
             .Add(c.time)
-            .Add(c.from)
-            .Add(c.to)
+            .Add(ColumnText(c.from))
+            .Add(ColumnText(c.to))
             .Add(c.missed_by_hub)
-            .Add(c.source)
+            .Add(ColumnText(c.source))
             .Add(c.who)
             .Add(c.reason)
             .NullIfZero(scan_id));

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "store/models_sql.h"
+#include "store/rows.h"
 #include "store/store.h"
 
 namespace mv::store {
@@ -325,7 +327,7 @@ class Stmt {
     return Bind(v);
   }
   // SQLITE_ROW → true, SQLITE_DONE → false; other codes are errors.
-  // Reads every row with read(*this); the first step error is returned.
+  // Reads every row with read(*this) (returning T or Result<T>); the first error is returned.
   template <class T, class Fn>
   Result<std::vector<T>> Collect(Fn read) {
     std::vector<T> out;
@@ -333,7 +335,13 @@ class Stmt {
       auto row = Step();
       if (!row.ok()) return row.error();
       if (!*row) return out;
-      out.push_back(read(*this));
+      if constexpr (std::is_same_v<std::invoke_result_t<Fn, Stmt&>, Result<T>>) {
+        Result<T> v = read(*this);
+        if (!v.ok()) return v.error();
+        out.push_back(std::move(*v));
+      } else {
+        out.push_back(read(*this));
+      }
     }
   }
 
@@ -423,27 +431,6 @@ TokenRecord ReadToken(Stmt& s) {
   return TokenRecord{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5) != 0};
 }
 
-ModelRecord ReadModel(const Stmt& s) {
-  ModelRecord m;
-  m.id = s.Text(0);
-  m.author = s.Text(1);
-  m.revision = s.Text(2);
-  m.sha = s.Text(3);
-  m.downloads = static_cast<uint64_t>(s.Int(4));
-  m.likes = static_cast<uint64_t>(s.Int(5));
-  m.license = s.Text(6);
-  m.license_risk = s.Text(7);
-  m.hub_flag = s.Text(8);
-  m.hub_message = s.Text(9);
-  m.status = s.Text(10);
-  m.missed_by_hub = s.Int(11) != 0;
-  m.status_source = s.Text(12);
-  m.verification = s.Text(13);
-  m.last_audit = s.Text(14);
-  m.version = s.Int(15);
-  return m;
-}
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
@@ -487,106 +474,45 @@ class SqliteStore final : public Store {
     auto row = s.Step();
     if (!row.ok()) return row.error();
     if (!*row) return std::optional<ModelRecord>();
-    return std::optional<ModelRecord>(ReadModel(s));
+    MV_ASSIGN_OR_RETURN(ModelRecord m, ReadModelRow(s));
+    return std::optional<ModelRecord>(std::move(m));
   }
 
   Result<std::vector<ModelRecord>> ListModels() override {
     Stmt s(db_,
            (std::string("SELECT ") + kModelColumns + " FROM models ORDER BY downloads DESC, id")
                .c_str());
-    return s.Collect<ModelRecord>([](Stmt& s) { return ReadModel(s); });
+    return s.Collect<ModelRecord>([](Stmt& s) { return ReadModelRow(s); });
   }
 
   Result<std::vector<FileRecord>> ListFiles(const std::string& model) override {
     Stmt s(db_,
-           "SELECT model, path, sha256, oid, size, hub_status, hub_message, hub_imports, "
-           "verdict, summary, bytes_read, report FROM files WHERE model = ? ORDER BY path");
+           fmt::format("SELECT {} FROM files WHERE model = ? ORDER BY path", kFileColumns).c_str());
     s.Bind(model);
-    return s.Collect<FileRecord>([](Stmt& s) {
-      FileRecord f;
-      f.model = s.Text(0);
-      f.path = s.Text(1);
-      f.sha256 = s.Text(2);
-      f.oid = s.Text(3);
-      f.size = static_cast<uint64_t>(s.Int(4));
-      f.hub_status = s.Text(5);
-      f.hub_message = s.Text(6);
-      f.hub_imports_json = s.Text(7);
-      f.verdict = s.Text(8);
-      f.summary = s.Text(9);
-      f.bytes_read = static_cast<uint64_t>(s.Int(10));
-      f.report_json = s.Text(11);
-      return f;
-    });
+    return s.Collect<FileRecord>([](Stmt& s) { return ReadFileRow(s); });
   }
 
   Result<std::vector<ScanRecord>> ListScans(const std::string& model) override {
     Stmt s(db_,
-           "SELECT id, model, revision, sha, started, finished, files_total, files_scanned, "
-           "bytes_read, tool_version, error FROM scans WHERE model = ? ORDER BY id");
+           fmt::format("SELECT {} FROM scans WHERE model = ? ORDER BY id", kScanColumns).c_str());
     s.Bind(model);
-    return s.Collect<ScanRecord>([](Stmt& s) {
-      ScanRecord r;
-      r.id = s.Int(0);
-      r.model = s.Text(1);
-      r.revision = s.Text(2);
-      r.sha = s.Text(3);
-      r.started = s.Text(4);
-      r.finished = s.Text(5);
-      r.files_total = static_cast<uint64_t>(s.Int(6));
-      r.files_scanned = static_cast<uint64_t>(s.Int(7));
-      r.bytes_read = static_cast<uint64_t>(s.Int(8));
-      r.tool_version = s.Text(9);
-      r.error = s.Text(10);
-      return r;
-    });
+    return s.Collect<ScanRecord>([](Stmt& s) { return ReadScanRow(s); });
   }
 
   Result<std::vector<StatusChange>> History(const std::string& model) override {
     Stmt s(db_,
-           "SELECT id, model, time, from_status, to_status, missed_by_hub, source, who, reason, "
-           "IFNULL(scan, 0) FROM status_history WHERE model = ? ORDER BY id");
+           fmt::format("SELECT {} FROM status_history WHERE model = ? ORDER BY id", kChangeColumns)
+               .c_str());
     s.Bind(model);
-    return s.Collect<StatusChange>([](Stmt& s) {
-      StatusChange c;
-      c.id = s.Int(0);
-      c.model = s.Text(1);
-      c.time = s.Text(2);
-      c.from = s.Text(3);
-      c.to = s.Text(4);
-      c.missed_by_hub = s.Int(5) != 0;
-      c.source = s.Text(6);
-      c.who = s.Text(7);
-      c.reason = s.Text(8);
-      c.scan = s.Int(9);
-      return c;
-    });
+    return s.Collect<StatusChange>([](Stmt& s) { return ReadChangeRow(s); });
   }
 
   Result<std::vector<Review>> ListReviews(const std::string& model, bool active_only) override {
-    Stmt s(db_, active_only
-                    ? "SELECT id, model, path, decision, note, reviewer, time, file_sha, active, "
-                      "superseded_time, superseded_reason FROM reviews WHERE model = ? AND "
-                      "active = 1 ORDER BY id"
-                    : "SELECT id, model, path, decision, note, reviewer, time, file_sha, active, "
-                      "superseded_time, superseded_reason FROM reviews WHERE model = ? "
-                      "ORDER BY id");
+    Stmt s(db_, fmt::format("SELECT {} FROM reviews WHERE model = ?{} ORDER BY id", kReviewColumns,
+                            active_only ? " AND active = 1" : "")
+                    .c_str());
     s.Bind(model);
-    return s.Collect<Review>([](Stmt& s) {
-      Review r;
-      r.id = s.Int(0);
-      r.model = s.Text(1);
-      r.path = s.Text(2);
-      r.decision = s.Text(3);
-      r.note = s.Text(4);
-      r.reviewer = s.Text(5);
-      r.time = s.Text(6);
-      r.file_sha = s.Text(7);
-      r.active = s.Int(8) != 0;
-      r.superseded_time = s.Text(9);
-      r.superseded_reason = s.Text(10);
-      return r;
-    });
+    return s.Collect<Review>([](Stmt& s) { return ReadReviewRow(s); });
   }
 
   Result<ModelPage> QueryModels(const ModelQuery& q) override {
@@ -600,7 +526,7 @@ class SqliteStore final : public Store {
     for (const auto& b : w.binds) rows.Bind(b);
     rows.Bind(q.limit == 0 ? int64_t{-1} : static_cast<int64_t>(q.limit)).Bind(q.offset);
     MV_ASSIGN_OR_RETURN(std::vector<ModelRecord> models,
-                        rows.Collect<ModelRecord>([](Stmt& s) { return ReadModel(s); }));
+                        rows.Collect<ModelRecord>([](Stmt& s) { return ReadModelRow(s); }));
     std::unordered_map<std::string, size_t> index;
     for (auto& m : models) {
       index.emplace(m.id, page.rows.size());
@@ -624,9 +550,12 @@ class SqliteStore final : public Store {
         auto r = counts.Step();
         if (!r.ok()) return r.error();
         if (!*r) break;
-        if (auto it = index.find(counts.Text(0)); it != index.end())
-          page.rows[it->second].verdict_counts.emplace_back(counts.Text(1),
+        if (auto it = index.find(counts.Text(0)); it != index.end()) {
+          MV_ASSIGN_OR_RETURN(std::optional<Verdict> v,
+                              FromOptionalColumn<Verdict>("files.verdict", counts.Text(1)));
+          page.rows[it->second].verdict_counts.emplace_back(v,
                                                             static_cast<uint64_t>(counts.Int(2)));
+        }
       }
       Stmt projects(db_, ("SELECT DISTINCT model, project FROM project_models WHERE provider = "
                           "'huggingface' AND model IN (" +
@@ -893,7 +822,7 @@ class SqliteStore final : public Store {
           .Bind(f.hub_status)
           .Bind(f.hub_message)
           .Bind(f.hub_imports_json)
-          .Bind(f.verdict)
+          .Bind(ColumnText(f.verdict))
           .Bind(f.summary)
           .Bind(f.bytes_read)
           .Bind(f.report_json);
@@ -931,24 +860,11 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Reproduction>> ListReproductions(const std::string& model) override {
-    Stmt s(db_,
-           "SELECT id, model, path, file_sha, time, loader, outcome, observed, report, "
-           "IFNULL(scan, 0) FROM reproductions WHERE model = ? ORDER BY id");
+    Stmt s(db_, fmt::format("SELECT {} FROM reproductions WHERE model = ? ORDER BY id",
+                            kReproductionColumns)
+                    .c_str());
     s.Bind(model);
-    return s.Collect<Reproduction>([](Stmt& s) {
-      Reproduction r;
-      r.id = s.Int(0);
-      r.model = s.Text(1);
-      r.path = s.Text(2);
-      r.file_sha = s.Text(3);
-      r.time = s.Text(4);
-      r.loader = s.Text(5);
-      r.outcome = s.Text(6);
-      r.observed_json = s.Text(7);
-      r.report_json = s.Text(8);
-      r.scan = s.Int(9);
-      return r;
-    });
+    return s.Collect<Reproduction>([](Stmt& s) { return ReadReproductionRow(s); });
   }
 
   Result<int64_t> CommitReview(const ReviewCommit& r) override {
@@ -969,7 +885,7 @@ class SqliteStore final : public Store {
              "VALUES (?,?,?,?,?,?,?)");
     ins.Bind(r.model.id)
         .Bind(r.review.path)
-        .Bind(r.review.decision)
+        .Bind(ColumnText(r.review.decision))
         .Bind(r.review.note)
         .Bind(r.review.reviewer)
         .Bind(r.review.time)
@@ -1037,7 +953,7 @@ class SqliteStore final : public Store {
       ins.Bind(pr.name)
           .Bind(a.path)
           .Bind(a.format)
-          .Bind(a.verdict)
+          .Bind(ColumnText(a.verdict))
           .Bind(a.summary)
           .Bind(a.sha256)
           .Bind(a.size);
@@ -1083,20 +999,12 @@ class SqliteStore final : public Store {
     MV_ASSIGN_OR_RETURN(inv.dynamic_references, ds.Collect<ProjectDynamicReference>([](Stmt& s) {
       return ProjectDynamicReference{s.Text(0), s.Int(1), s.Text(2)};
     }));
-    Stmt as(db_,
-            "SELECT path, format, verdict, summary, sha256, size FROM project_artifacts "
-            "WHERE project = ? ORDER BY path");
+    Stmt as(db_, fmt::format("SELECT {} FROM project_artifacts WHERE project = ? ORDER BY path",
+                             kArtifactColumns)
+                     .c_str());
     as.Bind(name);
-    MV_ASSIGN_OR_RETURN(inv.artifacts, as.Collect<ProjectArtifact>([](Stmt& s) {
-      ProjectArtifact a;
-      a.path = s.Text(0);
-      a.format = s.Text(1);
-      a.verdict = s.Text(2);
-      a.summary = s.Text(3);
-      a.sha256 = s.Text(4);
-      a.size = static_cast<uint64_t>(s.Int(5));
-      return a;
-    }));
+    MV_ASSIGN_OR_RETURN(inv.artifacts,
+                        as.Collect<ProjectArtifact>([](Stmt& s) { return ReadArtifactRow(s); }));
     return std::optional<ProjectInventory>(std::move(inv));
   }
 
@@ -1143,9 +1051,9 @@ class SqliteStore final : public Store {
         .Bind(m.license_risk)
         .Bind(m.hub_flag)
         .Bind(m.hub_message)
-        .Bind(m.status)
+        .Bind(ColumnText(m.status))
         .Bind(m.missed_by_hub)
-        .Bind(m.status_source)
+        .Bind(ColumnText(m.status_source))
         .Bind(m.verification)
         .Bind(m.last_audit)
         .Bind(m.id)
@@ -1175,9 +1083,9 @@ class SqliteStore final : public Store {
         .Bind(m.license_risk)
         .Bind(m.hub_flag)
         .Bind(m.hub_message)
-        .Bind(m.status)
+        .Bind(ColumnText(m.status))
         .Bind(m.missed_by_hub)
-        .Bind(m.status_source)
+        .Bind(ColumnText(m.status_source))
         .Bind(m.verification)
         .Bind(m.last_audit);
     return ins.Run();
@@ -1189,10 +1097,10 @@ class SqliteStore final : public Store {
            "source, who, reason, scan) VALUES (?,?,?,?,?,?,?,?,?)");
     s.Bind(model)
         .Bind(c.time)
-        .Bind(c.from)
-        .Bind(c.to)
+        .Bind(ColumnText(c.from))
+        .Bind(ColumnText(c.to))
         .Bind(c.missed_by_hub)
-        .Bind(c.source)
+        .Bind(ColumnText(c.source))
         .Bind(c.who)
         .Bind(c.reason)
         .BindNullIfZero(scan_id);

@@ -19,11 +19,12 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/record_enums.h"
 
 namespace mv::store {
 
-// Model statuses (docs/design.md "Model statuses"): no-findings, suspected, confirmed-unsafe,
-// false-positive; "" for a model seen in a listing but never audited.
+// The enum fields are stored as their text (record_enums.h); a stored text no table row holds is
+// an Errc::kMalformed error of the read, never a default.
 struct ModelRecord {
   std::string id;  // "org/name"
   std::string author;
@@ -31,16 +32,16 @@ struct ModelRecord {
   std::string sha;                // commit the audit saw
   uint64_t downloads = 0;
   uint64_t likes = 0;
-  std::string license;       // declared ids, comma-separated ("apache-2.0", "other:foo")
-  std::string license_risk;  // permissive, public-domain, … (audit/license.h)
-  std::string hub_flag;      // worst flagged level the hub shows ("unsafe"); "" when none
-  std::string hub_message;   // the hub's own message for the worst flagged file
-  std::string status;
+  std::string license;                // declared ids, comma-separated ("apache-2.0", "other:foo")
+  std::string license_risk;           // permissive, public-domain, … (audit/license.h)
+  std::string hub_flag;               // worst flagged level the hub shows ("unsafe"); "" when none
+  std::string hub_message;            // the hub's own message for the worst flagged file
+  std::optional<ModelStatus> status;  // nullopt: seen in a listing, never audited
   bool missed_by_hub = false;
-  std::string status_source;  // automatic | reviewer
-  std::string verification;   // one line: "Verified unsafe: opens a web browser on load"
-  std::string last_audit;     // time of the last audit; "" never audited
-  int64_t version = 0;        // bumped on every commit touching the model
+  std::optional<StatusSource> status_source;  // nullopt while status is
+  std::string verification;  // one line: "Verified unsafe: opens a web browser on load"
+  std::string last_audit;    // time of the last audit; "" never audited
+  int64_t version = 0;       // bumped on every commit touching the model
 };
 
 struct FileRecord {
@@ -52,8 +53,8 @@ struct FileRecord {
   std::string hub_status;               // worst level of the hub's scanners ("" unknown)
   std::string hub_message;              // first message of a flagged hub scanner
   std::string hub_imports_json = "[]";  // [{"module","name","safety"}] from pickleImportScan
-  std::string verdict;  // safe | needs-review | unsafe | error; "" when not analysed
-  std::string summary;  // our one-line summary
+  std::optional<Verdict> verdict;       // nullopt: not analysed
+  std::string summary;                  // our one-line summary
   uint64_t bytes_read = 0;
   std::string report_json = "{}";  // our FileReport as JSON (report/json)
   // The content identity reviews are pinned to: sha256 when known, else the git oid.
@@ -78,11 +79,11 @@ struct StatusChange {
   int64_t id = 0;
   std::string model;
   std::string time;
-  std::string from;  // "" for the first status
-  std::string to;
+  std::optional<ModelStatus> from;  // nullopt for the first status
+  ModelStatus to = ModelStatus::kSuspected;
   bool missed_by_hub = false;
-  std::string source;  // automatic | reviewer
-  std::string who;     // "modelvet 0.1.0" or the reviewer
+  StatusSource source = StatusSource::kAutomatic;
+  std::string who;  // "modelvet 0.1.0" or the reviewer
   std::string reason;
   int64_t scan = 0;  // the scan that caused it (0: a review)
 };
@@ -91,7 +92,7 @@ struct Review {
   int64_t id = 0;
   std::string model;
   std::string path;
-  std::string decision;  // confirmed-unsafe | false-positive
+  Decision decision = Decision::kFalsePositive;
   std::string note;
   std::string reviewer;
   std::string time;
@@ -182,7 +183,7 @@ struct ProjectModel {
 struct ProjectArtifact {  // a model file committed in the project's tree
   std::string path;
   std::string format;
-  std::string verdict;  // safe | needs-review | unsafe | error
+  Verdict verdict = Verdict::kError;
   std::string summary;
   std::string sha256;  // "" when not computed
   uint64_t size = 0;
@@ -216,9 +217,9 @@ struct ModelUsage {
 };
 
 // One page of the models table (QueryModels). Filters are ANDed; an empty list or an unset value
-// does not filter. Values are the columns' own strings ("" = never audited, not flagged).
+// does not filter. hub_flags and license_risks are the columns' own strings ("" = not flagged).
 struct ModelQuery {
-  std::vector<std::string> statuses;
+  std::vector<std::optional<ModelStatus>> statuses;  // nullopt: never audited
   std::vector<std::string> hub_flags;
   std::vector<std::string> license_risks;
   std::optional<bool> missed_by_hub;
@@ -237,8 +238,8 @@ struct ModelQuery {
 
 struct ModelRow {
   ModelRecord model;
-  // How many current files have each verdict (FileRecord::verdict; "" = not analysed), sorted.
-  std::vector<std::pair<std::string, uint64_t>> verdict_counts;
+  // How many current files have each verdict (FileRecord::verdict; nullopt = not analysed).
+  std::vector<std::pair<std::optional<Verdict>, uint64_t>> verdict_counts;
   std::vector<std::string> projects;  // projects using the model (the inventory), sorted
 };
 

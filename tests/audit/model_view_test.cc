@@ -20,8 +20,8 @@ store::AuditCommit Audit(const std::string& id, const std::string& status, uint6
   a.model.id = id;
   a.model.author = id.substr(0, id.find('/'));
   a.model.downloads = downloads;
-  a.model.status = status;
-  a.model.status_source = "automatic";
+  a.model.status = EnumFromText<ModelStatus>(status);
+  a.model.status_source = StatusSource::kAutomatic;
   a.model.license = "apache-2.0";
   a.model.license_risk = "permissive";
   a.model.last_audit = "2026-10-06T12:00:00Z";
@@ -32,8 +32,7 @@ store::AuditCommit Audit(const std::string& id, const std::string& status, uint6
   a.scan.tool_version = "modelvet test";
   store::StatusChange c;
   c.time = a.model.last_audit;
-  c.to = status;
-  c.source = "automatic";
+  c.to = *EnumFromText<ModelStatus>(status);
   c.who = "modelvet test";
   c.reason = "first audit";
   a.changes.push_back(c);
@@ -43,7 +42,7 @@ store::AuditCommit Audit(const std::string& id, const std::string& status, uint6
 store::FileRecord File(const std::string& path, const std::string& verdict) {
   store::FileRecord f;
   f.path = path;
-  f.verdict = verdict;
+  f.verdict = EnumFromText<Verdict>(verdict);  // "": not analysed
   f.sha256 = "ab" + path;
   f.size = 100;
   return f;
@@ -141,7 +140,7 @@ TEST(ModelView, DetailHasFindingsReviewsHistoryAndLastScan) {
   rc.review = {0,
                "acme/evil",
                "model.pkl",
-               "confirmed-unsafe",
+               Decision::kConfirmedUnsafe,
                "checked",
                "alice",
                "2026-10-06T13:00:00Z",
@@ -151,15 +150,15 @@ TEST(ModelView, DetailHasFindingsReviewsHistoryAndLastScan) {
                ""};
   rc.model = **st->GetModel("acme/evil");
   rc.expected_version = rc.model.version;
-  rc.model.status = "confirmed-unsafe";
-  rc.model.status_source = "reviewer";
+  rc.model.status = ModelStatus::kConfirmedUnsafe;
+  rc.model.status_source = StatusSource::kReviewer;
   rc.change = store::StatusChange{0,
                                   "acme/evil",
                                   "2026-10-06T13:00:00Z",
-                                  "suspected",
-                                  "confirmed-unsafe",
+                                  ModelStatus::kSuspected,
+                                  ModelStatus::kConfirmedUnsafe,
                                   false,
-                                  "reviewer",
+                                  StatusSource::kReviewer,
                                   "alice",
                                   "review",
                                   0};

@@ -23,7 +23,7 @@ store::FileRecord Record(const FileReport& r) {
   f.model = "org/m";
   f.path = "model.pt";
   f.sha256 = "abc";
-  f.verdict = VerdictName(r.verdict);
+  f.verdict = r.verdict;
   f.summary = r.summary;
   return f;
 }
@@ -52,7 +52,7 @@ TEST(ReproduceEvidence, AnObservationMakesTheFileUnsafeWithItAsSummary) {
   store::FileRecord f = Record(r);
   MergeReproduction(MakeRun(Outcome::kPayloadObserved), r, f);
   EXPECT_EQ(r.verdict, Verdict::kUnsafe);
-  EXPECT_EQ(f.verdict, "unsafe");
+  EXPECT_EQ(f.verdict, Verdict::kUnsafe);
   EXPECT_EQ(f.summary, "Reproduced: loading it ran `sh -c id` (+1 more observed)");
   ASSERT_EQ(r.findings.size(), 2u);
   EXPECT_EQ(r.findings[0].category, "reproduced");
@@ -69,7 +69,7 @@ TEST(ReproduceEvidence, AQuietRunNeverClearsOrLowers) {
       store::FileRecord f = Record(r);
       MergeReproduction(MakeRun(o), r, f);
       EXPECT_EQ(r.verdict, v) << reproduce::OutcomeName(o);
-      EXPECT_EQ(f.verdict, VerdictName(v));
+      EXPECT_EQ(f.verdict, v);
       EXPECT_EQ(f.summary, "static summary");
       ASSERT_EQ(r.findings.size(), 1u);
       EXPECT_EQ(r.findings[0].severity, Severity::kInfo);

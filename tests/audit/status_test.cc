@@ -255,11 +255,11 @@ TEST(StatusEngine, ReasonNamesDecisiveFilesAndReviewers) {
 TEST(StatusEngine, NamesRoundTrip) {
   for (auto s : {ModelStatus::kNoFindings, ModelStatus::kSuspected, ModelStatus::kConfirmedUnsafe,
                  ModelStatus::kFalsePositive})
-    EXPECT_EQ(ParseStatus(StatusName(s)), s);
-  EXPECT_FALSE(ParseStatus("unsafe"));
-  EXPECT_EQ(ParseDecision("confirmed-unsafe"), Decision::kConfirmedUnsafe);
-  EXPECT_EQ(ParseDecision("false-positive"), Decision::kFalsePositive);
-  EXPECT_FALSE(ParseDecision("safe"));
+    EXPECT_EQ(EnumFromText<ModelStatus>(StatusName(s)), s);
+  EXPECT_FALSE(EnumFromText<ModelStatus>("unsafe"));
+  EXPECT_EQ(EnumFromText<Decision>("confirmed-unsafe"), Decision::kConfirmedUnsafe);
+  EXPECT_EQ(EnumFromText<Decision>("false-positive"), Decision::kFalsePositive);
+  EXPECT_FALSE(EnumFromText<Decision>("safe"));
 }
 
 }  // namespace

@@ -14,29 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class AuditRunTest : public ::testing::TestWithParam<std::string> {
+class AuditRunTest : public testing::OpenStoreTest {
  protected:
-  void SetUp() override {
-    MV_CREATE_TEST_STORE(db_, GetParam());
-    auto s = db_.Open();
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(*s);
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.Remove();
-  }
   static AuditCommit Audit(const std::string& id, int64_t run) {
-    AuditCommit a;
-    a.model.id = id;
-    a.model.status = "no-findings";
-    a.model.status_source = "automatic";
-    a.scan.revision = "main";
+    AuditCommit a = testing::MinimalAudit(id, ModelStatus::kNoFindings);
     a.run = run;
     return a;
   }
-  testing::TempStore db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(AuditRunTest, FinishedModelsAreRecordedWithTheirAudit) {
@@ -72,7 +56,7 @@ TEST_P(AuditRunTest, UnverifiedModelsKeepAnEarlierAudit) {
   ASSERT_TRUE(store_->MarkUnverified("a/gated", "a", "not verified: access restricted").ok());
   auto m = store_->GetModel("a/gated");
   ASSERT_TRUE(m.ok() && m->has_value());
-  EXPECT_EQ((*m)->status, "");
+  EXPECT_EQ((*m)->status, std::nullopt);
   EXPECT_EQ((*m)->verification, "not verified: access restricted");
   AuditCommit a = Audit("a/audited", 0);
   a.model.verification = "No findings";

@@ -15,19 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ProjectsTest : public ::testing::TestWithParam<std::string> {
+class ProjectsTest : public testing::OpenStoreTest {
  protected:
-  void SetUp() override {
-    MV_CREATE_TEST_STORE(db_, GetParam());
-    auto s = db_.Open();
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(*s);
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.Remove();
-  }
-
   static ProjectInventory Inventory(const std::string& name, const std::string& time) {
     ProjectInventory p;
     p.project = {name, "/src/" + name, time, "modelvet test"};
@@ -44,12 +33,9 @@ class ProjectsTest : public ::testing::TestWithParam<std::string> {
     service.references = {{"app/llm.py", 12, "chat.completions.create"}};
     p.models = {hub, service};
     p.dynamic_references = {{"app/a.py", 20, "AutoModel.from_pretrained(name)"}};
-    p.artifacts = {{"weights/x.pkl", "pickle", "unsafe", "runs a command", "", 120}};
+    p.artifacts = {{"weights/x.pkl", "pickle", Verdict::kUnsafe, "runs a command", "", 120}};
     return p;
   }
-
-  testing::TempStore db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(ProjectsTest, RoundTrip) {
@@ -71,7 +57,7 @@ TEST_P(ProjectsTest, RoundTrip) {
   ASSERT_EQ(p.dynamic_references.size(), 1u);
   EXPECT_EQ(p.dynamic_references[0].line, 20);
   ASSERT_EQ(p.artifacts.size(), 1u);
-  EXPECT_EQ(p.artifacts[0].verdict, "unsafe");
+  EXPECT_EQ(p.artifacts[0].verdict, Verdict::kUnsafe);
   EXPECT_EQ(p.artifacts[0].size, 120u);
   auto missing = store_->GetProject("nope");
   ASSERT_TRUE(missing.ok());
@@ -117,7 +103,8 @@ TEST_P(ProjectsTest, ModelsAreCountedOncePerProject) {
 TEST_P(ProjectsTest, InvalidRowsRollBackTheWholeInventory) {
   ASSERT_TRUE(store_->CommitProject(Inventory("bot", "t1")).ok());
   ProjectInventory bad = Inventory("bot", "t2");
-  bad.artifacts[0].verdict = "fine";  // not a verdict: the CHECK constraint refuses it
+  // No verdict (its text is ""): the CHECK constraint refuses the row.
+  bad.artifacts[0].verdict = static_cast<Verdict>(200);
   EXPECT_FALSE(store_->CommitProject(bad).ok());
   auto got = store_->GetProject("bot");
   ASSERT_TRUE(got.ok() && got->has_value());

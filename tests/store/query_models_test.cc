@@ -103,8 +103,8 @@ class QueryModelsBase : public ::testing::Test {
     AuditCommit a;
     a.model.id = seed.id;
     a.model.downloads = seed.downloads;
-    a.model.status = seed.status;
-    a.model.status_source = "automatic";
+    a.model.status = EnumFromText<ModelStatus>(seed.status);
+    a.model.status_source = StatusSource::kAutomatic;
     a.model.hub_flag = seed.hub_flag;
     a.model.license_risk = seed.license_risk;
     a.model.missed_by_hub = seed.missed;
@@ -113,7 +113,7 @@ class QueryModelsBase : public ::testing::Test {
     for (const char* v : seed.verdicts) {
       FileRecord f;
       f.path = "f" + std::to_string(n++);
-      f.verdict = v;
+      f.verdict = EnumFromText<Verdict>(v);  // "": not analysed
       a.files.push_back(f);
     }
     a.scan.started = a.scan.finished = seed.last_audit;
@@ -220,7 +220,7 @@ TEST_P(QueryModelsTest, EveryOrderIsTotalAndAscendingIsTheExactReverse) {
 
 TEST_P(QueryModelsTest, FiltersAreAndedAndTotalIgnoresThePage) {
   ModelQuery q;
-  q.statuses = {"confirmed-unsafe", "suspected"};
+  q.statuses = {ModelStatus::kConfirmedUnsafe, ModelStatus::kSuspected};
   uint64_t total = 0;
   EXPECT_EQ(Ids(q, &total),
             (std::vector<std::string>{"acme/unsafe-a", "beta/sus_1", "acme/missed"}));
@@ -234,7 +234,7 @@ TEST_P(QueryModelsTest, FiltersAreAndedAndTotalIgnoresThePage) {
   EXPECT_EQ(total, 3u);
 
   ModelQuery never;
-  never.statuses = {""};
+  never.statuses = {std::nullopt};
   EXPECT_EQ(Ids(never), (std::vector<std::string>{"gamma/listed"}));
   ModelQuery flags;
   flags.hub_flags = {"unsafe"};
@@ -273,12 +273,14 @@ TEST_P(QueryModelsTest, RowsCarryFileVerdictCounts) {
   q.descending = false;
   auto page = store_->QueryModels(q);
   ASSERT_TRUE(page.ok());
-  std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> got;
+  using V = std::vector<std::pair<std::optional<Verdict>, uint64_t>>;
+  std::map<std::string, V> got;
   for (const auto& r : page->rows) got[r.model.id] = r.verdict_counts;
-  using V = std::vector<std::pair<std::string, uint64_t>>;
-  EXPECT_EQ(got["acme/unsafe-a"], (V{{"safe", 1}, {"unsafe", 1}}));
-  EXPECT_EQ(got["beta/sus_1"], (V{{"", 1}, {"error", 1}, {"needs-review", 1}}));
-  EXPECT_EQ(got["gamma/clean"], (V{{"safe", 2}}));
+  EXPECT_EQ(got["acme/unsafe-a"], (V{{Verdict::kSafe, 1}, {Verdict::kUnsafe, 1}}));
+  // In the stored texts' order ("" first): not analysed, error, needs-review.
+  EXPECT_EQ(got["beta/sus_1"],
+            (V{{std::nullopt, 1}, {Verdict::kError, 1}, {Verdict::kNeedsReview, 1}}));
+  EXPECT_EQ(got["gamma/clean"], (V{{Verdict::kSafe, 2}}));
   EXPECT_TRUE(got["gamma/listed"].empty());
   // The counts follow the page, not the whole table.
   q.limit = 1;
@@ -286,7 +288,7 @@ TEST_P(QueryModelsTest, RowsCarryFileVerdictCounts) {
   page = store_->QueryModels(q);
   ASSERT_EQ(page->rows.size(), 1u);
   EXPECT_EQ(page->rows[0].model.id, "beta/fp");
-  EXPECT_EQ(page->rows[0].verdict_counts, (V{{"safe", 1}}));
+  EXPECT_EQ(page->rows[0].verdict_counts, (V{{Verdict::kSafe, 1}}));
 }
 
 TEST_F(QueryModelsSqliteTest, EveryOrderIsOneIndexScan) {
@@ -300,9 +302,11 @@ TEST_F(QueryModelsSqliteTest, EveryOrderIsOneIndexScan) {
       EXPECT_NE(plan.find("INDEX"), std::string::npos) << plan;
     }
   // A filter on one value is served by its own index, in the default order.
-  for (auto set : {&ModelQuery::statuses, &ModelQuery::hub_flags, &ModelQuery::license_risks}) {
+  for (int set = 0; set < 3; ++set) {
     ModelQuery q;
-    (q.*set).push_back("x");
+    if (set == 0) q.statuses.push_back(ModelStatus::kSuspected);
+    if (set == 1) q.hub_flags.push_back("x");
+    if (set == 2) q.license_risks.push_back("x");
     std::string plan = Plan(q);
     EXPECT_NE(plan.find("SEARCH models USING INDEX"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
@@ -310,7 +314,7 @@ TEST_F(QueryModelsSqliteTest, EveryOrderIsOneIndexScan) {
   // Sorted by status within one status: the status index's range, not a walk of the rank
   // index reading every row of the statuses ranked above.
   ModelQuery one;
-  one.statuses = {"suspected"};
+  one.statuses = {ModelStatus::kSuspected};
   one.sort = Sort::kStatus;
   std::string plan = Plan(one);
   EXPECT_NE(plan.find("SEARCH models USING INDEX models_by_status "), std::string::npos) << plan;
@@ -328,7 +332,7 @@ TEST_P(QueryModelsTest, StatusOrderWithinOneStatusIsTheDownloadsOrder) {
     for (const auto& id : Ids(all))
       if (id.rfind("beta/sus", 0) == 0) expected.push_back(id);
     ModelQuery one = all;
-    one.statuses = {"suspected"};
+    one.statuses = {ModelStatus::kSuspected};
     EXPECT_EQ(Ids(one), expected);
     EXPECT_EQ(expected.size(), 3u);
   }
@@ -360,7 +364,8 @@ TEST_P(QueryModelsTest, RowsOfPagesLongerThanOneBoundIdListCarryTheirCountsAndPr
     if (r.model.id.rfind("bulk/m", 0) != 0) continue;
     ++bulk;
     int i = std::stoi(r.model.id.substr(6));
-    EXPECT_EQ(r.verdict_counts, (std::vector<std::pair<std::string, uint64_t>>{{"safe", 2}}))
+    EXPECT_EQ(r.verdict_counts,
+              (std::vector<std::pair<std::optional<Verdict>, uint64_t>>{{Verdict::kSafe, 2}}))
         << r.model.id;
     EXPECT_EQ(r.projects, std::vector<std::string>{"p" + std::to_string(i % 3)}) << r.model.id;
   }
@@ -413,13 +418,13 @@ TEST_F(QueryModelsSqliteTest, CachedCountsFollowEveryWrite) {
   EXPECT_EQ(total, kSeeds.size() + 2);
   // A status change moves a model between filters without changing the row count.
   ModelQuery suspected;
-  suspected.statuses = {"suspected"};
+  suspected.statuses = {ModelStatus::kSuspected};
   Ids(suspected, &total);
   EXPECT_EQ(total, 1u);
   AuditCommit a;
   a.model.id = "beta/fp";
-  a.model.status = "suspected";
-  a.model.status_source = "automatic";
+  a.model.status = ModelStatus::kSuspected;
+  a.model.status_source = StatusSource::kAutomatic;
   a.expected_version = (*(*other)->GetModel("beta/fp"))->version;
   ASSERT_TRUE((*other)->CommitAudit(a).ok());
   Ids(suspected, &total);

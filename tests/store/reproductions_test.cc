@@ -13,30 +13,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ReproductionStoreTest : public ::testing::TestWithParam<std::string> {
+class ReproductionStoreTest : public testing::OpenStoreTest {
  protected:
-  void SetUp() override {
-    MV_CREATE_TEST_STORE(db_, GetParam());
-    auto s = db_.Open();
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(*s);
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.Remove();
-  }
-
   static AuditCommit Audit(const std::string& outcome) {
-    AuditCommit a;
-    a.model.id = "org/m";
-    a.model.status = "confirmed-unsafe";
-    a.model.status_source = "automatic";
+    AuditCommit a = testing::MinimalAudit("org/m", ModelStatus::kConfirmedUnsafe);
     FileRecord f;
     f.path = "model.pt";
     f.sha256 = "aa";
-    f.verdict = "unsafe";
+    f.verdict = Verdict::kUnsafe;
     a.files.push_back(f);
-    a.scan.revision = "main";
     a.scan.started = a.scan.finished = "2026-10-06T12:00:00Z";
     Reproduction r;
     r.path = "model.pt";
@@ -49,9 +34,6 @@ class ReproductionStoreTest : public ::testing::TestWithParam<std::string> {
     a.reproductions.push_back(r);
     return a;
   }
-
-  testing::TempStore db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(ReproductionStoreTest, KeptWithTheScanThatMadeThem) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "store/store.h"
+#include "test_backends.h"
 
 namespace mv::store {
 namespace {
@@ -41,37 +42,6 @@ class StoreTest : public ::testing::Test {
     sqlite3_finalize(st);
     sqlite3_close(db);
     return v;
-  }
-
-  static AuditCommit Audit(const std::string& id, const std::string& status, int64_t expected) {
-    AuditCommit a;
-    a.model.id = id;
-    a.model.author = id.substr(0, id.find('/'));
-    a.model.downloads = 42;
-    a.model.status = status;
-    a.model.status_source = "automatic";
-    a.model.verification = "No findings: 1 file checked";
-    a.model.last_audit = "2026-10-06T12:00:00Z";
-    a.expected_version = expected;
-    FileRecord f;
-    f.path = "pytorch_model.bin";
-    f.sha256 = "aa";
-    f.verdict = "safe";
-    f.hub_status = "safe";
-    a.files.push_back(f);
-    a.scan.revision = "main";
-    a.scan.sha = "c0ffee";
-    a.scan.started = a.scan.finished = "2026-10-06T12:00:00Z";
-    a.scan.files_total = a.scan.files_scanned = 1;
-    a.scan.tool_version = "test";
-    StatusChange c;
-    c.time = "2026-10-06T12:00:00Z";
-    c.to = status;
-    c.source = "automatic";
-    c.who = "modelvet test";
-    c.reason = "first audit";
-    a.changes.push_back(c);
-    return a;
   }
 
   fs::path dir_;
@@ -118,7 +88,7 @@ TEST_F(StoreTest, RefusesNewerSchema) {
 TEST_F(StoreTest, ForeignKeysAreEnforced) {
   auto s = Open();
   ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
+  ASSERT_TRUE(s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kSuspected, 0)).ok());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr), SQLITE_OK);

@@ -22,37 +22,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-AuditCommit Audit(const std::string& id, const std::string& status, int64_t expected) {
-  AuditCommit a;
-  a.model.id = id;
-  a.model.author = id.substr(0, id.find('/'));
-  a.model.downloads = 42;
-  a.model.status = status;
-  a.model.status_source = "automatic";
-  a.model.verification = "No findings: 1 file checked";
-  a.model.last_audit = "2026-10-06T12:00:00Z";
-  a.expected_version = expected;
-  FileRecord f;
-  f.path = "pytorch_model.bin";
-  f.sha256 = "aa";
-  f.verdict = "safe";
-  f.hub_status = "safe";
-  a.files.push_back(f);
-  a.scan.revision = "main";
-  a.scan.sha = "c0ffee";
-  a.scan.started = a.scan.finished = "2026-10-06T12:00:00Z";
-  a.scan.files_total = a.scan.files_scanned = 1;
-  a.scan.tool_version = "test";
-  StatusChange c;
-  c.time = "2026-10-06T12:00:00Z";
-  c.to = status;
-  c.source = "automatic";
-  c.who = "modelvet test";
-  c.reason = "first audit";
-  a.changes.push_back(c);
-  return a;
-}
-
 class BackendTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { MV_CREATE_TEST_STORE(db_, GetParam()); }
@@ -88,7 +57,7 @@ TEST_P(BackendTest, ReopeningIsIdempotentAndKeepsData) {
   {
     auto s = Open();
     ASSERT_TRUE(s);
-    ASSERT_TRUE(s->CommitAudit(Audit("org/a", "no-findings", 0)).ok());
+    ASSERT_TRUE(s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kNoFindings, 0)).ok());
   }
   for (int i = 0; i < 2; ++i) {
     auto s = Open();
@@ -96,7 +65,7 @@ TEST_P(BackendTest, ReopeningIsIdempotentAndKeepsData) {
     auto m = s->GetModel("org/a");
     ASSERT_TRUE(m.ok());
     ASSERT_TRUE(m->has_value());
-    EXPECT_EQ((*m)->status, "no-findings");
+    EXPECT_EQ((*m)->status, ModelStatus::kNoFindings);
     EXPECT_EQ((*m)->version, 1);
   }
   EXPECT_EQ(Query("SELECT COUNT(*) FROM schema_version"), SqliteSchemaVersion());
@@ -105,13 +74,13 @@ TEST_P(BackendTest, ReopeningIsIdempotentAndKeepsData) {
 TEST_P(BackendTest, AuditWritesEverythingAndReplacesFiles) {
   auto s = Open();
   ASSERT_TRUE(s);
-  auto id1 = s->CommitAudit(Audit("org/a", "suspected", 0));
+  auto id1 = s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kSuspected, 0));
   ASSERT_TRUE(id1.ok()) << id1.error().message;
-  auto a2 = Audit("org/a", "confirmed-unsafe", 1);
+  auto a2 = testing::SampleAudit("org/a", ModelStatus::kConfirmedUnsafe, 1);
   a2.files[0].path = "model.pt";
-  a2.files[0].verdict = "unsafe";
+  a2.files[0].verdict = Verdict::kUnsafe;
   a2.files[0].summary = "runs the shell command `ls` on load";
-  a2.changes[0].from = "suspected";
+  a2.changes[0].from = ModelStatus::kSuspected;
   a2.changes[0].reason = "model.pt: runs the shell command `ls` on load";
   auto id2 = s->CommitAudit(a2);
   ASSERT_TRUE(id2.ok()) << id2.error().message;
@@ -121,16 +90,16 @@ TEST_P(BackendTest, AuditWritesEverythingAndReplacesFiles) {
   ASSERT_TRUE(files.ok());
   ASSERT_EQ(files->size(), 1u);
   EXPECT_EQ((*files)[0].path, "model.pt");
-  EXPECT_EQ((*files)[0].verdict, "unsafe");
+  EXPECT_EQ((*files)[0].verdict, Verdict::kUnsafe);
 
   auto h = s->History("org/a");
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(h->size(), 2u);
-  EXPECT_EQ((*h)[0].from, "");
-  EXPECT_EQ((*h)[0].to, "suspected");
+  EXPECT_EQ((*h)[0].from, std::nullopt);
+  EXPECT_EQ((*h)[0].to, ModelStatus::kSuspected);
   EXPECT_EQ((*h)[0].scan, *id1);
-  EXPECT_EQ((*h)[1].from, "suspected");
-  EXPECT_EQ((*h)[1].to, "confirmed-unsafe");
+  EXPECT_EQ((*h)[1].from, ModelStatus::kSuspected);
+  EXPECT_EQ((*h)[1].to, ModelStatus::kConfirmedUnsafe);
   EXPECT_EQ((*h)[1].reason, "model.pt: runs the shell command `ls` on load");
   EXPECT_EQ((*h)[1].scan, *id2);
 
@@ -143,56 +112,58 @@ TEST_P(BackendTest, AuditWritesEverythingAndReplacesFiles) {
 TEST_P(BackendTest, FailedAuditLeavesNothingHalfWritten) {
   auto s = Open();
   ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
-  auto bad = Audit("org/a", "confirmed-unsafe", 1);
+  ASSERT_TRUE(s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kSuspected, 0)).ok());
+  auto bad = testing::SampleAudit("org/a", ModelStatus::kConfirmedUnsafe, 1);
   bad.files.push_back(bad.files[0]);
   bad.files[1].path = "second.bin";
-  bad.files[1].verdict = "bogus";  // violates the CHECK after the model row was updated
+  // No status (its text is ""): violates the CHECK after the model row was updated.
+  bad.changes[0].to = static_cast<ModelStatus>(200);
   auto r = s->CommitAudit(bad);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(Lower(r.error().message).find("check") != std::string::npos) << r.error().message;
 
   auto m = s->GetModel("org/a");
   ASSERT_TRUE(m.ok() && m->has_value());
-  EXPECT_EQ((*m)->status, "suspected");
+  EXPECT_EQ((*m)->status, ModelStatus::kSuspected);
   EXPECT_EQ((*m)->version, 1);
   EXPECT_EQ(s->History("org/a")->size(), 1u);
   EXPECT_EQ(s->ListScans("org/a")->size(), 1u);
   EXPECT_EQ(s->ListFiles("org/a")->size(), 1u);
   // The connection is usable afterwards (the transaction was rolled back, not left open).
-  EXPECT_TRUE(s->CommitAudit(Audit("org/a", "no-findings", 1)).ok());
+  EXPECT_TRUE(s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kNoFindings, 1)).ok());
 }
 
 TEST_P(BackendTest, StaleVersionIsAConflict) {
   auto s = Open();
   ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
-  auto r = s->CommitAudit(Audit("org/a", "no-findings", 0));  // decided without reading v1
+  ASSERT_TRUE(s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kSuspected, 0)).ok());
+  auto r = s->CommitAudit(
+      testing::SampleAudit("org/a", ModelStatus::kNoFindings, 0));  // decided without reading v1
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kConflict) << r.error().message;
-  EXPECT_EQ((*s->GetModel("org/a"))->status, "suspected");
+  EXPECT_EQ((*s->GetModel("org/a"))->status, ModelStatus::kSuspected);
 }
 
 TEST_P(BackendTest, ReviewsAreRecordedReplacedAndSuperseded) {
   auto s = Open();
   ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "suspected", 0)).ok());
+  ASSERT_TRUE(s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kSuspected, 0)).ok());
   ReviewCommit rc;
   rc.review.path = "pytorch_model.bin";
-  rc.review.decision = "false-positive";
+  rc.review.decision = Decision::kFalsePositive;
   rc.review.note = "only torch reconstructors";
   rc.review.reviewer = "alice";
   rc.review.time = "2026-10-06T13:00:00Z";
   rc.review.file_sha = "aa";
   rc.model = **s->GetModel("org/a");
-  rc.model.status = "false-positive";
-  rc.model.status_source = "reviewer";
+  rc.model.status = ModelStatus::kFalsePositive;
+  rc.model.status_source = StatusSource::kReviewer;
   rc.expected_version = rc.model.version;
   StatusChange c;
   c.time = rc.review.time;
-  c.from = "suspected";
-  c.to = "false-positive";
-  c.source = "reviewer";
+  c.from = ModelStatus::kSuspected;
+  c.to = ModelStatus::kFalsePositive;
+  c.source = StatusSource::kReviewer;
   c.who = "alice";
   c.reason = "alice: false-positive on pytorch_model.bin: only torch reconstructors";
   rc.change = c;
@@ -200,7 +171,7 @@ TEST_P(BackendTest, ReviewsAreRecordedReplacedAndSuperseded) {
   ASSERT_TRUE(id.ok()) << id.error().message;
 
   // A second decision on the same file replaces the first.
-  rc.review.decision = "confirmed-unsafe";
+  rc.review.decision = Decision::kConfirmedUnsafe;
   rc.review.reviewer = "bob";
   rc.model = **s->GetModel("org/a");
   rc.expected_version = rc.model.version;
@@ -216,23 +187,24 @@ TEST_P(BackendTest, ReviewsAreRecordedReplacedAndSuperseded) {
   EXPECT_EQ((*active)[0].reviewer, "bob");
 
   // An audit that finds the file changed supersedes the active review atomically.
-  auto a = Audit("org/a", "suspected", (*s->GetModel("org/a"))->version);
+  auto a = testing::SampleAudit("org/a", ModelStatus::kSuspected, (*s->GetModel("org/a"))->version);
   a.superseded.push_back({*id2, "2026-10-07T00:00:00Z", "file changed: aa -> bb"});
   ASSERT_TRUE(s->CommitAudit(a).ok());
   EXPECT_TRUE(s->ListReviews("org/a", true)->empty());
   auto after = s->ListReviews("org/a", false);
   EXPECT_EQ((*after)[1].superseded_reason, "file changed: aa -> bb");
   // Superseding twice is a conflict, and the failed audit changes nothing.
-  auto again = Audit("org/a", "no-findings", (*s->GetModel("org/a"))->version);
+  auto again =
+      testing::SampleAudit("org/a", ModelStatus::kNoFindings, (*s->GetModel("org/a"))->version);
   again.superseded.push_back({*id2, "t", "again"});
   EXPECT_FALSE(s->CommitAudit(again).ok());
-  EXPECT_EQ((*s->GetModel("org/a"))->status, "suspected");
+  EXPECT_EQ((*s->GetModel("org/a"))->status, ModelStatus::kSuspected);
 }
 
 TEST_P(BackendTest, ListingUpsertKeepsStatusAndOrdersByDownloads) {
   auto s = Open();
   ASSERT_TRUE(s);
-  ASSERT_TRUE(s->CommitAudit(Audit("org/a", "confirmed-unsafe", 0)).ok());
+  ASSERT_TRUE(s->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kConfirmedUnsafe, 0)).ok());
   ModelRecord m;
   m.id = "org/a";
   m.downloads = 10;
@@ -245,9 +217,9 @@ TEST_P(BackendTest, ListingUpsertKeepsStatusAndOrdersByDownloads) {
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[0].id, "org/b");
-  EXPECT_EQ((*all)[0].status, "");
+  EXPECT_EQ((*all)[0].status, std::nullopt);
   EXPECT_EQ((*all)[1].id, "org/a");
-  EXPECT_EQ((*all)[1].status, "confirmed-unsafe");
+  EXPECT_EQ((*all)[1].status, ModelStatus::kConfirmedUnsafe);
   EXPECT_EQ((*all)[1].downloads, 10u);
   EXPECT_EQ((*all)[1].hub_flag, "unsafe");
   EXPECT_EQ((*all)[1].version, 1);
@@ -257,18 +229,19 @@ TEST_P(BackendTest, TwoConnectionsRaceAndOneGetsAConflict) {
   auto a = Open();
   auto b = Open();
   ASSERT_TRUE(a && b);
-  ASSERT_TRUE(a->CommitAudit(Audit("org/a", "suspected", 0)).ok());
+  ASSERT_TRUE(a->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kSuspected, 0)).ok());
   // Both processes read version 1 and decide; the second commit must not overwrite the first.
   auto va = (*a->GetModel("org/a"))->version;
   auto vb = (*b->GetModel("org/a"))->version;
   ASSERT_EQ(va, 1);
   ASSERT_EQ(vb, 1);
-  ASSERT_TRUE(a->CommitAudit(Audit("org/a", "confirmed-unsafe", va)).ok());
-  auto r = b->CommitAudit(Audit("org/a", "no-findings", vb));
+  ASSERT_TRUE(
+      a->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kConfirmedUnsafe, va)).ok());
+  auto r = b->CommitAudit(testing::SampleAudit("org/a", ModelStatus::kNoFindings, vb));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kConflict) << r.error().message;
   auto m = b->GetModel("org/a");
-  EXPECT_EQ((*m)->status, "confirmed-unsafe");
+  EXPECT_EQ((*m)->status, ModelStatus::kConfirmedUnsafe);
   EXPECT_EQ((*m)->version, 2);
   EXPECT_EQ(b->History("org/a")->size(), 2u);
 }
@@ -378,7 +351,7 @@ class QueueTest : public BackendTest {
   }
   // An audit of `job` as a worker commits it.
   static AuditCommit JobAudit(const Job& job, const std::string& sha, int64_t expected = 0) {
-    AuditCommit a = Audit(job.repo, "no-findings", expected);
+    AuditCommit a = testing::SampleAudit(job.repo, ModelStatus::kNoFindings, expected);
     a.scan.sha = a.model.sha = sha;
     a.job = job.lease;
     return a;
@@ -394,7 +367,7 @@ TEST_P(QueueTest, SqliteHasNoQueueAndRefusesJobCommits) {
     return;
   }
   EXPECT_EQ(q_, nullptr);
-  AuditCommit a = Audit("org/a", "no-findings", 0);
+  AuditCommit a = testing::SampleAudit("org/a", ModelStatus::kNoFindings, 0);
   a.job = JobLease{1, "t"};
   auto r = store_->CommitAudit(a);
   ASSERT_FALSE(r.ok());

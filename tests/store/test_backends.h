@@ -132,4 +132,61 @@ inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info
   return info.param;
 }
 
+// A test of one backend (the parameter) with an empty store open in store_.
+class OpenStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    MV_CREATE_TEST_STORE(db_, GetParam());
+    auto s = db_.Open();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.Remove();
+  }
+
+  TempStore db_;
+  std::unique_ptr<Store> store_;
+};
+
+// The smallest audit a store accepts: the model `id` with `status`, set automatically, one scan
+// of main and no files (tests add what they are about).
+inline AuditCommit MinimalAudit(const std::string& id, ModelStatus status) {
+  AuditCommit a;
+  a.model.id = id;
+  a.model.status = status;
+  a.model.status_source = StatusSource::kAutomatic;
+  a.scan.revision = "main";
+  return a;
+}
+
+// One audit of `id` as the backend tests use it: `status` (automatic) from one safe file, a scan
+// of main and its history entry; `expected` is the version it was decided on.
+inline AuditCommit SampleAudit(const std::string& id, ModelStatus status, int64_t expected) {
+  AuditCommit a = MinimalAudit(id, status);
+  a.model.author = id.substr(0, id.find('/'));
+  a.model.downloads = 42;
+  a.model.verification = "No findings: 1 file checked";
+  a.model.last_audit = "2026-10-06T12:00:00Z";
+  a.expected_version = expected;
+  FileRecord f;
+  f.path = "pytorch_model.bin";
+  f.sha256 = "aa";
+  f.verdict = Verdict::kSafe;
+  f.hub_status = "safe";
+  a.files.push_back(f);
+  a.scan.sha = "c0ffee";
+  a.scan.started = a.scan.finished = "2026-10-06T12:00:00Z";
+  a.scan.files_total = a.scan.files_scanned = 1;
+  a.scan.tool_version = "test";
+  StatusChange c;
+  c.time = "2026-10-06T12:00:00Z";
+  c.to = status;
+  c.who = "modelvet test";
+  c.reason = "first audit";
+  a.changes.push_back(c);
+  return a;
+}
+
 }  // namespace mv::store::testing
