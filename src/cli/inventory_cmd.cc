@@ -19,27 +19,10 @@
 #include "core/text.h"
 #include "core/version.h"
 #include "inventory/enrich.h"
+#include "inventory/gate.h"
 #include "inventory/inventory.h"
 #include "inventory/render.h"
 #include "store/store.h"
-
-namespace mv::cli {
-
-// The conditions of --fail-on: parsed from their names once, at the option.
-enum class Gate : uint8_t { kConfirmedUnsafe, kSuspected, kUnsafeArtifact };
-
-}  // namespace mv::cli
-
-namespace mv {
-
-template <>
-struct EnumTable<cli::Gate> {
-  static constexpr EnumRow<cli::Gate> kRows[] = {{cli::Gate::kConfirmedUnsafe, "confirmed-unsafe"},
-                                                 {cli::Gate::kSuspected, "suspected"},
-                                                 {cli::Gate::kUnsafeArtifact, "unsafe-artifact"}};
-};
-
-}  // namespace mv
 
 namespace mv::cli {
 
@@ -59,41 +42,6 @@ struct InventoryArgs {
   bool sha256 = false;
   bool quiet = false;
 };
-
-// --fail-on conditions that hold (their names), given the enriched inventory.
-std::vector<std::string> GateTripped(const inv::Inventory& v, const std::set<Gate>& gate) {
-  std::set<Gate> hit;
-  for (const auto& m : v.models) {
-    std::optional<Gate> g = m.status == store::ModelStatus::kConfirmedUnsafe
-                                ? Gate::kConfirmedUnsafe
-                            : m.status == store::ModelStatus::kSuspected ? Gate::kSuspected
-                                                                         : std::optional<Gate>();
-    if (g && gate.count(*g)) hit.insert(*g);
-  }
-  if (gate.count(Gate::kUnsafeArtifact))
-    for (const auto& a : v.artifacts)
-      if (a.verdict == Verdict::kUnsafe) hit.insert(Gate::kUnsafeArtifact);
-  std::vector<std::string> names;
-  for (Gate g : hit) names.emplace_back(EnumText(g));
-  return names;
-}
-
-// What keeps this gate from being decided (fail closed): hub models without a status when the
-// gate is about statuses; committed model files the engine could not decide (needs review or
-// not read) when it is about artifacts; parts of the tree not read, always.
-std::vector<std::string> Undecided(const inv::Inventory& v, const std::set<Gate>& gate) {
-  std::vector<std::string> out;
-  if (gate.count(Gate::kConfirmedUnsafe) || gate.count(Gate::kSuspected))
-    for (const auto& m : v.models)
-      if (m.provider == "huggingface" && !m.status)
-        out.push_back(m.id + (m.audit_error.empty() ? ": not audited" : ": " + m.audit_error));
-  if (gate.count(Gate::kUnsafeArtifact))
-    for (const auto& a : v.artifacts)
-      if (a.verdict == Verdict::kNeedsReview || a.verdict == Verdict::kError)
-        out.push_back(a.path + ": " + VerdictName(a.verdict) + ": " + a.summary);
-  for (const auto& i : v.incomplete) out.push_back(i.path + ": " + i.reason);
-  return out;
-}
 
 int Write(const std::string& text, const std::string& output) {
   if (output.empty()) {
@@ -122,24 +70,12 @@ std::string Render(const inv::Inventory& v, const std::string& format, const std
 }
 
 int RunInventory(const InventoryArgs& a, Globals& g) {
-  std::set<Gate> gate;
-  for (const auto& item : a.fail_on) {
-    size_t b = 0;
-    while (b <= item.size()) {
-      size_t e = item.find(',', b);
-      std::string v = item.substr(b, e == std::string::npos ? std::string::npos : e - b);
-      std::optional<Gate> parsed = EnumFromText<Gate>(v);
-      if (!parsed) {
-        std::cerr << "modelvet inventory: --fail-on takes confirmed-unsafe, suspected, "
-                     "unsafe-artifact (comma-separated), not `"
-                  << EscapeText(v) << "`\n";
-        return 2;
-      }
-      gate.insert(*parsed);
-      if (e == std::string::npos) break;
-      b = e + 1;
-    }
+  auto parsed_gate = inv::ParseGates(a.fail_on);
+  if (!parsed_gate.ok()) {
+    std::cerr << "modelvet inventory: " << EscapeText(parsed_gate.error().message) << "\n";
+    return 2;
   }
+  const std::set<inv::Gate>& gate = *parsed_gate;
   // --trust-module clears your own classes in committed model files, as for `scan`.
   auto kb = kb::KnowledgeBase::Load(g.rules, g.trusted_modules);
   if (!kb.ok()) {
@@ -209,15 +145,14 @@ int RunInventory(const InventoryArgs& a, Globals& g) {
     std::cerr << fmt::format("modelvet: {} model{} queued for `modelvet audit --all`\n",
                              enriched->queued, enriched->queued == 1 ? "" : "s");
   if (gate.empty()) return 0;
-  std::vector<std::string> tripped = GateTripped(v, gate);
-  if (!tripped.empty()) {
-    std::cerr << fmt::format("modelvet: --fail-on: {}\n", fmt::join(tripped, ", "));
+  inv::GateOutcome outcome = inv::EvaluateGate(v, gate);
+  if (!outcome.tripped.empty()) {
+    std::cerr << fmt::format("modelvet: --fail-on: {}\n", fmt::join(outcome.tripped, ", "));
     return 1;
   }
-  std::vector<std::string> undecided = Undecided(v, gate);
-  if (!undecided.empty()) {
+  if (!outcome.undecided.empty()) {
     // Fail closed: the gate cannot pass what was not checked.
-    for (const auto& u : undecided)
+    for (const auto& u : outcome.undecided)
       std::cerr << "modelvet: --fail-on undecided: " << EscapeText(u) << "\n";
     return 2;
   }
