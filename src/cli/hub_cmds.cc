@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/audit.h"
+#include "audit/audit_all.h"
 #include "audit/model_json.h"
 #include "audit/model_view.h"
 #include "cli/commands.h"
@@ -206,52 +207,25 @@ int RunAudit(const AuditArgs& a, Globals& g) {
   int64_t run = 0;
   bool unsafe_before = false;  // a model the resumed run finished before is confirmed-unsafe
   if (a.all) {
-    // A run killed before its end (SIGKILL, a reboot) is resumed: the models it finished are
-    // not audited again. --restart starts over.
-    std::set<std::string> done;
-    auto open = st->OpenAuditRun();
-    if (!open.ok()) {
-      PrintError(open.error().message);
+    auto plan = audit::PlanAuditAll(*st, a.restart, audit::NowUtc());
+    if (!plan.ok()) {
+      PrintError(plan.error().message);
       return 2;
     }
-    if (*open && !a.restart) {
-      run = (*open)->id;
-      done.insert((*open)->done.begin(), (*open)->done.end());
+    run = plan->run;
+    unsafe_before = plan->unsafe_before;
+    if (plan->resumed) {
       std::cerr << fmt::format(
           "modelvet: audit --all: resuming the run started {} ({} model{} already done; "
           "--restart to start over)\n",
-          E((*open)->started), done.size(), done.size() == 1 ? "" : "s");
-    } else {
-      auto started = st->StartAuditRun(audit::NowUtc());
-      if (!started.ok()) {
-        PrintError(started.error().message);
-        return 2;
-      }
-      run = *started;
+          E(plan->resumed_started), plan->done, plan->done == 1 ? "" : "s");
     }
-    auto models = st->ListModels();
-    if (!models.ok()) {
-      PrintError(models.error().message);
-      return 2;
+    for (const auto& why : plan->skipped) {
+      PrintError("audit: skipped: " + why);
+      rc = 2;
     }
-    for (const auto& m : *models) {
-      if (done.count(m.id)) {
-        // Finished before the kill: its verdict still counts for the exit code.
-        if (m.status == store::ModelStatus::kConfirmedUnsafe) unsafe_before = true;
-        continue;
-      }
-      hub::RepoRef r;
-      r.repo = m.id;
-      r.revision = m.revision.empty() ? "main" : m.revision;
-      // The store may hold ids from an older modelvet or another writer: checked again.
-      if (auto v = hub::ValidateRepoId(r.repo); !v.ok()) {
-        PrintError("audit: skipped: " + v.error().message);
-        rc = 2;
-        continue;
-      }
-      refs.push_back(r);
-    }
-    if (refs.empty() && !done.empty()) {
+    refs.insert(refs.end(), plan->refs.begin(), plan->refs.end());
+    if (refs.empty() && plan->done > 0) {
       if (auto f = st->FinishAuditRun(run, audit::NowUtc()); !f.ok()) PrintError(f.error().message);
       if (a.format == "json") std::cout << "[]\n";
       return rc == 2 ? 2 : unsafe_before ? 1 : 0;
