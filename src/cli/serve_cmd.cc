@@ -15,6 +15,7 @@
 
 #include "audit/audit.h"
 #include "cli/commands.h"
+#include "cli/store_arg.h"
 #include "core/limits.h"
 #include "core/version.h"
 #include "hub/client.h"
@@ -25,21 +26,6 @@
 namespace mv::cli {
 
 namespace {
-
-std::string StorePath(const Globals& g, const std::string& local) {
-  if (!local.empty()) return local;
-  if (!g.db.empty()) return g.db;
-  return store::DefaultDbPath();
-}
-
-std::unique_ptr<store::Store> Open(const std::string& path) {
-  auto s = store::Open(path);
-  if (!s.ok()) {
-    std::cerr << "modelvet: " << s.error().message << "\n";
-    return nullptr;
-  }
-  return std::move(*s);
-}
 
 // HOST:PORT, [V6]:PORT or :PORT (127.0.0.1).
 bool ParseListen(const std::string& text, std::string* host, int* port) {
@@ -173,7 +159,7 @@ int Report(const Status& s) {
 
 int RunUserAdd(const UserArgs& a, Globals& g, bool reset) {
   if (Report(server::InitCrypto())) return 2;
-  auto st = Open(StorePath(g, a.db));
+  auto st = OpenStore(StorePath(g, a.db));
   if (!st) return 2;
   auto password = ReadPassword(a.name);
   if (!password) {
@@ -248,7 +234,7 @@ void AddUserCommand(CLI::App& app, Globals& g) {
   CLI::App* l = user->add_subcommand("list", "List the accounts");
   l->add_option("--db", list->db, "Store file");
   l->callback([list, &g] {
-    auto st = Open(StorePath(g, list->db));
+    auto st = OpenStore(StorePath(g, list->db));
     if (!st) return void(g.exit_code = 2);
     auto users = st->ListUsers();
     if (!users.ok()) return void(g.exit_code = Report(users.error()));
@@ -262,7 +248,7 @@ void AddUserCommand(CLI::App& app, Globals& g) {
   r->add_option("name", rm->name, "User name")->required();
   r->add_option("--db", rm->db, "Store file");
   r->callback([rm, &g] {
-    auto st = Open(StorePath(g, rm->db));
+    auto st = OpenStore(StorePath(g, rm->db));
     if (!st) return void(g.exit_code = 2);
     g.exit_code = Report(server::RemoveUser(*st, rm->name));
     if (g.exit_code == 0) std::cout << "user removed: " << rm->name << "\n";
@@ -280,7 +266,7 @@ void AddTokenCommand(CLI::App& app, Globals& g) {
   c->add_option("--db", create->db, "Store file");
   c->callback([create, &g] {
     if (Report(server::InitCrypto())) return void(g.exit_code = 2);
-    auto st = Open(StorePath(g, create->db));
+    auto st = OpenStore(StorePath(g, create->db));
     if (!st) return void(g.exit_code = 2);
     auto t = server::CreateToken(*st, create->user, create->label, audit::NowUtc());
     if (!t.ok()) return void(g.exit_code = Report(t.error()));
@@ -295,7 +281,7 @@ void AddTokenCommand(CLI::App& app, Globals& g) {
   CLI::App* l = token->add_subcommand("list", "List tokens (never their value)");
   l->add_option("--db", list->db, "Store file");
   l->callback([list, &g] {
-    auto st = Open(StorePath(g, list->db));
+    auto st = OpenStore(StorePath(g, list->db));
     if (!st) return void(g.exit_code = 2);
     auto tokens = st->ListTokens();
     if (!tokens.ok()) return void(g.exit_code = Report(tokens.error()));
@@ -310,7 +296,7 @@ void AddTokenCommand(CLI::App& app, Globals& g) {
   r->add_option("id", revoke->id, "Token id (`modelvet token list`)")->required();
   r->add_option("--db", revoke->db, "Store file");
   r->callback([revoke, &g] {
-    auto st = Open(StorePath(g, revoke->db));
+    auto st = OpenStore(StorePath(g, revoke->db));
     if (!st) return void(g.exit_code = 2);
     auto done = st->RevokeToken(revoke->id);
     if (!done.ok()) return void(g.exit_code = Report(done.error()));

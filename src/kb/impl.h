@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kb/kb.h"
+#include "core/text.h"  // Glob
 #include "kb/packed.h"
 
 namespace mv::kb {
@@ -160,9 +161,8 @@ struct KnowledgeBase::Impl {
   std::optional<std::string_view> FindAlias(const std::string& from) const;
 };
 
-// Glob with `*` (any run) and `?` (one byte), and the order of feature rules matching one
-// subject (kb.cc): shared by both forms.
-bool Glob(std::string_view p, std::string_view s);
+// The order of feature rules matching one subject (kb.cc), shared by both forms; the match
+// itself is mv::Glob (core/text.h).
 // True when feature rule `r` (a glob) beats `best` for the same subject.
 bool BetterGlob(const FeatureRule& r, const FeatureRule* best);
 
