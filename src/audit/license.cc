@@ -16,11 +16,6 @@ std::string_view EmbeddedLicenses();  // generated from data/licenses.toml
 
 namespace {
 
-constexpr LicenseRisk kAll[] = {LicenseRisk::kPublicDomain,  LicenseRisk::kPermissive,
-                                LicenseRisk::kWeakCopyleft,  LicenseRisk::kStrongCopyleft,
-                                LicenseRisk::kUseRestricted, LicenseRisk::kNonCommercial,
-                                LicenseRisk::kUnknown};
-
 // Lower-cased, without the spaces a card may carry.
 std::string Normalized(std::string_view s) {
   std::string out = LowerAscii(s);
@@ -49,22 +44,11 @@ const char* Describe(LicenseRisk r) {
 }  // namespace
 
 const char* LicenseRiskName(LicenseRisk r) {
-  switch (r) {
-    case LicenseRisk::kPublicDomain: return "public-domain";
-    case LicenseRisk::kPermissive: return "permissive";
-    case LicenseRisk::kWeakCopyleft: return "weak-copyleft";
-    case LicenseRisk::kStrongCopyleft: return "strong-copyleft";
-    case LicenseRisk::kUseRestricted: return "use-restricted";
-    case LicenseRisk::kNonCommercial: return "non-commercial";
-    case LicenseRisk::kUnknown: return "unknown";
-  }
-  return "unknown";
+  return EnumText(r);
 }
 
 std::optional<LicenseRisk> ParseLicenseRisk(std::string_view s) {
-  for (LicenseRisk r : kAll)
-    if (s == LicenseRiskName(r)) return r;
-  return std::nullopt;
+  return EnumFromText<LicenseRisk>(s);
 }
 
 Result<LicenseTable> LicenseTable::Parse(std::string_view text, const std::string& name) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/enum_text.h"
 #include "core/result.h"
 
 namespace mv::audit {
@@ -24,6 +25,7 @@ enum class LicenseRisk : uint8_t {
   kNonCommercial,
   kUnknown,  // custom, other, missing: needs a person to read it
 };
+// Text both ways through the one table below (core/enum_text.h).
 const char* LicenseRiskName(LicenseRisk r);  // "public-domain", "permissive", …
 std::optional<LicenseRisk> ParseLicenseRisk(std::string_view s);
 
@@ -51,3 +53,19 @@ class LicenseTable {
 };
 
 }  // namespace mv::audit
+
+namespace mv {
+
+template <>
+struct EnumTable<audit::LicenseRisk> {
+  static constexpr EnumRow<audit::LicenseRisk> kRows[] = {
+      {audit::LicenseRisk::kPublicDomain, "public-domain"},
+      {audit::LicenseRisk::kPermissive, "permissive"},
+      {audit::LicenseRisk::kWeakCopyleft, "weak-copyleft"},
+      {audit::LicenseRisk::kStrongCopyleft, "strong-copyleft"},
+      {audit::LicenseRisk::kUseRestricted, "use-restricted"},
+      {audit::LicenseRisk::kNonCommercial, "non-commercial"},
+      {audit::LicenseRisk::kUnknown, "unknown"}};
+};
+
+}  // namespace mv

@@ -7,36 +7,19 @@
 namespace mv::audit {
 
 const char* HubFlagName(HubFlag f) {
-  switch (f) {
-    case HubFlag::kNone: return "none";
-    case HubFlag::kCaution: return "caution";
-    case HubFlag::kSuspicious: return "suspicious";
-    case HubFlag::kUnsafe: return "unsafe";
-  }
-  return "none";
+  return EnumText(f);
 }
 
 std::optional<HubFlag> ParseHubFlag(std::string_view s) {
-  for (HubFlag f : {HubFlag::kNone, HubFlag::kCaution, HubFlag::kSuspicious, HubFlag::kUnsafe})
-    if (s == HubFlagName(f)) return f;
-  return std::nullopt;
+  return EnumFromText<HubFlag>(s);
 }
 
 const char* ModelSortName(ModelSort s) {
-  switch (s) {
-    case ModelSort::kDownloads: return "downloads";
-    case ModelSort::kLastAudit: return "last_audit";
-    case ModelSort::kStatus: return "status";
-    case ModelSort::kId: return "id";
-  }
-  return "downloads";
+  return EnumText(s);
 }
 
 std::optional<ModelSort> ParseModelSort(std::string_view s) {
-  for (ModelSort v :
-       {ModelSort::kDownloads, ModelSort::kLastAudit, ModelSort::kStatus, ModelSort::kId})
-    if (s == ModelSortName(v)) return v;
-  return std::nullopt;
+  return EnumFromText<ModelSort>(s);
 }
 
 const char* StatusOrNotAudited(const std::optional<ModelStatus>& s) {

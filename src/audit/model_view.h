@@ -13,6 +13,7 @@
 
 #include "audit/license.h"
 #include "audit/status.h"
+#include "core/enum_text.h"
 #include "core/result.h"
 #include "core/scan_result.h"
 #include "store/store.h"
@@ -186,3 +187,24 @@ struct ModelDetail {
 Result<std::optional<ModelDetail>> GetModelDetail(store::Store& store, const std::string& id);
 
 }  // namespace mv::audit
+
+namespace mv {
+
+template <>
+struct EnumTable<audit::HubFlag> {
+  static constexpr EnumRow<audit::HubFlag> kRows[] = {{audit::HubFlag::kNone, "none"},
+                                                      {audit::HubFlag::kCaution, "caution"},
+                                                      {audit::HubFlag::kSuspicious, "suspicious"},
+                                                      {audit::HubFlag::kUnsafe, "unsafe"}};
+};
+
+template <>
+struct EnumTable<audit::ModelSort> {
+  static constexpr EnumRow<audit::ModelSort> kRows[] = {
+      {audit::ModelSort::kDownloads, "downloads"},
+      {audit::ModelSort::kLastAudit, "last_audit"},
+      {audit::ModelSort::kStatus, "status"},
+      {audit::ModelSort::kId, "id"}};
+};
+
+}  // namespace mv

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/enum_text.h"
 #include "kb/impl.h"
 
 namespace mv::kb {
@@ -115,16 +116,7 @@ std::string Where(const std::string& file, const toml::source_region& r) {
 }
 
 Result<Severity> ParseSeverity(std::string_view s, const std::string& where) {
-  static constexpr std::array<std::pair<const char*, Severity>, 5> kNames = {{
-      {"info", Severity::kInfo},
-      {"low", Severity::kLow},
-      {"medium", Severity::kMedium},
-      {"high", Severity::kHigh},
-      {"critical", Severity::kCritical},
-  }};
-  for (const auto& [n, v] : kNames) {
-    if (s == n) return v;
-  }
+  if (auto v = EnumFromText<Severity>(s)) return *v;
   return Fail(where, "unknown severity '" + std::string(s) + "' (info|low|medium|high|critical)");
 }
 
