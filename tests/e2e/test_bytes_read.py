@@ -19,6 +19,9 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
 
+sys.path.insert(0, str(mvtest.SOURCE_DIR / "tests" / "fixtures"))
+from pickleops import SU  # noqa: E402
+
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 # Budgets in bytes (bench/synth.h; docs/benchmarks.md).
 NUMPY_PICKLE_BUDGET = 1600
@@ -39,8 +42,7 @@ def sparse(path, head, size, tail=b""):
 
 
 def sbu(s):  # SHORT_BINUNICODE + MEMOIZE
-    b = s.encode()
-    return b"\x8c" + bytes([len(b)]) + b + b"\x94"
+    return SU(s) + b"\x94"
 
 
 def numpy_pickle_head(n):

@@ -20,6 +20,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
 
+sys.path.insert(0, str(mvtest.SOURCE_DIR / "tests" / "fixtures"))
+from pickleops import BU, G  # noqa: E402
+
 KB_SCRIPTS = mvtest.SOURCE_DIR / "scripts" / "kb"
 
 PACKAGE = textwrap.dedent("""
@@ -82,35 +85,26 @@ def analyse(pkg_dir):
         sys.path.remove(str(pkg_dir))
 
 
-def op_global(mod, name):
-    return b"c" + mod.encode() + b"\n" + name.encode() + b"\n"
-
-
-def op_str(s):
-    b = s.encode()
-    return b"X" + len(b).to_bytes(4, "little") + b
-
-
 def class_method_call(mod, cls, meth, arg):
     """getattr(mod.cls, 'meth')(arg), protocol 2."""
-    return (b"\x80\x02" + op_global("builtins", "getattr") + b"(" + op_global(mod, cls)
-            + op_str(meth) + b"tR(" + op_str(arg) + b"tR.")
+    return (b"\x80\x02" + G("builtins", "getattr") + b"(" + G(mod, cls)
+            + BU(meth) + b"tR(" + BU(arg) + b"tR.")
 
 
 def direct_call(mod, cls, args=b"", kwargs=None):
     body = args
     if kwargs is not None:
-        body += b"}" + b"".join(op_str(k) + op_str(v) for k, v in kwargs.items()) + b"u"
+        body += b"}" + b"".join(BU(k) + BU(v) for k, v in kwargs.items()) + b"u"
         body = body.replace(b"}", b"}(", 1)
-    return b"\x80\x02" + op_global(mod, cls) + b"(" + body + b"tR."
+    return b"\x80\x02" + G(mod, cls) + b"(" + body + b"tR."
 
 
 def beside_real_objects():
     """[<pomegranate NormalDistribution as the library pickles it>, os.system(...)]."""
-    dist = (b"\x80\x02]q\x00(" + op_global("pomegranate.distributions.NormalDistribution",
+    dist = (b"\x80\x02]q\x00(" + G("pomegranate.distributions.NormalDistribution",
                                              "NormalDistribution")
             + b"G\x00\x00\x00\x00\x00\x00\x00\x00G?\xf0\x00\x00\x00\x00\x00\x00\x89\x87R")
-    cmd = op_global("os", "system") + b"(" + op_str("touch /tmp/mv-pwned") + b"tR"
+    cmd = G("os", "system") + b"(" + BU("touch /tmp/mv-pwned") + b"tR"
     return dist + cmd + b"e."
 
 
@@ -135,8 +129,8 @@ class NewLibraries(unittest.TestCase):
                 '"parameters": ["\'id\'"], "frozen": false}'),
             "hmm-from-json-file.pkl": class_method_call(
                 "pomegranate.hmm", "HiddenMarkovModel", "from_json", "/etc/passwd"),
-            "evoked-path.pkl": direct_call("mne.evoked", "Evoked", op_str("/etc/passwd")),
-            "epochs-direct.pkl": direct_call("mne.epochs", "Epochs", op_str("raw")),
+            "evoked-path.pkl": direct_call("mne.evoked", "Evoked", BU("/etc/passwd")),
+            "epochs-direct.pkl": direct_call("mne.epochs", "Epochs", BU("raw")),
             "crs-init-file.pkl": direct_call("rasterio.crs", "CRS",
                                              kwargs={"init": "/etc/passwd:1"}),
         }
