@@ -4,14 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "memory_store.h"
+
 namespace mv::audit {
 namespace {
-
-std::unique_ptr<store::Store> Memory() {
-  auto s = store::OpenSqliteStore(":memory:");
-  EXPECT_TRUE(s.ok());
-  return std::move(*s);
-}
 
 void List(store::Store& st, const std::string& id, std::optional<store::ModelStatus> status = {}) {
   store::ModelRecord m;
@@ -37,7 +33,7 @@ std::vector<std::string> Repos(const AuditAllPlan& p) {
 }
 
 TEST(AuditAll, ANewRunListsEveryStoredModel) {
-  auto st = Memory();
+  auto st = MemoryStore();
   List(*st, "acme/a");
   List(*st, "acme/b");
   auto p = PlanAuditAll(*st, false, "t0");
@@ -50,7 +46,7 @@ TEST(AuditAll, ANewRunListsEveryStoredModel) {
 }
 
 TEST(AuditAll, AnUnfinishedRunIsResumedAndItsUnsafeModelsStillCount) {
-  auto st = Memory();
+  auto st = MemoryStore();
   List(*st, "acme/bad", store::ModelStatus::kConfirmedUnsafe);
   List(*st, "acme/next");
   auto first = PlanAuditAll(*st, false, "t0");
@@ -75,7 +71,7 @@ TEST(AuditAll, AnUnfinishedRunIsResumedAndItsUnsafeModelsStillCount) {
 }
 
 TEST(AuditAll, StoredIdsTheHubWouldRefuseAreSkippedWithTheReason) {
-  auto st = Memory();
+  auto st = MemoryStore();
   List(*st, "acme/fine");
   List(*st, "acme/../../etc");
   auto p = PlanAuditAll(*st, false, "t0");

@@ -5,15 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "audit/store_records.h"
+#include "memory_store.h"
 
 namespace mv::audit {
 namespace {
-
-std::unique_ptr<store::Store> Memory() {
-  auto s = store::OpenSqliteStore(":memory:");
-  EXPECT_TRUE(s.ok());
-  return std::move(*s);
-}
 
 store::AuditCommit Audit(const std::string& id, const std::string& status, uint64_t downloads) {
   store::AuditCommit a;
@@ -49,7 +44,7 @@ store::FileRecord File(const std::string& path, const std::string& verdict) {
 }
 
 TEST(ModelView, RowsAreTypedAndCarryOurVerdict) {
-  auto st = Memory();
+  auto st = MemoryStore();
   auto a = Audit("acme/evil", "confirmed-unsafe", 10);
   a.model.hub_flag = "unsafe";
   a.model.hub_message = "pytorch_model.bin: unsafe";
@@ -85,7 +80,7 @@ TEST(ModelView, RowsAreTypedAndCarryOurVerdict) {
 }
 
 TEST(ModelView, TypedFiltersReachTheStore) {
-  auto st = Memory();
+  auto st = MemoryStore();
   ASSERT_TRUE(st->CommitAudit(Audit("a/unsafe", "confirmed-unsafe", 3)).ok());
   ASSERT_TRUE(st->CommitAudit(Audit("a/fp", "false-positive", 2)).ok());
   store::ModelRecord listed;
@@ -123,7 +118,7 @@ TEST(ModelView, TypedFiltersReachTheStore) {
 }
 
 TEST(ModelView, DetailHasFindingsReviewsHistoryAndLastScan) {
-  auto st = Memory();
+  auto st = MemoryStore();
   auto a = Audit("acme/evil", "suspected", 10);
   auto f = File("model.pkl", "unsafe");
   f.hub_status = "suspicious";
@@ -200,7 +195,7 @@ TEST(ModelView, DetailHasFindingsReviewsHistoryAndLastScan) {
 }
 
 TEST(ModelView, ValuesTheStoreShouldNeverHoldAreErrors) {
-  auto st = Memory();
+  auto st = MemoryStore();
   store::ModelRecord m;
   m.id = "x/y";
   m.license_risk = "cheap";  // no CHECK on this column: the conversion must catch it

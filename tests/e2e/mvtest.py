@@ -46,6 +46,18 @@ def by_path(report):
     return {os.path.realpath(f["path"]): f for f in report.get("files", [])}
 
 
+def scan_named_pickles(directory, named):
+    """Writes each {name: bytes} as DIRECTORY/name.pkl, scans them all in one run and returns
+    ({name: path}, {realpath: file entry})."""
+    paths = {}
+    for name, data in named.items():
+        p = pathlib.Path(directory) / f"{name}.pkl"
+        p.write_bytes(data)
+        paths[name] = p
+    _, report, _ = scan_json(*paths.values())
+    return paths, by_path(report)
+
+
 def load_cases(path=None, verdicts=VERDICTS):
     """Reads a case file (tests/cases/*.tsv): path from the repository root, verdict, evidence
     terms (`|`-separated; `-` or empty: none), technique id, why/source — tab-separated, `#`

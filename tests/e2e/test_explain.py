@@ -7,7 +7,6 @@ callable is never called) that earlier versions explained wrongly: a connection 
 line a reviewer reads first must name the right action and argument."""
 
 import os
-import pathlib
 import pickle
 import sys
 import tempfile
@@ -60,13 +59,8 @@ class Explain(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.paths = {}
-        for name, (objs, _, _) in CASES.items():
-            p = pathlib.Path(cls.tmp.name) / f"{name}.pkl"
-            p.write_bytes(pickle.dumps(objs, protocol=2))
-            cls.paths[name] = p
-        _, report, _ = mvtest.scan_json(*cls.paths.values())
-        cls.got = mvtest.by_path(report)
+        named = {n: pickle.dumps(c[0], protocol=2) for n, c in CASES.items()}
+        cls.paths, cls.got = mvtest.scan_named_pickles(cls.tmp.name, named)
 
     @classmethod
     def tearDownClass(cls):

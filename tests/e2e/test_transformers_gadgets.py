@@ -8,7 +8,6 @@ benign transformers objects beside them stay cleared. The pickles are written op
 (the library is not installed; nothing is ever called)."""
 
 import os
-import pathlib
 import sys
 import tempfile
 import unittest
@@ -81,13 +80,8 @@ class TransformersGadgets(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.paths = {}
-        for name, data in [(n, c[0]) for n, c in CASES.items()] + list(BENIGN.items()):
-            p = pathlib.Path(cls.tmp.name) / f"{name}.pkl"
-            p.write_bytes(data)
-            cls.paths[name] = p
-        _, report, _ = mvtest.scan_json(*cls.paths.values())
-        cls.got = mvtest.by_path(report)
+        named = {n: c[0] for n, c in CASES.items()} | BENIGN
+        cls.paths, cls.got = mvtest.scan_named_pickles(cls.tmp.name, named)
 
     @classmethod
     def tearDownClass(cls):
