@@ -20,7 +20,8 @@ inline constexpr uint64_t kMaxExpansionRatio = 1024;
 // the largest single read served from a member decoded on demand. Scans must fit in a 256 MiB
 // address space (tests/e2e/test_limits.py), with the decoder, the mapped input and the pickle
 // state alongside; gzip/xz/zstd/lz4/zlib wrappers and zip entries are streamed instead
-// (formats/common/decode/stream_source.h), so only what genuinely needs to be whole is bounded here.
+// (formats/common/decode/stream_source.h), so only what genuinely needs to be whole is bounded
+// here.
 inline constexpr uint64_t kMaxInMemoryMember = 64ull << 20;
 // Members decoded on demand (formats/common/decode/stream_source.h) keep the last kStreamWindow
 // decoded bytes (+1 MiB slack; parsers look back a little: zip central directories, pickle

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "kb/kb.h"
 #include "core/text.h"  // Glob
+#include "kb/kb.h"
 #include "kb/packed.h"
 
 namespace mv::kb {
@@ -161,13 +161,12 @@ struct KnowledgeBase::Impl {
   std::optional<std::string_view> FindAlias(const std::string& from) const;
 };
 
-// The order of feature rules matching one subject (kb.cc), shared by both forms; the match
-// itself is mv::Glob (core/text.h).
-// True when feature rule `r` (a glob) beats `best` for the same subject.
+// True when feature rule `r` (a glob, matched with mv::Glob of core/text.h) beats `best` for
+// the same subject: the order of matching feature rules, shared by both forms (kb.cc).
 bool BetterGlob(const FeatureRule& r, const FeatureRule* best);
 
 // The embedded rule files (parsed, deferred ones registered), then each extra file or directory
-// and each trusted module: KnowledgeBase::Load's TOML path (load.cc).
+// and each trusted module: the TOML path of KnowledgeBase::Load (load.cc calls it; kb.cc).
 Result<std::shared_ptr<const KnowledgeBase>> LoadToml(
     const std::vector<std::pair<std::string_view, std::string_view>>& embedded,
     const std::vector<std::string>& extra, const std::vector<std::string>& trusted_modules);

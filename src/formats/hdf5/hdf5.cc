@@ -19,7 +19,6 @@ namespace mv::formats::hdf5 {
 
 namespace {
 
-
 // Closes an HDF5 handle with the matching close function.
 struct Handle {
   hid_t id;
