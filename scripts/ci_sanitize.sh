@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# ASan+UBSan (gcc, -fno-sanitize-recover=all: any report aborts) build of everything, then the
-# whole ctest suite (unit, e2e CLI twins, fuzz-corpus replays) on it, with leak checking.
+# ASan+UBSan (clang, -fno-sanitize-recover=all: any report aborts) build of everything, then
+# the whole ctest suite (unit, e2e CLI twins, fuzz-corpus replays) on it, with leak checking.
+# The same build (scripts/sanitized_configure.sh) carries libFuzzer coverage, so scripts/fuzz.sh
+# fuzzes from it without a build of its own, and it is CI's clang -Werror build.
 # Usage: scripts/ci_sanitize.sh            env: BUILD_DIR (build-asan), JOBS (nproc)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -8,9 +10,7 @@ BUILD="${BUILD_DIR:-$ROOT/build-asan}"
 JOBS="${JOBS:-$(nproc)}"
 
 t0=$(date +%s)
-CC="${CC:-gcc}" CXX="${CXX:-g++}" cmake -S "$ROOT" -B "$BUILD" -G Ninja \
-  -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-  -DMODELVET_SANITIZE=ON -DMODELVET_WERROR=ON -DMODELVET_TESTS=ON -DMODELVET_BENCH=OFF >/dev/null
+"$ROOT/scripts/sanitized_configure.sh" "$BUILD"
 ninja -C "$BUILD" -j "$JOBS"
 t1=$(date +%s)
 
@@ -30,8 +30,11 @@ grep -h -m1 "^random-diff: seed" "$BUILD/Testing/Temporary/LastTest.log" 2>/dev/
 # sanitized binaries (a crash seed that only aborts under ASan would pass a plain build).
 n_replays=$(ctest --test-dir "$BUILD" -N -R '^fuzz\..*\.replay$' | grep -c 'fuzz\..*\.replay' || true)
 unsanitized=0
-for f in "$BUILD"/fuzz/*_fuzz; do
-  ldd "$f" | grep libasan >/dev/null || { echo "ci_sanitize: $f is not built with ASan" >&2; unsanitized=1; }
+# (clang links the ASan runtime statically, gcc dynamically: either way the binary names
+# __asan_init, defined or imported.)
+for f in "$BUILD"/fuzz/*_fuzz "$BUILD"/fuzz/*_fuzz_replay; do
+  nm "$f" 2>/dev/null | grep -q ' __asan_init$' ||
+    { echo "ci_sanitize: $f is not built with ASan" >&2; unsanitized=1; }
 done
 if [ "$n_replays" -eq 0 ] || [ "$unsanitized" -ne 0 ]; then
   echo "ci_sanitize: fuzz-corpus replays missing or unsanitized" >&2

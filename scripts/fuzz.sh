@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Time-boxed libFuzzer run of every fuzz target (fuzz/<name>_fuzz.cc), built with clang and
-# ASan+UBSan. Each target is seeded with fuzz/corpus/<name>/ plus tests/fixtures; new inputs go
+# ASan+UBSan in the sanitized build scripts/ci_sanitize.sh shares (scripts/sanitized_configure.sh):
+# after that script, only the fuzzing is left. Each target is seeded with fuzz/corpus/<name>/ plus tests/fixtures; new inputs go
 # to BUILD/fuzz-work/<name>/ (not the repo). A crash, leak or OOM is copied into
 # fuzz/corpus/<name>/ as a regression seed (ctest replays it from then on), a hang into
 # fuzz/hangs/<name>/; either fails the run.
 # Usage: scripts/fuzz.sh [target…]
 # env: FUZZ_SECONDS (60 per target), FUZZ_MAX_LEN (262144), FUZZ_JOBS (nproc: targets run in
-#      parallel), FUZZ_TIMEOUT (25 s per input), BUILD_DIR (build-fuzz)
+#      parallel), FUZZ_TIMEOUT (25 s per input), BUILD_DIR (build-asan)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD="${BUILD_DIR:-$ROOT/build-fuzz}"
+BUILD="${BUILD_DIR:-$ROOT/build-asan}"
 SECONDS_PER="${FUZZ_SECONDS:-60}"
 MAX_LEN="${FUZZ_MAX_LEN:-262144}"
 JOBS="${FUZZ_JOBS:-$(nproc)}"
@@ -23,8 +24,7 @@ else
 fi
 
 t0=$(date +%s)
-CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DMODELVET_FUZZ=ON -DMODELVET_TESTS=ON -DMODELVET_BENCH=OFF >/dev/null
+"$ROOT/scripts/sanitized_configure.sh" "$BUILD"
 ninja -C "$BUILD" -j "$(nproc)" "${targets[@]}"
 t1=$(date +%s)
 
