@@ -9,13 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 
 namespace mv::cli {
 
 namespace {
-
-constexpr std::string_view kGlobalsWithValue[] = {"--rules", "--trust-module", "--db"};
 
 bool IsServerCommand(std::string_view a) {
   return a == "serve" || a == "user" || a == "token";
@@ -34,26 +33,13 @@ std::string OwnDirectory() {
 }  // namespace
 
 std::optional<int> HandOffServerCommand(int argc, char** argv) {
-  // The subcommand is the first argument that is neither an option nor a global option's value
-  // (main.cc's options: --rules, --trust-module, --db take one; the rest take none).
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "--") return std::nullopt;
-    bool takes_value = false;
-    for (std::string_view o : kGlobalsWithValue) takes_value = takes_value || a == o;
-    if (takes_value) {
-      ++i;
-      continue;
-    }
-    if (!a.empty() && a[0] == '-') continue;
-    if (!IsServerCommand(a)) return std::nullopt;
-    std::string exe = OwnDirectory() + "/modelvet-serve";
-    execv(exe.c_str(), argv);
-    std::cerr << "modelvet: " << a << " runs in modelvet-serve, which could not be started (" << exe
-              << ": " << std::strerror(errno) << ")\n";
-    return 2;
-  }
-  return std::nullopt;
+  std::optional<std::string_view> command = NamedSubcommand(argc, argv);
+  if (!command || !IsServerCommand(*command)) return std::nullopt;
+  std::string exe = OwnDirectory() + "/modelvet-serve";
+  execv(exe.c_str(), argv);
+  std::cerr << "modelvet: " << *command << " runs in modelvet-serve, which could not be started ("
+            << exe << ": " << std::strerror(errno) << ")\n";
+  return 2;
 }
 
 void AddServerStubs(CLI::App& app) {

@@ -4,6 +4,7 @@ serve`, `user` and `token` hand over to) nor those opened on first use (core/laz
 from the binary's DT_NEEDED entries, so the start-up gain cannot silently regress."""
 
 import os
+import re
 import pathlib
 import shutil
 import subprocess
@@ -16,7 +17,9 @@ import mvtest  # noqa: E402
 
 # Libraries `modelvet scan` must not load before main (prefixes of their SONAMEs).
 NOT_AT_START = ("libcpp-httplib", "libssl", "libbrotli", "libsodium", "libcurl", "libarchive",
-                "libhdf5", "libpq")
+                "libhdf5", "libpq", "libsqlite3", "libcrypto", "libseccomp", "libyaml")
+# Linked in (src/libs/, -static-libstdc++): the C++ runtime and the C++ libraries that need it.
+LINKED_IN = ("libstdc++", "libgcc_s", "libfmt", "libtomlplusplus")
 
 
 def needed(binary):
@@ -32,6 +35,12 @@ class Startup(unittest.TestCase):
         self.assertIn("libc.so.6", libs)  # the reading works
         loaded = [lib for lib in libs if lib.startswith(NOT_AT_START)]
         self.assertEqual(loaded, [], libs)
+
+    @unittest.skipIf(os.environ.get("MODELVET_SANITIZED"),
+                     "sanitizer builds link the C++ runtime dynamically (src/CMakeLists.txt)")
+    def test_scanning_binary_carries_the_cxx_runtime(self):
+        libs = needed(mvtest.BIN)
+        self.assertEqual([lib for lib in libs if lib.startswith(LINKED_IN)], [], libs)
 
     def test_server_binary_links_the_server(self):
         serve = pathlib.Path(mvtest.BIN).parent / "modelvet-serve"
@@ -53,6 +62,22 @@ class Startup(unittest.TestCase):
         p = mvtest.run("--help")
         for cmd in ("serve", "user", "token", "scan"):
             self.assertRegex(p.stdout, rf"\n  {cmd} ")
+
+    def test_each_subcommand_is_registered_when_named(self):
+        # main.cc registers only the subcommand a command line names (by a table of names and
+        # registering functions); every name --help lists must reach its own parser, after
+        # global options with values too, and an unknown one is still a usage error.
+        p = mvtest.run("--help")
+        listed = re.findall(r"^  ([a-z]+) ", p.stdout.split("Subcommands:")[1], re.M)
+        self.assertGreaterEqual(len(listed), 14, p.stdout)
+        for cmd in listed:
+            for pre in ((), ("--db", "x.db", "--trust-module", "m")):
+                q = mvtest.run(*pre, cmd, "--help")
+                self.assertEqual(q.returncode, 0, (cmd, q.stderr))
+                self.assertIn(f"modelvet {cmd} [OPTIONS]", q.stdout, cmd)
+        q = mvtest.run("--db", "scan", "bogus")  # "scan" is --db's value: no subcommand
+        self.assertEqual(q.returncode, 2)
+        self.assertIn("subcommand", q.stderr + q.stdout)
 
     def test_missing_server_binary_is_an_error_not_a_crash(self):
         with tempfile.TemporaryDirectory() as d:
