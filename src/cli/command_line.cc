@@ -18,4 +18,8 @@ std::optional<std::string_view> NamedSubcommand(int argc, char** argv) {
   return std::nullopt;
 }
 
+bool AsksOnlyForVersion(int argc, char** argv) {
+  return argc == 2 && std::string_view(argv[1]) == "--version";
+}
+
 }  // namespace mv::cli

@@ -20,4 +20,7 @@ inline constexpr std::string_view kGlobalsWithValue[] = {kRulesOption, kTrustMod
 // -h or --version comes first: then the caller wants every subcommand listed.
 std::optional<std::string_view> NamedSubcommand(int argc, char** argv);
 
+// True when the command line is `--version` alone: no subcommand needs registering.
+bool AsksOnlyForVersion(int argc, char** argv);
+
 }  // namespace mv::cli

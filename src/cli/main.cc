@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   };
   bool one = std::any_of(std::begin(kCommands), std::end(kCommands), names);
   for (const CommandGroup& c : kCommands) {
+    if (mv::cli::AsksOnlyForVersion(argc, argv)) break;
     if (!one || names(c)) c.add(app, g);
   }
   try {
