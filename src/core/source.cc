@@ -45,6 +45,22 @@ void ReadTracker::Add(uint64_t off, uint64_t len) {
   bytes_ += end - begin;
 }
 
+void ReadCounter::Restart(uint64_t off, uint64_t n) {
+  Flush();
+  pending_begin_ = off;
+  pending_end_ = off + n;
+}
+
+void ReadCounter::Flush() {
+  tracker_.Add(pending_begin_, pending_end_ - pending_begin_);
+  pending_begin_ = pending_end_ = 0;
+}
+
+uint64_t ReadCounter::bytes() {
+  Flush();
+  return tracker_.bytes();
+}
+
 namespace {
 
 // Files up to this size are read whole with pread(2) into a buffer reused by the next small
@@ -91,7 +107,7 @@ class FileSource final : public Source {
   Result<ByteSpan> Read(uint64_t off, size_t len) override {
     if (off > size_) return MakeError(Errc::kTruncated, "read past end of file", off);
     size_t n = static_cast<size_t>(std::min<uint64_t>(len, size_ - off));
-    Count(off, n);
+    counter_.Count(off, n);
     return ByteSpan(base_ + off, n);
   }
   Result<size_t> ReadInto(uint64_t off, std::span<uint8_t> dst) override {
@@ -102,40 +118,18 @@ class FileSource final : public Source {
     } else {  // through the page cache: nothing stays mapped in this process
       MV_ASSIGN_OR_RETURN(n, PreadAll(fd_, off, dst.first(n)));
     }
-    Count(off, n);
+    counter_.Count(off, n);
     return n;
   }
-  uint64_t bytes_read() const override {
-    Flush();
-    return tracker_.bytes();
-  }
+  uint64_t bytes_read() const override { return counter_.bytes(); }
+  DirectView Direct() override { return {base_, size_, &counter_, 0}; }
 
  private:
-  // Parsers mostly read on from where they stopped, often a byte at a time (pickle opcodes):
-  // such reads only grow one pending range, which reaches the tracker when a read elsewhere
-  // starts or bytes_read() is asked for.
-  void Count(uint64_t off, uint64_t n) const {
-    if (n == 0) return;
-    if (off >= pending_begin_ && off <= pending_end_) {
-      pending_end_ = std::max(pending_end_, off + n);
-      return;
-    }
-    Flush();
-    pending_begin_ = off;
-    pending_end_ = off + n;
-  }
-  void Flush() const {
-    tracker_.Add(pending_begin_, pending_end_ - pending_begin_);
-    pending_begin_ = pending_end_ = 0;
-  }
-
   int fd_;
   std::vector<uint8_t> buffer_;
   const uint8_t* base_ = nullptr;
   uint64_t size_;
-  mutable ReadTracker tracker_;
-  mutable uint64_t pending_begin_ = 0;  // [begin, end) read but not yet in tracker_
-  mutable uint64_t pending_end_ = 0;
+  mutable ReadCounter counter_;
 };
 
 class MemorySource final : public Source {
@@ -148,6 +142,7 @@ class MemorySource final : public Source {
     return ByteSpan(bytes_.data() + off, n);
   }
   uint64_t bytes_read() const override { return 0; }
+  DirectView Direct() override { return {bytes_.data(), bytes_.size(), nullptr, 0}; }
 
  private:
   std::vector<uint8_t> bytes_;
@@ -172,6 +167,11 @@ class SubSource final : public Source {
   bool stable() const override { return parent_->stable(); }
   uint64_t bytes_read() const override { return parent_->bytes_read(); }
   std::vector<Anomaly> TakeAnomalies() override { return parent_->TakeAnomalies(); }
+  DirectView Direct() override {
+    DirectView p = parent_->Direct();
+    if (p.data == nullptr || begin_ > p.size || len_ > p.size - begin_) return {};
+    return {p.data + begin_, len_, p.counter, p.counter_offset + begin_};
+  }
 
  private:
   SourcePtr parent_;
@@ -245,11 +245,23 @@ Cursor::Cursor(Source& src, uint64_t begin) : Cursor(src, begin, src.size()) {}
 Cursor::Cursor(Source& src, uint64_t begin, uint64_t end) : src_(&src) {
   end_ = std::min(end, src.size());
   pos_ = std::min(begin, end_);
+  DirectView v = src.Direct();
+  if (v.data != nullptr && v.size >= end_) {
+    direct_ = v.data;
+    counter_ = v.counter;
+    counter_offset_ = v.counter_offset;
+  }
 }
 
-Result<ByteSpan> Cursor::Take(size_t n) {
+Result<ByteSpan> Cursor::ReadAt(uint64_t off, size_t n) {
+  if (direct_ == nullptr) return src_->Read(off, n);
+  Count(off, n);
+  return ByteSpan(direct_ + off, n);
+}
+
+Result<ByteSpan> Cursor::TakeSlow(size_t n) {
   if (n > remaining()) return MakeError(Errc::kTruncated, "unexpected end of data", pos_);
-  auto r = src_->Read(pos_, n);
+  auto r = ReadAt(pos_, n);
   if (!r.ok()) return r;
   if (r->size() != n) return MakeError(Errc::kTruncated, "unexpected end of data", pos_);
   pos_ += n;
@@ -257,11 +269,11 @@ Result<ByteSpan> Cursor::Take(size_t n) {
 }
 
 Result<ByteSpan> Cursor::Peek(size_t n) {
-  return src_->Read(pos_, static_cast<size_t>(std::min<uint64_t>(n, remaining())));
+  return ReadAt(pos_, static_cast<size_t>(std::min<uint64_t>(n, remaining())));
 }
 
-Result<uint8_t> Cursor::U8() {
-  MV_ASSIGN_OR_RETURN(ByteSpan b, Take(1));
+Result<uint8_t> Cursor::U8Slow() {
+  MV_ASSIGN_OR_RETURN(ByteSpan b, TakeSlow(1));
   return b[0];
 }
 
@@ -291,7 +303,7 @@ Result<uint64_t> Cursor::Le64() {
 
 Result<ByteSpan> Cursor::Line(size_t max_len) {
   size_t window = static_cast<size_t>(std::min<uint64_t>(max_len + 1, remaining()));
-  MV_ASSIGN_OR_RETURN(ByteSpan b, src_->Read(pos_, window));
+  MV_ASSIGN_OR_RETURN(ByteSpan b, ReadAt(pos_, window));
   const void* nl = std::memchr(b.data(), '\n', b.size());
   if (nl == nullptr) {
     if (b.size() > max_len) return MakeError(Errc::kLimit, "line longer than limit", pos_);

@@ -28,6 +28,41 @@ class ReadTracker {
   uint64_t bytes_ = 0;
 };
 
+// What a root source uses to count delivered bytes. Parsers mostly read on from where they
+// stopped, often a byte at a time (pickle opcodes): such reads only grow one pending range
+// (inline, no call), which reaches the tracker when a read elsewhere starts or bytes() is
+// asked for.
+class ReadCounter {
+ public:
+  void Count(uint64_t off, uint64_t n) {
+    if (n == 0) return;
+    if (off >= pending_begin_ && off <= pending_end_) {
+      if (off + n > pending_end_) pending_end_ = off + n;
+      return;
+    }
+    Restart(off, n);
+  }
+  uint64_t bytes();
+
+ private:
+  void Restart(uint64_t off, uint64_t n);
+  void Flush();
+
+  ReadTracker tracker_;
+  uint64_t pending_begin_ = 0;  // [begin, end) read but not yet in tracker_
+  uint64_t pending_end_ = 0;
+};
+
+// A source's bytes resident in memory for as long as the source lives, which a Cursor may
+// read without a virtual call per read. Every byte delivered from it is still counted, at
+// delivery and exactly as Source::Read would count it.
+struct DirectView {
+  const uint8_t* data = nullptr;  // bytes [0, size) of the source; null: reads go through Read
+  uint64_t size = 0;
+  ReadCounter* counter = nullptr;  // where deliveries are counted (null: not counted)
+  uint64_t counter_offset = 0;     // the counter's offset of byte 0
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -47,6 +82,9 @@ class Source {
   // (a member decoded on demand that could not be re-decoded). The scanner collects them
   // after visiting the source; each is returned once. Sub-views forward to their parent.
   virtual std::vector<Anomaly> TakeAnomalies() { return {}; }
+  // The bytes as one resident, stable block, if this source has them (a file read whole or
+  // mapped, bytes in memory, a window of either); by default none.
+  virtual DirectView Direct() { return {}; }
 };
 
 using SourcePtr = std::shared_ptr<Source>;
@@ -72,13 +110,29 @@ class Cursor {
   bool at_end() const { return pos_ >= end_; }
   void seek(uint64_t pos) { pos_ = pos < end_ ? pos : end_; }
 
-  Result<uint8_t> U8();
+  // The fixed-size reads serve bytes straight from the source's resident block when it has
+  // one (DirectView): a bounds check, the count and a load; otherwise through Source::Read.
+  Result<uint8_t> U8() {
+    if (direct_ != nullptr && pos_ < end_) {
+      Count(pos_, 1);
+      return direct_[pos_++];
+    }
+    return U8Slow();
+  }
   Result<uint16_t> Le16();
   Result<uint32_t> Le32();
   Result<uint64_t> Le64();
   Result<uint32_t> Be32();
   // Exactly n bytes (kTruncated otherwise). Valid until the next call on this cursor's source.
-  Result<ByteSpan> Take(size_t n);
+  Result<ByteSpan> Take(size_t n) {
+    if (direct_ != nullptr && n <= end_ - pos_) {
+      Count(pos_, n);
+      ByteSpan b(direct_ + pos_, n);
+      pos_ += n;
+      return b;
+    }
+    return TakeSlow(n);
+  }
   // Bytes up to and excluding the next '\n' (consumed); at most max_len bytes are searched.
   Result<ByteSpan> Line(size_t max_len);
   // Advances without reading; kTruncated if that passes the end.
@@ -86,9 +140,20 @@ class Cursor {
   Result<ByteSpan> Peek(size_t n);  // up to n bytes, fewer at end; does not advance
 
  private:
+  void Count(uint64_t off, uint64_t n) {
+    if (counter_ != nullptr) counter_->Count(counter_offset_ + off, n);
+  }
+  // Bytes [off, off+n) with off+n <= end_: from the resident block or through Read.
+  Result<ByteSpan> ReadAt(uint64_t off, size_t n);
+  Result<uint8_t> U8Slow();
+  Result<ByteSpan> TakeSlow(size_t n);
+
   Source* src_;
   uint64_t pos_;
   uint64_t end_;
+  const uint8_t* direct_ = nullptr;  // the source's bytes [0, end_) when resident
+  ReadCounter* counter_ = nullptr;
+  uint64_t counter_offset_ = 0;
 };
 
 }  // namespace mv

@@ -54,6 +54,14 @@ std::string EscapeText(std::string_view s) {
   out.reserve(s.size());
   char buf[16];
   for (size_t i = 0; i < s.size();) {
+    // Printable ASCII (most of every name and path) is kept as it is: none of it is escaped.
+    size_t plain = i;
+    while (plain < s.size() && s[plain] >= 0x20 && s[plain] < 0x7F) ++plain;
+    if (plain > i) {
+      out.append(s.substr(i, plain - i));
+      i = plain;
+      continue;
+    }
     uint32_t cp = 0;
     size_t n = Utf8SequenceAt(s, i, &cp);
     if (n == 0) {

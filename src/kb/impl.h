@@ -155,10 +155,10 @@ struct KnowledgeBase::Impl {
   void LoadDeferred(const std::string& module, DeferredFile& d) const;
 
   // Lookups of either form (the containers above, or `packed`).
-  const Rule* FindExact(const std::string& key) const;
-  const Rule* FindPrefix(const std::string& key) const;
-  const Rule* FindAttribute(const std::string& key) const;
-  std::optional<std::string_view> FindAlias(const std::string& from) const;
+  const Rule* FindExact(std::string_view key) const;
+  const Rule* FindPrefix(std::string_view key) const;
+  const Rule* FindAttribute(std::string_view key) const;
+  std::optional<std::string_view> FindAlias(std::string_view from) const;
 };
 
 // True when feature rule `r` (a glob, matched with mv::Glob of core/text.h) beats `best` for

@@ -184,24 +184,25 @@ bool BetterGlob(const FeatureRule& r, const FeatureRule* best) {
           StanceStrictness(r.stance) > StanceStrictness(best->stance));
 }
 
-const Rule* KnowledgeBase::Impl::FindExact(const std::string& key) const {
+// The packed tables take views; the maps of a knowledge base loaded from TOML need a key.
+const Rule* KnowledgeBase::Impl::FindExact(std::string_view key) const {
   if (packed) return packed->FindExact(key);
-  auto it = exact.find(key);
+  auto it = exact.find(std::string(key));
   return it == exact.end() ? nullptr : &rules[it->second];
 }
-const Rule* KnowledgeBase::Impl::FindPrefix(const std::string& key) const {
+const Rule* KnowledgeBase::Impl::FindPrefix(std::string_view key) const {
   if (packed) return packed->FindPrefix(key);
-  auto it = prefix.find(key);
+  auto it = prefix.find(std::string(key));
   return it == prefix.end() ? nullptr : &rules[it->second];
 }
-const Rule* KnowledgeBase::Impl::FindAttribute(const std::string& key) const {
+const Rule* KnowledgeBase::Impl::FindAttribute(std::string_view key) const {
   if (packed) return packed->FindAttribute(key);
-  auto it = attribute.find(key);
+  auto it = attribute.find(std::string(key));
   return it == attribute.end() ? nullptr : &rules[it->second];
 }
-std::optional<std::string_view> KnowledgeBase::Impl::FindAlias(const std::string& from) const {
+std::optional<std::string_view> KnowledgeBase::Impl::FindAlias(std::string_view from) const {
   if (packed) return packed->FindAlias(from);
-  auto it = aliases.find(from);
+  auto it = aliases.find(std::string(from));
   if (it == aliases.end()) return std::nullopt;
   return std::string_view(it->second);
 }
@@ -209,18 +210,24 @@ std::optional<std::string_view> KnowledgeBase::Impl::FindAlias(const std::string
 std::string KnowledgeBase::Impl::Canonical(std::string_view dotted) const {
   if (packed ? !packed->has_aliases() : aliases.empty()) return std::string(dotted);
   size_t max_components = packed ? packed->alias_max_components() : alias_max_components;
-  // Longest aliased module prefix at a component boundary.
-  std::vector<size_t> ends;
-  for (size_t i = 0; i < dotted.size() && ends.size() < max_components; ++i) {
-    if (dotted[i] == '.') ends.push_back(i);
+  if (max_components == 0) return std::string(dotted);
+  // Longest aliased module prefix at a component boundary, of at most max_components
+  // components: the prefixes end at the first max_components dots (or at the end of the name
+  // when it has fewer), tried from the longest down; no list is built.
+  size_t cut = 0;
+  size_t dots = 0;
+  for (; cut < dotted.size(); ++cut) {
+    if (dotted[cut] == '.' && ++dots == max_components) break;
   }
-  if (ends.size() < max_components) ends.push_back(dotted.size());
-  for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
-    if (auto a = FindAlias(std::string(dotted.substr(0, *it)))) {
+  for (;;) {
+    if (auto a = FindAlias(dotted.substr(0, cut))) {
       std::string out(*a);
-      out += dotted.substr(*it);
+      out += dotted.substr(cut);
       return out;
     }
+    if (cut == 0) break;
+    cut = dotted.rfind('.', cut - 1);
+    if (cut == std::string_view::npos) break;
   }
   return std::string(dotted);
 }
@@ -236,7 +243,7 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
   } else {
     std::string_view v(c);
     while (!v.empty()) {
-      if (const Rule* p = FindPrefix(std::string(v)); p != nullptr) {
+      if (const Rule* p = FindPrefix(v); p != nullptr) {
         best = p;
         break;
       }
@@ -255,7 +262,9 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
     while (start <= c.size()) {
       size_t dot = c.find('.', start);
       size_t end = dot == std::string::npos ? c.size() : dot;
-      if (const Rule* a = FindAttribute(c.substr(start, end - start)); a != nullptr) return a;
+      if (const Rule* a = FindAttribute(std::string_view(c).substr(start, end - start));
+          a != nullptr)
+        return a;
       if (dot == std::string::npos) break;
       start = dot + 1;
     }
@@ -288,8 +297,7 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
       std::string tail = Canonical(std::string_view(c).substr(dot + 1));
       v = tail;
       while (!v.empty()) {
-        if (const Rule* p = FindPrefix(std::string(v));
-            p != nullptr && p->stance != Stance::kBenign) {
+        if (const Rule* p = FindPrefix(v); p != nullptr && p->stance != Stance::kBenign) {
           return nullptr;
         }
         size_t d = v.rfind('.');

@@ -100,14 +100,19 @@ Result<Instr> Disassembler::Next() {
 }
 
 Status Disassembler::Next(Instr& in) {
-  // Every field as a new Instr has it, but the strings' storage is kept.
-  std::string text = std::move(in.text);
-  std::string text2 = std::move(in.text2);
-  text.clear();
-  text2.clear();
-  in = Instr{};
-  in.text = std::move(text);
-  in.text2 = std::move(text2);
+  // Every field as a new Instr has it, but the strings' storage is kept (field by field: no
+  // Instr is built and no string moved per opcode; a new field of Instr is reset here too).
+  in.op = Op::kStop;
+  in.num = 0;
+  in.is_bool = false;
+  in.big = false;
+  in.fnum = 0;
+  in.text.clear();
+  in.text2.clear();
+  in.length = 0;
+  in.truncated = false;
+  in.end = 0;
+  in.data_offset = 0;
   in.offset = cur_.pos();
   MV_ASSIGN_OR_RETURN(uint8_t byte, cur_.U8());
   const OpInfo* info = LookupOp(byte);

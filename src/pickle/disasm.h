@@ -16,6 +16,7 @@
 
 namespace mv::pickle {
 
+// Disassembler::Next resets each field in place (disasm.cc): a new field is reset there too.
 struct Instr {
   uint64_t offset = 0;
   Op op = Op::kStop;

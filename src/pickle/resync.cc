@@ -83,18 +83,33 @@ bool IsStringOp(Op op) {
 // consistent prefix (to STOP, or kMaxOps opcodes), or a find_class with a plausible dotted
 // name. The second rule keeps damaged streams whose payload ran before the break (the C
 // unpickler imports and calls before it meets the garbage), whatever their PROTO.
+namespace {
+
+struct Scratch {
+  std::vector<bool> stack;
+  std::vector<size_t> marks;
+  // At most kMaxOps entries: a flat list, searched from the newest (no node per PUT).
+  std::vector<std::pair<int64_t, bool>> memo;
+  std::vector<std::pair<std::string, bool>> big_memo;
+};
+
+}  // namespace
+
 bool LooksLikePickle(Source& src, uint64_t begin) {
   constexpr int kMaxOps = 64;
   Disassembler d(src, begin, src.size());
   // Counted arguments are skipped after 256 bytes; text lines are read (and validated) up to
   // limits::kMaxKeptLine: the loader accepts any length, so a long line cannot hide a pickle.
   d.set_limits(256, limits::kMaxKeptLine);
-  // What each stack slot and memo entry holds, as far as sniffing needs: a string or not.
-  std::vector<bool> stack;
-  std::vector<size_t> marks;
-  // At most kMaxOps entries: a flat list, searched from the newest (no node per PUT).
-  std::vector<std::pair<int64_t, bool>> memo;
-  std::vector<std::pair<std::string, bool>> big_memo;
+  // What each stack slot and memo entry holds, as far as sniffing needs: a string or not. The
+  // lists are the thread's, emptied per call with their storage kept (every member of every
+  // file is sniffed; this function does not call itself).
+  thread_local Scratch scratch;
+  auto& [stack, marks, memo, big_memo] = scratch;
+  stack.clear();
+  marks.clear();
+  memo.clear();
+  big_memo.clear();
   auto put = [](auto& m, const auto& key, bool v) {
     for (auto& e : m) {
       if (e.first == key) {

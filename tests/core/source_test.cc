@@ -9,6 +9,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace mv {
@@ -178,6 +179,110 @@ TEST(Cursor, WindowedCursorStopsAtEnd) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(std::string(t->begin(), t->end()), "cde");
   EXPECT_FALSE(c.U8().ok());
+}
+
+// Forwards reads to another source and offers no resident block: a cursor over it takes the
+// path through Source::Read, the reference for what the direct path must do.
+class NoDirectSource final : public Source {
+ public:
+  explicit NoDirectSource(SourcePtr inner) : inner_(std::move(inner)) {}
+  uint64_t size() const override { return inner_->size(); }
+  Result<ByteSpan> Read(uint64_t off, size_t len) override { return inner_->Read(off, len); }
+  uint64_t bytes_read() const override { return inner_->bytes_read(); }
+
+ private:
+  SourcePtr inner_;
+};
+
+std::string WriteRandomFile(const std::string& tag, size_t n, uint32_t seed) {
+  std::string path = testing::TempDir() + "/mv_source_" + tag + "." + std::to_string(::getpid());
+  std::mt19937 rng(seed);
+  std::string bytes(n, '\0');
+  for (auto& c : bytes) c = static_cast<char>(rng() % 4 == 0 ? '\n' : rng() % 256);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// A cursor over a file (or a window of it) reads the resident bytes directly: each operation
+// gives the same value or error, at the same position, and counts the same bytes as the same
+// operation through Source::Read, whatever the sequence.
+TEST(Cursor, DirectReadsMatchReadsThroughTheSource) {
+  std::string path = WriteRandomFile("direct", 3000, 11);
+  for (int window = 0; window < 2; ++window) {
+    auto a = OpenFileSource(path);
+    auto b = OpenFileSource(path);
+    ASSERT_TRUE(a.ok() && b.ok());
+    SourcePtr direct = window ? MakeSubSource(*a, 700, 1500) : *a;
+    SourcePtr slow = std::make_shared<NoDirectSource>(window ? MakeSubSource(*b, 700, 1500) : *b);
+    ASSERT_NE(direct->Direct().data, nullptr);
+    ASSERT_EQ(slow->Direct().data, nullptr);
+    std::mt19937 rng(5 + window);
+    Cursor c1(*direct, 3, direct->size() - 9);
+    Cursor c2(*slow, 3, slow->size() - 9);
+    for (int i = 0; i < 4000; ++i) {
+      int op = static_cast<int>(rng() % 8);
+      size_t n = rng() % 40;
+      std::string r1, r2;
+      auto show = [](const auto& r) -> std::string {
+        if (!r.ok())
+          return "error " + std::to_string(static_cast<int>(r.error().code)) + "@" +
+                 std::to_string(r.error().offset);
+        if constexpr (std::is_same_v<std::decay_t<decltype(*r)>, ByteSpan>) {
+          return std::string(r->begin(), r->end());
+        } else {
+          return std::to_string(*r);
+        }
+      };
+      switch (op) {
+        case 0: r1 = show(c1.U8()), r2 = show(c2.U8()); break;
+        case 1: r1 = show(c1.Le16()), r2 = show(c2.Le16()); break;
+        case 2: r1 = show(c1.Le32()), r2 = show(c2.Le32()); break;
+        case 3: r1 = show(c1.Le64()), r2 = show(c2.Le64()); break;
+        case 4: r1 = show(c1.Take(n)), r2 = show(c2.Take(n)); break;
+        case 5: r1 = show(c1.Peek(n)), r2 = show(c2.Peek(n)); break;
+        case 6: r1 = show(c1.Line(n)), r2 = show(c2.Line(n)); break;
+        default: {
+          uint64_t to = rng() % (direct->size() + 5);
+          c1.seek(to);
+          c2.seek(to);
+        }
+      }
+      ASSERT_EQ(r1, r2) << "op " << op << " at step " << i;
+      ASSERT_EQ(c1.pos(), c2.pos()) << "step " << i;
+      if (i % 7 == 0) {
+        ASSERT_EQ(direct->bytes_read(), slow->bytes_read()) << "step " << i;
+      }
+    }
+    EXPECT_EQ(direct->bytes_read(), slow->bytes_read());
+    EXPECT_GT(direct->bytes_read(), 0u);
+  }
+  std::remove(path.c_str());
+}
+
+// The direct path keeps to the window: at its end a read fails closed (kTruncated) although
+// the file's buffer holds more bytes, and nothing is counted.
+TEST(Cursor, DirectReadStopsAtTheWindow) {
+  std::string path = testing::TempDir() + "/mv_source_win." + std::to_string(::getpid());
+  std::ofstream(path, std::ios::binary) << "0123456789abcdef";
+  auto root = OpenFileSource(path);
+  ASSERT_TRUE(root.ok());
+  auto sub = MakeSubSource(*root, 4, 8);  // "456789ab"
+  DirectView v = sub->Direct();
+  ASSERT_NE(v.data, nullptr);
+  EXPECT_EQ(v.size, 8u);
+  EXPECT_EQ(v.counter_offset, 4u);
+  EXPECT_EQ(v.data[0], '4');
+  Cursor c(*sub, 6);
+  EXPECT_EQ(*c.U8(), 'a');
+  EXPECT_EQ(*c.U8(), 'b');
+  auto end = c.U8();
+  ASSERT_FALSE(end.ok());
+  EXPECT_EQ(end.error().code, Errc::kTruncated);
+  EXPECT_EQ(end.error().offset, 8u);
+  EXPECT_FALSE(c.Take(1).ok());
+  EXPECT_EQ(c.pos(), 8u);
+  EXPECT_EQ((*root)->bytes_read(), 2u);  // "ab" only
+  std::remove(path.c_str());
 }
 
 }  // namespace

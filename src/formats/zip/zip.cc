@@ -731,6 +731,10 @@ bool Sniff(Source& src, ByteSpan head, bool signature) {
   // tensors sniffed inside archives cost no extra read.
   bool local_in_head = false;
   for (size_t i = 1; i + 4 <= head.size(); ++i) {
+    // Only where a 'P' is (memchr), so a head without one costs no per-byte loop.
+    const void* p = std::memchr(head.data() + i, 'P', head.size() - 3 - i);
+    if (p == nullptr) break;
+    i = static_cast<size_t>(static_cast<const uint8_t*>(p) - head.data());
     if (Le32(head, i) == kLocalSig) {
       local_in_head = true;
       break;
