@@ -31,9 +31,10 @@ grep -h -m1 "^random-diff: seed" "$BUILD/Testing/Temporary/LastTest.log" 2>/dev/
 n_replays=$(ctest --test-dir "$BUILD" -N -R '^fuzz\..*\.replay$' | grep -c 'fuzz\..*\.replay' || true)
 unsanitized=0
 # (clang links the ASan runtime statically, gcc dynamically: either way the binary names
-# __asan_init, defined or imported.)
+# __asan_init, defined or imported. grep reads all of nm's output: with -q it could stop
+# early and, under pipefail, nm's SIGPIPE would fail the check.)
 for f in "$BUILD"/fuzz/*_fuzz "$BUILD"/fuzz/*_fuzz_replay; do
-  nm "$f" 2>/dev/null | grep -q ' __asan_init$' ||
+  nm "$f" 2>/dev/null | grep ' __asan_init$' >/dev/null ||
     { echo "ci_sanitize: $f is not built with ASan" >&2; unsanitized=1; }
 done
 if [ "$n_replays" -eq 0 ] || [ "$unsanitized" -ne 0 ]; then
