@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cctype>
 
 #include "core/embedded.h"
 #include "core/text.h"
+#include "libs/toml.h"
 
 namespace mv::audit {
 

@@ -1,8 +1,7 @@
 // TOML configs through toml++ (Debian's libtomlplusplus), walked with an explicit stack.
-#include <toml++/toml.h>
-
 #include "core/limits.h"
 #include "inventory/config_reader.h"
+#include "libs/toml.h"
 
 namespace mv::inventory {
 

@@ -1,13 +1,13 @@
 #include "inventory/rules.h"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdlib>
 
 #include "core/embedded.h"
 #include "inventory/text.h"
+#include "libs/toml.h"
 
 namespace mv::inventory {
 

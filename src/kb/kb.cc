@@ -1,7 +1,5 @@
 #include "kb/kb.h"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -15,6 +13,7 @@
 
 #include "core/enum_text.h"
 #include "kb/impl.h"
+#include "libs/toml.h"
 
 namespace mv::kb {
 

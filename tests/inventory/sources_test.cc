@@ -89,6 +89,21 @@ TEST(Config, JsonYamlToml) {
   EXPECT_FALSE(bad.limit);
 }
 
+// toml++ 3.3.0 reached a point it marks unreachable (undefined behaviour) when a non-ASCII
+// character that is not whitespace stood where it looks for whitespace (libs/toml.h). Under
+// the sanitizer build any of these aborted; every build must answer each with a parse error.
+TEST(Config, NonAsciiWhereTomlLooksForWhitespaceIsAParseError) {
+  for (std::string text : {"\xc3\xa9 = 1\n", "a = 1\n\xc2\xa1 = 2\n", "\xef\xbb\x9f\n.",
+                           "[t]\n\xe3\x80\x81k = 1\n", "a = 1 \xc3\xa9\n"}) {
+    ConfigDoc d = ReadTomlConfig(text);
+    EXPECT_FALSE(d.error.empty()) << text;
+    EXPECT_FALSE(d.limit) << text;
+  }
+  // Real non-ASCII whitespace (U+00A0, U+3000) is still told apart from other characters.
+  EXPECT_FALSE(ReadTomlConfig("a = 1\xc2\xa0\n").error.empty());
+  EXPECT_EQ(Leaves(ReadTomlConfig("k = \"caf\xc3\xa9\" # \xc3\xa9\n")), (V{"k=caf\xc3\xa9@1"}));
+}
+
 TEST(Config, NestingIsBounded) {
   std::string deep(100000, '[');
   ConfigDoc j = ReadJsonConfig(deep);
