@@ -61,9 +61,10 @@ int main(int argc, char** argv) {
            std::find(c.names.begin(), c.names.end(), *named) != c.names.end();
   };
   bool one = std::any_of(std::begin(kCommands), std::end(kCommands), names);
-  for (const CommandGroup& c : kCommands) {
-    if (mv::cli::AsksOnlyForVersion(argc, argv)) break;
-    if (!one || names(c)) c.add(app, g);
+  if (!mv::cli::AsksOnlyForVersion(argc, argv)) {
+    for (const CommandGroup& c : kCommands) {
+      if (!one || names(c)) c.add(app, g);
+    }
   }
   try {
     app.parse(argc, argv);

@@ -1,8 +1,9 @@
 // The compiled part of {fmt}, built from Debian's libfmt-dev headers into the binaries instead
 // of linking libfmt.so. libfmt.so needs libstdc++.so; without it the executables can link
-// libstdc++ statically, which is a third of `modelvet scan`'s start-up (docs/design.md,
-// "Start-up"). format-inl.h holds the library's non-template definitions; the explicit
-// instantiations below are the templates format.h declares `extern` or leaves to the library.
+// libstdc++ statically, which was a third of `modelvet scan`'s start-up (docs/architecture.md,
+// "What loads at start-up"). format-inl.h holds the library's non-template definitions; the
+// explicit instantiations below are the templates format.h declares `extern` or leaves to the
+// library.
 #include <fmt/format-inl.h>
 
 FMT_BEGIN_NAMESPACE

@@ -2,7 +2,7 @@
 //
 // toml++ 3.3.0 (Debian 12) ends two generated Unicode lookups (is the character non-ASCII
 // whitespace, a non-ASCII bare-key character) at a point marked unreachable that ordinary text
-// reaches: `é`, or a byte-order mark, where the parser looks for whitespace. That is undefined
+// reaches: `é`, or U+FEDF, where the parser looks for whitespace. That is undefined
 // behaviour on a hostile TOML file (the inventory reads the configs of the code it is given);
 // the fuzzer found it once toml++ was compiled into the sanitized build (src/libs/toml.cc).
 // Here those lookups are compiled with the unreachable point answering "not in the table"
