@@ -27,6 +27,7 @@ BUILD_PKGS=(
   libyaml-dev                         # src/inventory: YAML configs
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
   python3-jsonschema                  # tests/e2e/test_inventory.py: CycloneDX schema validation
+  python3-pandas                      # tests/e2e/test_explain.py pickles a real pandas callable
   bubblewrap strace libseccomp-dev    # modelvet reproduce: the sandbox, tracer, seccomp filter
   libcpp-httplib-dev                  # src/server: the HTTP server of `modelvet serve`
   libsodium-dev                       # src/server: Argon2id passwords, random secrets

@@ -62,7 +62,7 @@ int RunScan(const ScanArgs& a, Globals& g) {
   if (progress) {
     show = [&](size_t done, size_t i) {
       std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s", done, plan.entries.size(),
-                   EscapeText(plan.display[i]).c_str());
+                   EscapeText(plan.Name(i)).c_str());
     };
   }
   ScanReport report = scan::ScanPlanned(plan, opts, a.jobs, show);

@@ -67,6 +67,8 @@ namespace {
 // file scanned on the same thread: scanning many small files then costs no mmap/munmap (and
 // no TLB shootdown) and no allocation per file. Larger files are mapped and paged on demand.
 constexpr uint64_t kReadWholeBytes = 256 << 10;
+// What the first read asks for (OpenFileSource): most small model files fit whole.
+constexpr size_t kFirstReadBytes = 16 << 10;
 
 // Each thread keeps the largest buffer a closed small file gave back.
 thread_local std::vector<uint8_t> t_spare_buffer;
@@ -185,36 +187,51 @@ Result<SourcePtr> OpenFileSource(const std::string& path) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; non-regular files are refused below.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return MakeError(Errc::kIo, std::string("cannot open: ") + std::strerror(errno));
+  auto fail = [fd](Error e) {
+    ::close(fd);
+    return e;
+  };
+  std::vector<uint8_t> buffer = std::move(t_spare_buffer);
+  t_spare_buffer = {};
+  // Non-empty marks the source as read whole; the first read needs kFirstReadBytes.
+  if (buffer.size() < kFirstReadBytes) buffer.resize(kFirstReadBytes);
+  // One pread first: a read that stops short of kFirstReadBytes with some bytes is a regular
+  // file read to its end (FIFOs, ttys and sockets refuse pread with ESPIPE, a directory with
+  // EISDIR, and devices that allow it fill the block or return nothing), so most small files
+  // cost no fstat. Anything else is measured before it is read further.
+  ssize_t first;
+  do {
+    first = ::pread(fd, buffer.data(), kFirstReadBytes, 0);
+  } while (first < 0 && errno == EINTR);
+  const int first_errno = first < 0 ? errno : 0;
+  if (first > 0 && static_cast<size_t>(first) < kFirstReadBytes) {
+    return SourcePtr(std::make_shared<FileSource>(fd, std::move(buffer), first));
+  }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     int err = errno;
-    ::close(fd);
-    return MakeError(Errc::kIo, std::string("cannot stat: ") + std::strerror(err));
+    return fail(MakeError(Errc::kIo, std::string("cannot stat: ") + std::strerror(err)));
   }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return MakeError(Errc::kIo, "not a regular file");
+  if (!S_ISREG(st.st_mode)) return fail(MakeError(Errc::kIo, "not a regular file"));
+  if (first < 0) {
+    return fail(MakeError(Errc::kIo, std::string("read failed: ") + std::strerror(first_errno), 0));
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size <= kReadWholeBytes) {
-    std::vector<uint8_t> buffer = std::move(t_spare_buffer);
-    t_spare_buffer = {};
-    // A file that grew since fstat is read as it was measured.
-    if (buffer.size() < size) buffer.resize(std::max<uint64_t>(size, 4096));
-    if (buffer.empty()) buffer.resize(4096);  // non-empty marks the source as read whole
-    auto got = PreadAll(fd, 0, std::span(buffer.data(), static_cast<size_t>(size)));
-    if (!got.ok()) {
-      ::close(fd);
-      return got.error();
-    }
-    // A file that shrank since fstat is scanned as what could be read.
-    return SourcePtr(std::make_shared<FileSource>(fd, std::move(buffer), *got));
+    // A file that grew since fstat is read as it was measured; one that shrank is scanned as
+    // what could be read.
+    size_t have = std::min(static_cast<size_t>(first), static_cast<size_t>(size));
+    if (buffer.size() < size) buffer.resize(static_cast<size_t>(size));
+    auto rest =
+        PreadAll(fd, have, std::span(buffer.data() + have, static_cast<size_t>(size) - have));
+    if (!rest.ok()) return fail(rest.error());
+    return SourcePtr(std::make_shared<FileSource>(fd, std::move(buffer), have + *rest));
   }
+  if (buffer.capacity() > t_spare_buffer.capacity()) t_spare_buffer = std::move(buffer);
   void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) {
     int err = errno;
-    ::close(fd);
-    return MakeError(Errc::kIo, std::string("cannot map: ") + std::strerror(err));
+    return fail(MakeError(Errc::kIo, std::string("cannot map: ") + std::strerror(err)));
   }
   return SourcePtr(std::make_shared<FileSource>(fd, static_cast<const uint8_t*>(p), size));
 }

@@ -52,6 +52,11 @@ bool IsValidUtf8(std::string_view s) {
 std::string EscapeText(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  AppendEscapedText(out, s);
+  return out;
+}
+
+void AppendEscapedText(std::string& out, std::string_view s) {
   char buf[16];
   for (size_t i = 0; i < s.size();) {
     // Printable ASCII (most of every name and path) is kept as it is: none of it is escaped.
@@ -87,7 +92,6 @@ std::string EscapeText(std::string_view s) {
     }
     i += n;
   }
-  return out;
 }
 
 std::string LowerAscii(std::string_view s) {

@@ -22,6 +22,8 @@ namespace mv {
 // EscapeText(s)) and evidence that was rendered with escapes already passes through unchanged.
 // The exact bytes are in the JSON output (see JsonText).
 std::string EscapeText(std::string_view s);
+// The same, appended to `out` (a report of many files builds one string).
+void AppendEscapedText(std::string& out, std::string_view s);
 
 // Code points that change how surrounding text is displayed without being visible themselves
 // (the C1 controls and format characters EscapeText shows as \uNNNN); the web app's HTML

@@ -168,7 +168,8 @@ const std::vector<FormatInfo>& Registry() {
                         {"*.dill", true},
                         {"*.pt"},
                         {"*.pth"},
-                        {"*.ckpt"}}},
+                        {"*.ckpt"}},
+       .sniff_last_when_announced = true},
       {.id = F::kZlib,
        .name = "zlib",
        .sniff = compress::SniffZlib,
@@ -304,6 +305,10 @@ bool Accepts(const FormatInfo& f, Source& src) {
 }
 
 FormatId Sniff(Source& src) {
+  return Sniff(src, FormatId::kUnknown);
+}
+
+FormatId Sniff(Source& src, FormatId assumed) {
   auto head = src.Read(0, kSniffHead);
   if (!head.ok()) return FormatId::kUnknown;
   ByteSpan h = *head;
@@ -315,15 +320,27 @@ FormatId Sniff(Source& src) {
     h = *head;
     return true;
   };
+  const FormatInfo* deferred = nullptr;  // `assumed`'s row, passed over in order
+  // Another row accepted after `assumed`'s was passed over: `assumed` wins if it accepts too.
+  auto after_deferred = [&](FormatId other) {
+    if (deferred == nullptr) return other;
+    bool first = Accepts(*deferred, src, h);
+    if (!reread()) return FormatId::kUnknown;
+    return first ? assumed : other;
+  };
   for (const auto& f : Registry()) {
-    if (Accepts(f, src, h)) return f.id;
+    if (f.id == assumed && f.sniff_last_when_announced) {
+      deferred = &f;
+      continue;
+    }
+    if (Accepts(f, src, h)) return after_deferred(f.id);
     if (!reread()) return FormatId::kUnknown;
   }
   for (const auto& f : Registry()) {
-    if (f.last_resort != nullptr && f.last_resort(src, h)) return f.id;
+    if (f.last_resort != nullptr && f.last_resort(src, h)) return after_deferred(f.id);
     if (!reread()) return FormatId::kUnknown;
   }
-  return FormatId::kUnknown;
+  return deferred != nullptr ? assumed : FormatId::kUnknown;  // unknown: read as assumed
 }
 
 }  // namespace mv::formats

@@ -76,6 +76,9 @@ struct FormatInfo {
   // only this format's shape explains (safetensors with an absurd length), so its reader reports
   // why the loader refuses it instead of the file passing as data.
   bool (*last_resort)(Source& src, ByteSpan head) = nullptr;
+  // `sniff` costs more than the rows after it (a trial parse): when a name announces this
+  // format first, Sniff(src, assumed) runs it only if a later row accepts too.
+  bool sniff_last_when_announced = false;
 };
 
 // Formats in sniffing order: most specific magic first, heuristic checks last. One row per
@@ -85,6 +88,11 @@ const FormatInfo* Find(FormatId id);
 // The first format whose row accepts the source (then the last-resort checks); kUnknown when
 // none does.
 FormatId Sniff(Source& src);
+// The same answer where it matters to a caller that reads the source as `assumed` unless
+// another format claims it (a name announced it first): `assumed` then stands for both itself
+// and kUnknown. If its row is marked sniff_last_when_announced, its check (a pickle's trial
+// parse) runs only when a later row or a last resort accepts too, to decide which comes first.
+FormatId Sniff(Source& src, FormatId assumed);
 // Whether `f`'s row accepts the source: its signatures, then its structural check.
 bool Accepts(const FormatInfo& f, Source& src);
 // Whether one of `f`'s signatures is in the source (`head`: its first bytes, up to 512).

@@ -4,10 +4,12 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -1108,9 +1110,60 @@ Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::FromStrings(
   return std::shared_ptr<const KnowledgeBase>(std::make_shared<KnowledgeBase>(std::move(impl)));
 }
 
+namespace {
+
+// The answers Canonical and Match gave on this thread, by name: a scan asks about the same
+// few names in file after file (torch's rebuild functions, OrderedDict), and an answer costs a
+// hash lookup per name component and alias prefix. Kept for one knowledge base at a time and
+// emptied when full, so hostile files with many names cost their misses and a bounded memo.
+struct NameAnswer {
+  std::string canonical;
+  const Rule* rule = nullptr;
+  bool matched = false;  // `rule` is Match's answer (else only `canonical` is known)
+};
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct NameMemo {
+  uint64_t owner = 0;  // Impl::memo_id
+  std::unordered_map<std::string, NameAnswer, StringHash, std::equal_to<>> names;
+};
+constexpr size_t kMaxMemoNames = 4096;
+thread_local NameMemo t_name_memo;
+
+NameMemo& MemoOf(const KnowledgeBase::Impl& kb) {
+  NameMemo& m = t_name_memo;
+  if (m.owner != kb.memo_id) {
+    m.names.clear();
+    m.owner = kb.memo_id;
+  }
+  return m;
+}
+
+// The memo's answer for `dotted`, or null. Valid until the next Remember on this thread.
+const NameAnswer* Recall(const KnowledgeBase::Impl& kb, std::string_view dotted) {
+  NameMemo& m = MemoOf(kb);
+  auto it = m.names.find(dotted);
+  return it == m.names.end() ? nullptr : &it->second;
+}
+
+void Remember(const KnowledgeBase::Impl& kb, std::string_view dotted, NameAnswer a) {
+  NameMemo& m = MemoOf(kb);
+  if (m.names.size() >= kMaxMemoNames) m.names.clear();
+  m.names.insert_or_assign(std::string(dotted), std::move(a));
+}
+
+}  // namespace
+
 const Rule* KnowledgeBase::Match(std::string_view dotted) const {
   if (dotted.empty()) return nullptr;
-  return impl_->MatchCanonical(impl_->Canonical(dotted));
+  const NameAnswer* known = Recall(*impl_, dotted);
+  if (known != nullptr && known->matched) return known->rule;
+  std::string canonical = known != nullptr ? known->canonical : impl_->Canonical(dotted);
+  const Rule* rule = impl_->MatchCanonical(canonical);
+  Remember(*impl_, dotted, {std::move(canonical), rule, true});
+  return rule;
 }
 
 const FeatureRule* KnowledgeBase::MatchFeature(std::string_view kind,
@@ -1131,7 +1184,10 @@ const FeatureRule* KnowledgeBase::MatchFeature(std::string_view kind,
 }
 
 std::string KnowledgeBase::Canonical(std::string_view dotted) const {
-  return impl_->Canonical(dotted);
+  if (const NameAnswer* known = Recall(*impl_, dotted)) return known->canonical;
+  std::string canonical = impl_->Canonical(dotted);
+  Remember(*impl_, dotted, {canonical, nullptr, false});
+  return canonical;
 }
 const pickle::Semantics& KnowledgeBase::semantics() const {
   if (impl_->packed) return impl_->packed->semantics();

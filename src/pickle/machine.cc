@@ -340,12 +340,12 @@ Status Machine::Exec(const Instr& in) {
         }
         return Push(big->second);
       }
-      auto it = st_.memo.find(static_cast<uint64_t>(in.num));
-      if (in.num < 0 || it == st_.memo.end()) {
+      const ValuePtr* held = in.num < 0 ? nullptr : st_.memo.Find(static_cast<uint64_t>(in.num));
+      if (held == nullptr) {
         return Err("pickle.memo-missing",
                    "memo value not found at index " + std::to_string(in.num));
       }
-      return Push(it->second);
+      return Push(*held);
     }
     case Op::kPut:
     case Op::kBinPut:
@@ -362,10 +362,10 @@ Status Machine::Exec(const Instr& in) {
       }
       uint64_t idx = in.op == Op::kMemoize ? st_.memo.size() + st_.big_memo.size()
                                            : static_cast<uint64_t>(in.num);
-      if (st_.memo.size() >= limits::kMaxPickleMemo && !st_.memo.count(idx)) {
+      if (st_.memo.size() >= limits::kMaxPickleMemo && st_.memo.Find(idx) == nullptr) {
         return Err("limit.memo", "memo larger than limits::kMaxPickleMemo");
       }
-      st_.memo[idx] = st_.stack.back();
+      st_.memo.Set(idx, st_.stack.back());
       return OkStatus();
     }
     case Op::kGlobal: return Push(FindClass(in.text, in.text2, "GLOBAL"));

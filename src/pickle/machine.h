@@ -18,6 +18,7 @@
 #include "pickle/decode.h"
 #include "pickle/disasm.h"
 #include "pickle/engine.h"
+#include "pickle/value_pool.h"
 
 namespace mv::pickle::vm {
 
@@ -40,10 +41,38 @@ struct Extra {
   ValuePtr state;                  // last BUILD state
 };
 
+// The unpickler's memo, index -> value. The indices picklers write (0, 1, 2 …) sit in a
+// vector; any others (a hand-made LONG_BINPUT 4000000000) in a map.
+class Memo {
+ public:
+  const ValuePtr* Find(uint64_t k) const {
+    if (k < flat_.size()) return flat_[k] ? &*flat_[k] : nullptr;
+    if (k < kFlatIndices) return nullptr;
+    auto it = sparse_.find(k);
+    return it == sparse_.end() ? nullptr : &it->second;
+  }
+  void Set(uint64_t k, ValuePtr v) {
+    if (k < kFlatIndices) {
+      if (k >= flat_.size()) flat_.resize(k + 1);
+      count_ += !flat_[k].has_value();
+      flat_[k] = std::move(v);
+      return;
+    }
+    count_ += sparse_.insert_or_assign(k, std::move(v)).second;
+  }
+  size_t size() const { return count_; }
+
+ private:
+  static constexpr uint64_t kFlatIndices = 1 << 16;
+  std::vector<std::optional<ValuePtr>> flat_;
+  std::unordered_map<uint64_t, ValuePtr> sparse_;
+  size_t count_ = 0;
+};
+
 struct PickleState {
   std::vector<ValuePtr> stack;
   std::vector<size_t> marks;
-  std::unordered_map<uint64_t, ValuePtr> memo;
+  Memo memo;
   // Indices beyond int64 (text PUT/GET): only pickle.py, whose memo is a dict, accepts them.
   std::unordered_map<std::string, ValuePtr> big_memo;
   int proto = 0;
@@ -87,7 +116,7 @@ class Machine {
 
   // ---- values
   ValuePtr New(ValueKind k, std::string text = {}) {
-    auto v = std::make_shared<Value>();
+    auto v = MakePooled<Value>();
     v->kind = k;
     v->text = std::move(text);
     v->offset = op_offset_;
@@ -171,7 +200,7 @@ class Machine {
     for (auto& [c, idx] : suspicious_) {
       if (idx >= c->items.size()) continue;
       ValuePtr& slot = c->items[idx];
-      auto ph = std::make_shared<Value>();
+      auto ph = MakePooled<Value>();
       ph->kind = slot->kind;
       ph->text = "…";
       ph->truncated = true;

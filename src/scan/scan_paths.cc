@@ -12,7 +12,7 @@ ScanPlan PlanScan(const std::vector<std::string>& paths,
   ScanPlan plan;
   // Every entry found is reported: files are scanned, what could not be walked is an error.
   plan.entries = ExpandPaths(paths);
-  for (const auto& e : plan.entries) plan.display.push_back(e.path);
+  plan.first_named = plan.entries.size();
   if (hf_cache_dir) {
     for (auto& f : ListHfCache(*hf_cache_dir)) {
       // Each cached snapshot is a repository: ORG/NAME@REV.
@@ -21,7 +21,7 @@ ScanPlan PlanScan(const std::vector<std::string>& paths,
           at == std::string::npos ? "" : f.display.substr(0, f.display.find('/', at));
       plan.entries.push_back(
           {std::move(f.path), std::move(repo), std::move(f.error), std::move(f.limit)});
-      plan.display.push_back(std::move(f.display));
+      plan.names.push_back(std::move(f.display));
     }
   }
   return plan;
@@ -47,8 +47,9 @@ ScanReport ScanPlanned(const ScanPlan& plan, const Options& options, unsigned jo
   ScanReport report;
   // Files are scanned on `jobs` threads; the reports come back in plan order.
   report.files = ScanEntries(plan.entries, options, jobs, progress);
-  for (size_t i = 0; i < report.files.size() && i < plan.display.size(); ++i)
-    report.files[i].path = plan.display[i];
+  // Files are reported under their paths (ScanFile); cached snapshot files under their names.
+  for (size_t i = plan.first_named; i < report.files.size() && i < plan.entries.size(); ++i)
+    report.files[i].path = plan.Name(i);
   GroupRepositories(plan.entries, report);
   return report;
 }

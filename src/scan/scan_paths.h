@@ -15,8 +15,16 @@
 namespace mv::scan {
 
 struct ScanPlan {
-  std::vector<PathEntry> entries;    // what is scanned, in report order
-  std::vector<std::string> display;  // the name of each entry in the report
+  std::vector<PathEntry> entries;  // what is scanned, in report order
+  // Report names of the entries from `first_named` on (cached snapshot files, ORG/NAME@REV/…);
+  // the entries before it are named by their paths.
+  std::vector<std::string> names;
+  size_t first_named = 0;
+
+  // The name of entry `i` in the report.
+  const std::string& Name(size_t i) const {
+    return i < first_named ? entries[i].path : names[i - first_named];
+  }
 };
 
 // The files under `paths` (ExpandPaths, named as found); with `hf_cache_dir`, also every cached

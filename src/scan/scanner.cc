@@ -48,7 +48,9 @@ std::string Join(const std::string& parent, const std::string& name) {
 class Walker {
  public:
   Walker(const Options& options, std::chrono::steady_clock::time_point start)
-      : options_(options), start_(start) {}
+      : options_(options), start_(start) {
+    facts_.reserve(8);  // a torch zip's payloads without regrowing (a PayloadFacts is large)
+  }
 
   void Run(const SourcePtr& root, FileReport& report) {
     std::vector<Item> stack;
@@ -118,8 +120,10 @@ class Walker {
     formats::FormatId id =
         item.force != formats::FormatId::kUnknown ? item.force : formats::ReadAs(item.hint);
     if (id == formats::FormatId::kUnknown) {
-      id = formats::Sniff(*item.src);
-      Announced(item, id, stack);
+      std::vector<formats::FormatId> want = AnnouncedFormats(item);
+      // What the name announces first is read anyway unless another format claims the bytes.
+      id = formats::Sniff(*item.src, want.empty() ? formats::FormatId::kUnknown : want[0]);
+      Announced(item, want, id, stack);
     }
     const formats::FormatInfo* info = formats::Find(id);
     std::string fmt_name = info ? std::string(info->name) : std::string("unknown");
@@ -205,17 +209,18 @@ class Walker {
 
   // A name or container position announces a format the content did not sniff as: the bytes
   // are (also) read as what they claim to be, so a broken header is a finding, not data.
-  void Announced(const Item& item, formats::FormatId& id, std::vector<Item>& stack) {
-    if (item.src->size() == 0) return;
-    std::vector<formats::FormatId> want;
-    if (item.hint == formats::Hint::kTorchScriptCode) {
-      want = {formats::FormatId::kTorchScriptCode};
-    } else if (item.hint == formats::Hint::kJson) {
-      want = {formats::FormatId::kJson};
-    } else {
-      want = formats::AnnouncedBy(item.location.empty() ? std::string_view(root_name_)
-                                                        : Leaf(item.location));
-    }
+  // The formats an item's name or container position announces, the loader's reading first;
+  // none for empty bytes (they are reported as empty, whatever their name).
+  std::vector<formats::FormatId> AnnouncedFormats(const Item& item) const {
+    if (item.src->size() == 0) return {};
+    if (item.hint == formats::Hint::kTorchScriptCode) return {formats::FormatId::kTorchScriptCode};
+    if (item.hint == formats::Hint::kJson) return {formats::FormatId::kJson};
+    return formats::AnnouncedBy(item.location.empty() ? std::string_view(root_name_)
+                                                      : Leaf(item.location));
+  }
+
+  void Announced(const Item& item, const std::vector<formats::FormatId>& want,
+                 formats::FormatId& id, std::vector<Item>& stack) {
     if (want.empty() || std::find(want.begin(), want.end(), id) != want.end()) return;
     const formats::FormatInfo* named = formats::Find(want[0]);
     std::string what = named ? std::string(named->name) : std::string("?");

@@ -1,7 +1,12 @@
 #include "scan/walk.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 
 #include "core/limits.h"
@@ -28,44 +33,72 @@ std::string UncoveredDirectoryLink(const fs::path& link, const fs::path& base) {
          "); links to directories are not followed, scan the target itself";
 }
 
+// A child's path as std::filesystem would join it: no separator added after one.
+std::string ChildPath(const std::string& dir, std::string_view name) {
+  std::string out;
+  out.reserve(dir.size() + 1 + name.size());
+  out = dir;
+  if (!out.empty() && out.back() != '/') out += '/';
+  out += name;
+  return out;
+}
+
 }  // namespace
 
 void WalkDirectory(const std::string& dir, const std::string& root, std::vector<PathEntry>& out) {
   std::error_code bec;
   const fs::path base = fs::canonical(dir, bec);  // empty if unresolvable: every link reported
   struct Pending {
-    fs::path path;
+    std::string path;
     int depth;
   };
-  std::vector<Pending> stack{{fs::path(dir), 0}};
+  // readdir(3) rather than fs::directory_iterator: the iterator splits every entry's path into
+  // components, which was most of the cost of listing a directory of many small models.
+  auto errno_text = [](int err) { return std::error_code(err, std::generic_category()).message(); };
+  std::vector<Pending> stack{{dir, 0}};
   size_t first = out.size();
   while (!stack.empty()) {
     Pending d = std::move(stack.back());
     stack.pop_back();
-    std::error_code ec;
-    fs::directory_iterator it(d.path, ec);
-    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      const fs::directory_entry& e = *it;
-      // The entry's own type as the listing gave it (d_type): no lstat per file unless the
-      // file system does not say (then these calls ask).
-      std::error_code sec;
-      bool link = e.is_symlink(sec);
-      bool dir = !sec && !link && e.is_directory(sec);
-      if (sec) {
-        out.push_back({e.path().string(), root, "cannot examine: " + sec.message(), ""});
-        continue;
+    DIR* listing = ::opendir(d.path.c_str());
+    if (listing == nullptr) {
+      out.push_back({d.path, root, "cannot list directory: " + errno_text(errno), ""});
+      continue;
+    }
+    const int dfd = ::dirfd(listing);
+    for (;;) {
+      errno = 0;
+      const dirent* e = ::readdir(listing);
+      if (e == nullptr) {
+        if (errno != 0)
+          out.push_back({d.path, root, "cannot list directory: " + errno_text(errno), ""});
+        break;
       }
-      if (dir) {
-        if (e.path().filename() == ".git") continue;  // VCS metadata is not part of a model
+      std::string_view name(e->d_name);
+      if (name == "." || name == "..") continue;
+      std::string path = ChildPath(d.path, name);
+      // The entry's own type as the listing gave it (d_type): no lstat per file unless the
+      // file system does not say (then one fstatat asks).
+      unsigned char type = e->d_type;
+      if (type == DT_UNKNOWN) {
+        struct stat st;
+        if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          out.push_back({std::move(path), root, "cannot examine: " + errno_text(errno), ""});
+          continue;
+        }
+        type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+      }
+      if (type == DT_DIR) {
+        if (name == ".git") continue;  // VCS metadata is not part of a model
         if (d.depth + 1 > limits::kMaxDirectoryDepth) {
-          out.push_back({e.path().string(), root,
+          out.push_back({std::move(path), root,
                          "not scanned: directories nested deeper than "
                          "limits::kMaxDirectoryDepth (" +
                              std::to_string(limits::kMaxDirectoryDepth) + ")",
                          "limit.directory-depth"});
           continue;
         }
-        stack.push_back({e.path(), d.depth + 1});
+        stack.push_back({std::move(path), d.depth + 1});
         continue;
       }
       // Links to files are followed (the HF cache is built of them); links to directories are
@@ -73,17 +106,17 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       // target lies inside the walked tree is covered (the target is walked at its own path);
       // any other is an error entry: content a loader would read was not. Dangling links,
       // FIFOs, sockets and devices stay in the list: the scan reports them as errors.
-      if (link) {
-        std::error_code tec;
-        if (fs::is_directory(fs::status(e.path(), tec))) {
-          if (auto why = UncoveredDirectoryLink(e.path(), base); !why.empty())
-            out.push_back({e.path().string(), root, why, ""});
+      if (type == DT_LNK) {
+        struct stat st;
+        if (::fstatat(dfd, e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+          if (auto why = UncoveredDirectoryLink(path, base); !why.empty())
+            out.push_back({std::move(path), root, why, ""});
           continue;
         }
       }
-      out.push_back({e.path().string(), root, "", ""});
+      out.push_back({std::move(path), root, "", ""});
     }
-    if (ec) out.push_back({d.path.string(), root, "cannot list directory: " + ec.message(), ""});
+    ::closedir(listing);
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
             [](const PathEntry& a, const PathEntry& b) { return a.path < b.path; });

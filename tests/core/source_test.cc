@@ -1,6 +1,7 @@
 #include "core/source.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -131,6 +132,51 @@ TEST(FileSource, CountsInterleavedReadsOnce) {
     }
   }
   std::remove(path.c_str());
+}
+
+// Files are opened with one read first and measured only when it fills its block or finds
+// nothing: every size around those edges (and past the read-whole size, where files are
+// mapped) is read whole and exactly, with nothing counted before it is asked for.
+TEST(FileSource, EverySizeAroundTheReadEdgesIsReadExactly) {
+  std::string path = testing::TempDir() + "/mv_source_sizes." + std::to_string(::getpid());
+  std::mt19937 rng(11);
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{4095}, size_t{16383}, size_t{16384}, size_t{16385},
+        size_t{65536}, size_t{262143}, size_t{262144}, size_t{262145}, size_t{300000}}) {
+    std::string bytes(size, '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng());
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << bytes;
+    }
+    // Twice: the second open reuses the buffer the first one gave back.
+    for (int round = 0; round < 2; ++round) {
+      auto src = OpenFileSource(path);
+      ASSERT_TRUE(src.ok()) << size;
+      EXPECT_EQ((*src)->size(), size);
+      EXPECT_EQ((*src)->bytes_read(), 0u) << size;
+      auto all = (*src)->Read(0, size + 10);
+      ASSERT_TRUE(all.ok());
+      ASSERT_EQ(all->size(), size);
+      EXPECT_EQ(std::string(all->begin(), all->end()), bytes) << size;
+      EXPECT_EQ((*src)->bytes_read(), size);
+    }
+  }
+  std::remove(path.c_str());
+}
+
+// Whatever is not a regular file is refused, before anything is read from it as content: a
+// FIFO (opening must not wait for a writer either), a directory, a character device.
+TEST(FileSource, WhatIsNotARegularFileIsRefused) {
+  std::string fifo = testing::TempDir() + "/mv_source_fifo." + std::to_string(::getpid());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {fifo, testing::TempDir(), std::string("/dev/null")}) {
+    auto r = OpenFileSource(path);
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.error().code, Errc::kIo) << path;
+    EXPECT_EQ(r.error().message, "not a regular file") << path;
+  }
+  std::remove(fifo.c_str());
 }
 
 TEST(FileSource, MissingFileIsIoError) {

@@ -28,7 +28,8 @@ class Call:
 
 def real(dotted):
     """The library callable itself: the pickler writes it as GLOBAL module name (it is never
-    called). Debian's python3 has pandas; the others are the standard library."""
+    called). pandas comes from python3-pandas (scripts/setup.sh); the others are the standard
+    library."""
     import importlib
     module, _, name = dotted.rpartition(".")
     return getattr(importlib.import_module(module), name)

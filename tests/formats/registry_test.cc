@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -114,6 +117,54 @@ TEST(Registry, AnnouncementsComeFromTheTable) {
   EXPECT_TRUE(AnnouncedBy("README").empty());
   EXPECT_EQ(AnnouncedBy("model.pt").front(), FormatId::kZip);
   EXPECT_EQ(AnnouncedBy("x.pkl").size(), 11u);
+}
+
+// Sniff(src, assumed) answers what the caller needs from Sniff(src): `assumed` where Sniff
+// finds it or nothing, the other format where Sniff finds another. Checked on every fixture and
+// fuzz seed, for every format assumed.
+FormatId Expected(FormatId plain, FormatId assumed) {
+  const FormatInfo* f = Find(assumed);
+  bool deferred = f != nullptr && f->sniff_last_when_announced;
+  if (deferred && (plain == assumed || plain == FormatId::kUnknown)) return assumed;
+  return plain;
+}
+
+TEST(Registry, SniffWithAnAssumedFormatAgreesWithSniff) {
+  namespace fs = std::filesystem;
+  size_t files = 0, deferred_answers = 0;
+  for (const char* root : {MV_FIXTURES, MV_SOURCE_DIR "/fuzz/corpus"}) {
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (!e.is_regular_file() || e.file_size() > (4u << 20)) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+      SourcePtr src = MakeMemorySource(std::move(bytes));
+      FormatId plain = Sniff(*src);
+      ++files;
+      for (int id = 0; id <= static_cast<int>(kLastFormatId); ++id) {
+        auto assumed = static_cast<FormatId>(id);
+        EXPECT_EQ(Sniff(*src, assumed), Expected(plain, assumed)) << e.path() << " assuming " << id;
+        deferred_answers += assumed == FormatId::kPickle && plain != FormatId::kPickle;
+      }
+    }
+  }
+  EXPECT_GT(files, 500u);
+  EXPECT_GT(deferred_answers, 100u);  // non-pickles read as announced pickles
+}
+
+// The pickle's own check runs when a later row accepts the bytes too: a protocol-0 pickle
+// that reads as a TorchScript class header ("class …(…):" then lines) stays a pickle.
+TEST(Registry, APickleThatALaterRowAcceptsStaysAPickle) {
+  SourcePtr both = MakeMemorySource(std::string_view("class A(B):\nC\n."));
+  const FormatInfo* code = Find(FormatId::kTorchScriptCode);
+  ASSERT_NE(code, nullptr);
+  ASSERT_TRUE(Accepts(*code, *both));  // the case this test is about
+  EXPECT_EQ(Sniff(*both), FormatId::kPickle);
+  EXPECT_EQ(Sniff(*both, FormatId::kPickle), FormatId::kPickle);
+  // Bytes only a later row accepts are that format, announced as a pickle or not.
+  SourcePtr zlib_only =
+      MakeMemorySource(std::string_view("\x78\x9c\xcb\x48\xcd\xc9\xc9\x07\x00\x06\x2c\x02\x15"));
+  EXPECT_EQ(Sniff(*zlib_only), FormatId::kZlib);
+  EXPECT_EQ(Sniff(*zlib_only, FormatId::kPickle), FormatId::kZlib);
 }
 
 TEST(Registry, ContainerHintsReadAsPickle) {

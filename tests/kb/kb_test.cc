@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include "kb/impl.h"
+
 namespace mv::kb {
 namespace {
 
@@ -633,6 +635,52 @@ TEST(Actions, EveryEmbeddedDangerousRuleHasAPhrase) {
     ++n;
   }
   EXPECT_GT(n, 3000u);
+}
+
+// Match and Canonical remember their answers per thread. The memo belongs to one knowledge
+// base: asking another (or one loaded at the same address after the first is gone) about the
+// same names gets that one's answers, and the memo's answers agree with a fresh lookup.
+TEST(NameMemo, AnswersBelongToTheirKnowledgeBase) {
+  auto with = [](const std::string& alias, bool dangerous) {
+    std::string rule = dangerous ? "[[dangerous]]\ncategory = \"process\"\nwhy = \"w\"\n"
+                                   "phrase = \"runs it\"\nrole = \"command\"\n"
+                                 : "[[benign]]\nwhy = \"w\"\n";
+    auto kb = One("[alias]\n\"mylib_alias\" = \"" + alias + "\"\n" + rule + "pattern = \"" + alias +
+                  ".run\"\n");
+    EXPECT_TRUE(kb.ok()) << kb.error().message;
+    return *kb;
+  };
+  for (int round = 0; round < 3; ++round) {
+    auto a = with("mylib", true);
+    EXPECT_EQ(a->Canonical("mylib_alias.run"), "mylib.run");
+    ASSERT_NE(a->Match("mylib_alias.run"), nullptr);
+    EXPECT_EQ(a->Match("mylib_alias.run")->stance, Stance::kDangerous);  // remembered
+    EXPECT_EQ(a->Canonical("mylib_alias.run"), "mylib.run");
+    a.reset();  // the next one may be built where this one was
+    auto b = with("otherlib", false);
+    EXPECT_EQ(b->Canonical("mylib_alias.run"), "otherlib.run");
+    ASSERT_NE(b->Match("mylib_alias.run"), nullptr);
+    EXPECT_EQ(b->Match("mylib_alias.run")->stance, Stance::kBenign);
+    EXPECT_EQ(b->Match("mylib.run"), nullptr);
+  }
+  // Many more names than the memo keeps, asked twice in turn: every answer is the fresh one.
+  auto kb = Embedded();
+  const auto& impl = kb->impl();
+  const char* known[] = {"posix.system",
+                         "os.system",
+                         "builtins.eval",
+                         "__builtin__.eval",
+                         "torch._utils._rebuild_tensor_v2",
+                         "collections.OrderedDict"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string name = i % 3 == 0 ? known[(i / 3) % 6] : "pkg" + std::to_string(i % 9000) + ".f";
+    for (int twice = 0; twice < 2; ++twice) {
+      EXPECT_EQ(kb->Canonical(name), impl.Canonical(name)) << name;
+      EXPECT_EQ(kb->Match(name), impl.MatchCanonical(impl.Canonical(name))) << name;
+    }
+  }
+  ASSERT_NE(kb->Match("posix.system"), nullptr);
+  EXPECT_EQ(kb->Match("posix.system")->stance, Stance::kDangerous);
 }
 
 }  // namespace

@@ -50,9 +50,9 @@ TEST(PlanScanTest, DirectoryArgumentIsTheRootOfItsFilesAndFilesHaveNone) {
   std::ofstream(root / "lone.bin") << "x";
   ScanPlan plan = PlanScan({(root / "repo").string(), (root / "lone.bin").string()}, std::nullopt);
   ASSERT_EQ(plan.entries.size(), 2u);
-  ASSERT_EQ(plan.display.size(), 2u);
   EXPECT_EQ(plan.entries[0].root, (root / "repo").string());
-  EXPECT_EQ(plan.display[0], (root / "repo" / "m.bin").string());
+  EXPECT_EQ(plan.Name(0), (root / "repo" / "m.bin").string());
+  EXPECT_EQ(plan.Name(1), (root / "lone.bin").string());
   EXPECT_EQ(plan.entries[1].root, "");
   fs::remove_all(root);
 }
@@ -64,7 +64,7 @@ TEST(PlanScanTest, CachedSnapshotsAreNamedAndRootedByRepoAndRevision) {
   std::ofstream(snap / "sub" / "w.bin") << "x";
   ScanPlan plan = PlanScan({}, cache.string());
   ASSERT_EQ(plan.entries.size(), 1u);
-  EXPECT_EQ(plan.display[0], "org/name@abc123/sub/w.bin");
+  EXPECT_EQ(plan.Name(0), "org/name@abc123/sub/w.bin");
   EXPECT_EQ(plan.entries[0].root, "org/name@abc123");
   fs::remove_all(cache);
 }
