@@ -1,6 +1,7 @@
 #include "formats/registry.h"
 
 #include <string>
+#include <unordered_map>
 
 #include "core/text.h"
 #include "formats/compress/compress.h"
@@ -220,30 +221,43 @@ FormatId ReadAs(Hint hint) {
   return FormatId::kUnknown;
 }
 
-std::vector<FormatId> AnnouncedBy(std::string_view name) {
-  size_t slash = name.find_last_of("/\\");
-  std::string base = LowerAscii(slash == std::string_view::npos ? name : name.substr(slash + 1));
-  auto collect = [](std::string_view key) {
-    std::vector<FormatId> out;
+namespace {
+
+// Every announced name (lower case) with its formats, the loader's first reading first: built
+// once from the rows' `announced_by`.
+const std::unordered_map<std::string, std::vector<FormatId>>& Announcements() {
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<std::string, std::vector<FormatId>>();
     for (const auto& f : Registry()) {
       for (const auto& a : f.announced_by) {
-        if (a.name != key) continue;
+        auto& ids = (*t)[LowerAscii(a.name)];
         if (a.first) {
-          out.insert(out.begin(), f.id);
+          ids.insert(ids.begin(), f.id);
         } else {
-          out.push_back(f.id);
+          ids.push_back(f.id);
         }
       }
     }
-    return out;
-  };
+    return t;
+  }();
+  return *table;
+}
+
+}  // namespace
+
+const std::vector<FormatId>& AnnouncedBy(std::string_view name) {
+  static const std::vector<FormatId> kNone;
+  size_t slash = name.find_last_of("/\\");
+  std::string key = LowerAscii(slash == std::string_view::npos ? name : name.substr(slash + 1));
+  const auto& table = Announcements();
   // Names loaders open by name (torch's zip reader, TensorFlow's SavedModel loader).
-  if (auto whole = collect(base); !whole.empty()) return whole;
-  size_t dot = base.rfind('.');
-  if (dot == std::string::npos) return {};
+  if (auto whole = table.find(key); whole != table.end()) return whole->second;
+  size_t dot = key.rfind('.');
+  if (dot == std::string::npos) return kNone;
   std::string ext = "*";
-  ext += base.substr(dot);
-  return collect(ext);
+  ext.append(key, dot);
+  auto it = table.find(ext);
+  return it == table.end() ? kNone : it->second;
 }
 
 namespace {

@@ -106,6 +106,6 @@ FormatId ReadAs(Hint hint);
 // or pickle). Empty when the name announces nothing. Never used to pick a reader over content:
 // only to read bytes that content sniffing did not recognise (or recognised as something else)
 // as what they claim to be, so that they are never passed as data.
-std::vector<FormatId> AnnouncedBy(std::string_view name);
+const std::vector<FormatId>& AnnouncedBy(std::string_view name);
 
 }  // namespace mv::formats

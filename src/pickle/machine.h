@@ -53,7 +53,10 @@ class Memo {
   }
   void Set(uint64_t k, ValuePtr v) {
     if (k < kFlatIndices) {
-      if (k >= flat_.size()) flat_.resize(k + 1);
+      if (k >= flat_.size()) {
+        if (flat_.capacity() == 0) flat_.reserve(32);  // a small model's pickle in one go
+        flat_.resize(k + 1);
+      }
       count_ += !flat_[k].has_value();
       flat_[k] = std::move(v);
       return;

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "core/prefault.h"
 #include "core/text.h"
 #include "core/version.h"
 
@@ -161,6 +162,7 @@ std::string ToText(const ScanReport& r, bool color) {
     }
   }
   out.reserve(estimate);
+  PrefaultForWrite(out.data(), out.capacity());
   auto paint = [color, &out](const char* code, std::string_view s) {
     if (color)
       fmt::format_to(std::back_inserter(out), "\x1b[{}m{}\x1b[0m", code, s);

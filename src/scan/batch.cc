@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/prefault.h"
+
 namespace mv::scan {
 
 unsigned DefaultJobs() {
@@ -21,7 +23,10 @@ unsigned DefaultJobs() {
 
 std::vector<FileReport> ScanEntries(const std::vector<PathEntry>& entries, const Options& options,
                                     unsigned jobs, const Progress& progress) {
-  std::vector<FileReport> reports(entries.size());
+  std::vector<FileReport> reports;
+  reports.reserve(entries.size());
+  PrefaultForWrite(reports.data(), entries.size() * sizeof(FileReport));  // one call, not a
+  reports.resize(entries.size());                                         // fault per page
   if (jobs == 0) jobs = DefaultJobs();
   jobs = static_cast<unsigned>(std::min<size_t>(jobs, entries.size()));
   std::atomic<size_t> next{0};

@@ -120,7 +120,7 @@ class Walker {
     formats::FormatId id =
         item.force != formats::FormatId::kUnknown ? item.force : formats::ReadAs(item.hint);
     if (id == formats::FormatId::kUnknown) {
-      std::vector<formats::FormatId> want = AnnouncedFormats(item);
+      const std::vector<formats::FormatId>& want = AnnouncedFormats(item);
       // What the name announces first is read anyway unless another format claims the bytes.
       id = formats::Sniff(*item.src, want.empty() ? formats::FormatId::kUnknown : want[0]);
       Announced(item, want, id, stack);
@@ -211,10 +211,13 @@ class Walker {
   // are (also) read as what they claim to be, so a broken header is a finding, not data.
   // The formats an item's name or container position announces, the loader's reading first;
   // none for empty bytes (they are reported as empty, whatever their name).
-  std::vector<formats::FormatId> AnnouncedFormats(const Item& item) const {
-    if (item.src->size() == 0) return {};
-    if (item.hint == formats::Hint::kTorchScriptCode) return {formats::FormatId::kTorchScriptCode};
-    if (item.hint == formats::Hint::kJson) return {formats::FormatId::kJson};
+  const std::vector<formats::FormatId>& AnnouncedFormats(const Item& item) const {
+    static const std::vector<formats::FormatId> kNone;
+    static const std::vector<formats::FormatId> kCode{formats::FormatId::kTorchScriptCode};
+    static const std::vector<formats::FormatId> kJson{formats::FormatId::kJson};
+    if (item.src->size() == 0) return kNone;
+    if (item.hint == formats::Hint::kTorchScriptCode) return kCode;
+    if (item.hint == formats::Hint::kJson) return kJson;
     return formats::AnnouncedBy(item.location.empty() ? std::string_view(root_name_)
                                                       : Leaf(item.location));
   }

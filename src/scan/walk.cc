@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/limits.h"
+#include "core/prefault.h"
 
 namespace mv::scan {
 
@@ -56,6 +57,7 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
   // components, which was most of the cost of listing a directory of many small models.
   auto errno_text = [](int err) { return std::error_code(err, std::generic_category()).message(); };
   std::vector<Pending> stack{{dir, 0}};
+  std::vector<std::pair<std::string, unsigned char>> listed;  // one directory's (name, d_type)
   size_t first = out.size();
   while (!stack.empty()) {
     Pending d = std::move(stack.back());
@@ -66,23 +68,32 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       continue;
     }
     const int dfd = ::dirfd(listing);
+    // The whole listing first: then the entries are placed without the list being copied as
+    // it grows, and its pages are asked for in one call.
+    listed.clear();
+    int list_errno = 0;
     for (;;) {
       errno = 0;
       const dirent* e = ::readdir(listing);
       if (e == nullptr) {
-        if (errno != 0)
-          out.push_back({d.path, root, "cannot list directory: " + errno_text(errno), ""});
+        list_errno = errno;
         break;
       }
       std::string_view name(e->d_name);
-      if (name == "." || name == "..") continue;
+      if (name != "." && name != "..") listed.emplace_back(name, e->d_type);
+    }
+    // Geometric growth: a tree of many small directories costs no copy per directory.
+    size_t need = out.size() + listed.size() + 1;
+    if (out.capacity() < need) out.reserve(std::max(need, 2 * out.capacity()));
+    PrefaultForWrite(out.data() + out.size(), listed.size() * sizeof(PathEntry));
+    for (const auto& [name, d_type] : listed) {
       std::string path = ChildPath(d.path, name);
       // The entry's own type as the listing gave it (d_type): no lstat per file unless the
       // file system does not say (then one fstatat asks).
-      unsigned char type = e->d_type;
+      unsigned char type = d_type;
       if (type == DT_UNKNOWN) {
         struct stat st;
-        if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
           out.push_back({std::move(path), root, "cannot examine: " + errno_text(errno), ""});
           continue;
         }
@@ -108,7 +119,7 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       // FIFOs, sockets and devices stay in the list: the scan reports them as errors.
       if (type == DT_LNK) {
         struct stat st;
-        if (::fstatat(dfd, e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+        if (::fstatat(dfd, name.c_str(), &st, 0) == 0 && S_ISDIR(st.st_mode)) {
           if (auto why = UncoveredDirectoryLink(path, base); !why.empty())
             out.push_back({std::move(path), root, why, ""});
           continue;
@@ -116,6 +127,8 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       }
       out.push_back({std::move(path), root, "", ""});
     }
+    if (list_errno != 0)
+      out.push_back({d.path, root, "cannot list directory: " + errno_text(list_errno), ""});
     ::closedir(listing);
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),

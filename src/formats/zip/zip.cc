@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -469,13 +468,22 @@ class Reader {
   }
 
   void CheckLayout() {
-    std::set<std::string> names;
-    for (const auto& e : entries_) {
-      // torch (miniz) looks names up case-insensitively: case-folded twins are duplicates too.
-      if (!names.insert(LowerAscii(e.name)).second) {
-        Note("zip.duplicate-name", "more than one entry is named '" + Printable(e.name) + "'",
-             e.record, false);
-      }
+    // torch (miniz) looks names up case-insensitively: case-folded twins are duplicates too.
+    // Each name after its first is reported, in entry order.
+    std::vector<std::pair<std::string, size_t>> names;  // (folded name, entry index)
+    names.reserve(entries_.size());
+    for (size_t i = 0; i < entries_.size(); ++i)
+      names.emplace_back(LowerAscii(entries_[i].name), i);
+    std::sort(names.begin(), names.end());
+    std::vector<size_t> twins;
+    for (size_t i = 1; i < names.size(); ++i) {
+      if (names[i].first == names[i - 1].first) twins.push_back(names[i].second);
+    }
+    std::sort(twins.begin(), twins.end());
+    for (size_t i : twins) {
+      const auto& e = entries_[i];
+      Note("zip.duplicate-name", "more than one entry is named '" + Printable(e.name) + "'",
+           e.record, false);
     }
     std::vector<const Entry*> order;
     for (const auto& e : entries_) {
@@ -715,6 +723,10 @@ bool HasEocdNearEnd(Source& src) {
   if (!t.ok()) return false;
   ByteSpan b = *t;
   for (size_t i = 0; i + kEocdSize <= b.size(); ++i) {
+    // Only where a 'P' is (memchr): a tail without one costs no per-byte loop.
+    const void* p = std::memchr(b.data() + i, 'P', b.size() - kEocdSize + 1 - i);
+    if (p == nullptr) return false;
+    i = static_cast<size_t>(static_cast<const uint8_t*>(p) - b.data());
     if (Le32(b, i) == kEocdSig) return true;
   }
   return false;
