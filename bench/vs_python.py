@@ -32,17 +32,21 @@ torch.save({"big": big}, root / "big.pt")
 """
 
 
-def median_run(argv, runs):
-    """Median wall time and median CPU time (user + system, from the child's rusage) of
-    whole processes, in seconds. On a shared machine the CPU time moves less with the load."""
-    wall, cpu = [], []
+def median_runs(argvs, runs):
+    """Median wall time and median CPU time (user + system, from the child's rusage) of whole
+    processes, in seconds, for each command line in `argvs`. The commands take turns, run by
+    run, so that a machine whose speed drifts (a shared VM) slows them alike and the ratios
+    hold; on such a machine the CPU time also moves less than the wall time."""
+    wall = [[] for _ in argvs]
+    cpu = [[] for _ in argvs]
     for _ in range(runs):
-        t = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, _, ru = os.wait4(p.pid, 0)
-        wall.append(time.perf_counter() - t)
-        cpu.append(ru.ru_utime + ru.ru_stime)
-    return statistics.median(wall), statistics.median(cpu)
+        for i, argv in enumerate(argvs):
+            t = time.perf_counter()
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, _, ru = os.wait4(p.pid, 0)
+            wall[i].append(time.perf_counter() - t)
+            cpu[i].append(ru.ru_utime + ru.ru_stime)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu)]
 
 
 def main():
@@ -55,22 +59,22 @@ def main():
         name, py = "picklescan", ["picklescan", "-p"]
     else:
         name, py = "pickletools baseline", [sys.executable, str(HERE / "pickletools_scan.py")]
-    print(f"python scanner: {name}; {os.cpu_count()} CPUs; median of {runs} runs; "
+    print(f"python scanner: {name}; {os.cpu_count()} CPUs; median of {runs} alternating runs; "
           f"load average {os.getloadavg()[0]:.1f} before")
     # The fixed cost of one process of each (start-up, knowledge base or imports, exit): a
     # 4-byte pickle. What a row spends beyond it is the scanning itself.
     with tempfile.TemporaryDirectory() as d:
         tiny = pathlib.Path(d) / "tiny.pkl"
         tiny.write_bytes(b"\x80\x04N.")
-        fixed, fixed_cpu = median_run([binary, "scan", str(tiny)], max(runs, 21))
-        pfixed, pfixed_cpu = median_run(py + [str(tiny)], max(runs, 21))
+        (fixed, fixed_cpu), (pfixed, pfixed_cpu) = median_runs(
+            [[binary, "scan", str(tiny)], py + [str(tiny)]], max(runs, 21))
     print(f"{'fixed cost (tiny.pkl)':24s} modelvet {fixed * 1e3:7.1f} ms (cpu {fixed_cpu * 1e3:6.1f})"
           f"  {name} {pfixed * 1e3:7.1f} ms (cpu {pfixed_cpu * 1e3:6.1f})")
     for label, target in (("3000 small torch files", CORPUS / "small"),
                           ("1 GiB torch zip", CORPUS / "big.pt")):
-        mv, mv_cpu = median_run([binary, "scan", str(target)], runs)
-        mv1, mv1_cpu = median_run([binary, "scan", "-j", "1", str(target)], runs)
-        base, base_cpu = median_run(py + [str(target)], runs)
+        (mv, mv_cpu), (mv1, mv1_cpu), (base, base_cpu) = median_runs(
+            [[binary, "scan", str(target)], [binary, "scan", "-j", "1", str(target)],
+             py + [str(target)]], runs)
         print(f"{label:24s} modelvet {mv * 1e3:7.1f} ms (cpu {mv_cpu * 1e3:6.1f}; "
               f"-j1 {mv1 * 1e3:7.1f} ms, cpu {mv1_cpu * 1e3:6.1f})  "
               f"{name} {base * 1e3:7.1f} ms (cpu {base_cpu * 1e3:6.1f})  "

@@ -327,8 +327,9 @@ FormatId Sniff(Source& src, FormatId assumed) {
   if (!head.ok()) return FormatId::kUnknown;
   ByteSpan h = *head;
   // A check may read elsewhere; re-read the head if the source is not stable.
+  const bool stable = src.stable();
   auto reread = [&] {
-    if (src.stable()) return true;
+    if (stable) return true;
     head = src.Read(0, kSniffHead);
     if (!head.ok()) return false;
     h = *head;

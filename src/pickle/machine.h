@@ -101,7 +101,11 @@ std::string Latin1ToUtf8(std::string_view raw);
 class Machine {
  public:
   Machine(Source& src, uint64_t begin, uint64_t end, const Options& o)
-      : src_(src), dis_(src, begin, end), opt_(o) {}
+      : src_(src), dis_(src, begin, end), opt_(o) {
+    // What a small model's pickle records, without regrowing (a Call is large).
+    trace_.imports.reserve(8);
+    trace_.calls.reserve(16);
+  }
 
   Trace Run();
 
@@ -252,14 +256,18 @@ class Machine {
     Import im;
     im.module = module;
     im.name = name;
-    std::string m = module, n = name;
-    if (st_.proto < 3) std::tie(m, n) = MapPy2Name(module, name);
-    im.resolved = m + "." + n;
+    if (st_.proto < 3) {
+      auto [m, n] = MapPy2Name(module, name);
+      im.resolved = std::move(m) + "." + n;
+    } else {
+      im.resolved = module + "." + name;
+    }
     im.offset = op_offset_;
     im.opcode = opcode;
     im.pickle_index = pickle_index_;
-    trace_.imports.push_back(im);
-    return Global(im.resolved, via);
+    ValuePtr g = Global(im.resolved, via);
+    trace_.imports.push_back(std::move(im));
+    return g;
   }
 
   // ---- calls

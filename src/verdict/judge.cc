@@ -405,6 +405,7 @@ class Judge_ {
   void Trace(const PayloadFacts& f, const pickle::Trace& t) {
     std::unordered_set<std::string> called;
     std::vector<Ref> refs;
+    refs.reserve(t.imports.size() + t.calls.size());
     for (size_t i = 0; i < t.calls.size(); ++i) OneCall(f, t, i, called, refs);
     ++payload_traces_;
     calls_seen_ += t.calls.size();

@@ -77,6 +77,21 @@ bool Sniff(Source& /*src*/, ByteSpan head, bool /*signature*/) {
   // UTF-32 as Python's json.loads detects them). Keras ignores unknown keys, so "class_name"
   // may sit anywhere in config.json: every object is parsed, and one larger than
   // limits::kMaxConfigBytes is a limit finding rather than unread data.
+  // A JSON object starts with `{`, whitespace, a byte-order mark or (UTF-16/32) a NUL: any
+  // other first byte rules it out before the head is converted.
+  if (head.empty()) return false;
+  switch (head[0]) {
+    case '{':
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case 0x00:
+    case 0xEF:
+    case 0xFE:
+    case 0xFF: break;
+    default: return false;
+  }
   std::string text = ToUtf8(head.first(std::min<size_t>(head.size(), 256)));
   head = ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   size_t i = 0;
