@@ -32,20 +32,25 @@ torch.save({"big": big}, root / "big.pt")
 """
 
 
-def median_runs(argvs, runs):
+def median_runs(argvs, runs, passes=3):
     """Median wall time and median CPU time (user + system, from the child's rusage) of whole
-    processes, in seconds, for each command line in `argvs`. The commands take turns, run by
-    run, so that a machine whose speed drifts (a shared VM) slows them alike and the ratios
-    hold; on such a machine the CPU time also moves less than the wall time."""
+    processes, in seconds, for each command line in `argvs`. Each command runs in blocks of
+    runs/passes after one untimed run, and the blocks take turns over `passes` passes: a
+    machine whose speed drifts (a shared VM) then slows every command alike, and no timed run
+    follows another program (on the 2-core VM a process started right after the Python scanner
+    runs ~1.5 ms slower: caches). On such a machine the CPU time moves less than the wall time."""
     wall = [[] for _ in argvs]
     cpu = [[] for _ in argvs]
-    for _ in range(runs):
+    per_pass = max(1, -(-runs // passes))
+    for _ in range(passes):
         for i, argv in enumerate(argvs):
-            t = time.perf_counter()
-            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            _, _, ru = os.wait4(p.pid, 0)
-            wall[i].append(time.perf_counter() - t)
-            cpu[i].append(ru.ru_utime + ru.ru_stime)
+            for timed in [False] + [True] * per_pass:
+                t = time.perf_counter()
+                p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                _, _, ru = os.wait4(p.pid, 0)
+                if timed:
+                    wall[i].append(time.perf_counter() - t)
+                    cpu[i].append(ru.ru_utime + ru.ru_stime)
     return [(statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu)]
 
 
@@ -59,7 +64,7 @@ def main():
         name, py = "picklescan", ["picklescan", "-p"]
     else:
         name, py = "pickletools baseline", [sys.executable, str(HERE / "pickletools_scan.py")]
-    print(f"python scanner: {name}; {os.cpu_count()} CPUs; median of {runs} alternating runs; "
+    print(f"python scanner: {name}; {os.cpu_count()} CPUs; median of {runs} runs in 3 alternating passes; "
           f"load average {os.getloadavg()[0]:.1f} before")
     # The fixed cost of one process of each (start-up, knowledge base or imports, exit): a
     # 4-byte pickle. What a row spends beyond it is the scanning itself.
