@@ -16,7 +16,8 @@
 
 namespace mv::pickle {
 
-// Disassembler::Next resets each field in place (disasm.cc): a new field is reset there too.
+// Disassembler::Next resets each field in place (disasm.cc): a new field is reset there too
+// (tests/pickle/disasm_test.cc decodes every pickle fixture into a reused and a fresh Instr).
 struct Instr {
   uint64_t offset = 0;
   Op op = Op::kStop;
@@ -32,6 +33,9 @@ struct Instr {
   bool truncated = false;    // text holds only a prefix (limits::kEvidencePrefix bytes)
   uint64_t end = 0;          // offset after the argument
   uint64_t data_offset = 0;  // where a counted string/bytes argument's bytes start (0: none)
+
+  // Every field (tests compare an Instr decoded into a reused one with a fresh one).
+  bool operator==(const Instr&) const = default;
 };
 
 class Disassembler {
