@@ -55,7 +55,7 @@ class FreeList {
     State& s = state_;
     reaper_.Arm();  // constructed (its destructor registered) on this thread's first Give
     if (s.closed || s.count >= kMaxKeptBlocks) {
-      ::operator delete(p, Size);
+      ::operator delete(p);
       return;
     }
     auto* n = static_cast<Node*>(p);
@@ -80,7 +80,7 @@ class FreeList {
       while (s.head != nullptr) {
         Node* n = s.head;
         s.head = n->next;
-        ::operator delete(n, Size);
+        ::operator delete(n);
       }
       s.count = 0;
       s.closed = true;
@@ -101,13 +101,17 @@ struct Allocator {
 
   T* allocate(size_t n) {
     static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-    if (kEnabled && n == 1) return static_cast<T*>(FreeList<sizeof(T)>::Take());
+    if constexpr (kEnabled) {
+      if (n == 1) return static_cast<T*>(FreeList<sizeof(T)>::Take());
+    }
     return std::allocator<T>().allocate(n);
   }
   void deallocate(T* p, size_t n) noexcept {
-    if (kEnabled && n == 1) {
-      FreeList<sizeof(T)>::Give(p);
-      return;
+    if constexpr (kEnabled) {
+      if (n == 1) {
+        FreeList<sizeof(T)>::Give(p);
+        return;
+      }
     }
     std::allocator<T>().deallocate(p, n);
   }
