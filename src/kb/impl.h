@@ -125,13 +125,13 @@ class PackedKb {
   mutable pickle::Semantics semantics_;
 };
 
+// A number no other call returns, for KnowledgeBase::Impl::memo_id (one counter, in kb.cc).
+uint64_t NextMemoId();
+
 struct KnowledgeBase::Impl {
   // Names this knowledge base's per-thread memo of answers (kb.cc): never reused, so a memo
   // left by a destroyed knowledge base is never read.
-  const uint64_t memo_id = [] {
-    static std::atomic<uint64_t> last{0};
-    return ++last;
-  }();
+  const uint64_t memo_id = NextMemoId();
   pickle::Semantics semantics;
   std::vector<Rule> rules;  // never grows after the indexes below are built
   std::vector<FeatureRule> features;

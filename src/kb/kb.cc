@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -1108,6 +1109,11 @@ Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::FromStrings(
   }
   MV_RETURN_IF_ERROR(loader.Build());
   return std::shared_ptr<const KnowledgeBase>(std::make_shared<KnowledgeBase>(std::move(impl)));
+}
+
+uint64_t NextMemoId() {
+  static std::atomic<uint64_t> last{0};
+  return ++last;
 }
 
 namespace {
