@@ -23,10 +23,11 @@ unsigned DefaultJobs() {
 
 std::vector<FileReport> ScanEntries(const std::vector<PathEntry>& entries, const Options& options,
                                     unsigned jobs, const Progress& progress) {
+  // The slots' pages are asked for in one call, not one fault per page (core/prefault.h).
   std::vector<FileReport> reports;
   reports.reserve(entries.size());
-  PrefaultForWrite(reports.data(), entries.size() * sizeof(FileReport));  // one call, not a
-  reports.resize(entries.size());                                         // fault per page
+  PrefaultForWrite(reports.data(), entries.size() * sizeof(FileReport));
+  reports.resize(entries.size());
   if (jobs == 0) jobs = DefaultJobs();
   jobs = static_cast<unsigned>(std::min<size_t>(jobs, entries.size()));
   std::atomic<size_t> next{0};
