@@ -226,11 +226,11 @@ namespace {
 // Every announced name (lower case) with its formats, the loader's first reading first: built
 // once from the rows' `announced_by`.
 const std::unordered_map<std::string, std::vector<FormatId>>& Announcements() {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<std::string, std::vector<FormatId>>();
+  static const std::unordered_map<std::string, std::vector<FormatId>> kTable = [] {
+    std::unordered_map<std::string, std::vector<FormatId>> t;
     for (const auto& f : Registry()) {
       for (const auto& a : f.announced_by) {
-        auto& ids = (*t)[LowerAscii(a.name)];
+        auto& ids = t[LowerAscii(a.name)];
         if (a.first) {
           ids.insert(ids.begin(), f.id);
         } else {
@@ -240,7 +240,7 @@ const std::unordered_map<std::string, std::vector<FormatId>>& Announcements() {
     }
     return t;
   }();
-  return *table;
+  return kTable;
 }
 
 }  // namespace
