@@ -40,7 +40,12 @@ async function openPage(context) {
   page.on("console", (m) => {
     if (m.type() === "error") page.problems.push(`console: ${m.text()}`);
   });
-  page.on("requestfailed", (r) => page.problems.push(`request failed: ${r.url()}`));
+  page.on("requestfailed", (r) =>
+    page.problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  // Every page is opened to network idle: a test that navigates on at once would otherwise
+  // cancel the page's own late requests (the favicon), which the browser reports as failed.
+  const goto = page.goto.bind(page);
+  page.goto = (url, options = {}) => goto(url, { waitUntil: "networkidle", ...options });
   return page;
 }
 
