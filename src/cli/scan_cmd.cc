@@ -68,25 +68,30 @@ int RunScan(const ScanArgs& a, Globals& g) {
   ScanReport report = scan::ScanPlanned(plan, opts, a.jobs, show);
   if (progress) std::fprintf(stderr, "\r\x1b[K");
 
-  std::string text;
+  // The report goes to stdout or to --output; a write that fails (a full disk) is an error, not
+  // a report silently cut short.
+  std::ofstream file;
+  if (!a.output.empty()) file.open(a.output, std::ios::binary);
+  std::ostream& out = a.output.empty() ? std::cout : file;
   if (a.format == "json") {
-    text = report::JsonText(report::ToJson(report), 2) + "\n";
+    out << report::JsonText(report::ToJson(report), 2) << "\n";
   } else if (a.format == "sarif") {
-    text = report::JsonText(report::ToSarif(report), 2) + "\n";
+    out << report::JsonText(report::ToSarif(report), 2) << "\n";
   } else {
     bool color =
         !a.no_color && a.output.empty() && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-    text = report::ToText(report, color);
+    report::WriteText(report, color, [&out](std::string_view piece) {
+      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    });
   }
-  if (a.output.empty()) {
-    std::cout << text;
-  } else {
-    std::ofstream out(a.output, std::ios::binary);
-    out << text;
-    if (!out) {
-      std::cerr << "modelvet: cannot write " << EscapeText(a.output) << "\n";
-      return 2;
-    }
+  out.flush();
+  if (!out) {
+    std::cerr << "modelvet: cannot write "
+              << (a.output.empty() ? std::string("the report to standard output")
+                                   : EscapeText(a.output))
+              << "\n";
+    // A detection still wins (docs/cli.md): the gate fails whether or not the report was kept.
+    return ExitCode(report, a.fail_on) == 1 ? 1 : 2;
   }
   return ExitCode(report, a.fail_on);
 }

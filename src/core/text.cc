@@ -96,8 +96,10 @@ void AppendEscapedText(std::string& out, std::string_view s) {
 
 std::string LowerAscii(std::string_view s) {
   std::string out(s);
+  // Branch-free, so the compiler can vectorise it (member names are lowered per lookup).
   for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    auto u = static_cast<unsigned char>(c);
+    c = static_cast<char>(u | (static_cast<unsigned char>(u - 'A') < 26 ? 0x20 : 0));
   }
   return out;
 }

@@ -1195,6 +1195,9 @@ std::string KnowledgeBase::Canonical(std::string_view dotted) const {
   Remember(*impl_, dotted, {canonical, nullptr, false});
   return canonical;
 }
+uint64_t KnowledgeBase::id() const {
+  return impl_->memo_id;
+}
 const pickle::Semantics& KnowledgeBase::semantics() const {
   if (impl_->packed) return impl_->packed->semantics();
   return impl_->semantics;

@@ -133,6 +133,9 @@ class KnowledgeBase {
   // Canonical name: aliases applied ("posix.system" -> "os.system").
   std::string Canonical(std::string_view dotted) const;
   const pickle::Semantics& semantics() const;
+  // A number no other knowledge base of this process has (however short-lived, at whatever
+  // address): answers remembered across calls are kept per id.
+  uint64_t id() const;
   size_t rule_count() const;  // rules of the files loaded eagerly (not deferred ones)
   // Embedded `benign_lib_<module>.toml` files (generated exact names of one library) are
   // parsed on the first Match() of a name under <module>. This loads every one now and

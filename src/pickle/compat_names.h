@@ -24,7 +24,8 @@ const std::vector<NameMapEntry>& Py2NameMapping();
 const std::vector<ModuleMapEntry>& Py2ImportMapping();
 
 // (module, name) as find_class sees them after fix_imports: NAME_MAPPING first, then
-// IMPORT_MAPPING on the module alone.
-std::pair<std::string, std::string> MapPy2Name(std::string_view module, std::string_view name);
+// IMPORT_MAPPING on the module alone. Each view is into the tables or into the arguments.
+std::pair<std::string_view, std::string_view> MapPy2Name(std::string_view module,
+                                                         std::string_view name);
 
 }  // namespace mv::pickle

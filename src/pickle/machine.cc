@@ -18,32 +18,30 @@
 
 namespace mv::pickle {
 
-std::pair<std::string, std::string> MapPy2Name(std::string_view module, std::string_view name) {
-  // Every protocol-0..2 find_class is looked up (torch saves with protocol 2): the tables are
-  // indexed once, the first entry of each key winning as in the tables' order.
-  struct Index {
-    std::unordered_map<std::string, const NameMapEntry*> names;  // "module\nname"
-    std::unordered_map<std::string_view, const char*> modules;
+std::pair<std::string_view, std::string_view> MapPy2Name(std::string_view module,
+                                                         std::string_view name) {
+  // Every protocol-0..2 find_class is looked up (torch saves with protocol 2), so the tables are
+  // indexed once by module: one lookup answers most names (a module neither table knows), and
+  // no key is built. The first entry of each key wins, as in the tables' order.
+  struct Module {
+    const char* module3 = nullptr;  // IMPORT_MAPPING's rename of the whole module, if any
+    std::unordered_map<std::string_view, const NameMapEntry*> names;  // NAME_MAPPING's
   };
-  static const Index kIndex = [] {
-    Index ix;
-    for (const auto& e : Py2NameMapping()) {
-      std::string key = e.module;
-      key += '\n';
-      key += e.name;
-      ix.names.emplace(std::move(key), &e);
+  static const std::unordered_map<std::string_view, Module> kIndex = [] {
+    std::unordered_map<std::string_view, Module> ix;
+    for (const auto& e : Py2NameMapping()) ix[e.module].names.emplace(e.name, &e);
+    for (const auto& e : Py2ImportMapping()) {
+      Module& m = ix[e.module];
+      if (m.module3 == nullptr) m.module3 = e.module3;
     }
-    for (const auto& e : Py2ImportMapping()) ix.modules.emplace(e.module, e.module3);
     return ix;
   }();
-  std::string key(module);
-  key += '\n';
-  key += name;
-  if (auto it = kIndex.names.find(key); it != kIndex.names.end())
-    return {it->second->module3, it->second->name3};
-  if (auto it = kIndex.modules.find(module); it != kIndex.modules.end())
-    return {it->second, std::string(name)};
-  return {std::string(module), std::string(name)};
+  auto m = kIndex.find(module);
+  if (m == kIndex.end()) return {module, name};
+  if (auto n = m->second.names.find(name); n != m->second.names.end())
+    return {n->second->module3, n->second->name3};
+  if (m->second.module3 != nullptr) return {m->second.module3, name};
+  return {module, name};
 }
 
 namespace vm {

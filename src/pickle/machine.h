@@ -256,12 +256,10 @@ class Machine {
     Import im;
     im.module = module;
     im.name = name;
-    if (st_.proto < 3) {
-      auto [m, n] = MapPy2Name(module, name);
-      im.resolved = std::move(m) + "." + n;
-    } else {
-      im.resolved = module + "." + name;
-    }
+    auto [m, n] = st_.proto < 3 ? MapPy2Name(module, name)
+                                : std::pair<std::string_view, std::string_view>(module, name);
+    im.resolved.reserve(m.size() + 1 + n.size());
+    im.resolved.append(m).append(1, '.').append(n);
     im.offset = op_offset_;
     im.opcode = opcode;
     im.pickle_index = pickle_index_;

@@ -4,7 +4,6 @@
 
 #include <map>
 
-#include "core/prefault.h"
 #include "core/text.h"
 #include "core/version.h"
 
@@ -143,94 +142,6 @@ nlohmann::ordered_json ToSarif(const ScanReport& r) {
                                          {"rules", std::move(rules)}}}}},
                                      {"artifacts", std::move(artifacts)},
                                      {"results", std::move(results)}}})}};
-}
-
-std::string ToText(const ScanReport& r, bool color) {
-  // Every string below may hold attacker bytes (file names, callable names, evidence): each is
-  // escaped so none can start a line, move the cursor or recolour the terminal. Everything is
-  // appended to one string (a directory of many models is one report).
-  std::string out;
-  // One allocation for a report of many files: the text is about the strings shown plus a few
-  // dozen characters of layout per line (escapes are rare; growth handles them).
-  size_t estimate = 256 + r.repositories.size() * 128;
-  for (const auto& f : r.files) {
-    estimate +=
-        48 + f.path.size() + f.format.size() + f.loader.size() + f.summary.size() + f.error.size();
-    for (const auto& x : f.findings) {
-      estimate += 48 + x.category.size() + x.location.size() +
-                  (x.evidence.empty() ? x.message.size() : x.evidence.size());
-    }
-  }
-  out.reserve(estimate);
-  PrefaultForWrite(out.data(), out.capacity());
-  auto paint = [color, &out](const char* code, std::string_view s) {
-    if (color)
-      fmt::format_to(std::back_inserter(out), "\x1b[{}m{}\x1b[0m", code, s);
-    else
-      out += s;
-  };
-  auto tag = [&paint](Verdict v) {
-    switch (v) {
-      case Verdict::kUnsafe: return paint("1;31", "UNSAFE ");
-      case Verdict::kNeedsReview: return paint("1;33", "REVIEW ");
-      case Verdict::kSafe: return paint("1;32", "SAFE   ");
-      case Verdict::kError: return paint("1;35", "ERROR  ");
-    }
-  };
-  for (const auto& f : r.files) {
-    tag(f.verdict);
-    out += ' ';
-    AppendEscapedText(out, f.path);
-    if (!f.format.empty() || !f.loader.empty()) {
-      out += "  (";
-      AppendEscapedText(out, f.format);
-      if (!f.format.empty() && !f.loader.empty()) out += ", ";
-      AppendEscapedText(out, f.loader);
-      out += ')';
-    }
-    out += '\n';
-    if (!f.summary.empty()) {
-      out += "  ";
-      AppendEscapedText(out, f.summary);
-      out += '\n';
-    }
-    for (const auto& x : f.findings) {
-      std::string sev = SeverityName(x.severity);
-      const char* code = x.severity >= Severity::kHigh  ? "31"
-                         : x.severity >= Severity::kLow ? "33"
-                                                        : "2";
-      out += "  ";
-      paint(code, sev);
-      if (!color && sev.size() < 8) out.append(8 - sev.size(), ' ');  // {:<8} of the text
-      out += "  ";
-      AppendEscapedText(out, x.category);
-      out += "  ";
-      AppendEscapedText(out, x.location);
-      out += "  ";
-      AppendEscapedText(out, x.evidence.empty() ? x.message : x.evidence);
-      out += '\n';
-    }
-    if (!f.error.empty()) {
-      out += "  error: ";
-      AppendEscapedText(out, f.error);
-      out += '\n';
-    }
-  }
-  if (!r.repositories.empty()) out += "\nRepositories:\n";
-  for (const auto& g : r.repositories) {
-    const auto& k = g.counts;
-    tag(k.Overall());
-    out += ' ';
-    AppendEscapedText(out, g.name);
-    fmt::format_to(std::back_inserter(out),
-                   "  {} file(s): {} unsafe, {} needs review, {} safe, {} error\n", k.files,
-                   k.unsafe, k.needs_review, k.safe, k.error);
-  }
-  auto c = r.Count();
-  fmt::format_to(std::back_inserter(out),
-                 "\n{} file(s): {} unsafe, {} needs review, {} safe, {} error\n", c.files, c.unsafe,
-                 c.needs_review, c.safe, c.error);
-  return out;
 }
 
 }  // namespace mv::report

@@ -1,6 +1,7 @@
 // Renders scan reports: JSON (the stable interface of docs/verdicts.md), SARIF 2.1.0, and text.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -14,7 +15,11 @@ nlohmann::ordered_json ToJson(const ScanReport& r);
 nlohmann::ordered_json ToSarif(const ScanReport& r);
 // A relative path as a SARIF artifactLocation uri: every byte but [A-Za-z0-9._~/-] is %XX.
 std::string SarifUri(std::string_view path);
-// Human text; `color` adds ANSI colours (the CLI turns it on for terminals).
+// Human text; `color` adds ANSI colours (the CLI turns it on for terminals). WriteText hands
+// the text to `sink` in order, in pieces of some tens of KiB (one file's lines are never split);
+// ToText returns it whole.
+using TextSink = std::function<void(std::string_view)>;
+void WriteText(const ScanReport& r, bool color, const TextSink& sink);
 std::string ToText(const ScanReport& r, bool color);
 
 }  // namespace mv::report

@@ -161,9 +161,50 @@ bool IsResolver(Semantic s) {
          s == Semantic::kImportFrom || s == Semantic::kAttrGetter || s == Semantic::kItemGetter;
 }
 
+// What the knowledge base says of each name judged on this thread: a scan judges the same few
+// names in file after file (torch's rebuild functions, OrderedDict), and each costs its rule,
+// alias and semantics lookups once per thread instead of once per file. Kept for one knowledge
+// base at a time; emptied, when over kMaxJudgedNames, only while no Judge_ of the thread runs, so
+// the references Info() hands out stay valid for the whole judgement.
+struct JudgedNames {
+  uint64_t kb = 0;  // KnowledgeBase::id()
+  int running = 0;  // Judge_s of this thread using `names`
+  std::unordered_map<std::string, NameInfo> names;
+};
+constexpr size_t kMaxJudgedNames = 4096;
+thread_local JudgedNames t_judged;
+
+// The rule a TorchScript archive's own classes match (names the file's code/ defines).
+const kb::Rule& ArchiveRule() {
+  static const kb::Rule rule = [] {
+    kb::Rule r;
+    r.id = "torchscript.archive-class";
+    r.pattern = "__torch__.*";
+    r.stance = kb::Stance::kBenign;
+    r.why = "a class defined by the archive's own TorchScript code, which was analysed";
+    return r;
+  }();
+  return rule;
+}
+
 class Judge_ {
  public:
-  explicit Judge_(const kb::KnowledgeBase& kb) : kb_(kb) {}
+  explicit Judge_(const kb::KnowledgeBase& kb) : kb_(kb) {
+    JudgedNames& m = t_judged;
+    if (m.running == 0 && (m.kb != kb.id() || m.names.size() > kMaxJudgedNames)) {
+      m.names.clear();
+      m.kb = kb.id();
+    }
+    if (m.kb == kb.id()) {  // else another knowledge base is being judged on this thread
+      names_ = &m.names;
+      ++m.running;
+    }
+  }
+  ~Judge_() {
+    if (names_ != &own_names_) --t_judged.running;
+  }
+  Judge_(const Judge_&) = delete;
+  Judge_& operator=(const Judge_&) = delete;
 
   Judgement Run(const std::vector<PayloadFacts>& facts) {
     // TorchScript archives define their own classes in code/__torch__/ (analysed as code
@@ -181,10 +222,6 @@ class Judge_ {
     for (const auto& f : facts) {
       if (f.format == "fx-graph-code") fx_code_.insert(f.location);
     }
-    archive_rule_.id = "torchscript.archive-class";
-    archive_rule_.pattern = "__torch__.*";
-    archive_rule_.stance = kb::Stance::kBenign;
-    archive_rule_.why = "a class defined by the archive's own TorchScript code, which was analysed";
     for (const auto& f : facts) Payload(f);
     return Finish();
   }
@@ -193,14 +230,17 @@ class Judge_ {
   const NameInfo& Info(const std::string& name) {
     // Consecutive calls mostly repeat one name (_rebuild_tensor_v2 …): compare before hashing.
     if (last_ != nullptr && last_->first == name) return last_->second;
-    auto it = cache_.find(name);
-    if (it != cache_.end()) {
+    // The file's own TorchScript classes are this file's answer, never the thread's.
+    const bool archive_class = !archive_classes_.empty() && archive_classes_.count(name) != 0;
+    auto& names = archive_class ? own_names_ : *names_;
+    auto it = names.find(name);
+    if (it != names.end()) {
       last_ = &*it;
       return it->second;
     }
     NameInfo info;
     info.canonical = kb_.Canonical(name);
-    info.rule = archive_classes_.count(name) ? &archive_rule_ : kb_.Match(name);
+    info.rule = archive_class ? &ArchiveRule() : kb_.Match(name);
     info.reconstructor = info.canonical == "copyreg._reconstructor";
     if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
       if (info.rule->category == "rebuild-only") info.clears = Clears::kRebuild;
@@ -210,7 +250,7 @@ class Judge_ {
     auto s = sem.find(info.canonical);
     if (s == sem.end()) s = sem.find(name);
     if (s != sem.end()) info.semantic = &s->second;
-    last_ = &*cache_.emplace(name, std::move(info)).first;
+    last_ = &*names.emplace(name, std::move(info)).first;
     return last_->second;
   }
 
@@ -799,8 +839,9 @@ class Judge_ {
   const kb::KnowledgeBase& kb_;
   std::unordered_set<std::string> archive_classes_;  // __torch__.X defined in code/ of the file
   std::unordered_set<std::string> fx_code_;  // locations of fx GraphModule code that was read
-  kb::Rule archive_rule_;
-  std::unordered_map<std::string, NameInfo> cache_;  // node-based: pointers stay valid
+  // Node-based maps: the pointers Info() returns stay valid while they are not emptied.
+  std::unordered_map<std::string, NameInfo> own_names_;  // archive classes, another kb's names
+  std::unordered_map<std::string, NameInfo>* names_ = &own_names_;  // t_judged's when usable
   const std::pair<const std::string, NameInfo>* last_ = nullptr;
   std::vector<Hit> hits_;
   std::unordered_set<std::string> seen_;

@@ -86,5 +86,22 @@ TEST(EscapeInvalidUtf8, EscapesExactlyTheBadBytes) {
   EXPECT_TRUE(IsValidUtf8(s));
 }
 
+TEST(LowerAscii, LowersOnlyTheAsciiCapitals) {
+  // Every byte value, at every position of strings long enough to take a vectorised path.
+  for (size_t len : {1u, 15u, 16u, 33u, 70u}) {
+    for (int b = 0; b < 256; ++b) {
+      std::string in(len, static_cast<char>(b));
+      in[len / 2] = 'Q';
+      std::string want = in;
+      for (char& c : want) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      ASSERT_EQ(LowerAscii(in), want) << "byte " << b << " length " << len;
+    }
+  }
+  EXPECT_EQ(LowerAscii("Data.PKL/\xc3\x84@[`{"), "data.pkl/\xc3\x84@[`{");
+  EXPECT_EQ(LowerAscii(""), "");
+}
+
 }  // namespace
 }  // namespace mv

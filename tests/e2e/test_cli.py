@@ -172,6 +172,22 @@ class CliTest(unittest.TestCase):
         p = run("scan", "--output", os.path.join(self.tmp, "no", "such", "dir", "r.txt"), SAFE)
         self.assertEqual(p.returncode, 2)
 
+    def test_report_that_cannot_be_written_is_not_a_pass(self):
+        # A full disk (/dev/full) must not end in exit 0 with the report silently lost; a
+        # detection still exits 1, as with any other error.
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full")
+        for fmt in ("text", "json", "sarif"):
+            for target, code in ((SAFE, 2), (MAL, 1)):
+                with open("/dev/full", "w") as full:
+                    p = subprocess.run([mvtest.BIN, "scan", "-f", fmt, str(target)], stdout=full,
+                                       stderr=subprocess.PIPE, text=True, timeout=60)
+                self.assertEqual(p.returncode, code, (fmt, target, p.stderr))
+                self.assertIn("cannot write the report to standard output", p.stderr)
+            p = run("scan", "-f", fmt, "--output", "/dev/full", SAFE)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("cannot write /dev/full", p.stderr)
+
     # ---- directories
     def test_directory_recursion(self):
         root = os.path.join(self.tmp, "tree")

@@ -68,6 +68,40 @@ TEST(Text, ShowsVerdictSummaryAndEvidence) {
   EXPECT_NE(report::ToText(Sample(), true).find("\x1b["), std::string::npos);
 }
 
+// The CLI writes the text in pieces (report/text.cc): together they are the whole text, each
+// ends at the end of a file's lines, and none grows with the number of files.
+TEST(Text, WrittenInPiecesThatEndWithAFile) {
+  ScanReport r;
+  for (int i = 0; i < 3000; ++i) {
+    for (const FileReport& f : Sample().files) {
+      r.files.push_back(f);
+      r.files.back().path += "/" + std::to_string(i);
+    }
+  }
+  r.files[17].findings.resize(2000, r.files[0].findings.at(0));  // one file of ~100 KiB of text
+  for (bool color : {false, true}) {
+    std::vector<std::string> pieces;
+    report::WriteText(r, color, [&](std::string_view p) { pieces.emplace_back(p); });
+    ASSERT_GT(pieces.size(), 3u);
+    std::string whole;
+    for (const auto& p : pieces) {
+      EXPECT_FALSE(p.empty());
+      EXPECT_EQ(p.back(), '\n');
+      EXPECT_LT(p.size(), 256u << 10);
+      whole += p;
+    }
+    EXPECT_EQ(whole, report::ToText(r, color));
+    EXPECT_NE(whole.find("\n6000 file(s): 3000 unsafe, 0 needs review, 3000 safe, 0 error\n"),
+              std::string::npos);
+    // Every file's first line starts a piece or follows a line break: no file is split.
+    for (size_t i = 1; i < pieces.size(); ++i) {
+      EXPECT_TRUE(pieces[i].rfind("UNSAFE ", 0) == 0 || pieces[i].rfind("SAFE ", 0) == 0 ||
+                  pieces[i].rfind("\x1b[", 0) == 0 || pieces[i].rfind("\n", 0) == 0)
+          << pieces[i].substr(0, 40);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mv
 

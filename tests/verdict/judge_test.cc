@@ -456,6 +456,57 @@ TEST(Judge, ArchiveClassesAreTorchPrefixedOnly) {
   EXPECT_EQ(k.verdict, Verdict::kSafe) << Dump(k);
 }
 
+// What the knowledge base says of a name is remembered per thread (judge.cc): the answer must
+// be the knowledge base's own, whichever was judged before on the thread, and a file's own
+// TorchScript class must not become every later file's.
+TEST(Judge, RememberedNamesFollowTheKnowledgeBaseAndTheFile) {
+  auto load = [](const char* stance) {
+    std::string text = std::string("[[") + stance + "]]\n" +
+                       (std::string(stance) == "dangerous" ? "category = 'process'\n" : "") +
+                       "why = 'test'\npattern = 'mylib.run'\n";
+    auto r = kb::KnowledgeBase::FromStrings({{"t.toml", text}});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return *r;
+  };
+  // Built one after the other, so the second may sit where the first was.
+  auto benign = load("benign");
+  TraceBuilder b;
+  b.Imp("mylib", "run", 2);
+  b.Reduce("mylib.run", {Str("x")}, 30);
+  PayloadFacts f;
+  f.location = "x.pkl";
+  f.format = "pickle";
+  f.loader = "pickle.load";
+  f.trace = &b.t;
+  EXPECT_EQ(Judge({f}, *benign).verdict, Verdict::kSafe);
+  auto dangerous = load("dangerous");
+  EXPECT_EQ(Judge({f}, *dangerous).verdict, Verdict::kUnsafe);
+  EXPECT_EQ(Judge({f}, *benign).verdict, Verdict::kSafe);
+  benign.reset();
+  auto dangerous2 = load("dangerous");
+  EXPECT_EQ(Judge({f}, *dangerous2).verdict, Verdict::kUnsafe);
+
+  // __torch__.Net is benign in the archive that defines it, and only there.
+  TraceBuilder own;
+  own.Imp("__torch__", "Net", 2);
+  own.Reduce("__torch__.Net", {}, 30);
+  PayloadFacts code;
+  code.location = "archive/code/__torch__.py";
+  code.format = "torchscript-code";
+  code.loader = "torch.jit.load";
+  code.observations = {Obs("torchscript.code", "", false),
+                       Obs("torchscript.class", "__torch__.Net")};
+  PayloadFacts data;
+  data.location = "archive/data.pkl";
+  data.format = "pickle";
+  data.loader = "torch.load";
+  data.trace = &own.t;
+  EXPECT_EQ(Judge({code, data}, KB()).verdict, Verdict::kSafe);
+  Judgement alone = Judge({data}, KB());
+  EXPECT_NE(alone.verdict, Verdict::kSafe) << Dump(alone);
+  EXPECT_EQ(Judge({code, data}, KB()).verdict, Verdict::kSafe);
+}
+
 TEST(Judge, DeferredCallThroughAtexit) {
   TraceBuilder b;
   b.Reduce("atexit.register", {Global("posix.system"), Str("id")}, 20);
