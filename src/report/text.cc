@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/prefault.h"
 #include "report/report.h"
 
 namespace mv::report {
@@ -17,8 +20,10 @@ constexpr size_t kTextChunk = 64 * 1024;
 
 class TextWriter {
  public:
-  TextWriter(bool color, const TextSink& sink) : color_(color), sink_(sink) {
-    out_.reserve(kTextChunk + 4096);
+  // `files`: how many files the report has, so a short report takes no more than it needs.
+  TextWriter(bool color, const TextSink& sink, size_t files) : color_(color), sink_(sink) {
+    out_.reserve(std::min(kTextChunk + 4096, 256 + files * 160));
+    PrefaultForWrite(out_.data(), out_.capacity());  // a full buffer's pages in one call
   }
 
   void File(const FileReport& f) {
@@ -113,7 +118,7 @@ class TextWriter {
 }  // namespace
 
 void WriteText(const ScanReport& r, bool color, const TextSink& sink) {
-  TextWriter w(color, sink);
+  TextWriter w(color, sink, r.files.size());
   for (const auto& f : r.files) w.File(f);
   if (!r.repositories.empty()) w.Line("\nRepositories:\n");
   for (const auto& g : r.repositories) w.Repository(g);

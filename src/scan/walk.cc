@@ -82,6 +82,10 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       std::string_view name(e->d_name);
       if (name != "." && name != "..") listed.emplace_back(name, e->d_type);
     }
+    // In name order, so a directory's files are placed in path order (all share its prefix)
+    // and a tree that is one directory needs no sort below: short names sort faster than
+    // the entries.
+    std::sort(listed.begin(), listed.end());
     // Geometric growth: a tree of many small directories costs no copy per directory.
     size_t need = out.size() + listed.size() + 1;
     if (out.capacity() < need) out.reserve(std::max(need, 2 * out.capacity()));
@@ -131,8 +135,10 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       out.push_back({d.path, root, "cannot list directory: " + errno_text(list_errno), ""});
     ::closedir(listing);
   }
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-            [](const PathEntry& a, const PathEntry& b) { return a.path < b.path; });
+  // Sorted per argument by path; what was placed in order already (one directory) is checked.
+  auto by_path = [](const PathEntry& a, const PathEntry& b) { return a.path < b.path; };
+  auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
+  if (!std::is_sorted(begin, out.end(), by_path)) std::sort(begin, out.end(), by_path);
 }
 
 std::vector<PathEntry> ExpandPaths(const std::vector<std::string>& paths) {
