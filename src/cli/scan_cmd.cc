@@ -56,6 +56,10 @@ int RunScan(const ScanArgs& a, Globals& g) {
   // --hf-cache: every cached model snapshot file, named ORG/NAME@REV/path instead of blob paths.
   std::optional<std::string> cache;
   if (a.hf_cache) cache = scan::HfCacheDir([](const char* n) { return std::getenv(n); });
+  // Many files: the scanning threads start now, so that their start-up passes during the walk.
+  unsigned jobs = a.jobs != 0 ? a.jobs : scan::DefaultJobs();
+  std::optional<scan::Crew> crew;
+  if (jobs > 1 && scan::MayBeMany(a.paths, a.hf_cache)) crew.emplace(jobs - 1);
   scan::ScanPlan plan = scan::PlanScan(a.paths, cache);
   bool progress = isatty(STDERR_FILENO) && plan.entries.size() > 1;
   scan::Progress show;
@@ -65,7 +69,7 @@ int RunScan(const ScanArgs& a, Globals& g) {
                    EscapeText(plan.Name(i)).c_str());
     };
   }
-  ScanReport report = scan::ScanPlanned(plan, opts, a.jobs, show);
+  ScanReport report = scan::ScanPlanned(plan, opts, jobs, show, crew ? &*crew : nullptr);
   if (progress) std::fprintf(stderr, "\r\x1b[K");
 
   // The report goes to stdout or to --output; a write that fails (a full disk) is an error, not

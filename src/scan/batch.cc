@@ -22,19 +22,17 @@ unsigned DefaultJobs() {
 }
 
 std::vector<FileReport> ScanEntries(const std::vector<PathEntry>& entries, const Options& options,
-                                    unsigned jobs, const Progress& progress) {
+                                    unsigned jobs, const Progress& progress, Crew* crew) {
   // The slots' pages are asked for in one call, not one fault per page (core/prefault.h).
   std::vector<FileReport> reports;
   reports.reserve(entries.size());
   PrefaultForWrite(reports.data(), entries.size() * sizeof(FileReport));
   reports.resize(entries.size());
-  if (jobs == 0) jobs = DefaultJobs();
-  jobs = static_cast<unsigned>(std::min<size_t>(jobs, entries.size()));
   std::atomic<size_t> next{0};
   std::mutex progress_mu;
   size_t done = 0;
   // Workers take the next unscanned entry; each report is written to its own slot.
-  auto work = [&] {
+  std::function<void()> work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < entries.size();) {
       const PathEntry& e = entries[i];
       reports[i] = e.error.empty() ? ScanFile(e.path, options) : SkippedReport(e);
@@ -44,15 +42,14 @@ std::vector<FileReport> ScanEntries(const std::vector<PathEntry>& entries, const
       }
     }
   };
-  if (jobs <= 1) {
-    work();
+  if (crew != nullptr) {
+    crew->Run(work);  // helpers that find nothing left return at once
     return reports;
   }
-  std::vector<std::jthread> pool;
-  pool.reserve(jobs - 1);
-  for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(work);
-  work();        // the calling thread is one of the workers
-  pool.clear();  // joins
+  if (jobs == 0) jobs = DefaultJobs();
+  jobs = static_cast<unsigned>(std::min<size_t>(jobs, entries.size()));
+  Crew now(jobs > 1 ? jobs - 1 : 0);
+  now.Run(work);
   return reports;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/scan_result.h"
+#include "scan/crew.h"
 #include "scan/scanner.h"
 #include "scan/walk.h"
 
@@ -22,7 +23,10 @@ using Progress = std::function<void(size_t done, size_t index)>;
 
 // One report per entry, in entry order: ScanFile for entries to scan, SkippedReport for those
 // that could not be walked. `jobs` = 0 means DefaultJobs(); never more threads than entries.
+// With `crew` (started before the entries were known), its threads scan instead and `jobs` is
+// not used.
 std::vector<FileReport> ScanEntries(const std::vector<PathEntry>& entries, const Options& options,
-                                    unsigned jobs, const Progress& progress = {});
+                                    unsigned jobs, const Progress& progress = {},
+                                    Crew* crew = nullptr);
 
 }  // namespace mv::scan

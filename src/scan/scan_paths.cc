@@ -1,5 +1,7 @@
 #include "scan/scan_paths.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -27,6 +29,12 @@ ScanPlan PlanScan(const std::vector<std::string>& paths,
   return plan;
 }
 
+bool MayBeMany(const std::vector<std::string>& paths, bool hf_cache) {
+  if (hf_cache || paths.size() > 1) return true;
+  struct stat st;
+  return paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 void GroupRepositories(const std::vector<PathEntry>& entries, ScanReport& report) {
   for (size_t i = 0; i < entries.size() && i < report.files.size(); ++i) {
     const PathEntry& e = entries[i];
@@ -43,10 +51,10 @@ void GroupRepositories(const std::vector<PathEntry>& entries, ScanReport& report
 }
 
 ScanReport ScanPlanned(const ScanPlan& plan, const Options& options, unsigned jobs,
-                       const Progress& progress) {
+                       const Progress& progress, Crew* crew) {
   ScanReport report;
-  // Files are scanned on `jobs` threads; the reports come back in plan order.
-  report.files = ScanEntries(plan.entries, options, jobs, progress);
+  // Files are scanned on `jobs` threads (or the crew's); the reports come back in plan order.
+  report.files = ScanEntries(plan.entries, options, jobs, progress, crew);
   // Files are reported under their paths (ScanFile); cached snapshot files under their names.
   for (size_t i = plan.first_named; i < report.files.size() && i < plan.entries.size(); ++i)
     report.files[i].path = plan.Name(i);

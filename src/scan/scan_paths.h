@@ -35,8 +35,12 @@ ScanPlan PlanScan(const std::vector<std::string>& paths,
 
 // Scans the plan on `jobs` threads (ScanEntries) into one report: the files in plan order under
 // their display names, and the repository summaries (GroupRepositories).
+// `crew`: threads started before the plan was made (ScanEntries).
 ScanReport ScanPlanned(const ScanPlan& plan, const Options& options, unsigned jobs,
-                       const Progress& progress = {});
+                       const Progress& progress = {}, Crew* crew = nullptr);
+// Whether `paths` may name more than one file (several paths, a directory, the cache): the CLI
+// then starts its scanning threads before the walk (Crew).
+bool MayBeMany(const std::vector<std::string>& paths, bool hf_cache);
 
 // One repository summary per distinct entry root (each directory argument, each cached
 // snapshot), in order of first appearance, with the indices and verdict counts of its files.

@@ -22,6 +22,21 @@ FileReport WithVerdict(Verdict v) {
   return r;
 }
 
+// The CLI starts its scanning threads before the walk only when the arguments can name more
+// than one file.
+TEST(MayBeManyTest, DirectoriesSeveralPathsAndTheCache) {
+  fs::path root = OwnTempDir();
+  fs::create_directories(root / "dir");
+  std::ofstream(root / "one.pkl") << "x";
+  EXPECT_FALSE(MayBeMany({(root / "one.pkl").string()}, false));
+  EXPECT_FALSE(MayBeMany({(root / "missing").string()}, false));
+  EXPECT_FALSE(MayBeMany({}, false));
+  EXPECT_TRUE(MayBeMany({(root / "dir").string()}, false));
+  EXPECT_TRUE(MayBeMany({(root / "one.pkl").string(), (root / "one.pkl").string()}, false));
+  EXPECT_TRUE(MayBeMany({}, true));
+  fs::remove_all(root);
+}
+
 TEST(GroupRepositoriesTest, OneSummaryPerRootInOrderOfFirstAppearance) {
   std::vector<PathEntry> entries = {
       {"d1/a.pt", "d1", "", ""}, {"f.pkl", "", "", ""},      {"d2/b.pt", "d2", "", ""},
