@@ -5,6 +5,7 @@
 // Internal to src/pickle/: the interface is engine.h.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,8 +55,10 @@ class Memo {
   void Set(uint64_t k, ValuePtr v) {
     if (k < kFlatIndices) {
       if (k >= flat_.size()) {
-        if (flat_.capacity() == 0) flat_.reserve(32);  // a small model's pickle in one go
-        flat_.resize(k + 1);
+        // Geometric, as picklers number 0, 1, 2 …: not one resize per PUT. Empty slots are
+        // absent entries, so the size is no count of anything.
+        size_t want = std::max<size_t>({k + 1, 32, 2 * flat_.size()});
+        flat_.resize(std::min<size_t>(want, kFlatIndices));
       }
       count_ += !flat_[k].has_value();
       flat_[k] = std::move(v);
