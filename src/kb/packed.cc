@@ -378,6 +378,7 @@ const CategoryDefaults* PackedKb::Category(std::string_view name) const {
 
 const pickle::Semantics& PackedKb::semantics() const {
   std::call_once(semantics_once_, [&] {
+    semantics_.reserve(header_.count[packed::kSemantics]);  // no rehash while it fills
     for (uint32_t i = 0; i < header_.count[packed::kSemantics]; ++i) {
       auto rec = Rec<packed::SemanticRec>(packed::kSemantics, i);
       pickle::SemanticEntry e;
