@@ -3,7 +3,7 @@
 // milliseconds later (measured: 0.3-4 ms on the 2-core VM of docs/benchmarks.md); one started
 // before a scan's walk and asleep is woken far sooner (0.06-0.7 ms). The helpers sleep until
 // Run() posts the work: they do not spin, because a spinning thread slowed the walk on the
-// other CPU to half its speed (the two virtual CPUs share a core).
+// other CPU to half its speed (most likely the two virtual CPUs share a physical core).
 #pragma once
 
 #include <atomic>
