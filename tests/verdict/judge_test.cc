@@ -459,6 +459,16 @@ TEST(Judge, ArchiveClassesAreTorchPrefixedOnly) {
 // What the knowledge base says of a name is remembered per thread (judge.cc): the answer must
 // be the knowledge base's own, whichever was judged before on the thread, and a file's own
 // TorchScript class must not become every later file's.
+PayloadFacts Facts(std::string location, std::string format, std::string loader,
+                   const Trace* trace = nullptr) {
+  PayloadFacts f;
+  f.location = std::move(location);
+  f.format = std::move(format);
+  f.loader = std::move(loader);
+  f.trace = trace;
+  return f;
+}
+
 TEST(Judge, RememberedNamesFollowTheKnowledgeBaseAndTheFile) {
   auto load = [](const char* stance) {
     std::string text = std::string("[[") + stance + "]]\n" +
@@ -473,11 +483,7 @@ TEST(Judge, RememberedNamesFollowTheKnowledgeBaseAndTheFile) {
   TraceBuilder b;
   b.Imp("mylib", "run", 2);
   b.Reduce("mylib.run", {Str("x")}, 30);
-  PayloadFacts f;
-  f.location = "x.pkl";
-  f.format = "pickle";
-  f.loader = "pickle.load";
-  f.trace = &b.t;
+  PayloadFacts f = Facts("x.pkl", "pickle", "pickle.load", &b.t);
   EXPECT_EQ(Judge({f}, *benign).verdict, Verdict::kSafe);
   auto dangerous = load("dangerous");
   EXPECT_EQ(Judge({f}, *dangerous).verdict, Verdict::kUnsafe);
@@ -490,17 +496,10 @@ TEST(Judge, RememberedNamesFollowTheKnowledgeBaseAndTheFile) {
   TraceBuilder own;
   own.Imp("__torch__", "Net", 2);
   own.Reduce("__torch__.Net", {}, 30);
-  PayloadFacts code;
-  code.location = "archive/code/__torch__.py";
-  code.format = "torchscript-code";
-  code.loader = "torch.jit.load";
+  PayloadFacts code = Facts("archive/code/__torch__.py", "torchscript-code", "torch.jit.load");
   code.observations = {Obs("torchscript.code", "", false),
                        Obs("torchscript.class", "__torch__.Net")};
-  PayloadFacts data;
-  data.location = "archive/data.pkl";
-  data.format = "pickle";
-  data.loader = "torch.load";
-  data.trace = &own.t;
+  PayloadFacts data = Facts("archive/data.pkl", "pickle", "torch.load", &own.t);
   EXPECT_EQ(Judge({code, data}, KB()).verdict, Verdict::kSafe);
   Judgement alone = Judge({data}, KB());
   EXPECT_NE(alone.verdict, Verdict::kSafe) << Dump(alone);
