@@ -7,7 +7,6 @@
 
 #include "cli/commands.h"
 #include "core/text.h"
-#include "report/json_text.h"
 #include "report/report.h"
 #include "scan/hf_cache.h"
 #include "scan/scan_paths.h"
@@ -77,16 +76,17 @@ int RunScan(const ScanArgs& a, Globals& g) {
   std::ofstream file;
   if (!a.output.empty()) file.open(a.output, std::ios::binary);
   std::ostream& out = a.output.empty() ? std::cout : file;
+  auto write = [&out](std::string_view piece) {
+    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  };
   if (a.format == "json") {
-    out << report::JsonText(report::ToJson(report), 2) << "\n";
+    report::WriteJson(report, write);
   } else if (a.format == "sarif") {
-    out << report::JsonText(report::ToSarif(report), 2) << "\n";
+    report::WriteSarif(report, write);
   } else {
     bool color =
         !a.no_color && a.output.empty() && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-    report::WriteText(report, color, [&out](std::string_view piece) {
-      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-    });
+    report::WriteText(report, color, write);
   }
   out.flush();
   if (!out) {

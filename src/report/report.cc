@@ -6,6 +6,7 @@
 
 #include "core/text.h"
 #include "core/version.h"
+#include "report/parts.h"
 
 namespace mv::report {
 
@@ -36,9 +37,7 @@ nlohmann::ordered_json FileToJson(const FileReport& f) {
   return j;
 }
 
-nlohmann::ordered_json ToJson(const ScanReport& r) {
-  json files = json::array();
-  for (const auto& f : r.files) files.push_back(FileToJson(f));
+nlohmann::ordered_json JsonDocument(const ScanReport& r, nlohmann::ordered_json files) {
   auto counts = [](const ScanReport::Counts& c) {
     return json{{"files", c.files},
                 {"unsafe", c.unsafe},
@@ -60,6 +59,12 @@ nlohmann::ordered_json ToJson(const ScanReport& r) {
     out["repositories"] = std::move(repos);
   }
   return out;
+}
+
+nlohmann::ordered_json ToJson(const ScanReport& r) {
+  json files = json::array();
+  for (const auto& f : r.files) files.push_back(FileToJson(f));
+  return JsonDocument(r, std::move(files));
 }
 
 // An artifact URI (RFC 3986 relative or absolute-path reference): every byte outside the
@@ -94,44 +99,48 @@ const char* SarifLevel(Severity s) {
 
 }  // namespace
 
-nlohmann::ordered_json ToSarif(const ScanReport& r) {
-  json results = json::array();
-  json rules = json::array();
-  std::map<std::string, size_t> rule_index;
+SarifRules::SarifRules(const ScanReport& r) : rules(json::array()) {
   for (const auto& f : r.files) {
     for (const auto& x : f.findings) {
       std::string id = x.rule.empty() ? x.category : x.rule;
-      if (!rule_index.count(id)) {
-        rule_index[id] = rules.size();
-        rules.push_back({{"id", id},
-                         {"shortDescription", {{"text", x.category}}},
-                         {"properties", {{"category", x.category}}}});
-      }
-      results.push_back(
-          {{"ruleId", id},
-           {"ruleIndex", rule_index[id]},
-           {"level", SarifLevel(x.severity)},
-           {"message", {{"text", x.evidence.empty() ? x.message : x.evidence + ": " + x.message}}},
-           {"locations",
-            json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", SarifUri(f.path)}}}}},
-                          {"logicalLocations", json::array({{{"fullyQualifiedName", x.location},
-                                                             {"kind", "member"}}})}}})},
-           {"properties",
-            {{"severity", SeverityName(x.severity)},
-             {"callable", x.callable},
-             {"verdict", VerdictName(f.verdict)}}}});
+      if (index.count(id)) continue;
+      index[id] = rules.size();
+      rules.push_back({{"id", id},
+                       {"shortDescription", {{"text", x.category}}},
+                       {"properties", {{"category", x.category}}}});
     }
   }
-  json artifacts = json::array();
-  for (const auto& f : r.files) {
-    json a = {
-        {"location", {{"uri", SarifUri(f.path)}}},
-        {"length", f.size},
-        {"properties",
-         {{"verdict", VerdictName(f.verdict)}, {"summary", f.summary}, {"format", f.format}}}};
-    if (f.sha256) a["hashes"] = {{"sha-256", *f.sha256}};
-    artifacts.push_back(std::move(a));
-  }
+}
+
+nlohmann::ordered_json SarifResult(const FileReport& f, const Finding& x, const SarifRules& rules) {
+  std::string id = x.rule.empty() ? x.category : x.rule;
+  size_t index = rules.index.at(id);
+  return {
+      {"ruleId", id},
+      {"ruleIndex", index},
+      {"level", SarifLevel(x.severity)},
+      {"message", {{"text", x.evidence.empty() ? x.message : x.evidence + ": " + x.message}}},
+      {"locations",
+       json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", SarifUri(f.path)}}}}},
+                     {"logicalLocations",
+                      json::array({{{"fullyQualifiedName", x.location}, {"kind", "member"}}})}}})},
+      {"properties",
+       {{"severity", SeverityName(x.severity)},
+        {"callable", x.callable},
+        {"verdict", VerdictName(f.verdict)}}}};
+}
+
+nlohmann::ordered_json SarifArtifact(const FileReport& f) {
+  json a = {{"location", {{"uri", SarifUri(f.path)}}},
+            {"length", f.size},
+            {"properties",
+             {{"verdict", VerdictName(f.verdict)}, {"summary", f.summary}, {"format", f.format}}}};
+  if (f.sha256) a["hashes"] = {{"sha-256", *f.sha256}};
+  return a;
+}
+
+nlohmann::ordered_json SarifDocument(nlohmann::ordered_json rules, nlohmann::ordered_json artifacts,
+                                     nlohmann::ordered_json results) {
   return json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
               {"version", "2.1.0"},
               {"runs", json::array({{{"tool",
@@ -142,6 +151,17 @@ nlohmann::ordered_json ToSarif(const ScanReport& r) {
                                          {"rules", std::move(rules)}}}}},
                                      {"artifacts", std::move(artifacts)},
                                      {"results", std::move(results)}}})}};
+}
+
+nlohmann::ordered_json ToSarif(const ScanReport& r) {
+  SarifRules rules(r);
+  json results = json::array();
+  for (const auto& f : r.files) {
+    for (const auto& x : f.findings) results.push_back(SarifResult(f, x, rules));
+  }
+  json artifacts = json::array();
+  for (const auto& f : r.files) artifacts.push_back(SarifArtifact(f));
+  return SarifDocument(std::move(rules.rules), std::move(artifacts), std::move(results));
 }
 
 }  // namespace mv::report

@@ -21,5 +21,9 @@ std::string SarifUri(std::string_view path);
 using TextSink = std::function<void(std::string_view)>;
 void WriteText(const ScanReport& r, bool color, const TextSink& sink);
 std::string ToText(const ScanReport& r, bool color);
+// JsonText(ToJson(r), 2) + "\n" and JsonText(ToSarif(r), 2) + "\n", byte for byte, handed to
+// `sink` in pieces: only one file's part of the document is built at a time (stream.cc).
+void WriteJson(const ScanReport& r, const TextSink& sink);
+void WriteSarif(const ScanReport& r, const TextSink& sink);
 
 }  // namespace mv::report

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "report/json_text.h"
+
 namespace mv {
 namespace {
 
@@ -98,6 +100,42 @@ TEST(Text, WrittenInPiecesThatEndWithAFile) {
       EXPECT_TRUE(pieces[i].rfind("UNSAFE ", 0) == 0 || pieces[i].rfind("SAFE ", 0) == 0 ||
                   pieces[i].rfind("\x1b[", 0) == 0 || pieces[i].rfind("\n", 0) == 0)
           << pieces[i].substr(0, 40);
+    }
+  }
+}
+
+// The CLI streams JSON and SARIF (report/stream.cc); the bytes must be those of the whole
+// documents, whatever the names hold (the slot markers, quotes, line breaks, invalid UTF-8).
+TEST(Stream, JsonAndSarifAreTheWholeDocumentsByteForByte) {
+  auto whole = [](const nlohmann::ordered_json& j) { return report::JsonText(j, 2) + "\n"; };
+  auto streamed = [](auto write, const ScanReport& r, size_t* pieces) {
+    std::string out;
+    write(r, [&](std::string_view p) {
+      out += p;
+      ++*pieces;
+    });
+    return out;
+  };
+  std::vector<ScanReport> reports;
+  reports.push_back({});  // no files: the arrays stay []
+  reports.push_back(Sample());
+  ScanReport hostile = Sample();
+  hostile.files[0].path = "x\", \"files\": [], \"results\": []\n\xff\"artifacts\": []";
+  hostile.files[0].findings[0].callable = "\"results\": []";
+  hostile.files[1].summary = "line\nbreak \"files\": []";
+  hostile.repositories.push_back({"\"files\": []", {0, 1}, {}});
+  hostile.repositories[0].counts.Add(Verdict::kUnsafe);
+  reports.push_back(hostile);
+  ScanReport many = Sample();
+  for (int i = 0; i < 2000; ++i) many.files.push_back(many.files[i % 2]);
+  many.files[7].findings.resize(300, many.files[0].findings[0]);
+  reports.push_back(many);
+  for (const ScanReport& r : reports) {
+    size_t pieces = 0;
+    EXPECT_EQ(streamed(report::WriteJson, r, &pieces), whole(report::ToJson(r)));
+    EXPECT_EQ(streamed(report::WriteSarif, r, &pieces), whole(report::ToSarif(r)));
+    if (r.files.size() > 1000) {
+      EXPECT_GT(pieces, 4u);  // written in pieces, not held whole
     }
   }
 }
