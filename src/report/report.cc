@@ -97,12 +97,17 @@ const char* SarifLevel(Severity s) {
   return "none";
 }
 
+// A finding's SARIF rule id: its rule, or its category when it has none.
+const std::string& SarifRuleId(const Finding& x) {
+  return x.rule.empty() ? x.category : x.rule;
+}
+
 }  // namespace
 
 SarifRules::SarifRules(const ScanReport& r) : rules(json::array()) {
   for (const auto& f : r.files) {
     for (const auto& x : f.findings) {
-      std::string id = x.rule.empty() ? x.category : x.rule;
+      const std::string& id = SarifRuleId(x);
       if (index.count(id)) continue;
       index[id] = rules.size();
       rules.push_back({{"id", id},
@@ -113,7 +118,7 @@ SarifRules::SarifRules(const ScanReport& r) : rules(json::array()) {
 }
 
 nlohmann::ordered_json SarifResult(const FileReport& f, const Finding& x, const SarifRules& rules) {
-  std::string id = x.rule.empty() ? x.category : x.rule;
+  const std::string& id = SarifRuleId(x);
   size_t index = rules.index.at(id);
   return {
       {"ruleId", id},

@@ -57,18 +57,16 @@ class TextWriter {
     Tag(k.Overall());
     out_ += ' ';
     AppendEscapedText(out_, g.name);
-    fmt::format_to(std::back_inserter(out_),
-                   "  {} file(s): {} unsafe, {} needs review, {} safe, {} error\n", k.files,
-                   k.unsafe, k.needs_review, k.safe, k.error);
+    out_ += "  ";
+    Counts(k);
     if (out_.size() >= kTextChunk) Flush();
   }
 
   void Line(std::string_view s) { out_ += s; }
 
   void Totals(const ScanReport::Counts& c) {
-    fmt::format_to(std::back_inserter(out_),
-                   "\n{} file(s): {} unsafe, {} needs review, {} safe, {} error\n", c.files,
-                   c.unsafe, c.needs_review, c.safe, c.error);
+    out_ += '\n';
+    Counts(c);
   }
 
   void Flush() {
@@ -77,6 +75,13 @@ class TextWriter {
   }
 
  private:
+  // "N file(s): … error" and the line break, for a repository and for the whole report.
+  void Counts(const ScanReport::Counts& c) {
+    fmt::format_to(std::back_inserter(out_),
+                   "{} file(s): {} unsafe, {} needs review, {} safe, {} error\n", c.files, c.unsafe,
+                   c.needs_review, c.safe, c.error);
+  }
+
   void Paint(const char* code, std::string_view s) {
     if (color_)
       fmt::format_to(std::back_inserter(out_), "\x1b[{}m{}\x1b[0m", code, s);
