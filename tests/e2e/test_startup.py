@@ -22,6 +22,18 @@ NOT_AT_START = ("libcpp-httplib", "libssl", "libbrotli", "libsodium", "libcurl",
 LINKED_IN = ("libstdc++", "libgcc_s", "libfmt", "libtomlplusplus")
 
 
+def function_symbols(binary):
+    """name -> [(address, size)] of the binary's function symbols (local names may repeat)."""
+    out = subprocess.run(["nm", "-S", binary], capture_output=True, text=True,
+                         check=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) == 4 and p[2] in "tTwW":
+            syms.setdefault(p[3], []).append((int(p[0], 16), int(p[1], 16)))
+    return syms
+
+
 def needed(binary):
     out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True,
                          check=True).stdout
@@ -41,6 +53,36 @@ class Startup(unittest.TestCase):
     def test_scanning_binary_carries_the_cxx_runtime(self):
         libs = needed(mvtest.BIN)
         self.assertEqual([lib for lib in libs if lib.startswith(LINKED_IN)], [], libs)
+
+    def test_scanning_binary_does_not_load_libm(self):
+        # Its one user was toml++'s writer, compiled out (src/libs/CMakeLists.txt); the
+        # loader would map and relocate libm (and run its ifunc resolvers) at every start.
+        self.assertNotIn("libm.so.6", needed(mvtest.BIN))
+
+    @unittest.skipUnless(os.environ.get("MODELVET_ORDERED_CODE") == "1",
+                         "modelvet was linked without the code order (no lld, or a sanitizer "
+                         "build: cmake/code_layout.cmake)")
+    def test_the_code_scans_run_lies_together(self):
+        # cmake/code_layout.cmake: lld places the functions cmake/modelvet.order lists first,
+        # so a scan touches a third of the code pages it would otherwise.
+        order = pathlib.Path(mvtest.SOURCE_DIR) / "cmake" / "modelvet.order"
+        listed = [line.strip() for line in order.read_text().splitlines()
+                  if line.strip() and not line.startswith("#")]
+        self.assertGreater(len(listed), 300)
+        syms = function_symbols(mvtest.BIN)
+        present = [name for name in listed if name in syms]
+        self.assertGreaterEqual(len(present), 0.9 * len(listed),
+                                "cmake/modelvet.order names functions the code no longer has: "
+                                "regenerate it with scripts/text_order.py")
+        placed = [s for name in present for s in syms[name]]
+        start = min(a for a, _ in placed)
+        end = max(a + n for a, n in placed)
+        size = sum(n for _, n in placed)
+        # Together: the span they occupy is their own size plus alignment padding, not the
+        # 5 MB of code they are scattered over when the order is not applied.
+        self.assertLess(end - start, 1.3 * size, (hex(start), hex(end), size))
+        # First: nothing unlisted sits before them but the start of .text.
+        self.assertLess(start - min(a for v in syms.values() for a, _ in v), 64 * 1024)
 
     def test_server_binary_links_the_server(self):
         serve = pathlib.Path(mvtest.BIN).parent / "modelvet-serve"
