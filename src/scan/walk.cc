@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
@@ -57,8 +59,19 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
   // components, which was most of the cost of listing a directory of many small models.
   auto errno_text = [](int err) { return std::error_code(err, std::generic_category()).message(); };
   std::vector<Pending> stack{{dir, 0}};
-  std::vector<std::pair<std::string, unsigned char>> listed;  // one directory's (name, d_type)
+  // One directory's listing: the names end to end in one buffer, and per entry where its name
+  // lies and its d_type. Both are reused from directory to directory; fresh memory is most of
+  // what listing a directory of many small files costs (a page fault per 4 KiB).
+  struct Listed {
+    uint32_t at;
+    uint32_t size;
+    unsigned char type;
+  };
+  std::string names;
+  std::vector<Listed> listed;
   size_t first = out.size();
+  bool in_order = true;  // entries placed so far are in path order (one directory, no error)
+  int directories = 0;
   while (!stack.empty()) {
     Pending d = std::move(stack.back());
     stack.pop_back();
@@ -68,8 +81,10 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       continue;
     }
     const int dfd = ::dirfd(listing);
+    in_order = in_order && ++directories == 1;
     // The whole listing first: then the entries are placed without the list being copied as
     // it grows, and its pages are asked for in one call.
+    names.clear();
     listed.clear();
     int list_errno = 0;
     for (;;) {
@@ -80,24 +95,36 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
         break;
       }
       std::string_view name(e->d_name);
-      if (name != "." && name != "..") listed.emplace_back(name, e->d_type);
+      if (name == "." || name == "..") continue;
+      if (names.size() > UINT32_MAX - name.size()) {  // ~4 GiB of names: listed as far as here
+        list_errno = EOVERFLOW;
+        break;
+      }
+      listed.push_back(
+          {static_cast<uint32_t>(names.size()), static_cast<uint32_t>(name.size()), e->d_type});
+      names.append(name);
     }
-    // In name order, so a directory's files are placed in path order (all share its prefix)
-    // and a tree that is one directory needs no sort below: short names sort faster than
-    // the entries.
-    std::sort(listed.begin(), listed.end());
+    auto name_of = [&names](const Listed& l) {
+      return std::string_view(names).substr(l.at, l.size);
+    };
+    // In name order (a listing holds each name once), so a directory's files are placed in
+    // path order (all share its prefix) and a tree that is one directory needs no sort below:
+    // short names sort faster than the entries.
+    std::sort(listed.begin(), listed.end(),
+              [&](const Listed& a, const Listed& b) { return name_of(a) < name_of(b); });
     // Geometric growth: a tree of many small directories costs no copy per directory.
     size_t need = out.size() + listed.size() + 1;
     if (out.capacity() < need) out.reserve(std::max(need, 2 * out.capacity()));
     PrefaultForWrite(out.data() + out.size(), listed.size() * sizeof(PathEntry));
-    for (const auto& [name, d_type] : listed) {
+    for (const Listed& l : listed) {
+      std::string_view name = name_of(l);
       std::string path = ChildPath(d.path, name);
       // The entry's own type as the listing gave it (d_type): no lstat per file unless the
       // file system does not say (then one fstatat asks).
-      unsigned char type = d_type;
+      unsigned char type = l.type;
       if (type == DT_UNKNOWN) {
         struct stat st;
-        if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (::fstatat(dfd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
           out.push_back({std::move(path), root, "cannot examine: " + errno_text(errno), ""});
           continue;
         }
@@ -123,7 +150,7 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       // FIFOs, sockets and devices stay in the list: the scan reports them as errors.
       if (type == DT_LNK) {
         struct stat st;
-        if (::fstatat(dfd, name.c_str(), &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+        if (::fstatat(dfd, std::string(name).c_str(), &st, 0) == 0 && S_ISDIR(st.st_mode)) {
           if (auto why = UncoveredDirectoryLink(path, base); !why.empty())
             out.push_back({std::move(path), root, why, ""});
           continue;
@@ -131,11 +158,14 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
       }
       out.push_back({std::move(path), root, "", ""});
     }
-    if (list_errno != 0)
+    if (list_errno != 0) {
       out.push_back({d.path, root, "cannot list directory: " + errno_text(list_errno), ""});
+      in_order = false;  // the directory's own path sorts before its entries
+    }
     ::closedir(listing);
   }
-  // Sorted per argument by path; what was placed in order already (one directory) is checked.
+  // Sorted per argument by path. One directory listed without error was placed in path order.
+  if (in_order) return;
   auto by_path = [](const PathEntry& a, const PathEntry& b) { return a.path < b.path; };
   auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
   if (!std::is_sorted(begin, out.end(), by_path)) std::sort(begin, out.end(), by_path);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -77,6 +78,48 @@ TEST_F(ExpandPathsTest, DirectoryLinksOutsideTheTreeAreErrorEntries) {
   EXPECT_FALSE(entries[2].error.empty());
   for (const auto& e : entries) EXPECT_EQ(e.root, tree.string());
   EXPECT_EQ(SkippedReport(entries[1]).verdict, Verdict::kError);
+}
+
+// One directory is placed in path order without the final sort (walk.cc sorts its listing by
+// name): whatever order the file system lists them in, and whatever their length or bytes, the
+// entries come out in byte order of their paths. A second directory brings the sort back.
+TEST(WalkDirectory, OneDirectoryAndATreeComeOutInPathOrder) {
+  fs::path root = OwnTempDir();
+  std::vector<std::string> names = {"m1.pt",
+                                    "m10.pt",
+                                    "m2.pt",
+                                    "M.pt",
+                                    "a",
+                                    "a.b",
+                                    "a-b",
+                                    "ab",
+                                    "a-name-longer-than-a-short-string-buffer.safetensors",
+                                    "\xc3\xa9.pt",
+                                    "~x",
+                                    "0",
+                                    "m"};
+  std::vector<std::string> want;
+  for (const auto& n : names) {
+    std::ofstream(root / n) << "x";
+    want.push_back((root / n).string());
+  }
+  std::sort(want.begin(), want.end());
+  auto paths = [](const std::vector<PathEntry>& entries) {
+    std::vector<std::string> out;
+    for (const auto& e : entries) out.push_back(e.path);
+    return out;
+  };
+  EXPECT_EQ(paths(ExpandPaths({root.string()})), want);
+  // A subdirectory whose entries sort between the files of its parent ("m1/x" after "m1.pt"
+  // and before "m10.pt"), and one whose entries sort first.
+  for (const char* sub : {"m1", "0-first"}) {
+    fs::create_directory(root / sub);
+    std::ofstream(root / sub / "x") << "x";
+    want.push_back((root / sub / "x").string());
+  }
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(paths(ExpandPaths({root.string()})), want);
+  fs::remove_all(root);
 }
 
 TEST_F(ExpandPathsTest, MissingPathsAreKeptForTheReport) {
