@@ -18,6 +18,7 @@ BUILD_PKGS=(
   clang libclang-rt-dev               # scripts/fuzz.sh: clang + libFuzzer
   clang-format                        # .clang-format
   lld                                 # cmake/code_layout.cmake: links modelvet with its code order
+  valgrind                            # scripts/text_order.py: regenerates that order (callgrind)
   libgtest-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libarchive-dev
