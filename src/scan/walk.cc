@@ -75,13 +75,15 @@ void WalkDirectory(const std::string& dir, const std::string& root, std::vector<
   while (!stack.empty()) {
     Pending d = std::move(stack.back());
     stack.pop_back();
+    // A second directory (listed or not: one that cannot be opened is an entry too) is placed
+    // after the first one's entries, wherever its path sorts.
+    in_order = in_order && ++directories == 1;
     DIR* listing = ::opendir(d.path.c_str());
     if (listing == nullptr) {
       out.push_back({d.path, root, "cannot list directory: " + errno_text(errno), ""});
       continue;
     }
     const int dfd = ::dirfd(listing);
-    in_order = in_order && ++directories == 1;
     // The whole listing first: then the entries are placed without the list being copied as
     // it grows, and its pages are asked for in one call.
     names.clear();

@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -120,6 +122,30 @@ TEST(WalkDirectory, OneDirectoryAndATreeComeOutInPathOrder) {
   std::sort(want.begin(), want.end());
   EXPECT_EQ(paths(ExpandPaths({root.string()})), want);
   fs::remove_all(root);
+}
+
+// A subdirectory that cannot be listed is an error entry placed after its parent's files; the
+// tree still comes out in path order. (Made unlistable by its path's length, PATH_MAX, as
+// permissions do not stop root.)
+TEST(WalkDirectory, AnUnlistableSubdirectoryIsSortedIntoPlace) {
+  fs::path top = OwnTempDir();
+  fs::path root = top;
+  while (root.string().size() < 3800) root /= std::string(200, 'd');
+  fs::create_directories(root);
+  std::ofstream(root / "b") << "x";
+  const std::string sub(255, 'a');  // root/aaa… is longer than PATH_MAX
+  int dfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(dfd, 0);
+  ASSERT_EQ(::mkdirat(dfd, sub.c_str(), 0755), 0);
+  auto entries = ExpandPaths({root.string()});
+  ::unlinkat(dfd, sub.c_str(), AT_REMOVEDIR);
+  ::close(dfd);
+  fs::remove_all(top);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].path, (root / sub).string()) << "(paths end in a… and b)";
+  EXPECT_NE(entries[0].error.find("cannot list directory"), std::string::npos) << entries[0].error;
+  EXPECT_EQ(fs::path(entries[1].path).filename(), "b");
+  EXPECT_EQ(entries[1].error, "");
 }
 
 TEST_F(ExpandPathsTest, MissingPathsAreKeptForTheReport) {
