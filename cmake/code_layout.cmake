@@ -1,7 +1,7 @@
 # Code layout: the functions scans execute are placed together at the front of modelvet's code,
 # in the order cmake/modelvet.order lists them (written by scripts/text_order.py). A scan of one
 # small file otherwise touches ~1 MB of code scattered over 5 MB, page by page
-# (docs/architecture.md, "Code layout"; docs/benchmarks.md, "Code layout").
+# (docs/architecture.md, "Code layout"; docs/benchmarks.md, "Issue 12, round 5").
 #
 # Needs each function in its own section (-ffunction-sections, for every file) and a linker that
 # takes a symbol order: lld (Debian's `lld`). Without lld the build links as before, unordered.

@@ -103,17 +103,15 @@ int RunScan(const ScanArgs& a, Globals& g) {
     report::WriteText(report, color, write);
   }
   out.flush();
+  int code = ExitCode(report, a.fail_on);
   if (!out) {
     std::cerr << "modelvet: cannot write "
               << (a.output.empty() ? std::string("the report to standard output")
                                    : EscapeText(a.output))
               << "\n";
     // A detection still wins (docs/cli.md): the gate fails whether or not the report was kept.
-    int code = ExitCode(report, a.fail_on) == 1 ? 1 : 2;
-    LeaveToExit(std::move(plan), std::move(report));
-    return code;
+    if (code != 1) code = 2;
   }
-  int code = ExitCode(report, a.fail_on);
   LeaveToExit(std::move(plan), std::move(report));
   return code;
 }
