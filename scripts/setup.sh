@@ -26,6 +26,7 @@ BUILD_PKGS=(
   libpq-dev                           # src/store: the PostgreSQL store and work queue (libpq)
   postgresql                          # scripts/pg_cluster.sh: throwaway clusters for the tests
   libhdf5-dev
+  liburing-dev                        # src/core/file_batch.cc: small files opened in batches
   libyaml-dev                         # src/inventory: YAML configs
   python3-zstandard                   # tests/e2e/test_limits.py builds zstd bombs
   python3-jsonschema                  # tests/e2e/test_inventory.py: CycloneDX schema validation

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/file_source.h"
+
 namespace mv {
 
 void ReadTracker::Add(uint64_t off, uint64_t len) {
@@ -70,8 +72,10 @@ constexpr uint64_t kReadWholeBytes = 256 << 10;
 // What the first read asks for (OpenFileSource): most small model files fit whole.
 constexpr size_t kFirstReadBytes = 16 << 10;
 
-// Each thread keeps the largest buffer a closed small file gave back.
-thread_local std::vector<uint8_t> t_spare_buffer;
+// Each thread keeps the buffers closed small files gave back, for the next files it opens: one
+// per file in flight (core/file_batch.h opens up to a batch at once).
+constexpr size_t kMaxSpareBuffers = 32;
+thread_local std::vector<std::vector<uint8_t>> t_spare_buffers;
 
 // Reads [off, off + dst.size()) of fd; returns the bytes read (fewer only at end of file).
 Result<size_t> PreadAll(int fd, uint64_t off, std::span<uint8_t> dst) {
@@ -91,16 +95,17 @@ class FileSource final : public Source {
  public:
   // Mapped: base points into a mapping of the whole file (fd is kept for streaming reads).
   FileSource(int fd, const uint8_t* base, uint64_t size) : fd_(fd), base_(base), size_(size) {}
-  // Read whole: the file's bytes are in buffer (which may be longer than size).
+  // Read whole: the file's bytes are in buffer (which may be longer than size). fd is -1 when
+  // the opener closed it already (core/file_batch.cc).
   FileSource(int fd, std::vector<uint8_t> buffer, uint64_t size)
       : fd_(fd), buffer_(std::move(buffer)), base_(buffer_.data()), size_(size) {}
   ~FileSource() override {
     if (buffer_.empty()) {
       if (base_ != nullptr && size_ > 0) munmap(const_cast<uint8_t*>(base_), size_);
-    } else if (buffer_.capacity() > t_spare_buffer.capacity()) {
-      t_spare_buffer = std::move(buffer_);
+    } else {
+      GiveReadBuffer(std::move(buffer_));
     }
-    ::close(fd_);
+    if (fd_ >= 0) ::close(fd_);
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
@@ -183,28 +188,49 @@ class SubSource final : public Source {
 
 }  // namespace
 
-Result<SourcePtr> OpenFileSource(const std::string& path) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; non-regular files are refused below.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return MakeError(Errc::kIo, std::string("cannot open: ") + std::strerror(errno));
+std::vector<uint8_t> TakeReadBuffer() {
+  std::vector<uint8_t> b;
+  if (!t_spare_buffers.empty()) {
+    b = std::move(t_spare_buffers.back());
+    t_spare_buffers.pop_back();
+  }
+  if (b.size() < kFirstReadBytes) b.resize(kFirstReadBytes);
+  return b;
+}
+
+void GiveReadBuffer(std::vector<uint8_t> buffer) {
+  if (buffer.capacity() != 0 && t_spare_buffers.size() < kMaxSpareBuffers)
+    t_spare_buffers.push_back(std::move(buffer));
+}
+
+size_t FirstReadBytes() {
+  return kFirstReadBytes;
+}
+
+ssize_t FirstRead(int fd, std::span<uint8_t> buffer, int& err) {
+  ssize_t got;
+  do {
+    got = ::pread(fd, buffer.data(), kFirstReadBytes, 0);
+  } while (got < 0 && errno == EINTR);
+  err = got < 0 ? errno : 0;
+  return got;
+}
+
+bool ReadWholeByFirstRead(ssize_t got) {
+  return got > 0 && static_cast<size_t>(got) < kFirstReadBytes;
+}
+
+Result<SourcePtr> FinishFileSource(int fd, std::vector<uint8_t> buffer, ssize_t first,
+                                   int first_errno) {
   auto fail = [fd](Error e) {
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     return e;
   };
-  std::vector<uint8_t> buffer = std::move(t_spare_buffer);
-  t_spare_buffer = {};
-  // Non-empty marks the source as read whole; the first read needs kFirstReadBytes.
-  if (buffer.size() < kFirstReadBytes) buffer.resize(kFirstReadBytes);
-  // One pread first: a read that stops short of kFirstReadBytes with some bytes is a regular
-  // file read to its end (FIFOs, ttys and sockets refuse pread with ESPIPE, a directory with
-  // EISDIR, and devices that allow it fill the block or return nothing), so most small files
-  // cost no fstat. Anything else is measured before it is read further.
-  ssize_t first;
-  do {
-    first = ::pread(fd, buffer.data(), kFirstReadBytes, 0);
-  } while (first < 0 && errno == EINTR);
-  const int first_errno = first < 0 ? errno : 0;
-  if (first > 0 && static_cast<size_t>(first) < kFirstReadBytes) {
+  // A read that stops short of kFirstReadBytes with some bytes is a regular file read to its
+  // end (FIFOs, ttys and sockets refuse pread with ESPIPE, a directory with EISDIR, and devices
+  // that allow it fill the block or return nothing), so most small files cost no fstat.
+  // Anything else is measured before it is read further.
+  if (ReadWholeByFirstRead(first)) {
     return SourcePtr(std::make_shared<FileSource>(fd, std::move(buffer), first));
   }
   struct stat st {};
@@ -227,13 +253,22 @@ Result<SourcePtr> OpenFileSource(const std::string& path) {
     if (!rest.ok()) return fail(rest.error());
     return SourcePtr(std::make_shared<FileSource>(fd, std::move(buffer), have + *rest));
   }
-  if (buffer.capacity() > t_spare_buffer.capacity()) t_spare_buffer = std::move(buffer);
+  GiveReadBuffer(std::move(buffer));
   void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) {
     int err = errno;
     return fail(MakeError(Errc::kIo, std::string("cannot map: ") + std::strerror(err)));
   }
   return SourcePtr(std::make_shared<FileSource>(fd, static_cast<const uint8_t*>(p), size));
+}
+
+Result<SourcePtr> OpenFileSource(const std::string& path) {
+  int fd = ::open(path.c_str(), kOpenFlags);
+  if (fd < 0) return MakeError(Errc::kIo, std::string("cannot open: ") + std::strerror(errno));
+  std::vector<uint8_t> buffer = TakeReadBuffer();
+  int err = 0;
+  ssize_t first = FirstRead(fd, buffer, err);
+  return FinishFileSource(fd, std::move(buffer), first, err);
 }
 
 Result<size_t> Source::ReadInto(uint64_t off, std::span<uint8_t> dst) {

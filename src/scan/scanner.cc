@@ -464,8 +464,8 @@ FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
   return Scan(src, display_path, options, nullptr);
 }
 
-FileReport ScanFile(const std::string& path, const Options& options) {
-  auto src = OpenFileSource(path);
+FileReport ScanOpenedFile(const Result<SourcePtr>& src, const std::string& path,
+                          const Options& options) {
   if (!src.ok()) {
     FileReport r;
     r.path = path;
@@ -475,6 +475,10 @@ FileReport ScanFile(const std::string& path, const Options& options) {
     return r;
   }
   return Scan(*src, path, options, &path);
+}
+
+FileReport ScanFile(const std::string& path, const Options& options) {
+  return ScanOpenedFile(OpenFileSource(path), path, options);
 }
 
 }  // namespace mv::scan

@@ -25,5 +25,8 @@ struct Options {
 FileReport ScanSource(const SourcePtr& src, const std::string& display_path,
                       const Options& options);
 FileReport ScanFile(const std::string& path, const Options& options);
+// ScanFile of a file already opened (OpenFileSource, or core/file_batch.h for many).
+FileReport ScanOpenedFile(const Result<SourcePtr>& src, const std::string& path,
+                          const Options& options);
 
 }  // namespace mv::scan

@@ -72,6 +72,31 @@ class ParallelScanTest(unittest.TestCase):
             self.assertEqual(many.stdout, one.stdout, jobs)
             self.assertEqual(many.returncode, one.returncode)
 
+    def test_batched_opens_give_the_report_of_opens_one_at_a_time(self):
+        # Many files are opened and first read in batches through io_uring; MODELVET_IO_URING=0
+        # opens them one at a time. Same report, whatever is in the tree: FIFOs (one held open
+        # by a writer that never writes: a read that waited would hang the scan), empty files,
+        # dangling links, and files past the first read's size.
+        d = self.mixed_dir()
+        os.mkfifo(d / "zz-fifo")
+        os.mkfifo(d / "zz-fifo-held")
+        reader = os.open(d / "zz-fifo-held", os.O_RDONLY | os.O_NONBLOCK)
+        writer = os.open(d / "zz-fifo-held", os.O_WRONLY | os.O_NONBLOCK)
+        self.addCleanup(os.close, reader)
+        self.addCleanup(os.close, writer)
+        (d / "zz-large.pkl").write_bytes(b"\x80\x02N." + b"\0" * (300 << 10))
+        one_at_a_time = dict(os.environ, MODELVET_IO_URING="0")
+        for fmt in ("text", "json"):
+            for jobs in ("1", "2"):
+                argv = [mvtest.BIN, "scan", "-j", jobs, "--format", fmt, str(d)]
+                batched = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+                alone = subprocess.run(argv, capture_output=True, text=True, timeout=300,
+                                       env=one_at_a_time)
+                self.assertEqual(batched.returncode, alone.returncode, (fmt, jobs))
+                self.assertEqual(batched.stdout, alone.stdout, (fmt, jobs))
+        self.assertIn("zz-fifo-held", batched.stdout)
+        self.assertIn("not a regular file", batched.stdout)
+
     def test_default_jobs_is_parallel_and_same_output(self):
         d = self.mixed_dir()
         default = self.scan("--format", "json", d)
