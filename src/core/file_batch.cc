@@ -86,6 +86,20 @@ struct FileBatch::Impl {
     }
   }
 
+  // Whether the ring's first read stands for the pread OpenFileSource makes. It does not when
+  // it failed: RWF_NOWAIT reads fail where a pread would wait (EAGAIN: data not in the page
+  // cache) and on files that cannot promise not to (EOPNOTSUPP: FIFOs, ttys), which pread
+  // refuses or reads differently. Nor when it stopped short at a page boundary: a read that
+  // may not wait stops where the cached pages do, and a short pread means the end of a
+  // regular file. Pages are multiples of 4 KiB on every architecture Linux runs on; a file
+  // that ends on one is read again (one pread). Such reads are made again the usual way, so
+  // results and errors are those of a file opened alone.
+  static bool RingReadIsWhole(const Slot& s) {
+    if (!s.read || s.got < 0) return false;
+    const auto got = static_cast<size_t>(s.got);
+    return !(got > 0 && got < FirstReadBytes() && got % 4096 == 0);
+  }
+
   Result<SourcePtr> Take(size_t i) {
     Slot& s = slots.at(i);
     s.taken = true;
@@ -103,9 +117,7 @@ struct FileBatch::Impl {
     s.fd = -1;
     ssize_t got = s.got;
     int err = 0;
-    // A read the ring refused to wait for (data not cached, not a regular file) or could not
-    // make is made the usual way, so errors read as they do for a file opened alone.
-    if (!s.read || got < 0) {
+    if (!RingReadIsWhole(s)) {
       if (s.buffer.empty()) s.buffer = TakeReadBuffer();
       got = FirstRead(fd, s.buffer, err);
     }
@@ -203,7 +215,7 @@ struct FileBatch::Impl {
       s.buffer = TakeReadBuffer();
       io_uring_prep_read(sqe, s.fd, s.buffer.data(), static_cast<unsigned>(FirstReadBytes()), 0);
       // Never wait in the kernel: a FIFO or a tty opened in place of a file would hold the
-      // batch. Such a read fails with EAGAIN and is made again in Take.
+      // batch. Such a read fails and is made again in Take (RingReadIsWhole).
       sqe->rw_flags = RWF_NOWAIT;
       io_uring_sqe_set_data64(sqe, i);
       ++count;

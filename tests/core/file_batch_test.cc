@@ -34,6 +34,8 @@ class FileBatchTest : public testing::Test {
   void TearDown() override {
     if (writer_ >= 0) ::close(writer_);
     if (reader_ >= 0) ::close(reader_);
+    if (full_writer_ >= 0) ::close(full_writer_);
+    if (full_reader_ >= 0) ::close(full_reader_);
     fs::remove_all(dir_);
   }
 
@@ -45,8 +47,9 @@ class FileBatchTest : public testing::Test {
     return p;
   }
 
-  // Regular files around the first read's and the read-whole sizes, and everything that is
-  // not one: FIFOs with and without a writer, a directory, devices, a missing path, links.
+  // Regular files around the first read's and the read-whole sizes (one not in the page
+  // cache, one only in part), and everything that is not one: FIFOs (no writer, a writer that
+  // never writes, bytes waiting), a directory, devices, a missing path, links.
   std::vector<std::string> Mixed() {
     std::vector<std::string> paths;
     for (size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{16383}, size_t{16384},
@@ -61,6 +64,14 @@ class FileBatchTest : public testing::Test {
     EXPECT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
     ::close(fd);
     paths.push_back(cold);
+    // Only its first two pages cached: the batch's read stops where the cached pages do, at
+    // 8 KiB, which is not the file's end.
+    std::string part = File("part-cached", 12000);
+    fd = ::open(part.c_str(), O_RDONLY);
+    EXPECT_EQ(::fdatasync(fd), 0);
+    EXPECT_EQ(::posix_fadvise(fd, 8192, 0, POSIX_FADV_DONTNEED), 0);
+    ::close(fd);
+    paths.push_back(part);
     std::string lonely = (dir_ / "fifo-no-writer").string();
     EXPECT_EQ(::mkfifo(lonely.c_str(), 0600), 0);
     paths.push_back(lonely);
@@ -71,6 +82,13 @@ class FileBatchTest : public testing::Test {
     writer_ = ::open(held.c_str(), O_WRONLY | O_NONBLOCK);
     EXPECT_GE(writer_, 0);
     paths.push_back(held);
+    // Bytes waiting in a FIFO: whoever reads them takes them, and a FIFO is no file to scan.
+    std::string full = (dir_ / "fifo-with-data").string();
+    EXPECT_EQ(::mkfifo(full.c_str(), 0600), 0);
+    full_reader_ = ::open(full.c_str(), O_RDONLY | O_NONBLOCK);
+    full_writer_ = ::open(full.c_str(), O_WRONLY | O_NONBLOCK);
+    EXPECT_EQ(::write(full_writer_, "\x80\x02N.", 4), 4);
+    paths.push_back(full);
     paths.push_back(dir_.string());
     paths.push_back("/dev/null");
     paths.push_back("/dev/zero");
@@ -105,6 +123,8 @@ class FileBatchTest : public testing::Test {
   std::mt19937 rng_{5};
   int writer_ = -1;
   int reader_ = -1;
+  int full_writer_ = -1;
+  int full_reader_ = -1;
 };
 
 TEST_F(FileBatchTest, GivesWhatOpeningEachFileAloneGives) {
