@@ -34,7 +34,7 @@ struct FileBatch::Impl {
     bool ring = false;  // opened through the ring (else Take opens it itself)
     int fd = -1;
     int open_errno = 0;  // the open failed
-    std::vector<uint8_t> buffer;
+    FileBuffer buffer;
     bool read = false;  // the ring made the first read: `got` bytes
     ssize_t got = -1;
     bool taken = false;
@@ -234,8 +234,8 @@ struct FileBatch::Impl {
   size_t max_files;
   bool ring_ok = false;
   std::vector<Slot> slots;
-  std::vector<int> to_close;  // files read whole, closed with the next batch's opens
-  std::vector<std::vector<uint8_t>> orphaned;  // Broken()
+  std::vector<int> to_close;         // files read whole, closed with the next batch's opens
+  std::vector<FileBuffer> orphaned;  // Broken()
 };
 
 FileBatch::FileBatch(size_t max_files) : impl_(std::make_unique<Impl>(max_files)) {}

@@ -75,7 +75,7 @@ constexpr size_t kFirstReadBytes = 16 << 10;
 // Each thread keeps the buffers closed small files gave back, for the next files it opens: one
 // per file in flight (core/file_batch.h opens up to a batch at once).
 constexpr size_t kMaxSpareBuffers = 32;
-thread_local std::vector<std::vector<uint8_t>> t_spare_buffers;
+thread_local std::vector<FileBuffer> t_spare_buffers;
 
 // Reads [off, off + dst.size()) of fd; returns the bytes read (fewer only at end of file).
 Result<size_t> PreadAll(int fd, uint64_t off, std::span<uint8_t> dst) {
@@ -97,7 +97,7 @@ class FileSource final : public Source {
   FileSource(int fd, const uint8_t* base, uint64_t size) : fd_(fd), base_(base), size_(size) {}
   // Read whole: the file's bytes are in buffer (which may be longer than size). fd is -1 when
   // the opener closed it already (core/file_batch.cc).
-  FileSource(int fd, std::vector<uint8_t> buffer, uint64_t size)
+  FileSource(int fd, FileBuffer buffer, uint64_t size)
       : fd_(fd), buffer_(std::move(buffer)), base_(buffer_.data()), size_(size) {}
   ~FileSource() override {
     if (buffer_.empty()) {
@@ -133,7 +133,7 @@ class FileSource final : public Source {
 
  private:
   int fd_;
-  std::vector<uint8_t> buffer_;
+  FileBuffer buffer_;
   const uint8_t* base_ = nullptr;
   uint64_t size_;
   mutable ReadCounter counter_;
@@ -188,8 +188,8 @@ class SubSource final : public Source {
 
 }  // namespace
 
-std::vector<uint8_t> TakeReadBuffer() {
-  std::vector<uint8_t> b;
+FileBuffer TakeReadBuffer() {
+  FileBuffer b;
   if (!t_spare_buffers.empty()) {
     b = std::move(t_spare_buffers.back());
     t_spare_buffers.pop_back();
@@ -198,7 +198,7 @@ std::vector<uint8_t> TakeReadBuffer() {
   return b;
 }
 
-void GiveReadBuffer(std::vector<uint8_t> buffer) {
+void GiveReadBuffer(FileBuffer buffer) {
   if (buffer.capacity() != 0 && t_spare_buffers.size() < kMaxSpareBuffers)
     t_spare_buffers.push_back(std::move(buffer));
 }
@@ -220,8 +220,7 @@ bool ReadWholeByFirstRead(ssize_t got) {
   return got > 0 && static_cast<size_t>(got) < kFirstReadBytes;
 }
 
-Result<SourcePtr> FinishFileSource(int fd, std::vector<uint8_t> buffer, ssize_t first,
-                                   int first_errno) {
+Result<SourcePtr> FinishFileSource(int fd, FileBuffer buffer, ssize_t first, int first_errno) {
   auto fail = [fd](Error e) {
     if (fd >= 0) ::close(fd);
     return e;
@@ -265,7 +264,7 @@ Result<SourcePtr> FinishFileSource(int fd, std::vector<uint8_t> buffer, ssize_t 
 Result<SourcePtr> OpenFileSource(const std::string& path) {
   int fd = ::open(path.c_str(), kOpenFlags);
   if (fd < 0) return MakeError(Errc::kIo, std::string("cannot open: ") + std::strerror(errno));
-  std::vector<uint8_t> buffer = TakeReadBuffer();
+  FileBuffer buffer = TakeReadBuffer();
   int err = 0;
   ssize_t first = FirstRead(fd, buffer, err);
   return FinishFileSource(fd, std::move(buffer), first, err);
