@@ -48,10 +48,18 @@ struct FileBatch::Impl {
     // Completions are run only when this thread waits for them (kernels since 6.1); older
     // kernels refuse the flags and get a plain ring.
     if (io_uring_queue_init(entries, &ring,
-                            IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN) == 0 ||
-        io_uring_queue_init(entries, &ring, 0) == 0) {
-      ring_ok = true;
+                            IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN) != 0 &&
+        io_uring_queue_init(entries, &ring, 0) != 0) {
+      return;
     }
+    // Opens, reads and closes through a ring came with Linux 5.6: an older kernel's ring is
+    // not used.
+    io_uring_probe* probe = io_uring_get_probe_ring(&ring);
+    ring_ok = probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_OPENAT) &&
+              io_uring_opcode_supported(probe, IORING_OP_READ) &&
+              io_uring_opcode_supported(probe, IORING_OP_CLOSE);
+    if (probe != nullptr) io_uring_free_probe(probe);
+    if (!ring_ok) io_uring_queue_exit(&ring);
 #endif
   }
 
@@ -105,13 +113,14 @@ struct FileBatch::Impl {
     s.taken = true;
     if (!s.ring) return OpenFileSource(*s.path);
     if (s.fd < 0) {
-      // Out of descriptors: the closes this batch still holds are made first.
+      // The file is opened again alone, so that its error is the one a lone open gets (a
+      // kernel may also refuse an operation the probe did not catch). Out of descriptors, the
+      // closes this batch still holds are made first.
       if (s.open_errno == EMFILE || s.open_errno == ENFILE) {
         for (int fd : to_close) ::close(fd);
         to_close.clear();
-        return OpenFileSource(*s.path);
       }
-      return MakeError(Errc::kIo, std::string("cannot open: ") + std::strerror(s.open_errno));
+      return OpenFileSource(*s.path);
     }
     int fd = s.fd;
     s.fd = -1;
@@ -171,6 +180,7 @@ struct FileBatch::Impl {
     }
   }
 
+  // A close's tag (a file's is its index in the batch).
   static constexpr uint64_t kCloseTag = ~0ull;
 
   void RingOpen() {
@@ -197,6 +207,8 @@ struct FileBatch::Impl {
       ++count;
     }
     bool ok = SubmitAndReap(count, [&](uint64_t tag, int res) {
+      // A close releases the descriptor whatever it reports, as close(2) does on Linux (so it
+      // is never made again: the number may already be a file of this batch).
       if (tag == kCloseTag) return;
       Slot& s = slots[tag];
       if (res >= 0) {
