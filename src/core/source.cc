@@ -72,10 +72,13 @@ constexpr uint64_t kReadWholeBytes = 256 << 10;
 // What the first read asks for (OpenFileSource): most small model files fit whole.
 constexpr size_t kFirstReadBytes = 16 << 10;
 
-// Each thread keeps the buffers closed small files gave back, for the next files it opens: one
-// per file in flight (core/file_batch.h opens up to a batch at once).
+// Each thread keeps the buffers closed small files gave back, for the next files it opens: up
+// to kMaxSpareBuffers of the first read's size (core/file_batch.h has a batch of files in
+// flight at once), and the largest of those a file past that size grew (up to kReadWholeBytes),
+// so that a thread's spares stay within 768 KiB.
 constexpr size_t kMaxSpareBuffers = 32;
 thread_local std::vector<FileBuffer> t_spare_buffers;
+thread_local FileBuffer t_large_spare;
 
 // Reads [off, off + dst.size()) of fd; returns the bytes read (fewer only at end of file).
 Result<size_t> PreadAll(int fd, uint64_t off, std::span<uint8_t> dst) {
@@ -190,7 +193,10 @@ class SubSource final : public Source {
 
 FileBuffer TakeReadBuffer() {
   FileBuffer b;
-  if (!t_spare_buffers.empty()) {
+  if (t_large_spare.capacity() != 0) {  // files read one at a time reuse one large buffer
+    b = std::move(t_large_spare);
+    t_large_spare = {};
+  } else if (!t_spare_buffers.empty()) {
     b = std::move(t_spare_buffers.back());
     t_spare_buffers.pop_back();
   }
@@ -199,6 +205,10 @@ FileBuffer TakeReadBuffer() {
 }
 
 void GiveReadBuffer(FileBuffer buffer) {
+  if (buffer.capacity() > kFirstReadBytes) {
+    if (buffer.capacity() > t_large_spare.capacity()) t_large_spare = std::move(buffer);
+    return;
+  }
   if (buffer.capacity() != 0 && t_spare_buffers.size() < kMaxSpareBuffers)
     t_spare_buffers.push_back(std::move(buffer));
 }
