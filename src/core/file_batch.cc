@@ -40,7 +40,7 @@ struct FileBatch::Impl {
     bool taken = false;
   };
 
-  explicit Impl(size_t max) : max_files(max) {
+  explicit Impl(size_t max_files) {
 #if MV_HAVE_IO_URING
     if (!IoUringAllowed()) return;
     // Room for a batch's opens plus the closes of the previous batch's files.
@@ -104,8 +104,7 @@ struct FileBatch::Impl {
   // results and errors are those of a file opened alone.
   static bool RingReadIsWhole(const Slot& s) {
     if (!s.read || s.got < 0) return false;
-    const auto got = static_cast<size_t>(s.got);
-    return !(got > 0 && got < FirstReadBytes() && got % 4096 == 0);
+    return !(ReadWholeByFirstRead(s.got) && s.got % 4096 == 0);
   }
 
   Result<SourcePtr> Take(size_t i) {
@@ -126,10 +125,7 @@ struct FileBatch::Impl {
     s.fd = -1;
     ssize_t got = s.got;
     int err = 0;
-    if (!RingReadIsWhole(s)) {
-      if (s.buffer.empty()) s.buffer = TakeReadBuffer();
-      got = FirstRead(fd, s.buffer, err);
-    }
+    if (!RingReadIsWhole(s)) got = FirstRead(fd, s.buffer, err);
     if (ReadWholeByFirstRead(got)) {
       to_close.push_back(fd);  // with the next batch's opens
       fd = -1;
@@ -243,7 +239,6 @@ struct FileBatch::Impl {
   io_uring ring{};
 #endif
 
-  size_t max_files;
   bool ring_ok = false;
   std::vector<Slot> slots;
   std::vector<int> to_close;         // files read whole, closed with the next batch's opens

@@ -6,7 +6,9 @@
 //
 // The sources are the ones OpenFileSource returns, byte for byte and error for error: only
 // the opens and the first reads are batched, and a first read the ring could not make at once
-// (the data is not in the page cache, the file is no regular file) is made again the usual way.
+// (the data is not in the page cache, the file is no regular file) or that stopped short on a
+// page boundary (where the cached pages may stop), and an open the ring could not make, are
+// made again the usual way.
 // Without io_uring (built without liburing, a kernel that refuses it, MODELVET_IO_URING=0)
 // files are opened one at a time with OpenFileSource.
 #pragma once

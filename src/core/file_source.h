@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <memory>
 #include <new>
-#include <span>
 #include <vector>
 
 #include "core/result.h"
@@ -55,8 +54,9 @@ FileBuffer TakeReadBuffer();
 void GiveReadBuffer(FileBuffer buffer);
 
 // The first read of an open file: FirstReadBytes() from offset 0 into `buffer` (pread,
-// retried on EINTR). Returns what pread returned; `err` is its errno when that is -1.
-ssize_t FirstRead(int fd, std::span<uint8_t> buffer, int& err);
+// retried on EINTR), which is taken from TakeReadBuffer() first if it is shorter. Returns what
+// pread returned; `err` is its errno when that is -1.
+ssize_t FirstRead(int fd, FileBuffer& buffer, int& err);
 
 // Whether a first read that returned `got` bytes read the whole of a regular file: some bytes,
 // and fewer than asked for. The source then needs its file descriptor no more.

@@ -217,7 +217,8 @@ size_t FirstReadBytes() {
   return kFirstReadBytes;
 }
 
-ssize_t FirstRead(int fd, std::span<uint8_t> buffer, int& err) {
+ssize_t FirstRead(int fd, FileBuffer& buffer, int& err) {
+  if (buffer.size() < kFirstReadBytes) buffer = TakeReadBuffer();
   ssize_t got;
   do {
     got = ::pread(fd, buffer.data(), kFirstReadBytes, 0);
