@@ -16,6 +16,7 @@
 
 namespace mv {
 
+#if MV_HAVE_IO_URING
 namespace {
 
 // MODELVET_IO_URING=0 turns the rings off: for a seccomp policy that kills the process on a
@@ -26,6 +27,7 @@ bool IoUringAllowed() {
 }
 
 }  // namespace
+#endif
 
 struct FileBatch::Impl {
   // One file of the batch.
