@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Program p = ReadJs(text);
   FileFindings f;
-  DetectCalls(p, Rules::Embedded(), [](std::string_view) { return false; }, f);
+  DetectCalls(
+      p, Rules::Embedded(), [](std::string_view) { return false; }, f);
   return 0;
 }

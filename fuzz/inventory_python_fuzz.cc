@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Program p = ReadPython(text);
   FileFindings f;
-  DetectCalls(p, Rules::Embedded(), [](std::string_view) { return false; }, f);
+  DetectCalls(
+      p, Rules::Embedded(), [](std::string_view) { return false; }, f);
   for (const auto& m : f.models)
     if (m.id.empty() || m.provider.empty()) std::abort();
   return 0;

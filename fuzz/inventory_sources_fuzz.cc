@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                     FileKind::kToml,     FileKind::kShell, FileKind::kDockerfile};
   FileKind kind = kKinds[data[0] % 6];
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  SourceResult r = ReadSource(kind, text, "fuzz", Rules::Embedded(),
-                              [](std::string_view) { return false; });
+  SourceResult r =
+      ReadSource(kind, text, "fuzz", Rules::Embedded(), [](std::string_view) { return false; });
   for (const auto& m : r.models)
     if (m.id.empty() || m.references.size() != 1) std::abort();
   return 0;

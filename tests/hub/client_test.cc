@@ -369,8 +369,7 @@ TEST_F(HubTest, RangeReadsUseBlockCacheAndVerify206) {
 
   // A 206 whose Content-Range is not the requested range is refused.
   stub_->Config("bad_range=1");
-  auto bad =
-      HttpSource::Open(client, "hubtest/bigmodel", "main", "pytorch_model.bin", Blocks64K());
+  auto bad = HttpSource::Open(client, "hubtest/bigmodel", "main", "pytorch_model.bin", Blocks64K());
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, Errc::kBadResponse);
   EXPECT_NE(bad.error().message.find("Content-Range `bytes 1-65536/"), std::string::npos)

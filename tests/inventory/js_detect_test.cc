@@ -96,21 +96,22 @@ TEST(JsDetect, ObjectSpreadsInArguments) {
 
 TEST(JsDetect, ClassFields) {
   // Field initializers bind this.NAME (static ones Class.NAME); methods are still read.
-  EXPECT_EQ(Js("import OpenAI from 'openai';\n"
-               "import { pipeline } from '@huggingface/transformers';\n"
-               "export class Service {\n"
-               "  private readonly client: OpenAI = new OpenAI();\n"
-               "  #model = 'gpt-4o-2024-08-06';\n"
-               "  static EMBED = 'Xenova/gte-small'\n"
-               "  model?: string = 'gpt-4o-mini';\n"
-               "  async ask(q: string): Promise<string> {\n"
-               "    await pipeline('feature-extraction', Service.EMBED);\n"
-               "    return this.client.chat.completions.create({ model: this.model, messages: [] });\n"
-               "  }\n"
-               "  handler = async () => pipeline('ner', 'Xenova/bert-base-NER');\n"
-               "}\n"),
-            (V{"huggingface Xenova/gte-small L9", "openai gpt-4o-mini (service) L10",
-               "huggingface Xenova/bert-base-NER L12"}));
+  EXPECT_EQ(
+      Js("import OpenAI from 'openai';\n"
+         "import { pipeline } from '@huggingface/transformers';\n"
+         "export class Service {\n"
+         "  private readonly client: OpenAI = new OpenAI();\n"
+         "  #model = 'gpt-4o-2024-08-06';\n"
+         "  static EMBED = 'Xenova/gte-small'\n"
+         "  model?: string = 'gpt-4o-mini';\n"
+         "  async ask(q: string): Promise<string> {\n"
+         "    await pipeline('feature-extraction', Service.EMBED);\n"
+         "    return this.client.chat.completions.create({ model: this.model, messages: [] });\n"
+         "  }\n"
+         "  handler = async () => pipeline('ner', 'Xenova/bert-base-NER');\n"
+         "}\n"),
+      (V{"huggingface Xenova/gte-small L9", "openai gpt-4o-mini (service) L10",
+         "huggingface Xenova/bert-base-NER L12"}));
 }
 
 }  // namespace

@@ -103,22 +103,22 @@ TEST(PythonDetect, KeywordArgumentsFromDictLiterals) {
 TEST(PythonDetect, CommandLineOptionDefaults) {
   // The default of a command-line option is what the script loads when run without it: a
   // model, and the call stays a dynamic reference (the command line may give another).
-  EXPECT_EQ(Py("import argparse\n"
-               "from transformers import AutoModel\n"
-               "p = argparse.ArgumentParser()\n"
-               "p.add_argument('--model_name_or_path', type=str, default='org/argparse')\n"
-               "g = p.add_argument_group('tok')\n"
-               "g.add_argument('-t', '--tokenizer-name', default='org/hyphen')\n"
-               "p.add_argument('--teacher', dest='teacher_model', default='org/dest')\n"
-               "p.add_argument('--student')\n"
-               "args = p.parse_args()\n"
-               "AutoModel.from_pretrained(args.model_name_or_path)\n"
-               "AutoModel.from_pretrained(args.tokenizer_name)\n"
-               "AutoModel.from_pretrained(p.parse_args().teacher_model)\n"
-               "AutoModel.from_pretrained(args.student)\n"),
-            (V{"huggingface org/argparse L10", "huggingface org/hyphen L11",
-               "huggingface org/dest L12", "dynamic L10", "dynamic L11", "dynamic L12",
-               "dynamic L13"}));
+  EXPECT_EQ(
+      Py("import argparse\n"
+         "from transformers import AutoModel\n"
+         "p = argparse.ArgumentParser()\n"
+         "p.add_argument('--model_name_or_path', type=str, default='org/argparse')\n"
+         "g = p.add_argument_group('tok')\n"
+         "g.add_argument('-t', '--tokenizer-name', default='org/hyphen')\n"
+         "p.add_argument('--teacher', dest='teacher_model', default='org/dest')\n"
+         "p.add_argument('--student')\n"
+         "args = p.parse_args()\n"
+         "AutoModel.from_pretrained(args.model_name_or_path)\n"
+         "AutoModel.from_pretrained(args.tokenizer_name)\n"
+         "AutoModel.from_pretrained(p.parse_args().teacher_model)\n"
+         "AutoModel.from_pretrained(args.student)\n"),
+      (V{"huggingface org/argparse L10", "huggingface org/hyphen L11", "huggingface org/dest L12",
+         "dynamic L10", "dynamic L11", "dynamic L12", "dynamic L13"}));
   EXPECT_EQ(Py("import click, typer\n"
                "from transformers import AutoModel\n"
                "@click.command()\n"

@@ -11,12 +11,28 @@
 #include "core/lazy_lib.h"
 #include "formats/hdf5/hdf5.h"
 
-#define MV_HDF5_C_FNS(X)                                                                        \
-  X(H5open)                                                                                     \
-  X(H5Aexists) X(H5Aopen) X(H5Aclose) X(H5Aget_type) X(H5Aget_space) X(H5Aread) X(H5Eset_auto2) \
-      X(H5Sclose) X(H5Sget_simple_extent_npoints) X(H5Tcopy) X(H5Tclose) X(H5Tget_class)        \
-          X(H5Tget_cset) X(H5Tget_size) X(H5Tis_variable_str) X(H5Tset_cset) X(H5Tset_size)     \
-              X(H5free_memory)
+// clang-format off
+#define MV_HDF5_C_FNS(X) \
+  X(H5open) \
+  X(H5Aexists) \
+  X(H5Aopen) \
+  X(H5Aclose) \
+  X(H5Aget_type) \
+  X(H5Aget_space) \
+  X(H5Aread) \
+  X(H5Eset_auto2) \
+  X(H5Sclose) \
+  X(H5Sget_simple_extent_npoints) \
+  X(H5Tcopy) \
+  X(H5Tclose) \
+  X(H5Tget_class) \
+  X(H5Tget_cset) \
+  X(H5Tget_size) \
+  X(H5Tis_variable_str) \
+  X(H5Tset_cset) \
+  X(H5Tset_size) \
+  X(H5free_memory)
+// clang-format on
 
 // The C string type, copied from the library by H5open (H5T_C_S1 expands to
 // `(H5open(), H5T_C_S1_g)`).
