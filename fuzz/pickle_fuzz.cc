@@ -10,20 +10,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mv;
   SourcePtr src = MakeMemorySource(std::vector<uint8_t>(data, data + size));
   (void)pickle::LooksLikePickle(*src, 0);
-  static const pickle::Semantics kEmpty;
-  static const pickle::Semantics kSome = [] {
-    pickle::Semantics s;
-    s["builtins.getattr"] = {pickle::Semantic::kGetattr, 0, 0, ""};
-    s["builtins.__import__"] = {pickle::Semantic::kImportModule, 0, 0, ""};
-    s["functools.partial"] = {pickle::Semantic::kPartial, 0, 0, ""};
-    s["operator.methodcaller"] = {pickle::Semantic::kMethodCaller, 0, 0, ""};
-    s["operator.attrgetter"] = {pickle::Semantic::kAttrGetter, 0, 0, ""};
-    s["operator.itemgetter"] = {pickle::Semantic::kItemGetter, 0, 0, ""};
-    s["builtins.map"] = {pickle::Semantic::kApply, 0, 0, ""};
-    s["pickle.loads"] = {pickle::Semantic::kDeserialize, 0, 0, ""};
-    s["zlib.decompress"] = {pickle::Semantic::kDecode, 0, 0, "zlib"};
-    s["base64.b64decode"] = {pickle::Semantic::kDecode, 0, 0, "base64"};
-    s["io.BytesIO"] = {pickle::Semantic::kBytesIO, 0, 0, ""};
+  static const pickle::SemanticTable kEmpty;
+  static const pickle::SemanticTable kSome = [] {
+    pickle::SemanticTable s;
+    s.entries["builtins.getattr"] = {pickle::Semantic::kGetattr, 0, 0, ""};
+    s.entries["builtins.__import__"] = {pickle::Semantic::kImportModule, 0, 0, ""};
+    s.entries["functools.partial"] = {pickle::Semantic::kPartial, 0, 0, ""};
+    s.entries["operator.methodcaller"] = {pickle::Semantic::kMethodCaller, 0, 0, ""};
+    s.entries["operator.attrgetter"] = {pickle::Semantic::kAttrGetter, 0, 0, ""};
+    s.entries["operator.itemgetter"] = {pickle::Semantic::kItemGetter, 0, 0, ""};
+    s.entries["builtins.map"] = {pickle::Semantic::kApply, 0, 0, ""};
+    s.entries["pickle.loads"] = {pickle::Semantic::kDeserialize, 0, 0, ""};
+    s.entries["zlib.decompress"] = {pickle::Semantic::kDecode, 0, 0, "zlib"};
+    s.entries["base64.b64decode"] = {pickle::Semantic::kDecode, 0, 0, "base64"};
+    s.entries["io.BytesIO"] = {pickle::Semantic::kBytesIO, 0, 0, ""};
     return s;
   }();
   pickle::Options o;

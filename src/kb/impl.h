@@ -92,7 +92,7 @@ class PackedKb {
   std::optional<std::string_view> FindAlias(std::string_view from) const;
   const FeatureRule* MatchFeature(std::string_view kind, std::string_view subject) const;
   const CategoryDefaults* Category(std::string_view name) const;
-  const pickle::Semantics& semantics() const;
+  const pickle::Semantics& semantics() const { return semantics_; }
 
   bool has_aliases() const { return header_.count[packed::kAliases] != 0; }
   size_t alias_max_components() const { return header_.alias_max_components; }
@@ -116,13 +116,25 @@ class PackedKb {
   Action MakeAction(const packed::ActionRec& a) const;
   const FeatureRule* FeatureAt(uint32_t i) const;
 
+  // The semantics table read in place: a name is hashed into the blob's slots (packed.h), and
+  // its entry is built the first time a lookup returns it.
+  class SemanticIndex final : public pickle::Semantics {
+   public:
+    explicit SemanticIndex(const PackedKb& kb);
+    const pickle::SemanticEntry* Find(std::string_view name) const override;
+    size_t size() const override { return kb_.header_.count[packed::kSemantics]; }
+
+   private:
+    const PackedKb& kb_;
+    LazySlots<pickle::SemanticEntry> entries_;
+  };
+
   std::string_view blob_;
   packed::Header header_;
   LazySlots<Rule> rules_;
   LazySlots<FeatureRule> features_;
   LazySlots<CategoryDefaults> categories_;
-  mutable std::once_flag semantics_once_;
-  mutable pickle::Semantics semantics_;
+  SemanticIndex semantics_;
 };
 
 // A number no other call returns, for KnowledgeBase::Impl::memo_id (one counter, in kb.cc).
@@ -132,7 +144,7 @@ struct KnowledgeBase::Impl {
   // Names this knowledge base's per-thread memo of answers (kb.cc): never reused, so a memo
   // left by a destroyed knowledge base is never read.
   const uint64_t memo_id = NextMemoId();
-  pickle::Semantics semantics;
+  pickle::SemanticTable semantics;
   std::vector<Rule> rules;  // never grows after the indexes below are built
   std::vector<FeatureRule> features;
   std::unordered_map<std::string, size_t> exact;      // "os.system"

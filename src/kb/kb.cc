@@ -915,7 +915,7 @@ class Loader {
         auto [it, fresh] = semantic_where_.emplace(name, where);
         if (!fresh)
           return Fail(where, "duplicate semantic '" + name + "' (first at " + it->second + ")");
-        impl_.semantics[name] = e;
+        impl_.semantics.entries[name] = e;
       }
     }
     return OkStatus();
@@ -926,14 +926,14 @@ class Loader {
   void ExpandSemanticAliases() {
     std::vector<std::pair<std::string, pickle::SemanticEntry>> extra;
     for (const auto& [from, to] : impl_.aliases) {
-      for (const auto& [name, e] : impl_.semantics) {
+      for (const auto& [name, e] : impl_.semantics.entries) {
         if (name.size() > to.size() && name.compare(0, to.size(), to) == 0 &&
             name[to.size()] == '.') {
           extra.emplace_back(from + name.substr(to.size()), e);
         }
       }
     }
-    for (auto& [n, e] : extra) impl_.semantics.emplace(std::move(n), std::move(e));
+    for (auto& [n, e] : extra) impl_.semantics.entries.emplace(std::move(n), std::move(e));
   }
 
   static std::string FileName(const std::string& path) {
@@ -1027,7 +1027,7 @@ void KnowledgeBase::Impl::LoadDeferred(const std::string& module, DeferredFile& 
   Loader loader(tmp);
   Status st = loader.Add(d.file, d.text, false);
   if (st.ok()) st = loader.Build();
-  if (st.ok() && (!tmp.features.empty() || !tmp.semantics.empty() ||
+  if (st.ok() && (!tmp.features.empty() || tmp.semantics.size() != 0 ||
                   tmp.aliases.size() != aliases.size() || !tmp.prefix.empty() ||
                   !tmp.attribute.empty() || tmp.categories.size() != categories.size())) {
     st = Fail(d.file, "a generated library file holds only exact [[benign]]/[[review]] names");

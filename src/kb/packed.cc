@@ -1,6 +1,7 @@
 // The precompiled knowledge base (packed.h): written from a loaded one (Pack, at build time) and
 // read in place (PackedKb).
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <set>
 #include <tuple>
@@ -28,6 +29,7 @@ constexpr size_t kRecordSize[packed::kSectionCount] = {
     sizeof(packed::FeatureIndexRec),
     sizeof(packed::FeatureIndexRec),
     sizeof(packed::SemanticRec),
+    sizeof(uint32_t),
 };
 
 // ---- writing ----------------------------------------------------------------------------------
@@ -194,7 +196,8 @@ Result<std::string> Pack(const KnowledgeBase& kb) {
   }
 
   std::map<std::string, const pickle::SemanticEntry*> semantics;
-  for (const auto& [name, e] : impl.semantics) semantics.emplace(name, &e);
+  for (const auto& [name, e] : impl.semantics.entries) semantics.emplace(name, &e);
+  std::vector<uint32_t> slots(semantics.empty() ? 0 : std::bit_ceil(2 * semantics.size()), 0);
   for (const auto& [name, e] : semantics) {
     packed::SemanticRec rec;
     rec.name = w.Str(name);
@@ -203,7 +206,11 @@ Result<std::string> Pack(const KnowledgeBase& kb) {
     rec.func_arg = e->func_arg;
     rec.data_arg = e->data_arg;
     w.Add(packed::kSemantics, rec);
+    size_t at = packed::NameHash(name) & (slots.size() - 1);
+    while (slots[at] != 0) at = (at + 1) & (slots.size() - 1);
+    slots[at] = w.header().count[packed::kSemantics];  // record index + 1
   }
+  for (uint32_t v : slots) w.Add(packed::kSemanticSlots, v);
   return w.Finish();
 }
 
@@ -220,6 +227,11 @@ std::unique_ptr<PackedKb> PackedKb::Open(std::string_view blob) {
     }
   }
   if (h.eager_rules > h.count[packed::kRules]) return nullptr;
+  uint32_t slots = h.count[packed::kSemanticSlots];
+  if (slots == 0 ? h.count[packed::kSemantics] != 0
+                 : !std::has_single_bit(slots) || slots <= h.count[packed::kSemantics]) {
+    return nullptr;  // the writer makes a power of two of slots, more than the semantics
+  }
   return std::make_unique<PackedKb>(blob, h);
 }
 
@@ -228,7 +240,8 @@ PackedKb::PackedKb(std::string_view blob, const packed::Header& h)
       header_(h),
       rules_(h.count[packed::kRules]),
       features_(h.count[packed::kFeatures]),
-      categories_(h.count[packed::kCategories]) {}
+      categories_(h.count[packed::kCategories]),
+      semantics_(*this) {}
 
 const Rule* PackedKb::Find(Section s, std::string_view key) const {
   uint32_t lo = 0, hi = header_.count[s];
@@ -376,20 +389,28 @@ const CategoryDefaults* PackedKb::Category(std::string_view name) const {
   return nullptr;
 }
 
-const pickle::Semantics& PackedKb::semantics() const {
-  std::call_once(semantics_once_, [&] {
-    semantics_.reserve(header_.count[packed::kSemantics]);  // no rehash while it fills
-    for (uint32_t i = 0; i < header_.count[packed::kSemantics]; ++i) {
-      auto rec = Rec<packed::SemanticRec>(packed::kSemantics, i);
-      pickle::SemanticEntry e;
-      e.semantic = static_cast<pickle::Semantic>(rec.semantic);
-      e.func_arg = rec.func_arg;
-      e.data_arg = rec.data_arg;
-      e.codec = S(rec.codec);
-      semantics_.emplace(std::string(S(rec.name)), std::move(e));
-    }
-  });
-  return semantics_;
+PackedKb::SemanticIndex::SemanticIndex(const PackedKb& kb)
+    : kb_(kb), entries_(kb.header_.count[packed::kSemantics]) {}
+
+const pickle::SemanticEntry* PackedKb::SemanticIndex::Find(std::string_view name) const {
+  uint32_t slots = kb_.header_.count[packed::kSemanticSlots];
+  if (slots == 0) return nullptr;
+  uint32_t at = static_cast<uint32_t>(packed::NameHash(name)) & (slots - 1);
+  for (uint32_t probes = 0; probes < slots; ++probes, at = (at + 1) & (slots - 1)) {
+    auto v = kb_.Rec<uint32_t>(packed::kSemanticSlots, at);
+    if (v == 0 || v > size()) return nullptr;
+    auto rec = kb_.Rec<packed::SemanticRec>(packed::kSemantics, v - 1);
+    if (kb_.S(rec.name) != name) continue;
+    return entries_.Get(v - 1, [&] {
+      auto e = std::make_unique<pickle::SemanticEntry>();
+      e->semantic = static_cast<pickle::Semantic>(rec.semantic);
+      e->func_arg = rec.func_arg;
+      e->data_arg = rec.data_arg;
+      e->codec = kb_.S(rec.codec);
+      return e;
+    });
+  }
+  return nullptr;
 }
 
 Result<std::shared_ptr<const KnowledgeBase>> FromPacked(std::string_view blob) {

@@ -6,7 +6,9 @@
 //
 // Layout (native byte order; the blob is made and read by the same build): a Header, then the
 // sections it lists, each an array of one record type; every string is a Str into the pool.
-// The index sections are sorted by key (byte order) for binary search.
+// The index sections are sorted by key (byte order) for binary search, except the semantics'
+// slots: a hash table (SlotOf), looked up on every call a pickle makes, where a binary search
+// would cost more per file than building a table once at start-up does.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +19,7 @@
 namespace mv::kb::packed {
 
 inline constexpr uint32_t kMagic = 0x424b564d;  // "MVKB"
-inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersion = 2;
 
 struct Str {
   uint32_t off = 0;
@@ -92,6 +94,9 @@ enum Section : uint32_t {
   kFeatureExact,
   kFeatureGlobs,
   kSemantics,
+  // uint32 slots, a power of two of them (none when there are no semantics), more than there
+  // are semantics: 0 is empty, i + 1 is kSemantics[i]. Linear probing from SlotOf(name).
+  kSemanticSlots,
   kSectionCount,
 };
 
@@ -104,6 +109,25 @@ struct Header {
   uint32_t offset[kSectionCount] = {};  // byte offset of each section in the blob
   uint32_t count[kSectionCount] = {};   // records (bytes for kStrings)
 };
+
+// The hash of a name, written and read by the same build: 8 bytes at a time, multiplied and
+// folded. Fixed here (not std::hash) so the packer and the reader agree whatever library each
+// was built with.
+inline uint64_t NameHash(std::string_view s) {
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+  uint64_t h = s.size() * kMul;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, s.data() + i, s.size() - i);
+  h = (h ^ w) * kMul;
+  return h ^ (h >> 32);
+}
 
 template <typename T>
 T Read(const char* p) {

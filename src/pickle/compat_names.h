@@ -1,27 +1,30 @@
 // The Python-2 -> Python-3 name maps that CPython's Unpickler applies in find_class when the
-// pickle protocol is < 3 and fix_imports is on (the default). Generated from _compat_pickle.
+// pickle protocol is < 3 and fix_imports is on (the default). The tables are generated from
+// _compat_pickle (compat_tables.h, gen_compat_names.py); the lookup is compat_names.cc.
 #pragma once
 
-#include <string>
+#include <cstdint>
+#include <span>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 namespace mv::pickle {
 
 struct NameMapEntry {
-  const char* module;
-  const char* name;
-  const char* module3;
-  const char* name3;
+  std::string_view module, name, module3, name3;
 };
 struct ModuleMapEntry {
-  const char* module;
-  const char* module3;
+  std::string_view module, module3;
+};
+// A module either table names: its IMPORT_MAPPING rename ("" when none) and its NAME_MAPPING
+// entries, [names_begin, names_end) of Py2NameMapping() (sorted by name).
+struct ModuleIndexEntry {
+  std::string_view module, module3;
+  uint16_t names_begin = 0, names_end = 0;
 };
 
-const std::vector<NameMapEntry>& Py2NameMapping();
-const std::vector<ModuleMapEntry>& Py2ImportMapping();
+std::span<const NameMapEntry> Py2NameMapping();      // sorted by (module, name)
+std::span<const ModuleMapEntry> Py2ImportMapping();  // sorted by module
 
 // (module, name) as find_class sees them after fix_imports: NAME_MAPPING first, then
 // IMPORT_MAPPING on the module alone. Each view is into the tables or into the arguments.

@@ -14,35 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "pickle/compat_names.h"
-
 namespace mv::pickle {
-
-std::pair<std::string_view, std::string_view> MapPy2Name(std::string_view module,
-                                                         std::string_view name) {
-  // Every protocol-0..2 find_class is looked up (torch saves with protocol 2), so the tables are
-  // indexed once by module: one lookup answers most names (a module neither table knows), and
-  // no key is built. The first entry of each key wins, as in the tables' order.
-  struct Module {
-    const char* module3 = nullptr;  // IMPORT_MAPPING's rename of the whole module, if any
-    std::unordered_map<std::string_view, const NameMapEntry*> names;  // NAME_MAPPING's
-  };
-  static const std::unordered_map<std::string_view, Module> kIndex = [] {
-    std::unordered_map<std::string_view, Module> ix;
-    for (const auto& e : Py2NameMapping()) ix[e.module].names.emplace(e.name, &e);
-    for (const auto& e : Py2ImportMapping()) {
-      Module& m = ix[e.module];
-      if (m.module3 == nullptr) m.module3 = e.module3;
-    }
-    return ix;
-  }();
-  auto m = kIndex.find(module);
-  if (m == kIndex.end()) return {module, name};
-  if (auto n = m->second.names.find(name); n != m->second.names.end())
-    return {n->second->module3, n->second->name3};
-  if (m->second.module3 != nullptr) return {m->second.module3, name};
-  return {module, name};
-}
 
 namespace vm {
 

@@ -303,8 +303,7 @@ class Machine {
   }
   const SemanticEntry* Sem(const std::string& name) const {
     if (opt_.semantics == nullptr || name.empty()) return nullptr;
-    auto it = opt_.semantics->find(name);
-    return it == opt_.semantics->end() ? nullptr : &it->second;
+    return opt_.semantics->Find(name);
   }
   static ValuePtr Arg(const std::vector<ValuePtr>& a, size_t i) {
     return i < a.size() ? a[i] : nullptr;

@@ -3,8 +3,11 @@
 // loads it from rules/semantics.toml. Nothing here says what is dangerous.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace mv::pickle {
@@ -40,8 +43,33 @@ struct SemanticEntry {
                       // "lzma", "latin1-encode" (_codecs.encode(str, 'latin1')), "utf8-encode"
 };
 
-// Key: resolved dotted name ("builtins.getattr"). Also matched for bound-method style names
-// resolved from objects ("builtins.str.join").
-using Semantics = std::unordered_map<std::string, SemanticEntry>;
+// The entries by resolved dotted name ("builtins.getattr"); also matched for bound-method style
+// names resolved from objects ("builtins.str.join"). Two forms: a table in memory
+// (SemanticTable: rules loaded from TOML, tests) and the precompiled knowledge base's, read in
+// place through its hash index (kb/packed.h), so that a scan builds no table at start-up.
+class Semantics {
+ public:
+  virtual ~Semantics() = default;
+  // The entry of `name`, or null.
+  virtual const SemanticEntry* Find(std::string_view name) const = 0;
+  virtual size_t size() const = 0;
+};
+
+class SemanticTable final : public Semantics {
+ public:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, SemanticEntry, Hash, std::equal_to<>>;
+
+  const SemanticEntry* Find(std::string_view name) const override {
+    auto it = entries.find(name);
+    return it == entries.end() ? nullptr : &it->second;
+  }
+  size_t size() const override { return entries.size(); }
+
+  Map entries;
+};
 
 }  // namespace mv::pickle

@@ -312,10 +312,10 @@ class Walker {
     const auto& sem = options_.kb->semantics();
     for (const auto& c : t.calls) {
       if (c.resolved.empty()) continue;
-      auto s = sem.find(options_.kb->Canonical(c.resolved));
-      if (s == sem.end() || s->second.semantic != pickle::Semantic::kFxGraphCode) continue;
-      auto body_at = static_cast<size_t>(s->second.func_arg);
-      auto imports_at = static_cast<size_t>(s->second.data_arg);
+      const pickle::SemanticEntry* s = sem.Find(options_.kb->Canonical(c.resolved));
+      if (s == nullptr || s->semantic != pickle::Semantic::kFxGraphCode) continue;
+      auto body_at = static_cast<size_t>(s->func_arg);
+      auto imports_at = static_cast<size_t>(s->data_arg);
       if (body_at >= c.args.size() || imports_at >= c.args.size()) continue;
       const pickle::ValuePtr& body = c.args[body_at];
       if (!body || body->kind != pickle::ValueKind::kDict) continue;

@@ -247,9 +247,8 @@ class Judge_ {
       if (info.rule->category == "constant") info.clears = Clears::kReference;
     }
     const auto& sem = kb_.semantics();
-    auto s = sem.find(info.canonical);
-    if (s == sem.end()) s = sem.find(name);
-    if (s != sem.end()) info.semantic = &s->second;
+    info.semantic = sem.Find(info.canonical);
+    if (info.semantic == nullptr) info.semantic = sem.Find(name);
     last_ = &*names.emplace(name, std::move(info)).first;
     return last_->second;
   }

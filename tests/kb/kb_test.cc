@@ -194,8 +194,16 @@ TEST(Embedded, MostSpecificWins) {
 
 TEST(Embedded, SemanticsIncludeAliasSpellings) {
   auto kb = Embedded();
-  const auto& s = kb->semantics();
-  ASSERT_TRUE(s.count("builtins.getattr"));
+  const pickle::Semantics& table = kb->semantics();
+  ASSERT_NE(table.Find("builtins.getattr"), nullptr);
+  struct {
+    const pickle::Semantics& table;
+    pickle::SemanticEntry at(std::string_view name) const {
+      const pickle::SemanticEntry* e = table.Find(name);
+      EXPECT_NE(e, nullptr) << name;
+      return e != nullptr ? *e : pickle::SemanticEntry{};
+    }
+  } s{table};
   EXPECT_EQ(s.at("builtins.getattr").semantic, pickle::Semantic::kGetattr);
   EXPECT_EQ(s.at("builtins.getattr").data_arg, 1);
   EXPECT_EQ(s.at("_operator.attrgetter").semantic, pickle::Semantic::kAttrGetter);

@@ -12,10 +12,10 @@ namespace {
 
 std::pair<std::string, std::string> Reference(std::string_view module, std::string_view name) {
   for (const auto& e : Py2NameMapping()) {
-    if (module == e.module && name == e.name) return {e.module3, e.name3};
+    if (module == e.module && name == e.name) return {std::string(e.module3), std::string(e.name3)};
   }
   for (const auto& e : Py2ImportMapping()) {
-    if (module == e.module) return {e.module3, std::string(name)};
+    if (module == e.module) return {std::string(e.module3), std::string(name)};
   }
   return {std::string(module), std::string(name)};
 }
@@ -34,11 +34,11 @@ TEST(MapPy2Name, AgreesWithTheTablesOnEveryEntry) {
   for (const auto& e : Py2NameMapping()) {
     ExpectSame(e.module, e.name);
     ExpectSame(e.module, std::string(e.name) + "_other");  // the module's other names
-    modules.insert(e.module);
+    modules.emplace(e.module);
   }
   for (const auto& e : Py2ImportMapping()) {
     ExpectSame(e.module, "anything");
-    modules.insert(e.module);
+    modules.emplace(e.module);
   }
   // Near misses: a mapped module's prefix or extension, a mapped name under another module.
   for (const auto& m : modules) {

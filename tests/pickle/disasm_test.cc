@@ -117,7 +117,7 @@ TEST(Machine, HugeBytesReadBackOnlyForDeserialisers) {
                       .Reduce()
                       .Stop()
                       .bytes();
-  Semantics sem = testing::TestSemantics();
+  SemanticTable sem = testing::TestSemantics();
   Trace t = testing::AnalyzeBytes(b, &sem);
   ASSERT_EQ(t.nested.size(), 1u);
   EXPECT_EQ(t.nested[0].data.size(), inner.size());

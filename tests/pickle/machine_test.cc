@@ -90,7 +90,7 @@ TEST(Machine, Python2NamesMappedBelowProtocol3Only) {
 }
 
 TEST(Machine, GetattrImportChainResolvesToFinalCallable) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)
                       .Global("builtins", "getattr")
                       .Call1("builtins", "__import__", "os")
@@ -132,7 +132,7 @@ TEST(Machine, WithoutSemanticsNothingIsFollowed) {
 }
 
 TEST(Machine, ImportModuleStackGlobalFromMemo) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   // Names memoized first, then STACK_GLOBAL reads them back through BINGET.
   std::string b = P().Proto(4)
                       .Str("importlib")
@@ -181,7 +181,7 @@ TEST(Machine, Protocol4DottedNameResolves) {
 }
 
 TEST(Machine, AttrGetterMethodCallerAndPartial) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   // operator.attrgetter('system')(__import__('os'))('id')
   std::string a = P().Proto(2)
                       .Call1("operator", "attrgetter", "system")
@@ -239,7 +239,7 @@ TEST(Machine, AttrGetterMethodCallerAndPartial) {
 TEST(Machine, ItemGetterTakesLastDuplicateKey) {
   // Found by random_diff_test (duplicate dict keys): Python keeps the LAST value of a repeated
   // key, so operator.itemgetter('f')({'f': print, 'f': os.system})('id') runs os.system.
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)
                       .Call1("operator", "itemgetter", "f")
                       .Op(Op::kEmptyDict)
@@ -261,7 +261,7 @@ TEST(Machine, ItemGetterTakesLastDuplicateKey) {
 }
 
 TEST(Machine, PartialStateFromBuildIsFollowed) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   // What pickle.dumps(partial(os.system, 'id')) writes: partial(f) then BUILD (f, args, kw, d).
   std::string b = P().Proto(2)
                       .Global("functools", "partial")
@@ -295,7 +295,7 @@ TEST(Machine, PartialStateFromBuildIsFollowed) {
 }
 
 TEST(Machine, MapAppliesFunctionToEachItem) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)
                       .Global("builtins", "map")
                       .Global("os", "system")
@@ -318,7 +318,7 @@ TEST(Machine, MapAppliesFunctionToEachItem) {
 }
 
 TEST(Machine, AtexitRegisterIsADerivedCall) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)
                       .Global("atexit", "register")
                       .Global("os", "system")
@@ -336,7 +336,7 @@ TEST(Machine, AtexitRegisterIsADerivedCall) {
 }
 
 TEST(Machine, NestedBase64PickleBecomesPayload) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string inner = P().Proto(2).Call1("os", "system", "id").Stop().bytes();
   std::string b = P().Proto(2)
                       .Global("pickle", "loads")
@@ -352,7 +352,7 @@ TEST(Machine, NestedBase64PickleBecomesPayload) {
 }
 
 TEST(Machine, NestedZlibAndCodecsEncodePayloads) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string inner = P().Proto(2).Call1("os", "system", "id").Stop().bytes();
   std::string z(compressBound(inner.size()), '\0');
   uLongf zl = z.size();
@@ -390,7 +390,7 @@ TEST(Machine, NestedZlibAndCodecsEncodePayloads) {
 }
 
 TEST(Machine, DeserializeOfUnknownDataIsIncomplete) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)
                       .Global("pickle", "loads")
                       .Global("some", "thing")
@@ -476,7 +476,7 @@ TEST(Machine, UnregisteredExtensionIsAnomaly) {
 }
 
 TEST(Machine, GetattrOnObjectGivesBoundMethodName) {
-  Semantics sem = TestSemantics();
+  SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)
                       .Global("builtins", "getattr")
                       .Global("ultralytics.nn.modules.head", "Detect")
@@ -839,9 +839,9 @@ bool Has(const Trace& t, const std::string& code) {
 }
 
 TEST(Machine, StrJoinAndConcatAssembleNames) {
-  Semantics sem = testing::TestSemantics();
-  sem["builtins.str.join"] = {Semantic::kStrJoin, 0, 0, ""};
-  sem["operator.add"] = {Semantic::kConcat, 0, 0, ""};
+  SemanticTable sem = testing::TestSemantics();
+  sem.entries["builtins.str.join"] = {Semantic::kStrJoin, 0, 0, ""};
+  sem.entries["operator.add"] = {Semantic::kConcat, 0, 0, ""};
   // getattr(__import__("".join(["o","s"])), "sys" + "tem")("id")
   std::string b = P().Proto(2)
                       .Global("builtins", "getattr")
@@ -876,8 +876,8 @@ TEST(Machine, StrJoinAndConcatAssembleNames) {
 }
 
 TEST(Machine, CodecsDecodeNamesItsCodec) {
-  Semantics sem = testing::TestSemantics();
-  sem["codecs.decode"] = {Semantic::kDecode, 0, 0, "by-arg"};
+  SemanticTable sem = testing::TestSemantics();
+  sem.entries["codecs.decode"] = {Semantic::kDecode, 0, 0, "by-arg"};
   std::string inner = P().Proto(2).Call1("os", "system", "id").Stop().bytes();
   std::string hex;
   for (unsigned char c : inner) {

@@ -61,34 +61,34 @@ class P {
 };
 
 inline Trace AnalyzeBytes(const std::string& bytes, const Semantics* sem = nullptr,
-                 Options opt = Options{}) {
+                          Options opt = Options{}) {
   opt.semantics = sem;
   SourcePtr src = MakeMemorySource(bytes);
   return Analyze(*src, 0, src->size(), opt);
 }
 
-inline Semantics TestSemantics() {
-  Semantics s;
-  s["builtins.getattr"] = {Semantic::kGetattr, 0, 0, ""};
-  s["builtins.__import__"] = {Semantic::kImportModule, 0, 0, ""};
-  s["importlib.import_module"] = {Semantic::kImportModule, 0, 0, ""};
-  s["pkgutil.resolve_name"] = {Semantic::kResolveName, 0, 0, ""};
-  s["numpy.core._ufunc_reconstruct"] = {Semantic::kImportFrom, 0, 0, ""};
-  s["operator.attrgetter"] = {Semantic::kAttrGetter, 0, 0, ""};
-  s["operator.itemgetter"] = {Semantic::kItemGetter, 0, 0, ""};
-  s["operator.methodcaller"] = {Semantic::kMethodCaller, 0, 0, ""};
-  s["functools.partial"] = {Semantic::kPartial, 0, 0, ""};
-  s["builtins.map"] = {Semantic::kApply, 0, 0, ""};
-  s["operator.call"] = {Semantic::kCallArg, 0, 0, ""};
-  s["atexit.register"] = {Semantic::kDeferredCall, 0, 0, ""};
-  s["pickle.loads"] = {Semantic::kDeserialize, 0, 0, ""};
-  s["_pickle.loads"] = {Semantic::kDeserialize, 0, 0, ""};
-  s["joblib.load"] = {Semantic::kDeserialize, 0, 0, ""};
-  s["base64.b64decode"] = {Semantic::kDecode, 0, 0, "base64"};
-  s["zlib.decompress"] = {Semantic::kDecode, 0, 0, "zlib"};
-  s["_codecs.encode"] = {Semantic::kDecode, 0, 0, "latin1-encode"};
-  s["builtins.bytes.fromhex"] = {Semantic::kDecode, 0, 0, "hex"};
-  s["io.BytesIO"] = {Semantic::kBytesIO, 0, 0, ""};
+inline SemanticTable TestSemantics() {
+  SemanticTable s;
+  s.entries["builtins.getattr"] = {Semantic::kGetattr, 0, 0, ""};
+  s.entries["builtins.__import__"] = {Semantic::kImportModule, 0, 0, ""};
+  s.entries["importlib.import_module"] = {Semantic::kImportModule, 0, 0, ""};
+  s.entries["pkgutil.resolve_name"] = {Semantic::kResolveName, 0, 0, ""};
+  s.entries["numpy.core._ufunc_reconstruct"] = {Semantic::kImportFrom, 0, 0, ""};
+  s.entries["operator.attrgetter"] = {Semantic::kAttrGetter, 0, 0, ""};
+  s.entries["operator.itemgetter"] = {Semantic::kItemGetter, 0, 0, ""};
+  s.entries["operator.methodcaller"] = {Semantic::kMethodCaller, 0, 0, ""};
+  s.entries["functools.partial"] = {Semantic::kPartial, 0, 0, ""};
+  s.entries["builtins.map"] = {Semantic::kApply, 0, 0, ""};
+  s.entries["operator.call"] = {Semantic::kCallArg, 0, 0, ""};
+  s.entries["atexit.register"] = {Semantic::kDeferredCall, 0, 0, ""};
+  s.entries["pickle.loads"] = {Semantic::kDeserialize, 0, 0, ""};
+  s.entries["_pickle.loads"] = {Semantic::kDeserialize, 0, 0, ""};
+  s.entries["joblib.load"] = {Semantic::kDeserialize, 0, 0, ""};
+  s.entries["base64.b64decode"] = {Semantic::kDecode, 0, 0, "base64"};
+  s.entries["zlib.decompress"] = {Semantic::kDecode, 0, 0, "zlib"};
+  s.entries["_codecs.encode"] = {Semantic::kDecode, 0, 0, "latin1-encode"};
+  s.entries["builtins.bytes.fromhex"] = {Semantic::kDecode, 0, 0, "hex"};
+  s.entries["io.BytesIO"] = {Semantic::kBytesIO, 0, 0, ""};
   return s;
 }
 

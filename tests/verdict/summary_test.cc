@@ -113,10 +113,9 @@ Probe ProbeFor(const kb::ArgRef& ref, int if_arg = -1, const kb::ActionCase* c =
 // Names whose calls the engine follows through their semantics (getattr, import_module,
 // partial …) are explained by what they resolve or call, not by their own rule.
 bool FollowedBySemantics(const std::string& name) {
-  auto it = KB().semantics().find(KB().Canonical(name));
-  if (it == KB().semantics().end()) return false;
-  return it->second.semantic != pickle::Semantic::kDeserialize &&
-         it->second.semantic != pickle::Semantic::kDeferredCall;
+  const pickle::SemanticEntry* e = KB().semantics().Find(KB().Canonical(name));
+  return e != nullptr && e->semantic != pickle::Semantic::kDeserialize &&
+         e->semantic != pickle::Semantic::kDeferredCall;
 }
 
 void Check(const kb::Rule& r, const kb::Action& a, const Probe& probe, const std::string& name,
