@@ -14,6 +14,10 @@ namespace mv::pickle {
 
 namespace {
 
+constexpr std::string_view S(compat::Str s) {
+  return {compat::kPool + s.off, s.len};
+}
+
 constexpr uint32_t Hash(std::string_view s) {  // FNV-1a: constexpr, and the names are short
   uint32_t h = 2166136261U;
   for (char c : s) {
@@ -31,40 +35,46 @@ constexpr size_t kSlots = std::bit_ceil(2 * kModuleCount);  // at least half emp
 constexpr std::array<uint8_t, kSlots> kModuleSlots = [] {
   std::array<uint8_t, kSlots> slots{};
   for (size_t i = 0; i < kModuleCount; ++i) {
-    size_t at = Hash(compat::kModules[i].module) & (kSlots - 1);
+    size_t at = Hash(S(compat::kModules[i].module)) & (kSlots - 1);
     while (slots[at] != 0) at = (at + 1) & (kSlots - 1);
     slots[at] = static_cast<uint8_t>(i + 1);
   }
   return slots;
 }();
 
-const ModuleIndexEntry* FindModule(std::string_view module) {
+const compat::ModuleRow* FindModule(std::string_view module) {
   for (size_t at = Hash(module) & (kSlots - 1);; at = (at + 1) & (kSlots - 1)) {
     uint8_t v = kModuleSlots[at];
     if (v == 0) return nullptr;
-    const ModuleIndexEntry& m = compat::kModules[v - 1];
-    if (m.module == module) return &m;
+    const compat::ModuleRow& m = compat::kModules[v - 1];
+    if (S(m.module) == module) return &m;
   }
 }
 
 }  // namespace
 
-std::span<const NameMapEntry> Py2NameMapping() {
-  return compat::kNames;
+std::vector<NameMapEntry> Py2NameMapping() {
+  std::vector<NameMapEntry> out;
+  for (const auto& r : compat::kNames)
+    out.push_back({S(r.module), S(r.name), S(r.module3), S(r.name3)});
+  return out;
 }
-std::span<const ModuleMapEntry> Py2ImportMapping() {
-  return compat::kImports;
+std::vector<ModuleMapEntry> Py2ImportMapping() {
+  std::vector<ModuleMapEntry> out;
+  for (const auto& r : compat::kImports) out.push_back({S(r.module), S(r.module3)});
+  return out;
 }
 
 std::pair<std::string_view, std::string_view> MapPy2Name(std::string_view module,
                                                          std::string_view name) {
-  const ModuleIndexEntry* m = FindModule(module);
+  const compat::ModuleRow* m = FindModule(module);
   if (m == nullptr) return {module, name};
-  auto names = Py2NameMapping().subspan(m->names_begin, m->names_end - m->names_begin);
-  auto n = std::lower_bound(names.begin(), names.end(), name,
-                            [](const NameMapEntry& e, std::string_view k) { return e.name < k; });
-  if (n != names.end() && n->name == name) return {n->module3, n->name3};
-  if (!m->module3.empty()) return {m->module3, name};
+  const compat::NameRow* end = compat::kNames + m->names_end;
+  const compat::NameRow* n =
+      std::lower_bound(compat::kNames + m->names_begin, end, name,
+                       [](const compat::NameRow& r, std::string_view k) { return S(r.name) < k; });
+  if (n != end && S(n->name) == name) return {S(n->module3), S(n->name3)};
+  if (m->module3.len != 0) return {S(m->module3), name};
   return {module, name};
 }
 

@@ -3,10 +3,9 @@
 // _compat_pickle (compat_tables.h, gen_compat_names.py); the lookup is compat_names.cc.
 #pragma once
 
-#include <cstdint>
-#include <span>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace mv::pickle {
 
@@ -16,15 +15,10 @@ struct NameMapEntry {
 struct ModuleMapEntry {
   std::string_view module, module3;
 };
-// A module either table names: its IMPORT_MAPPING rename ("" when none) and its NAME_MAPPING
-// entries, [names_begin, names_end) of Py2NameMapping() (sorted by name).
-struct ModuleIndexEntry {
-  std::string_view module, module3;
-  uint16_t names_begin = 0, names_end = 0;
-};
-
-std::span<const NameMapEntry> Py2NameMapping();      // sorted by (module, name)
-std::span<const ModuleMapEntry> Py2ImportMapping();  // sorted by module
+// The tables as generated (for tests): NAME_MAPPING sorted by (module, name), IMPORT_MAPPING by
+// module.
+std::vector<NameMapEntry> Py2NameMapping();
+std::vector<ModuleMapEntry> Py2ImportMapping();
 
 // (module, name) as find_class sees them after fix_imports: NAME_MAPPING first, then
 // IMPORT_MAPPING on the module alone. Each view is into the tables or into the arguments.

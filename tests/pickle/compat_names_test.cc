@@ -59,6 +59,15 @@ TEST(MapPy2Name, KnownRenames) {
   auto [m3, n3] = MapPy2Name("UserDict", "UserDict");
   EXPECT_EQ(m3, "collections");
   EXPECT_EQ(n3, "UserDict");
+  // Rows in the middle and at the end of the generated string pool (CPython 3.11's tables).
+  EXPECT_EQ(MapPy2Name("exceptions", "StandardError"),
+            (std::pair<std::string_view, std::string_view>("builtins", "Exception")));
+  EXPECT_EQ(MapPy2Name("itertools", "izip"),
+            (std::pair<std::string_view, std::string_view>("builtins", "zip")));
+  EXPECT_EQ(MapPy2Name("urllib2", "urlopen").first, "urllib.request");
+  EXPECT_EQ(MapPy2Name("cPickle", "loads").first, "pickle");
+  EXPECT_EQ(Py2NameMapping().size(), 88u);
+  EXPECT_EQ(Py2ImportMapping().size(), 55u);
 }
 
 }  // namespace
