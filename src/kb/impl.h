@@ -88,6 +88,7 @@ class PackedKb {
   const Rule* FindExact(std::string_view key) const { return Find(packed::kExact, key); }
   const Rule* FindPrefix(std::string_view key) const { return Find(packed::kPrefix, key); }
   const Rule* FindAttribute(std::string_view key) const { return Find(packed::kAttribute, key); }
+  const Rule* MatchGlob(std::string_view name) const;
   const Rule* FindDeferred(std::string_view key) const { return Find(packed::kDeferred, key); }
   std::optional<std::string_view> FindAlias(std::string_view from) const;
   const FeatureRule* MatchFeature(std::string_view kind, std::string_view subject) const;
@@ -150,6 +151,7 @@ struct KnowledgeBase::Impl {
   std::unordered_map<std::string, size_t> exact;      // "os.system"
   std::unordered_map<std::string, size_t> prefix;     // "os" for "os.*"
   std::unordered_map<std::string, size_t> attribute;  // "__globals__" in any component
+  std::unordered_map<std::string, size_t> globs;      // "transformers.models.*.convert_*.*"
   std::unordered_map<std::string, std::string> aliases;
   size_t alias_max_components = 0;
   struct FeatureIndex {
@@ -176,8 +178,18 @@ struct KnowledgeBase::Impl {
   const Rule* FindExact(std::string_view key) const;
   const Rule* FindPrefix(std::string_view key) const;
   const Rule* FindAttribute(std::string_view key) const;
+  // The name glob that covers `name` (GlobCovers), if any: the strictest stance first, then the
+  // most literal characters, then the pattern's order.
+  const Rule* MatchGlob(std::string_view name) const;
   std::optional<std::string_view> FindAlias(std::string_view from) const;
 };
+
+// Whether a name glob (`lib.*.convert_*.*`) covers a dotted name: each component before the
+// final `*` matches the name's component at the same place (mv::Glob: `*` and `?` within one
+// component), and the final `*` takes the matched module and everything below it.
+bool GlobCovers(std::string_view pattern, std::string_view name);
+// The order of name globs covering the same name, shared by both forms (kb.cc).
+bool BetterNameGlob(const Rule& r, const Rule* best);
 
 // True when feature rule `r` (a glob, matched with mv::Glob of core/text.h) beats `best` for
 // the same subject: the order of matching feature rules, shared by both forms (kb.cc).

@@ -155,6 +155,29 @@ bool ValidCallablePattern(std::string_view p) {
   }
 }
 
+// "lib.mod.*.convert_*.*": a name glob of a [[dangerous]] or [[review]] rule. Its first
+// component is a module name, a middle one holds `*` or `?`, and it ends in `.*` (the modules
+// it matches and everything below them).
+bool ValidGlobPattern(std::string_view p) {
+  if (p.size() < 4 || p.compare(p.size() - 2, 2, ".*") != 0) return false;
+  std::string_view head = p.substr(0, p.size() - 2);
+  bool wild = false;
+  size_t start = 0;
+  while (true) {
+    size_t dot = head.find('.', start);
+    std::string_view comp = head.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (comp.empty()) return false;
+    for (char c : comp) {
+      bool w = c == '*' || c == '?';
+      if (w && start == 0) return false;
+      if (!w && !IsIdentChar(c)) return false;
+      wild |= w;
+    }
+    if (dot == std::string_view::npos) return wild;
+    start = dot + 1;
+  }
+}
+
 bool ValidIdentifier(std::string_view s) {
   if (s.empty()) return false;
   return std::all_of(s.begin(), s.end(), IsIdentChar);
@@ -186,6 +209,26 @@ bool BetterGlob(const FeatureRule& r, const FeatureRule* best) {
           StanceStrictness(r.stance) > StanceStrictness(best->stance));
 }
 
+bool GlobCovers(std::string_view pattern, std::string_view name) {
+  std::string_view head = pattern.substr(0, pattern.size() - 2);  // without the final ".*"
+  while (true) {
+    size_t pd = head.find('.');
+    size_t nd = name.find('.');
+    if (!Glob(head.substr(0, pd), name.substr(0, nd))) return false;
+    if (pd == std::string_view::npos) return true;
+    if (nd == std::string_view::npos) return false;
+    head.remove_prefix(pd + 1);
+    name.remove_prefix(nd + 1);
+  }
+}
+
+bool BetterNameGlob(const Rule& r, const Rule* best) {
+  return best == nullptr || StanceStrictness(r.stance) > StanceStrictness(best->stance) ||
+         (r.stance == best->stance &&
+          (Literal(r.pattern) > Literal(best->pattern) ||
+           (Literal(r.pattern) == Literal(best->pattern) && r.pattern < best->pattern)));
+}
+
 // The packed tables take views; the maps of a knowledge base loaded from TOML need a key.
 const Rule* KnowledgeBase::Impl::FindExact(std::string_view key) const {
   if (packed) return packed->FindExact(key);
@@ -201,6 +244,14 @@ const Rule* KnowledgeBase::Impl::FindAttribute(std::string_view key) const {
   if (packed) return packed->FindAttribute(key);
   auto it = attribute.find(std::string(key));
   return it == attribute.end() ? nullptr : &rules[it->second];
+}
+const Rule* KnowledgeBase::Impl::MatchGlob(std::string_view name) const {
+  if (packed) return packed->MatchGlob(name);
+  const Rule* best = nullptr;
+  for (const auto& [pattern, i] : globs) {
+    if (GlobCovers(pattern, name) && BetterNameGlob(rules[i], best)) best = &rules[i];
+  }
+  return best;
 }
 std::optional<std::string_view> KnowledgeBase::Impl::FindAlias(std::string_view from) const {
   if (packed) return packed->FindAlias(from);
@@ -255,6 +306,13 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
     }
   }
   if (best != nullptr && (best_exact || best->stance == Stance::kDangerous)) return best;
+  // A name glob (`transformers.models.*.convert_*.*`) is dangerous or review: it beats a
+  // benign wildcard, and a dangerous one beats a review wildcard.
+  if (const Rule* g = MatchGlob(c);
+      g != nullptr &&
+      (best == nullptr || StanceStrictness(g->stance) > StanceStrictness(best->stance))) {
+    return g;
+  }
   // Laundering checks (OB-08): a dangerous attribute anywhere after the module, or a tail that
   // names a dangerous callable exactly (`pathlib.os.system`, `numpy.core._internal.sys.modules`).
   size_t first_dot = c.find('.');
@@ -655,6 +713,11 @@ class Loader {
       if (dot == std::string_view::npos) break;
       v = v.substr(0, dot);
     }
+    for (const auto& [glob, i] : impl_.globs) {
+      if (GlobCovers(glob, module)) {
+        return Fail(where, "cannot trust '" + module + "': " + impl_.rules[i].id + " covers it");
+      }
+    }
     Rule r;
     r.stance = Stance::kBenign;
     r.category = "trusted-module";
@@ -674,6 +737,9 @@ class Loader {
     if (p.rfind("*.", 0) == 0) {
       index = &impl_.attribute;
       key = p.substr(2);
+    } else if (ValidGlobPattern(p)) {
+      index = &impl_.globs;
+      key = p;
     } else if (p.size() > 2 && p.compare(p.size() - 2, 2, ".*") == 0) {
       index = &impl_.prefix;
       key = p.substr(0, p.size() - 2);
@@ -761,8 +827,15 @@ class Loader {
         std::vector<std::pair<std::string, std::string>> pats;
         MV_ASSIGN_OR_RETURN(pats, Patterns(d.file, t, "pattern", "patterns"));
         for (auto& [p, where] : pats) {
-          if (!ValidCallablePattern(p)) {
-            return Fail(where, "bad pattern '" + p + "' (want module.name or module.*)");
+          bool glob = ValidGlobPattern(p);
+          if (!glob && !ValidCallablePattern(p)) {
+            return Fail(where, "bad pattern '" + p +
+                                   "' (want module.name, module.* or a glob such as "
+                                   "module.*.convert_*.*)");
+          }
+          if (glob && stance == Stance::kBenign) {
+            return Fail(where, "a [[benign]] rule names modules, not globs ('" + p +
+                                   "' could clear names nobody checked)");
           }
           if (narrow && p.back() == '*') {
             return Fail(where, "a '" + base.category +
@@ -1027,9 +1100,10 @@ void KnowledgeBase::Impl::LoadDeferred(const std::string& module, DeferredFile& 
   Loader loader(tmp);
   Status st = loader.Add(d.file, d.text, false);
   if (st.ok()) st = loader.Build();
-  if (st.ok() && (!tmp.features.empty() || tmp.semantics.size() != 0 ||
-                  tmp.aliases.size() != aliases.size() || !tmp.prefix.empty() ||
-                  !tmp.attribute.empty() || tmp.categories.size() != categories.size())) {
+  if (st.ok() &&
+      (!tmp.features.empty() || tmp.semantics.size() != 0 || tmp.aliases.size() != aliases.size() ||
+       !tmp.prefix.empty() || !tmp.globs.empty() || !tmp.attribute.empty() ||
+       tmp.categories.size() != categories.size())) {
     st = Fail(d.file, "a generated library file holds only exact [[benign]]/[[review]] names");
   }
   for (size_t i = 0; st.ok() && i < tmp.rules.size(); ++i) {

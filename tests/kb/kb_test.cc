@@ -291,10 +291,20 @@ TEST(Loader, Errors) {
   EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\nseverity = 'huge'\n"
                     "pattern = 'os.system'\n"),
             "t.toml:1: unknown severity 'huge' (info|low|medium|high|critical)");
+  const std::string want_pattern =
+      "' (want module.name, module.* or a glob such as module.*.convert_*.*)";
   EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os.*.x'\n"),
-            "t.toml:4: bad pattern 'os.*.x' (want module.name or module.*)");
+            "t.toml:4: bad pattern 'os.*.x" + want_pattern);
   EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os..x'\n"),
-            "t.toml:4: bad pattern 'os..x' (want module.name or module.*)");
+            "t.toml:4: bad pattern 'os..x" + want_pattern);
+  // A glob is anchored to a module, ends in `.*`, and only says dangerous or review.
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'o*.x.*'\n"),
+            "t.toml:4: bad pattern 'o*.x.*" + want_pattern);
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'a.b-*.*'\n"),
+            "t.toml:4: bad pattern 'a.b-*.*" + want_pattern);
+  EXPECT_EQ(ErrorOf("[[benign]]\nwhy = 'x'\npattern = 'lib.*.models.*'\n"),
+            "t.toml:3: a [[benign]] rule names modules, not globs ('lib.*.models.*' could clear "
+            "names nobody checked)");
   EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\n"),
             "t.toml:1: give exactly one of 'pattern' or 'patterns'");
   EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npatterns = [1]\n"),
@@ -514,6 +524,69 @@ namespace {
 
 // --trust-module / [[trust]]: the user's own module is cleared with the trust as evidence;
 // dangerous names inside it stay dangerous; a module the rules call dangerous cannot be trusted.
+TEST(Loader, NameGlobs) {
+  auto r = One(R"(
+[[benign]]
+why = "lib"
+patterns = ["lib.*", "lib.models.bert.convert_ok"]
+
+[[dangerous]]
+category = "deserialization"
+why = "conversion scripts load what they are given"
+pattern = "lib.models.*.convert_*.*"
+
+[[review]]
+category = "process"
+why = "tools"
+pattern = "lib.models.*.tool?.*"
+
+[[dangerous]]
+category = "process"
+why = "tools that run"
+pattern = "lib.models.x.tool*.*"
+
+[[dangerous]]
+category = "network"
+why = "x"
+pattern = "net.*"
+
+[[review]]
+category = "network"
+why = "x"
+pattern = "net.*.up*.*"
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto& kb = **r;
+  auto pattern = [&](std::string_view name) {
+    const Rule* m = kb.Match(name);
+    return m == nullptr ? std::string("<none>") : m->pattern;
+  };
+  // The glob beats the benign wildcard, for the module and everything below it.
+  EXPECT_EQ(pattern("lib.models.bert.convert_tf.run"), "lib.models.*.convert_*.*");
+  EXPECT_EQ(pattern("lib.models.bert.convert_tf"), "lib.models.*.convert_*.*");
+  EXPECT_EQ(pattern("lib.models.bert.convert_.a.b"), "lib.models.*.convert_*.*");
+  // Components match one for one: no `*` spans a dot, and a shorter name is not covered.
+  EXPECT_EQ(pattern("lib.models.bert.x.convert_tf"), "lib.*");
+  EXPECT_EQ(pattern("lib.models.bert"), "lib.*");
+  EXPECT_EQ(pattern("lib.models.convnext.modeling"), "lib.*");
+  EXPECT_EQ(pattern("lib.models.bert.converter"), "lib.*");
+  // An exact benign name still wins (it launders nothing).
+  EXPECT_EQ(pattern("lib.models.bert.convert_ok"), "lib.models.bert.convert_ok");
+  // Several globs: the strictest stance, then the most literal characters.
+  EXPECT_EQ(pattern("lib.models.y.tool1.f"), "lib.models.*.tool?.*");
+  EXPECT_EQ(pattern("lib.models.x.tool1.f"), "lib.models.x.tool*.*");
+  // A review glob does not soften a dangerous wildcard.
+  EXPECT_EQ(pattern("net.a.upload.f"), "net.*");
+  // Trusting a module a glob covers is refused.
+  auto trusted = KnowledgeBase::FromStrings(
+      {{"t.toml",
+        "[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'a.*.b_*.*'\n"
+        "[[trust]]\nmodule = 'a.x.b_y'\n"}});
+  ASSERT_FALSE(trusted.ok());
+  EXPECT_NE(trusted.error().message.find("cannot trust 'a.x.b_y'"), std::string::npos)
+      << trusted.error().message;
+}
+
 TEST(Trust, TrustedModuleIsBenignWithReason) {
   auto kb = KnowledgeBase::Load({}, {"mv_models"});
   ASSERT_TRUE(kb.ok()) << kb.error().message;
