@@ -55,6 +55,10 @@ constexpr std::array kCategories = {
     "rebuild-only",
     "constant",
     "library-function",
+    // Benign only: a wildcard over a library the dangerous sweep cannot read (no Debian
+    // package): its classes are cleared, its functions and methods only as references
+    // (verdict/judge.cc).
+    "unswept-library",
 };
 struct RoleName {
   const char* name;
@@ -806,7 +810,7 @@ class Loader {
         base.stance = stance;
         MV_RETURN_IF_ERROR(Category(d.file, t, base.category, stance != Stance::kBenign));
         bool narrow = base.category == "rebuild-only" || base.category == "constant";
-        if (narrow && stance != Stance::kBenign) {
+        if ((narrow || base.category == "unswept-library") && stance != Stance::kBenign) {
           return Fail(Where(d.file, t.source()),
                       "category '" + base.category + "' is for [[benign]] rules only");
         }

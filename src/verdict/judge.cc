@@ -48,8 +48,10 @@ struct Hit {
 // times, so each distinct name costs its KB lookups once per Judge().
 // How far a benign rule clears a name, from its category: most clear any use; a
 // `rebuild-only` class only when the loader rebuilds an instance without running __init__
-// (NEWOBJ, copyreg.__newobj__); a `constant` (enum member, module value) only when referenced.
-enum class Clears : uint8_t { kAny, kRebuild, kReference };
+// (NEWOBJ, copyreg.__newobj__); a `constant` (enum member, module value) only when referenced;
+// a function or method (snake_case: no capital letter in its last component) under an
+// `unswept-library` wildcard only when referenced, since nobody read what it does.
+enum class Clears : uint8_t { kAny, kRebuild, kReference, kReferenceUnvetted };
 
 struct NameInfo {
   std::string canonical;
@@ -58,6 +60,13 @@ struct NameInfo {
   bool reconstructor = false;  // copyreg._reconstructor: its `base` argument runs
   Clears clears = Clears::kAny;
 };
+
+// A dotted name whose last component has no capital letter: by Python's conventions a
+// function, a method or a module, not a class or a constant.
+bool SnakeCase(std::string_view dotted) {
+  std::string_view last = dotted.substr(dotted.rfind('.') + 1);
+  return std::none_of(last.begin(), last.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
 
 std::string Evidence(const std::string& name, const std::vector<ValuePtr>& args,
                      const ValuePtr& kwargs) {
@@ -245,6 +254,10 @@ class Judge_ {
     if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
       if (info.rule->category == "rebuild-only") info.clears = Clears::kRebuild;
       if (info.rule->category == "constant") info.clears = Clears::kReference;
+      if (info.rule->category == "unswept-library" && !info.rule->pattern.empty() &&
+          info.rule->pattern.back() == '*' && SnakeCase(info.canonical)) {
+        info.clears = Clears::kReferenceUnvetted;
+      }
     }
     const auto& sem = kb_.semantics();
     info.semantic = sem.Find(info.canonical);
@@ -324,6 +337,11 @@ class Judge_ {
   void NotClearedAsCalled(const NameInfo& info, const std::string& name,
                           const std::string& evidence, const std::string& loc) {
     const kb::Rule& r = *info.rule;
+    if (info.clears == Clears::kReferenceUnvetted) {
+      Review(Severity::kLow, "unknown-callable", r.id, name, evidence, loc,
+             ClassesOnlyWording(name, r, true), "unvetted-called|" + name);
+      return;
+    }
     if (info.clears == Clears::kReference) {
       Review(Severity::kMedium, "anomaly", r.id, name, evidence, loc,
              ValueCalledWording(name, r.why), "value-called|" + name);
@@ -338,7 +356,8 @@ class Judge_ {
   bool ClearedCall(const NameInfo& info, const Call& c) const {
     switch (info.clears) {
       case Clears::kAny: return true;
-      case Clears::kReference: return false;
+      case Clears::kReference:
+      case Clears::kReferenceUnvetted: return false;
       case Clears::kRebuild:
         if (c.kind == CallKind::kNewObj) return true;
         if (c.kind != CallKind::kDerived || c.via.empty()) return false;

