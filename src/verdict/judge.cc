@@ -50,8 +50,10 @@ struct Hit {
 // `rebuild-only` class only when the loader rebuilds an instance without running __init__
 // (NEWOBJ, copyreg.__newobj__); a `constant` (enum member, module value) only when referenced;
 // a function or method (snake_case: no capital letter in its last component) under an
-// `unswept-library` wildcard only when referenced, since nobody read what it does.
-enum class Clears : uint8_t { kAny, kRebuild, kReference, kReferenceUnvetted };
+// `unswept-library` wildcard only when referenced, since nobody read what it does; and under
+// any benign wildcard, a method of a class (`NDFrame.to_csv`) only when referenced: a wildcard
+// vouches for rebuilding the library's objects, not for calling their methods on them.
+enum class Clears : uint8_t { kAny, kRebuild, kReference, kReferenceUnvetted, kReferenceMethod };
 
 struct NameInfo {
   std::string canonical;
@@ -66,6 +68,19 @@ struct NameInfo {
 bool SnakeCase(std::string_view dotted) {
   std::string_view last = dotted.substr(dotted.rfind('.') + 1);
   return std::none_of(last.begin(), last.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// `pkg.mod.Class.method`: a snake_case (or dunder) last component after a component with a
+// capital letter, i.e. a method reached through its class. Creating and restoring an object
+// (`__new__`, `__setstate__`) are what rebuilding it does, not methods called on it.
+bool MethodOfClass(std::string_view dotted) {
+  size_t dot = dotted.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || !SnakeCase(dotted)) return false;
+  std::string_view method = dotted.substr(dot + 1);
+  if (method == "__new__" || method == "__setstate__") return false;
+  std::string_view owner = dotted.substr(0, dot);
+  owner = owner.substr(owner.rfind('.') + 1);
+  return std::any_of(owner.begin(), owner.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 std::string Evidence(const std::string& name, const std::vector<ValuePtr>& args,
@@ -254,9 +269,11 @@ class Judge_ {
     if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
       if (info.rule->category == "rebuild-only") info.clears = Clears::kRebuild;
       if (info.rule->category == "constant") info.clears = Clears::kReference;
-      if (info.rule->category == "unswept-library" && !info.rule->pattern.empty() &&
-          info.rule->pattern.back() == '*' && SnakeCase(info.canonical)) {
+      bool wildcard = !info.rule->pattern.empty() && info.rule->pattern.back() == '*';
+      if (wildcard && info.rule->category == "unswept-library" && SnakeCase(info.canonical)) {
         info.clears = Clears::kReferenceUnvetted;
+      } else if (wildcard && MethodOfClass(info.canonical)) {
+        info.clears = Clears::kReferenceMethod;
       }
     }
     const auto& sem = kb_.semantics();
@@ -329,6 +346,15 @@ class Judge_ {
 
   void Unknown(const std::string& name, const std::string& evidence, const std::string& location,
                bool called) {
+    // A method of a class the rules clear (`DataFrame.to_parquet`): not the user's module.
+    if (MethodOfClass(name)) {
+      const NameInfo& owner = Info(name.substr(0, name.rfind('.')));
+      if (owner.rule != nullptr && owner.rule->stance == kb::Stance::kBenign) {
+        Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
+               MethodCalledWording(name, *owner.rule), "unknown|" + name);
+        return;
+      }
+    }
     Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
            UnknownCallableWording(name, called), "unknown|" + name);
   }
@@ -337,6 +363,11 @@ class Judge_ {
   void NotClearedAsCalled(const NameInfo& info, const std::string& name,
                           const std::string& evidence, const std::string& loc) {
     const kb::Rule& r = *info.rule;
+    if (info.clears == Clears::kReferenceMethod) {
+      Review(Severity::kLow, "unknown-callable", r.id, name, evidence, loc,
+             MethodCalledWording(name, r), "method-called|" + name);
+      return;
+    }
     if (info.clears == Clears::kReferenceUnvetted) {
       Review(Severity::kLow, "unknown-callable", r.id, name, evidence, loc,
              ClassesOnlyWording(name, r, true), "unvetted-called|" + name);
@@ -357,7 +388,8 @@ class Judge_ {
     switch (info.clears) {
       case Clears::kAny: return true;
       case Clears::kReference:
-      case Clears::kReferenceUnvetted: return false;
+      case Clears::kReferenceUnvetted:
+      case Clears::kReferenceMethod: return false;
       case Clears::kRebuild:
         if (c.kind == CallKind::kNewObj) return true;
         if (c.kind != CallKind::kDerived || c.via.empty()) return false;

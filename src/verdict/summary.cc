@@ -254,6 +254,15 @@ Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard, bo
   return w;
 }
 
+Wording MethodCalledWording(const std::string& name, const kb::Rule& owner) {
+  Wording w;
+  w.message = "calls " + name + " on an object the file built: " + owner.pattern + " (" +
+              owner.why + ") clears rebuilding the class's objects, not calling their " +
+              "methods, and no rule says what this one does";
+  w.summary = "calls the method `" + name + "`, which no rule has vetted";
+  return w;
+}
+
 Wording ValueCalledWording(const std::string& name, const std::string& why) {
   return {"calls " + name + ", which the knowledge base knows as a value (" + why +
               "), not as a callable; no benign pickle calls it",

@@ -67,6 +67,9 @@ Wording UnknownCallableWording(const std::string& name, bool called);
 // A call of a function or method under a wildcard that vouches for a library's classes (category
 // unswept-library: the library could not be swept), which no rule names.
 Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard, bool called);
+// A call of a method through its class (`NDFrame.to_csv(obj, …)`) whose class a benign rule
+// (`owner`) clears: the rule clears rebuilding the class's objects, not calling their methods.
+Wording MethodCalledWording(const std::string& name, const kb::Rule& owner);
 // A benign name known as a value, called.
 Wording ValueCalledWording(const std::string& name, const std::string& why);
 // A rebuild-only benign class called directly (its __init__ runs).
