@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/text.h"  // Glob
@@ -89,6 +90,8 @@ class PackedKb {
   const Rule* FindPrefix(std::string_view key) const { return Find(packed::kPrefix, key); }
   const Rule* FindAttribute(std::string_view key) const { return Find(packed::kAttribute, key); }
   const Rule* MatchGlob(std::string_view name) const;
+  // Whether an exact, wildcard or generated name lies in top-level module `top`.
+  bool KnowsModule(std::string_view top) const;
   const Rule* FindDeferred(std::string_view key) const { return Find(packed::kDeferred, key); }
   std::optional<std::string_view> FindAlias(std::string_view from) const;
   const FeatureRule* MatchFeature(std::string_view kind, std::string_view subject) const;
@@ -182,6 +185,11 @@ struct KnowledgeBase::Impl {
   // most literal characters, then the pattern's order.
   const Rule* MatchGlob(std::string_view name) const;
   std::optional<std::string_view> FindAlias(std::string_view from) const;
+
+  // Top-level modules the rules name anything in (KnowledgeBase::KnowsModule), built at first
+  // use for a knowledge base loaded from TOML.
+  mutable std::once_flag modules_once;
+  mutable std::unordered_set<std::string> modules;
 };
 
 // Whether a name glob (`lib.*.convert_*.*`) covers a dotted name: each component before the

@@ -1250,6 +1250,21 @@ const Rule* KnowledgeBase::Match(std::string_view dotted) const {
   return rule;
 }
 
+bool KnowledgeBase::KnowsModule(std::string_view top) const {
+  std::string t = impl_->Canonical(top);
+  t.resize(std::min(t.size(), t.find('.')));
+  if (impl_->packed) return impl_->packed->KnowsModule(t);
+  std::call_once(impl_->modules_once, [this] {
+    auto add = [this](const std::string& key) {
+      impl_->modules.insert(key.substr(0, key.find('.')));
+    };
+    for (const auto& [key, i] : impl_->exact) add(key);
+    for (const auto& [key, i] : impl_->prefix) add(key);
+    for (const auto& [module, d] : impl_->deferred) add(module);
+  });
+  return impl_->modules.count(t) != 0;
+}
+
 const FeatureRule* KnowledgeBase::MatchFeature(std::string_view kind,
                                                std::string_view subject) const {
   if (impl_->packed) return impl_->packed->MatchFeature(kind, subject);

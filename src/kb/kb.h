@@ -127,6 +127,9 @@ class KnowledgeBase {
   // (`pathlib.os.system` -> `os.system`) wins. Cost: a few hash lookups per component;
   // callers with many names should cache by name (verdict/ does).
   const Rule* Match(std::string_view dotted) const;
+  // Whether the rules name anything in top-level module `top` (after aliases: `__builtin__` is
+  // builtins): an unknown name under it belongs to a library the rules know, not to the user.
+  bool KnowsModule(std::string_view top) const;
   // Feature rules of `kind`: exact pattern first, else the glob (`*`, `?`) with the most
   // literal characters; ties go to the stricter stance. Null when no rule of the kind matches.
   const FeatureRule* MatchFeature(std::string_view kind, std::string_view subject) const;

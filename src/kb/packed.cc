@@ -261,6 +261,27 @@ const Rule* PackedKb::Find(Section s, std::string_view key) const {
   return nullptr;
 }
 
+bool PackedKb::KnowsModule(std::string_view top) const {
+  for (Section s : {packed::kExact, packed::kPrefix, packed::kDeferred}) {
+    uint32_t lo = 0, hi = header_.count[s];  // the first key not below `top`
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (S(Rec<packed::IndexRec>(s, mid).key) < top) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    // Keys sort "os" < "os.path" < "os_x": the first at or after `top` is in it, if any is.
+    for (uint32_t i = lo; i < header_.count[s] && i < lo + 2; ++i) {
+      std::string_view key = S(Rec<packed::IndexRec>(s, i).key);
+      if (key.substr(0, top.size()) != top) break;
+      if (key.size() == top.size() || key[top.size()] == '.') return true;
+    }
+  }
+  return false;
+}
+
 const Rule* PackedKb::MatchGlob(std::string_view name) const {
   const Rule* best = nullptr;
   for (uint32_t i = 0; i < header_.count[packed::kGlobs]; ++i) {

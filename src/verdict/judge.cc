@@ -355,8 +355,12 @@ class Judge_ {
         return;
       }
     }
+    bool library = name.find('.') != std::string::npos &&
+                   name.compare(0, name.find('.'), "__main__") != 0 &&
+                   kb_.KnowsModule(std::string_view(name).substr(0, name.find('.')));
     Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
-           UnknownCallableWording(name, called), "unknown|" + name);
+           library ? UnlistedLibraryWording(name, called) : UnknownCallableWording(name, called),
+           "unknown|" + name);
   }
 
   // A call of a name whose benign rule does not clear calls of that kind (see Clears).

@@ -254,6 +254,17 @@ Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard, bo
   return w;
 }
 
+Wording UnlistedLibraryWording(const std::string& name, bool called) {
+  std::string top = name.substr(0, name.find('.'));
+  Wording w;
+  w.message = (called ? "calls " : "imports ") + name + ", which the knowledge base does not " +
+              "list, although it knows other names of " + top + ": neither cleared nor known " +
+              "to act, so what it does on load needs a look";
+  w.summary =
+      (called ? "calls `" : "imports `") + name + "`, a " + top + " name the rules do not list";
+  return w;
+}
+
 Wording MethodCalledWording(const std::string& name, const kb::Rule& owner) {
   Wording w;
   w.message = "calls " + name + " on an object the file built: " + owner.pattern + " (" +

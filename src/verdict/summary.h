@@ -70,6 +70,9 @@ Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard, bo
 // A call of a method through its class (`NDFrame.to_csv(obj, …)`) whose class a benign rule
 // (`owner`) clears: the rule clears rebuilding the class's objects, not calling their methods.
 Wording MethodCalledWording(const std::string& name, const kb::Rule& owner);
+// A name of a module the rules know other names of (`builtins.print`, `torch.x`): not the
+// user's module, and not listed.
+Wording UnlistedLibraryWording(const std::string& name, bool called);
 // A benign name known as a value, called.
 Wording ValueCalledWording(const std::string& name, const std::string& why);
 // A rebuild-only benign class called directly (its __init__ runs).

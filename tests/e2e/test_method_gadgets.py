@@ -6,7 +6,8 @@ a file written where the pickle says, with cells the pickle chose. A benign wild
 for rebuilding a library's objects, not for calling their methods, and the dangerous sweep
 reads functions, not every method; such a call needs review, worded as a method call (not as
 "your module"). A bound method only referenced (YOLO's `getattr(conv, 'forward_fuse')`) stays
-cleared. Each case is a real pickle written by Python's pickler from the real libraries
+cleared. An unlisted name of a library the rules know (`builtins.print`) is worded as that
+library's, not as the user's module. Each case is a real pickle written by Python's pickler from the real libraries
 (python3-pandas, python3-joblib, python3-torch: scripts/setup.sh); nothing is called."""
 
 import os
@@ -53,19 +54,28 @@ def cases():
             Call(torch.nn.Module.apply, linear, print),
             "calls the method `torch.nn.modules.module.Module.apply`"),
     }
+    unlisted = {
+        # builtins, pandas: libraries the rules know other names of, not the user's module.
+        "builtins-print": (Call(print, "x"), "calls `builtins.print`, a builtins name the rules "
+                                             "do not list"),
+        "user-module": (b"\x80\x02cmv_models.nets\nNet\n)R.",
+                        "loading needs your module `mv_models.nets` (`mv_models.nets.Net`)"),
+    }
     safe = {
         "dataframe": df,
         "bound-method-referenced": {"forward": linear.forward},
     }
-    return review, safe
+    return review, unlisted, safe
 
 
 class MethodGadgets(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.review, cls.safe = cases()
+        cls.review, cls.unlisted, cls.safe = cases()
         named = {n: pickle.dumps(c[0], protocol=4) for n, c in cls.review.items()}
+        named |= {n: c[0] if isinstance(c[0], bytes) else pickle.dumps(c[0], protocol=4)
+                  for n, c in cls.unlisted.items()}
         named |= {n: pickle.dumps(o, protocol=4) for n, o in cls.safe.items()}
         cls.paths, cls.got = mvtest.scan_named_pickles(cls.tmp.name, named)
 
@@ -80,6 +90,13 @@ class MethodGadgets(unittest.TestCase):
                 self.assertEqual(e["verdict"], "needs-review", e)
                 self.assertIn(want, e["summary"])
                 self.assertNotIn("your module", e["summary"])
+
+    def test_unlisted_names_say_whose_they_are(self):
+        for name, (_, want) in self.unlisted.items():
+            with self.subTest(name):
+                e = self.got[os.path.realpath(self.paths[name])]
+                self.assertEqual(e["verdict"], "needs-review", e)
+                self.assertEqual(e["summary"], want)
 
     def test_objects_and_referenced_methods_stay_safe(self):
         for name in self.safe:

@@ -127,6 +127,20 @@ TEST(Precompiled, EveryRuleMatchesTheSame) {
   }
 }
 
+TEST(Precompiled, KnowsTheSameModules) {
+  ASSERT_NE(Toml(), nullptr);
+  ASSERT_NE(Precompiled(), nullptr);
+  for (const char* m : {"builtins", "__builtin__", "os", "torch", "pandas", "sklearn", "o", "os_x",
+                        "zz_unknown", "mv_models", "", "transformers"}) {
+    EXPECT_EQ(Precompiled()->KnowsModule(m), Toml()->KnowsModule(m)) << m;
+  }
+  EXPECT_TRUE(Precompiled()->KnowsModule("builtins"));
+  EXPECT_TRUE(Precompiled()->KnowsModule("__builtin__"));  // an alias of builtins
+  EXPECT_TRUE(Precompiled()->KnowsModule("pandas"));
+  EXPECT_FALSE(Precompiled()->KnowsModule("o"));
+  EXPECT_FALSE(Precompiled()->KnowsModule("mv_models"));
+}
+
 TEST(Precompiled, FeaturesCategoriesAndSemanticsTheSame) {
   ASSERT_NE(Toml(), nullptr);
   ASSERT_NE(Precompiled(), nullptr);
