@@ -18,16 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mvtest  # noqa: E402
-
-
-class Call:
-    """Pickles as `func(*args)`."""
-
-    def __init__(self, func, *args):
-        self.func, self.args = func, args
-
-    def __reduce__(self):
-        return self.func, self.args
+from mvtest import Call  # noqa: E402
 
 
 def cases():

@@ -524,8 +524,7 @@ TEST(Loader, DeferredLibraryFile) {
 namespace mv::kb {
 namespace {
 
-// --trust-module / [[trust]]: the user's own module is cleared with the trust as evidence;
-// dangerous names inside it stay dangerous; a module the rules call dangerous cannot be trusted.
+// Name globs (`lib.models.*.convert_*.*`): dangerous or review, beating milder wildcards.
 TEST(Loader, NameGlobs) {
   auto r = One(R"(
 [[benign]]
@@ -589,6 +588,8 @@ pattern = "net.*.up*.*"
       << trusted.error().message;
 }
 
+// --trust-module / [[trust]]: the user's own module is cleared with the trust as evidence;
+// dangerous names inside it stay dangerous; a module the rules call dangerous cannot be trusted.
 TEST(Trust, TrustedModuleIsBenignWithReason) {
   auto kb = KnowledgeBase::Load({}, {"mv_models"});
   ASSERT_TRUE(kb.ok()) << kb.error().message;
