@@ -311,11 +311,13 @@ const Rule* KnowledgeBase::Impl::MatchCanonical(const std::string& c) const {
   }
   if (best != nullptr && (best_exact || best->stance == Stance::kDangerous)) return best;
   // A name glob (`transformers.models.*.convert_*.*`) is dangerous or review: it beats a
-  // benign wildcard, and a dangerous one beats a review wildcard.
+  // benign wildcard, and a dangerous one beats a review wildcard. A review glob still goes
+  // through the laundering checks below, which may find worse.
   if (const Rule* g = MatchGlob(c);
       g != nullptr &&
       (best == nullptr || StanceStrictness(g->stance) > StanceStrictness(best->stance))) {
-    return g;
+    if (g->stance == Stance::kDangerous) return g;
+    best = g;
   }
   // Laundering checks (OB-08): a dangerous attribute anywhere after the module, or a tail that
   // names a dangerous callable exactly (`pathlib.os.system`, `numpy.core._internal.sys.modules`).

@@ -272,7 +272,8 @@ class Judge_ {
       bool wildcard = !info.rule->pattern.empty() && info.rule->pattern.back() == '*';
       if (wildcard && info.rule->category == "unswept-library" && SnakeCase(info.canonical)) {
         info.clears = Clears::kReferenceUnvetted;
-      } else if (wildcard && MethodOfClass(info.canonical)) {
+      } else if (wildcard && info.rule->category != "trusted-module" &&
+                 MethodOfClass(info.canonical)) {  // the user vouched for their module's code
         info.clears = Clears::kReferenceMethod;
       }
     }

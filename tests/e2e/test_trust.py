@@ -47,6 +47,19 @@ class Trust(unittest.TestCase):
             self.assertEqual(e["verdict"], "safe", e)
             self.assertTrue(any("trusted" in t for t in texts(e)), texts(e))
 
+    def test_trusted_module_methods_are_trusted_too(self):
+        # Other wildcards clear rebuilding a class, not calling its methods; a trusted module is
+        # the user's own code, so `Net.fit(net)` is cleared with it.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "method.pkl")
+            with open(path, "wb") as f:
+                f.write(b"\x80\x04\x8c\x0fmv_models.nets\x94\x8c\x07Net.fit\x94\x93N\x85R.")
+            untrusted = entry(mvtest.scan_json(path)[1], path)
+            self.assertEqual(untrusted["verdict"], "needs-review", untrusted)
+            p = mvtest.run("--trust-module", "mv_models", "scan", "--format", "json", path)
+            e = entry(json.loads(p.stdout), path)
+            self.assertEqual(e["verdict"], "safe", e)
+
     def test_rules_file_trust(self):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
             f.write('[[trust]]\nmodule = "mv_models"\nwhy = "our package"\n')

@@ -555,6 +555,11 @@ pattern = "net.*"
 category = "network"
 why = "x"
 pattern = "net.*.up*.*"
+
+[[attribute]]
+category = "introspection"
+why = "dunder"
+names = ["__globals__"]
 )");
   ASSERT_TRUE(r.ok()) << r.error().message;
   auto& kb = **r;
@@ -576,7 +581,8 @@ pattern = "net.*.up*.*"
   // Several globs: the strictest stance, then the most literal characters.
   EXPECT_EQ(pattern("lib.models.y.tool1.f"), "lib.models.*.tool?.*");
   EXPECT_EQ(pattern("lib.models.x.tool1.f"), "lib.models.x.tool*.*");
-  // A review glob does not soften a dangerous wildcard.
+  // A review glob does not hide a dangerous attribute, nor soften a dangerous wildcard.
+  EXPECT_EQ(pattern("lib.models.y.tool1.f.__globals__"), "*.__globals__");
   EXPECT_EQ(pattern("net.a.upload.f"), "net.*");
   // Trusting a module a glob covers is refused.
   auto trusted = KnowledgeBase::FromStrings(
