@@ -41,6 +41,10 @@ def cases():
         "joblib-store-clear-location": (
             Call(store.FileSystemStoreBackend.clear_location, backend, "/home/u"),
             "calls the method `joblib._store_backends.FileSystemStoreBackend.clear_location`"),
+        # The same call through a bound method: `getattr(backend, 'clear_location')(path)`.
+        "joblib-bound-clear-location": (
+            Call(backend.clear_location, "/home/u"),
+            "calls the method `joblib._store_backends.FileSystemStoreBackend.clear_location`"),
         "torch-module-apply": (
             Call(torch.nn.Module.apply, linear, print),
             "calls the method `torch.nn.modules.module.Module.apply`"),
