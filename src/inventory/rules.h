@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/string_hash.h"
 
 namespace mv::inventory {
 
@@ -137,11 +138,7 @@ class Rules {
   std::unordered_map<std::string, std::vector<int>> by_last_;
   std::unordered_map<std::string, std::vector<int>> by_first_;
   std::vector<int> generic_;
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_set<std::string, Hash, std::equal_to<>> call_names_, module_names_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> call_names_, module_names_;
   std::vector<EnvRule> env_;
   std::vector<CommandRule> commands_;
   std::vector<std::vector<std::string>> config_keys_;

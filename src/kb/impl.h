@@ -116,6 +116,21 @@ class PackedKb {
   std::string_view S(packed::Str s) const {
     return blob_.substr(header_.offset[packed::kStrings] + s.off, s.len);
   }
+  // The first record of sorted section `s` that `below(record)` does not put before the key
+  // sought: std::lower_bound over the records, read in place.
+  template <typename T, typename Below>
+  uint32_t LowerBound(packed::Section s, Below below) const {
+    uint32_t lo = 0, hi = header_.count[s];
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (below(Rec<T>(s, mid))) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
   const Rule* Find(packed::Section s, std::string_view key) const;
   Action MakeAction(const packed::ActionRec& a) const;
   const FeatureRule* FeatureAt(uint32_t i) const;

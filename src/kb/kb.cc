@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "core/enum_text.h"
+#include "core/string_hash.h"
 #include "kb/impl.h"
 #include "libs/toml.h"
 
@@ -1206,10 +1207,6 @@ struct NameAnswer {
   std::string canonical;
   const Rule* rule = nullptr;
   bool matched = false;  // `rule` is Match's answer (else only `canonical` is known)
-};
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 struct NameMemo {
   uint64_t owner = 0;  // Impl::memo_id

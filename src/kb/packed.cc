@@ -246,32 +246,17 @@ PackedKb::PackedKb(std::string_view blob, const packed::Header& h)
       semantics_(*this) {}
 
 const Rule* PackedKb::Find(Section s, std::string_view key) const {
-  uint32_t lo = 0, hi = header_.count[s];
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    auto rec = Rec<packed::IndexRec>(s, mid);
-    int c = S(rec.key).compare(key);
-    if (c == 0) return RuleAt(rec.rule);
-    if (c < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return nullptr;
+  uint32_t i =
+      LowerBound<packed::IndexRec>(s, [&](const packed::IndexRec& r) { return S(r.key) < key; });
+  if (i == header_.count[s]) return nullptr;
+  auto rec = Rec<packed::IndexRec>(s, i);
+  return S(rec.key) == key ? RuleAt(rec.rule) : nullptr;
 }
 
 bool PackedKb::KnowsModule(std::string_view top) const {
   for (Section s : {packed::kExact, packed::kPrefix, packed::kDeferred}) {
-    uint32_t lo = 0, hi = header_.count[s];  // the first key not below `top`
-    while (lo < hi) {
-      uint32_t mid = lo + (hi - lo) / 2;
-      if (S(Rec<packed::IndexRec>(s, mid).key) < top) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
+    uint32_t lo =
+        LowerBound<packed::IndexRec>(s, [&](const packed::IndexRec& r) { return S(r.key) < top; });
     // Keys sort "os" < "os.path" < "os_x": the first at or after `top` is in it, if any is.
     for (uint32_t i = lo; i < header_.count[s] && i < lo + 2; ++i) {
       std::string_view key = S(Rec<packed::IndexRec>(s, i).key);
@@ -294,19 +279,12 @@ const Rule* PackedKb::MatchGlob(std::string_view name) const {
 }
 
 std::optional<std::string_view> PackedKb::FindAlias(std::string_view from) const {
-  uint32_t lo = 0, hi = header_.count[packed::kAliases];
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    auto rec = Rec<packed::AliasRec>(packed::kAliases, mid);
-    int c = S(rec.from).compare(from);
-    if (c == 0) return S(rec.to);
-    if (c < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return std::nullopt;
+  uint32_t i = LowerBound<packed::AliasRec>(
+      packed::kAliases, [&](const packed::AliasRec& r) { return S(r.from) < from; });
+  if (i == header_.count[packed::kAliases]) return std::nullopt;
+  auto rec = Rec<packed::AliasRec>(packed::kAliases, i);
+  if (S(rec.from) != from) return std::nullopt;
+  return S(rec.to);
 }
 
 Action PackedKb::MakeAction(const packed::ActionRec& a) const {
@@ -365,29 +343,18 @@ const FeatureRule* PackedKb::FeatureAt(uint32_t i) const {
 
 const FeatureRule* PackedKb::MatchFeature(std::string_view kind, std::string_view subject) const {
   // Exact (kind, pattern) first.
-  uint32_t lo = 0, hi = header_.count[packed::kFeatureExact];
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    auto rec = Rec<packed::FeatureIndexRec>(packed::kFeatureExact, mid);
-    int c = S(rec.kind).compare(kind);
-    if (c == 0) c = S(rec.pattern).compare(subject);
-    if (c == 0) return FeatureAt(rec.feature);
-    if (c < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
+  uint32_t exact = LowerBound<packed::FeatureIndexRec>(
+      packed::kFeatureExact, [&](const packed::FeatureIndexRec& r) {
+        int c = S(r.kind).compare(kind);
+        return c < 0 || (c == 0 && S(r.pattern) < subject);
+      });
+  if (exact < header_.count[packed::kFeatureExact]) {
+    auto rec = Rec<packed::FeatureIndexRec>(packed::kFeatureExact, exact);
+    if (S(rec.kind) == kind && S(rec.pattern) == subject) return FeatureAt(rec.feature);
   }
   // Then the globs of the kind, in rule order (the first of equally good ones wins).
-  lo = 0, hi = header_.count[packed::kFeatureGlobs];
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (S(Rec<packed::FeatureIndexRec>(packed::kFeatureGlobs, mid).kind) < kind) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
+  uint32_t lo = LowerBound<packed::FeatureIndexRec>(
+      packed::kFeatureGlobs, [&](const packed::FeatureIndexRec& r) { return S(r.kind) < kind; });
   const FeatureRule* best = nullptr;
   for (uint32_t i = lo; i < header_.count[packed::kFeatureGlobs]; ++i) {
     auto rec = Rec<packed::FeatureIndexRec>(packed::kFeatureGlobs, i);
@@ -401,26 +368,17 @@ const FeatureRule* PackedKb::MatchFeature(std::string_view kind, std::string_vie
 }
 
 const CategoryDefaults* PackedKb::Category(std::string_view name) const {
-  uint32_t lo = 0, hi = header_.count[packed::kCategories];
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    auto rec = Rec<packed::CategoryRec>(packed::kCategories, mid);
-    int c = S(rec.name).compare(name);
-    if (c == 0) {
-      return categories_.Get(mid, [&] {
-        auto out = std::make_unique<CategoryDefaults>();
-        out->name = S(rec.name);
-        out->action = MakeAction(rec.action);
-        return out;
-      });
-    }
-    if (c < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return nullptr;
+  uint32_t i = LowerBound<packed::CategoryRec>(
+      packed::kCategories, [&](const packed::CategoryRec& r) { return S(r.name) < name; });
+  if (i == header_.count[packed::kCategories]) return nullptr;
+  auto rec = Rec<packed::CategoryRec>(packed::kCategories, i);
+  if (S(rec.name) != name) return nullptr;
+  return categories_.Get(i, [&] {
+    auto out = std::make_unique<CategoryDefaults>();
+    out->name = S(rec.name);
+    out->action = MakeAction(rec.action);
+    return out;
+  });
 }
 
 PackedKb::SemanticIndex::SemanticIndex(const PackedKb& kb)

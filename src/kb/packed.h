@@ -7,7 +7,7 @@
 // Layout (native byte order; the blob is made and read by the same build): a Header, then the
 // sections it lists, each an array of one record type; every string is a Str into the pool.
 // The index sections are sorted by key (byte order) for binary search, except the semantics'
-// slots: a hash table (SlotOf), looked up on every call a pickle makes, where a binary search
+// slots: a hash table (NameHash), looked up on every call a pickle makes, where a binary search
 // would cost more per file than building a table once at start-up does.
 #pragma once
 
@@ -95,7 +95,7 @@ enum Section : uint32_t {
   kFeatureGlobs,
   kSemantics,
   // uint32 slots, a power of two of them (none when there are no semantics), more than there
-  // are semantics: 0 is empty, i + 1 is kSemantics[i]. Linear probing from SlotOf(name).
+  // are semantics: 0 is empty, i + 1 is kSemantics[i]. Linear probing from NameHash(name).
   kSemanticSlots,
   kGlobs,  // IndexRec: name globs (pattern, rule), in pattern order, all tried
   kSectionCount,

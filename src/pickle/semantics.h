@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/string_hash.h"
+
 namespace mv::pickle {
 
 enum class Semantic : uint8_t {
@@ -57,11 +59,7 @@ class Semantics {
 
 class SemanticTable final : public Semantics {
  public:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Map = std::unordered_map<std::string, SemanticEntry, Hash, std::equal_to<>>;
+  using Map = std::unordered_map<std::string, SemanticEntry, StringHash, std::equal_to<>>;
 
   const SemanticEntry* Find(std::string_view name) const override {
     auto it = entries.find(name);

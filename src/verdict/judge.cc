@@ -63,11 +63,14 @@ struct NameInfo {
   Clears clears = Clears::kAny;
 };
 
+bool HasCapital(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
 // A dotted name whose last component has no capital letter: by Python's conventions a
 // function, a method or a module, not a class or a constant.
 bool SnakeCase(std::string_view dotted) {
-  std::string_view last = dotted.substr(dotted.rfind('.') + 1);
-  return std::none_of(last.begin(), last.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  return !HasCapital(dotted.substr(dotted.rfind('.') + 1));
 }
 
 // `pkg.mod.Class.method`: a snake_case (or dunder) last component after a component with a
@@ -79,8 +82,7 @@ bool MethodOfClass(std::string_view dotted) {
   std::string_view method = dotted.substr(dot + 1);
   if (method == "__new__" || method == "__setstate__") return false;
   std::string_view owner = dotted.substr(0, dot);
-  owner = owner.substr(owner.rfind('.') + 1);
-  return std::any_of(owner.begin(), owner.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  return HasCapital(owner.substr(owner.rfind('.') + 1));
 }
 
 std::string Evidence(const std::string& name, const std::vector<ValuePtr>& args,
@@ -356,9 +358,9 @@ class Judge_ {
         return;
       }
     }
-    bool library = name.find('.') != std::string::npos &&
-                   name.compare(0, name.find('.'), "__main__") != 0 &&
-                   kb_.KnowsModule(std::string_view(name).substr(0, name.find('.')));
+    size_t dot = name.find('.');
+    bool library = dot != std::string::npos && name.compare(0, dot, "__main__") != 0 &&
+                   kb_.KnowsModule(std::string_view(name).substr(0, dot));
     Review(Severity::kLow, "unknown-callable", "kb.unknown", name, evidence, location,
            library ? UnlistedLibraryWording(name, called) : UnknownCallableWording(name, called),
            "unknown|" + name);
@@ -375,7 +377,7 @@ class Judge_ {
     }
     if (info.clears == Clears::kReferenceUnvetted) {
       Review(Severity::kLow, "unknown-callable", r.id, name, evidence, loc,
-             ClassesOnlyWording(name, r, true), "unvetted-called|" + name);
+             ClassesOnlyWording(name, r), "unvetted-called|" + name);
       return;
     }
     if (info.clears == Clears::kReference) {

@@ -242,13 +242,13 @@ Wording UnknownCallableWording(const std::string& name, bool called) {
   return w;
 }
 
-Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard, bool called) {
+Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard) {
   Wording w;
-  w.message = (called ? "calls " : "refers to ") + name + ", a function or method under " +
-              wildcard.pattern + " (" + wildcard.why + "): that rule clears the library's " +
+  w.message = "calls " + name + ", a function or method under " + wildcard.pattern + " (" +
+              wildcard.why + "): that rule clears the library's " +
               "classes, and its functions only where they are not called, since the library " +
               "could not be read for what they do; no rule names this one";
-  w.summary = (called ? "calls `" : "refers to `") + name + "`, a function of " +
+  w.summary = "calls `" + name + "`, a function of " +
               wildcard.pattern.substr(0, wildcard.pattern.find('.')) +
               " no rule has vetted (only its classes are cleared)";
   return w;

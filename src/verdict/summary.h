@@ -66,7 +66,7 @@ struct Wording {
 Wording UnknownCallableWording(const std::string& name, bool called);
 // A call of a function or method under a wildcard that vouches for a library's classes (category
 // unswept-library: the library could not be swept), which no rule names.
-Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard, bool called);
+Wording ClassesOnlyWording(const std::string& name, const kb::Rule& wildcard);
 // A call of a method through its class (`NDFrame.to_csv(obj, …)`) whose class a benign rule
 // (`owner`) clears: the rule clears rebuilding the class's objects, not calling their methods.
 Wording MethodCalledWording(const std::string& name, const kb::Rule& owner);
