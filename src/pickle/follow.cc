@@ -93,6 +93,54 @@ ValuePtr Machine::Invoke(const CallSpec& s, int depth) {
   return result;
 }
 
+ValuePtr Machine::KeywordArg(const ValuePtr& kwargs, std::string_view name) {
+  if (!kwargs || kwargs->kind != ValueKind::kDict) return nullptr;
+  // Python keeps the last of repeated keys.
+  for (size_t i = kwargs->items.size() / 2; i-- > 0;) {
+    const ValuePtr& k = kwargs->items[2 * i];
+    if (k && k->kind == ValueKind::kStr && !k->truncated && k->text == name) {
+      return kwargs->items[2 * i + 1];
+    }
+  }
+  return nullptr;
+}
+
+void Machine::ApplyOver(const ValuePtr& f, const std::vector<ValuePtr>& iterables,
+                        const CallSpec& s, const std::string& resolved, int depth) {
+  std::vector<const Value*> iters;
+  size_t n = SIZE_MAX;
+  bool known = !iterables.empty();
+  for (const ValuePtr& v : iterables) {
+    const Value* it = v.get();
+    if (!it || !IsContainer(*it) || it->truncated) {
+      known = false;
+      break;
+    }
+    size_t len = it->kind == ValueKind::kDict ? it->items.size() / 2 : it->items.size();
+    n = std::min(n, len);
+    iters.push_back(it);
+  }
+  if (!known || n == 0) {
+    // Items unknown (or filled later: map is lazy): f still runs on whatever they are.
+    Invoke(
+        {CallKind::kDerived, s.opcode, f, {New(ValueKind::kUnknown)}, nullptr, nullptr, resolved},
+        depth + 1);
+    return;
+  }
+  if (n > limits::kMaxDerivedCallsPerOp) {
+    Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied", op_offset_,
+         true);
+    n = limits::kMaxDerivedCallsPerOp;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    CallSpec d{CallKind::kDerived, s.opcode, f, {}, nullptr, nullptr, resolved};
+    for (const Value* it : iters) {
+      d.args.push_back(it->kind == ValueKind::kDict ? it->items[2 * i] : it->items[i]);
+    }
+    Invoke(d, depth + 1);
+  }
+}
+
 void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolved,
                             const CallSpec& s, ValuePtr& result, int depth) {
   const auto& a = s.args;
@@ -177,44 +225,28 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       break;
     }
     case Semantic::kApply: {
+      // The iterables are the other positional arguments: after the function (map(f, a, b)),
+      // or before it (itertools.groupby(iterable, key)).
       ValuePtr f = Arg(a, fidx);
       if (!f) break;
-      std::vector<const Value*> iters;
-      size_t n = SIZE_MAX;
-      bool known = a.size() > fidx + 1;
-      for (size_t i = fidx + 1; i < a.size(); ++i) {
-        const Value* it = a[i].get();
-        if (!it || !IsContainer(*it) || it->truncated) {
-          known = false;
-          break;
-        }
-        size_t len = it->kind == ValueKind::kDict ? it->items.size() / 2 : it->items.size();
-        n = std::min(n, len);
-        iters.push_back(it);
+      std::vector<ValuePtr> iterables;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (i != fidx && (i > fidx || fidx > 0)) iterables.push_back(a[i]);
       }
-      if (!known || n == 0) {
-        // Items unknown (or filled later: map is lazy): f still runs on whatever they are.
-        Invoke({CallKind::kDerived,
-                s.opcode,
-                f,
-                {New(ValueKind::kUnknown)},
-                nullptr,
-                nullptr,
-                resolved},
-               depth + 1);
-        break;
-      }
-      if (n > limits::kMaxDerivedCallsPerOp) {
-        Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied",
-             op_offset_, true);
-        n = limits::kMaxDerivedCallsPerOp;
-      }
-      for (size_t i = 0; i < n; ++i) {
-        CallSpec d{CallKind::kDerived, s.opcode, f, {}, nullptr, nullptr, resolved};
-        for (const Value* it : iters) {
-          d.args.push_back(it->kind == ValueKind::kDict ? it->items[2 * i] : it->items[i]);
-        }
-        Invoke(d, depth + 1);
+      ApplyOver(f, iterables, s, resolved, depth);
+      break;
+    }
+    case Semantic::kKeyApply: {
+      // sorted(items, key=f), min(a, b, key=f): f runs on each item; key=None calls nothing.
+      ValuePtr f = KeywordArg(s.kwargs, "key");
+      if (!f || f->kind == ValueKind::kNone) break;
+      auto first = static_cast<size_t>(sem.data_arg);
+      if (a.size() > first + 1) {
+        ValuePtr items = New(ValueKind::kTuple);
+        items->items.assign(a.begin() + static_cast<ptrdiff_t>(first), a.end());
+        ApplyOver(f, {items}, s, resolved, depth);
+      } else {
+        ApplyOver(f, {data()}, s, resolved, depth);
       }
       break;
     }

@@ -23,7 +23,10 @@ enum class Semantic : uint8_t {
   kItemGetter,    // f(key) -> g; g(obj) -> obj[key]
   kMethodCaller,  // f(name, *a) -> g; g(obj) -> obj.name(*a)
   kPartial,       // f(func, *a, **kw) -> p; p(*b) -> func(*a, *b)
-  kApply,         // f(func, iterable, …) calls func on items now (map, functools.reduce)
+  kApply,         // f(func, iterable, …) calls func on items now (map, functools.reduce);
+                  // func_arg > 0: f(iterable, func) (itertools.groupby)
+  kKeyApply,      // f(…, key=func) calls func on the items of args[data_arg], or on the
+                  // positional arguments themselves when there are several (sorted, min, max)
   kCallArg,       // f(func, *args) calls func(*args) now (operator.call)
   kDeferredCall,  // f(func, *args) arranges func(*args) later (atexit.register)
   kDeserialize,   // f(data, …) loads data as a nested payload (pickle.loads, torch.load)
@@ -40,7 +43,8 @@ enum class Semantic : uint8_t {
 struct SemanticEntry {
   Semantic semantic = Semantic::kGetattr;
   int func_arg = 0;   // kApply/kCallArg/kDeferredCall/kPartial: index of the function argument
-  int data_arg = 0;   // kDeserialize/kDecode/kGetattr/kImportModule/…: index of the key argument
+  int data_arg = 0;   // kDeserialize/kDecode/kGetattr/kImportModule/kKeyApply/…: index of the
+                      // key argument
   std::string codec;  // kDecode: "base64", "base32", "base16", "hex", "zlib", "gzip", "bz2",
                       // "lzma", "latin1-encode" (_codecs.encode(str, 'latin1')), "utf8-encode"
 };

@@ -446,7 +446,11 @@ class Judge_ {
     h.f.rule = r.id;
     h.f.callable = name;
     h.f.location = location;
-    Add(std::move(h), (called ? "call|" : "ref|") + r.id + "|" + name + "|" + location);
+    // Calls with different arguments are different payloads, even at one opcode (map(f, items)
+    // runs f once per item: a harmless first item must not hide the others).
+    std::string key = (called ? "call|" : "ref|") + r.id + "|" + name + "|" + location;
+    if (called) key += "|" + h.f.evidence;
+    Add(std::move(h), key);
   }
 
   // A name reached without a call: imports, resolver results.
@@ -735,7 +739,8 @@ class Judge_ {
         }
         // Data from a path, URL or an unresolved value: the rule below decides.
       } else if (s == Semantic::kDecode || s == Semantic::kBytesIO || s == Semantic::kPartial ||
-                 s == Semantic::kApply || s == Semantic::kCallArg || s == Semantic::kMethodCaller) {
+                 s == Semantic::kApply || s == Semantic::kKeyApply || s == Semantic::kCallArg ||
+                 s == Semantic::kMethodCaller) {
         // The engine records what these call as derived calls, judged on their own.
         if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
           Note(*info.rule, name, loc, Evidence(name, c.args, c.kwargs));

