@@ -101,6 +101,8 @@ constexpr std::array kSemanticKinds = {
     SemanticName{"apply", pickle::Semantic::kApply},
     SemanticName{"key-apply", pickle::Semantic::kKeyApply},
     SemanticName{"call-arg", pickle::Semantic::kCallArg},
+    SemanticName{"wrap", pickle::Semantic::kWrap},
+    SemanticName{"vectorize", pickle::Semantic::kVectorize},
     SemanticName{"deferred-call", pickle::Semantic::kDeferredCall},
     SemanticName{"deserialize", pickle::Semantic::kDeserialize},
     SemanticName{"decode", pickle::Semantic::kDecode},

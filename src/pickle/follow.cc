@@ -25,6 +25,39 @@ ValuePtr Machine::InvokeSpecial(const Extra& e, const CallSpec& s, ValuePtr resu
       CallSpec d{CallKind::kDerived, s.opcode, f, e.args, e.kwargs, nullptr, e.factory};
       return Invoke(d, depth + 1);
     }
+    case Special::kWrapper: {
+      CallSpec d{CallKind::kDerived, s.opcode, e.func, s.args, s.kwargs, nullptr, e.factory};
+      return Invoke(d, depth + 1);
+    }
+    case Special::kVectorize: {
+      // numpy.vectorize(f)(items, …): f runs on each element, scalars broadcast to every call.
+      size_t n = SIZE_MAX;
+      for (const auto& arg : s.args) {
+        if (!arg || arg->truncated) {  // elements unknown: f still runs on whatever they are
+          Invoke({CallKind::kDerived,
+                  s.opcode,
+                  e.func,
+                  {New(ValueKind::kUnknown)},
+                  nullptr,
+                  nullptr,
+                  e.factory},
+                 depth + 1);
+          return result;
+        }
+        if (IsContainer(*arg) && arg->kind != ValueKind::kDict) n = std::min(n, arg->items.size());
+      }
+      if (n == SIZE_MAX) n = 1;  // all scalars: one call
+      n = std::min(n, limits::kMaxDerivedCallsPerOp);
+      for (size_t i = 0; i < n; ++i) {
+        CallSpec d{CallKind::kDerived, s.opcode, e.func, {}, nullptr, nullptr, e.factory};
+        for (const auto& arg : s.args) {
+          bool container = IsContainer(*arg) && arg->kind != ValueKind::kDict;
+          d.args.push_back(container ? arg->items[i] : arg);
+        }
+        Invoke(d, depth + 1);
+      }
+      return result;
+    }
     case Special::kAttrGetter: {
       std::vector<ValuePtr> outs;
       for (const auto& dotted : e.names) {
@@ -248,6 +281,18 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       } else {
         ApplyOver(f, {data()}, s, resolved, depth);
       }
+      break;
+    }
+    case Semantic::kWrap:
+    case Semantic::kVectorize: {
+      // lru_cache(f)('id') runs f('id'); vectorize(f)(['id']) runs f('id'). Attributes of the
+      // wrapper stay the wrapper's own (staticmethod(f).__func__ is an attribute, not a call).
+      ValuePtr f = Arg(a, fidx);
+      if (!f || IsConstant(*f)) break;  // lru_cache(128) returns a decorator, not a wrapper
+      Extra& e = X(result);
+      e.factory = resolved;
+      e.special = sem.semantic == Semantic::kWrap ? Special::kWrapper : Special::kVectorize;
+      e.func = f;
       break;
     }
     case Semantic::kCallArg:

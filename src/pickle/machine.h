@@ -26,7 +26,16 @@ namespace mv::pickle::vm {
 constexpr size_t kMaxAnomalies = 200;
 constexpr int kMaxCycleProbe = 256;  // container nodes visited per insertion cycle check
 
-enum class Special : uint8_t { kNone, kAttrGetter, kItemGetter, kMethodCaller, kPartial, kBytesIO };
+enum class Special : uint8_t {
+  kNone,
+  kAttrGetter,
+  kItemGetter,
+  kMethodCaller,
+  kPartial,
+  kBytesIO,
+  kWrapper,    // calls func with the caller's arguments (functools.lru_cache(func))
+  kVectorize,  // calls func on each element of the caller's arguments (numpy.vectorize(func))
+};
 
 // What the machine knows about a value beyond value.h's fields. Keyed by Value*, pinned.
 struct Extra {
@@ -92,6 +101,18 @@ inline bool IsStr(const ValuePtr& v) {
 inline bool IsContainer(const Value& v) {
   return v.kind == ValueKind::kList || v.kind == ValueKind::kDict || v.kind == ValueKind::kTuple ||
          v.kind == ValueKind::kSet || v.kind == ValueKind::kFrozenSet;
+}
+
+// A value the stream wrote as data (a number, text, a container), not a callable.
+inline bool IsConstant(const Value& v) {
+  switch (v.kind) {
+    case ValueKind::kGlobal:
+    case ValueKind::kModule:
+    case ValueKind::kObject:
+    case ValueKind::kPersistentId:
+    case ValueKind::kUnknown: return false;
+    default: return true;
+  }
 }
 
 // "builtins.int" … for the built-in kinds; "" for the others.

@@ -28,6 +28,9 @@ enum class Semantic : uint8_t {
   kKeyApply,      // f(…, key=func) calls func on the items of args[data_arg], or on the
                   // positional arguments themselves when there are several (sorted, min, max)
   kCallArg,       // f(func, *args) calls func(*args) now (operator.call)
+  kWrap,          // f(func, …) -> a wrapper that calls func with its own arguments, so it is
+                  // func (functools.lru_cache, staticmethod); a constant argument is not wrapped
+  kVectorize,     // f(func, …) -> v; v(items) calls func on each item (numpy.vectorize)
   kDeferredCall,  // f(func, *args) arranges func(*args) later (atexit.register)
   kDeserialize,   // f(data, …) loads data as a nested payload (pickle.loads, torch.load)
   kDecode,        // pure decoder evaluated at analysis time (base64.b64decode, zlib.decompress)
@@ -42,7 +45,8 @@ enum class Semantic : uint8_t {
 
 struct SemanticEntry {
   Semantic semantic = Semantic::kGetattr;
-  int func_arg = 0;   // kApply/kCallArg/kDeferredCall/kPartial: index of the function argument
+  int func_arg = 0;   // kApply/kCallArg/kWrap/kVectorize/kDeferredCall/kPartial: index of the
+                      // function argument
   int data_arg = 0;   // kDeserialize/kDecode/kGetattr/kImportModule/kKeyApply/…: index of the
                       // key argument
   std::string codec;  // kDecode: "base64", "base32", "base16", "hex", "zlib", "gzip", "bz2",

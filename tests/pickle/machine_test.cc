@@ -391,6 +391,60 @@ TEST(Machine, KeyFunctionRunsOnEveryItem) {
   EXPECT_EQ(DerivedCalls(t), V{});
 }
 
+TEST(Machine, WrapperCallsItsFunctionWithTheCallersArguments) {
+  SemanticTable sem = TestSemantics();
+  using V = std::vector<std::string>;
+  // functools.lru_cache(os.system)('id')
+  std::string b = P().Proto(2)
+                      .Global("functools", "lru_cache")
+                      .Global("os", "system")
+                      .Tuple1()
+                      .Reduce()
+                      .Str("id")
+                      .Tuple1()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Trace t = AnalyzeBytes(b, &sem);
+  EXPECT_EQ(DerivedCalls(t), V{"os.system('id')"});
+  EXPECT_EQ(LastCall(t)->via, "functools.lru_cache");
+  // lru_cache(128) is a decorator factory: calling it with a function wraps that function,
+  // it does not call it.
+  b = P().Proto(2)
+          .Global("functools", "lru_cache")
+          .Int(128)
+          .Tuple1()
+          .Reduce()
+          .Global("os", "system")
+          .Tuple1()
+          .Reduce()
+          .Stop()
+          .bytes();
+  t = AnalyzeBytes(b, &sem);
+  EXPECT_EQ(DerivedCalls(t), V{});
+}
+
+TEST(Machine, VectorizeCallsItsFunctionOnEachElement) {
+  SemanticTable sem = TestSemantics();
+  using V = std::vector<std::string>;
+  // numpy.vectorize(os.system)(['id', 'ls']), then (… )('pwd'): a scalar is one call.
+  auto vectorized = [](P& p) {
+    p.Global("numpy", "vectorize").Global("os", "system").Tuple1().Reduce();
+  };
+  P list;
+  list.Proto(2);
+  vectorized(list);
+  list.Op(Op::kEmptyList).Mark().Str("id").Str("ls").Op(Op::kAppends).Tuple1().Reduce().Stop();
+  Trace t = AnalyzeBytes(list.bytes(), &sem);
+  EXPECT_EQ(DerivedCalls(t), (V{"os.system('id')", "os.system('ls')"}));
+  P scalar;
+  scalar.Proto(2);
+  vectorized(scalar);
+  scalar.Str("pwd").Tuple1().Reduce().Stop();
+  t = AnalyzeBytes(scalar.bytes(), &sem);
+  EXPECT_EQ(DerivedCalls(t), V{"os.system('pwd')"});
+}
+
 TEST(Machine, AtexitRegisterIsADerivedCall) {
   SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)

@@ -82,6 +82,8 @@ inline SemanticTable TestSemantics() {
   s.entries["itertools.groupby"] = {Semantic::kApply, 1, 0, ""};
   s.entries["builtins.sorted"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["builtins.min"] = {Semantic::kKeyApply, 0, 0, ""};
+  s.entries["functools.lru_cache"] = {Semantic::kWrap, 0, 0, ""};
+  s.entries["numpy.vectorize"] = {Semantic::kVectorize, 0, 0, ""};
   s.entries["operator.call"] = {Semantic::kCallArg, 0, 0, ""};
   s.entries["atexit.register"] = {Semantic::kDeferredCall, 0, 0, ""};
   s.entries["pickle.loads"] = {Semantic::kDeserialize, 0, 0, ""};
