@@ -269,6 +269,14 @@ class Machine {
     }
   }
   ValuePtr GetAttr(const ValuePtr& obj, const std::string& attr, const std::string& via) {
+    if (const Extra* e = FindX(obj); e && e->special != Special::kNone) {
+      // A partial's or wrapper's bound __call__ is its own call: getattr(partial(os.system,
+      // 'id'), '__call__')() runs os.system('id'). (Not for names: Class.__call__ is the
+      // instances' method, not the constructor.)
+      if (attr == "__call__") return obj;
+      // partial(f, …).func is f (the attribute functools documents).
+      if (e->special == Special::kPartial && attr == "func") return e->func;
+    }
     std::string n = MemberName(obj, attr);
     if (n.empty()) return nullptr;
     return Global(n, via);

