@@ -1,8 +1,8 @@
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <cstring>
 #include <optional>
 
 #include "cli/commands.h"
@@ -54,7 +54,7 @@ void LeaveToExit(scan::ScanPlan plan, ScanReport report) {
 int RunScan(const ScanArgs& a, Globals& g) {
   auto kb = kb::KnowledgeBase::Load(g.rules, g.trusted_modules);
   if (!kb.ok()) {
-    std::cerr << "modelvet: rules: " << EscapeText(kb.error().message) << "\n";
+    std::fprintf(stderr, "modelvet: rules: %s\n", EscapeText(kb.error().message).c_str());
     return 2;
   }
   scan::Options opts;
@@ -63,7 +63,7 @@ int RunScan(const ScanArgs& a, Globals& g) {
   opts.time_budget_ms = a.time_budget_ms;
 
   if (a.paths.empty() && !a.hf_cache) {
-    std::cerr << "modelvet scan: give PATH… or --hf-cache\n";
+    std::fputs("modelvet scan: give PATH… or --hf-cache\n", stderr);
     return 2;
   }
   // --hf-cache: every cached model snapshot file, named ORG/NAME@REV/path instead of blob paths.
@@ -86,12 +86,12 @@ int RunScan(const ScanArgs& a, Globals& g) {
   if (progress) std::fprintf(stderr, "\r\x1b[K");
 
   // The report goes to stdout or to --output; a write that fails (a full disk) is an error, not
-  // a report silently cut short.
-  std::ofstream file;
-  if (!a.output.empty()) file.open(a.output, std::ios::binary);
-  std::ostream& out = a.output.empty() ? std::cout : file;
-  auto write = [&out](std::string_view piece) {
-    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  // a report silently cut short. Through stdio: the scan path constructs no iostream, so the
+  // standard streams and the locale are never built (docs/benchmarks.md, "Issue 12, round 8").
+  std::FILE* out = a.output.empty() ? stdout : std::fopen(a.output.c_str(), "wb");
+  int open_errno = out == nullptr ? errno : 0;
+  auto write = [out](std::string_view piece) {
+    if (out != nullptr) std::fwrite(piece.data(), 1, piece.size(), out);
   };
   if (a.format == "json") {
     report::WriteJson(report, write);
@@ -102,13 +102,13 @@ int RunScan(const ScanArgs& a, Globals& g) {
         !a.no_color && a.output.empty() && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     report::WriteText(report, color, write);
   }
-  out.flush();
+  bool written = out != nullptr && std::fflush(out) == 0 && std::ferror(out) == 0;
+  if (out != nullptr && out != stdout && std::fclose(out) != 0) written = false;
   int code = ExitCode(report, a.fail_on);
-  if (!out) {
-    std::cerr << "modelvet: cannot write "
-              << (a.output.empty() ? std::string("the report to standard output")
-                                   : EscapeText(a.output))
-              << "\n";
+  if (!written) {
+    std::fprintf(stderr, "modelvet: cannot write %s%s%s\n",
+                 a.output.empty() ? "the report to standard output" : EscapeText(a.output).c_str(),
+                 open_errno != 0 ? ": " : "", open_errno != 0 ? std::strerror(open_errno) : "");
     // A detection still wins (docs/cli.md): the gate fails whether or not the report was kept.
     if (code != 1) code = 2;
   }
