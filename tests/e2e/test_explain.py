@@ -69,9 +69,6 @@ CASES = {
     "staticmethod-called": (
         [Call(Call(staticmethod, real("os.system")), "id")],
         "runs a shell command `id` on load", ["not called"]),
-    "update-wrapper-returns-wrapper": (
-        [Call(Call(functools.update_wrapper, real("os.system"), print), "id")],
-        "runs a shell command `id` on load", ["not called"]),
     "numpy-vectorize-each-element": (
         [Call(Call(real("numpy.vectorize"), real("os.system")), ["id"])],
         "runs a shell command `id` on load", ["not called"]),
@@ -118,6 +115,16 @@ class Explain(unittest.TestCase):
                 evidence = [f["evidence"] for f in e["findings"] if f["severity"] == "critical"]
                 for c in commands:
                     self.assertTrue(any(c in ev for ev in evidence), (c, evidence))
+
+    def test_update_wrapper_is_not_cleared_as_a_wrapper(self):
+        # update_wrapper(w, f) copies f's __dict__ into w: a call that changes its first
+        # argument (a module's attributes, if w is one) stays for the rules to judge.
+        with tempfile.TemporaryDirectory() as tmp:
+            named = {"uw": pickle.dumps(Call(functools.update_wrapper, len, abs), protocol=2)}
+            paths, got = mvtest.scan_named_pickles(tmp, named)
+            e = got[os.path.realpath(paths["uw"])]
+            self.assertNotEqual(e["verdict"], "safe", e)
+            self.assertIn("update_wrapper", e["summary"])
 
     def test_plain_sorted_is_not_a_finding(self):
         # Without key= these builtins call nothing: no review for sorting a list.
