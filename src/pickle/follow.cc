@@ -47,7 +47,11 @@ ValuePtr Machine::InvokeSpecial(const Extra& e, const CallSpec& s, ValuePtr resu
         if (IsContainer(*arg) && arg->kind != ValueKind::kDict) n = std::min(n, arg->items.size());
       }
       if (n == SIZE_MAX) n = 1;  // all scalars: one call
-      n = std::min(n, limits::kMaxDerivedCallsPerOp);
+      if (n > limits::kMaxDerivedCallsPerOp) {
+        Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied",
+             op_offset_, true);
+        n = limits::kMaxDerivedCallsPerOp;
+      }
       for (size_t i = 0; i < n; ++i) {
         CallSpec d{CallKind::kDerived, s.opcode, e.func, {}, nullptr, nullptr, e.factory};
         for (const auto& arg : s.args) {
@@ -264,7 +268,7 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       if (!f) break;
       std::vector<ValuePtr> iterables;
       for (size_t i = 0; i < a.size(); ++i) {
-        if (i != fidx && (i > fidx || fidx > 0)) iterables.push_back(a[i]);
+        if (i != fidx) iterables.push_back(a[i]);
       }
       ApplyOver(f, iterables, s, resolved, depth);
       break;

@@ -480,6 +480,31 @@ TEST(Machine, VectorizeCallsItsFunctionOnEachElement) {
   EXPECT_EQ(DerivedCalls(t), V{"os.system('pwd')"});
 }
 
+TEST(Machine, ItemsPastTheDerivedCallLimitMakeTheTraceIncomplete) {
+  // map(os.system, items) and numpy.vectorize(os.system)(items) past the per-opcode limit: the
+  // calls not followed are said, never dropped silently.
+  SemanticTable sem = TestSemantics();
+  auto items = [](P& p) {
+    p.Op(Op::kEmptyList).Mark();
+    for (size_t i = 0; i <= limits::kMaxDerivedCallsPerOp; ++i) p.Str("x");
+    p.Op(Op::kAppends);
+  };
+  P map;
+  map.Proto(2).Global("builtins", "map").Global("os", "system");
+  items(map);
+  map.Tuple2().Reduce().Stop();
+  P vec;
+  vec.Proto(2).Global("numpy", "vectorize").Global("os", "system").Tuple1().Reduce();
+  items(vec);
+  vec.Tuple1().Reduce().Stop();
+  for (P* p : {&map, &vec}) {
+    Trace t = AnalyzeBytes(p->bytes(), &sem);
+    EXPECT_EQ(DerivedCalls(t).size(), limits::kMaxDerivedCallsPerOp);
+    EXPECT_TRUE(HasAnomaly(t, "limit.derived-calls"));
+    EXPECT_FALSE(t.complete);
+  }
+}
+
 TEST(Machine, AtexitRegisterIsADerivedCall) {
   SemanticTable sem = TestSemantics();
   std::string b = P().Proto(2)
