@@ -20,6 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.entries["operator.attrgetter"] = {pickle::Semantic::kAttrGetter, 0, 0, ""};
     s.entries["operator.itemgetter"] = {pickle::Semantic::kItemGetter, 0, 0, ""};
     s.entries["builtins.map"] = {pickle::Semantic::kApply, 0, 0, ""};
+    s.entries["itertools.groupby"] = {pickle::Semantic::kApply, 1, 0, ""};
+    s.entries["builtins.sorted"] = {pickle::Semantic::kKeyApply, 0, 0, ""};
+    s.entries["functools.lru_cache"] = {pickle::Semantic::kWrap, 0, 0, ""};
+    s.entries["numpy.vectorize"] = {pickle::Semantic::kVectorize, 0, 0, ""};
     s.entries["pickle.loads"] = {pickle::Semantic::kDeserialize, 0, 0, ""};
     s.entries["zlib.decompress"] = {pickle::Semantic::kDecode, 0, 0, "zlib"};
     s.entries["base64.b64decode"] = {pickle::Semantic::kDecode, 0, 0, "base64"};
