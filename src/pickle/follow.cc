@@ -273,6 +273,50 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       ApplyOver(f, iterables, s, resolved, depth);
       break;
     }
+    case Semantic::kFold: {
+      // reduce(f, items[, initial]): f(acc, item) per item; one item and no initial calls
+      // nothing (Python returns the item). accumulate's initial=None means none.
+      ValuePtr f = Arg(a, fidx);
+      if (!f) break;
+      auto di = static_cast<size_t>(sem.data_arg);
+      ValuePtr seq = Arg(a, di);
+      ValuePtr acc = di + 1 < a.size() && di + 1 != fidx ? a[di + 1] : nullptr;
+      if (!acc) {
+        acc = KeywordArg(s.kwargs, "initial");
+        if (acc && acc->kind == ValueKind::kNone) acc = nullptr;
+      }
+      if (!seq || !IsContainer(*seq) || seq->truncated) {
+        Invoke({CallKind::kDerived,
+                s.opcode,
+                f,
+                {acc ? acc : New(ValueKind::kUnknown), New(ValueKind::kUnknown)},
+                nullptr,
+                nullptr,
+                resolved},
+               depth + 1);
+        break;
+      }
+      bool dict = seq->kind == ValueKind::kDict;
+      size_t n = dict ? seq->items.size() / 2 : seq->items.size();
+      auto item = [&](size_t i) { return dict ? seq->items[2 * i] : seq->items[i]; };
+      size_t i = 0;
+      if (!acc) {
+        if (n == 0) break;
+        acc = item(i++);
+      }
+      if (n - i > limits::kMaxDerivedCallsPerOp) {
+        Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied",
+             op_offset_, true);
+        n = i + limits::kMaxDerivedCallsPerOp;
+      }
+      for (; i < n; ++i) {
+        ValuePtr r =
+            Invoke({CallKind::kDerived, s.opcode, f, {acc, item(i)}, nullptr, nullptr, resolved},
+                   depth + 1);
+        acc = r ? r : New(ValueKind::kUnknown);
+      }
+      break;
+    }
     case Semantic::kKeyApply: {
       // sorted(items, key=f), min(a, b, key=f): f runs on each item; key=None calls nothing.
       ValuePtr f = KeywordArg(s.kwargs, "key");

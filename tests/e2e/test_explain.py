@@ -4,7 +4,8 @@ Each case is a real pickle written by Python's pickler (a __reduce__ naming the 
 callable is never called) that earlier versions explained wrongly: a connection called
 "starts a process", an overwrite called "loads another payload", keystroke injection called
 "opens the file", a harmless call headlined while the dangerous one hid in "+N", a key= function
-called "not called on load" (sorted(items, key=os.system) calls it on every item), a wrapper
+called "not called on load" (sorted(items, key=os.system) calls it on every item), reduce said
+to run os.system on its only item (it returns that item and calls nothing), a wrapper
 called on load (functools.lru_cache(os.system)('id'), numpy.vectorize) said "not called", a decoy
 first item of map(os.system, items) hiding the commands after it. The one line a reviewer reads
 first must name the right action and argument, and every command must be in the findings."""
@@ -62,6 +63,14 @@ CASES = {
     "groupby-key-after-items": (
         [Call(list, Call(itertools.groupby, ["id"], real("os.system")))],
         "runs a shell command `id` on load", ["not called"]),
+    # reduce(f, items, initial) calls f(initial, item): eval(source, {}) runs the source.
+    "reduce-initial-and-item": (
+        [Call(functools.reduce, eval, [{}], "__import__('os').system('id')")],
+        "evaluates Python code `__import__('os').system('id')` on load", ["not called"]),
+    # One item and no initial: reduce returns the item, os.system is never called.
+    "reduce-one-item-calls-nothing": (
+        [Call(functools.reduce, real("os.system"), ["id"])],
+        "references posix.system, which runs a shell command (not called on load)", []),
     # Wrappers that call their function with the caller's arguments, called on load.
     "lru-cache-wrapper-called": (
         [Call(Call(functools.lru_cache, real("os.system")), "id")],

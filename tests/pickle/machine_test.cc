@@ -480,6 +480,43 @@ TEST(Machine, VectorizeCallsItsFunctionOnEachElement) {
   EXPECT_EQ(DerivedCalls(t), V{"os.system('pwd')"});
 }
 
+TEST(Machine, ReduceCallsItsFunctionWithTheAccumulatorAndEachItem) {
+  SemanticTable sem = TestSemantics();
+  using V = std::vector<std::string>;
+  auto reduce = [&](std::vector<std::string> items, const char* initial) {
+    P p;
+    p.Proto(2).Global("functools", "reduce").Mark().Global("os", "system");
+    p.Op(Op::kEmptyList);
+    if (!items.empty()) {
+      p.Mark();
+      for (const auto& i : items) p.Str(i);
+      p.Op(Op::kAppends);
+    }
+    if (initial != nullptr) p.Str(initial);
+    p.Op(Op::kTuple).Reduce().Stop();
+    std::vector<std::string> out;
+    for (const auto& c : AnalyzeBytes(p.bytes(), &sem).calls) {
+      if (c.kind != CallKind::kDerived) continue;
+      std::string args;
+      for (const auto& a : c.args) args += (args.empty() ? "" : ", ") + Render(a);
+      out.push_back(c.resolved + "(" + args + ")");
+    }
+    return out;
+  };
+  // One item, no initial: Python returns the item and calls nothing.
+  EXPECT_EQ(reduce({"id"}, nullptr), V{});
+  EXPECT_EQ(reduce({}, "id"), V{});
+  // f(initial, item), then f(result, next item).
+  EXPECT_EQ(reduce({"a"}, "id"), V{"os.system('id', 'a')"});
+  V two = reduce({"a", "b"}, nullptr);
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_EQ(two[0], "os.system('a', 'b')");
+  V three = reduce({"a", "b", "c"}, nullptr);
+  ASSERT_EQ(three.size(), 2u);
+  EXPECT_EQ(three[1].rfind("os.system(", 0), 0u);
+  EXPECT_NE(three[1].find(", 'c')"), std::string::npos);  // the first call's result, then 'c'
+}
+
 TEST(Machine, ItemsPastTheDerivedCallLimitMakeTheTraceIncomplete) {
   // map(os.system, items) and numpy.vectorize(os.system)(items) past the per-opcode limit: the
   // calls not followed are said, never dropped silently.

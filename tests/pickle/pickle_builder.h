@@ -80,6 +80,7 @@ inline SemanticTable TestSemantics() {
   s.entries["functools.partial"] = {Semantic::kPartial, 0, 0, ""};
   s.entries["builtins.map"] = {Semantic::kApply, 0, 0, ""};
   s.entries["itertools.groupby"] = {Semantic::kApply, 1, 0, ""};
+  s.entries["functools.reduce"] = {Semantic::kFold, 0, 1, ""};
   s.entries["builtins.sorted"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["builtins.min"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["functools.lru_cache"] = {Semantic::kWrap, 0, 0, ""};
