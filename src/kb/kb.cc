@@ -99,6 +99,7 @@ constexpr std::array kSemanticKinds = {
     SemanticName{"method-caller", pickle::Semantic::kMethodCaller},
     SemanticName{"partial", pickle::Semantic::kPartial},
     SemanticName{"apply", pickle::Semantic::kApply},
+    SemanticName{"star-apply", pickle::Semantic::kStarApply},
     SemanticName{"fold", pickle::Semantic::kFold},
     SemanticName{"key-apply", pickle::Semantic::kKeyApply},
     SemanticName{"call-arg", pickle::Semantic::kCallArg},

@@ -143,7 +143,9 @@ ValuePtr Machine::KeywordArg(const ValuePtr& kwargs, std::string_view name) {
 }
 
 void Machine::ApplyOver(const ValuePtr& f, const std::vector<ValuePtr>& iterables,
-                        const CallSpec& s, const std::string& resolved, int depth) {
+                        const CallSpec& s, const std::string& resolved, int depth, bool star) {
+  // filter(None, items) tests the items themselves: nothing is called.
+  if (f->kind == ValueKind::kNone) return;
   std::vector<const Value*> iters;
   size_t n = SIZE_MAX;
   bool known = !iterables.empty();
@@ -173,6 +175,12 @@ void Machine::ApplyOver(const ValuePtr& f, const std::vector<ValuePtr>& iterable
     CallSpec d{CallKind::kDerived, s.opcode, f, {}, nullptr, nullptr, resolved};
     for (const Value* it : iters) {
       d.args.push_back(it->kind == ValueKind::kDict ? it->items[2 * i] : it->items[i]);
+    }
+    // starmap(f, [(a, b)]) calls f(a, b): a tuple or list item is the argument list.
+    if (star && d.args.size() == 1 && d.args[0] && !d.args[0]->truncated &&
+        (d.args[0]->kind == ValueKind::kTuple || d.args[0]->kind == ValueKind::kList)) {
+      std::vector<ValuePtr> unpacked = d.args[0]->items;
+      d.args = std::move(unpacked);
     }
     Invoke(d, depth + 1);
   }
@@ -261,7 +269,8 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       }
       break;
     }
-    case Semantic::kApply: {
+    case Semantic::kApply:
+    case Semantic::kStarApply: {
       // The iterables are the other positional arguments: after the function (map(f, a, b)),
       // or before it (itertools.groupby(iterable, key)).
       ValuePtr f = Arg(a, fidx);
@@ -270,7 +279,7 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       for (size_t i = 0; i < a.size(); ++i) {
         if (i != fidx) iterables.push_back(a[i]);
       }
-      ApplyOver(f, iterables, s, resolved, depth);
+      ApplyOver(f, iterables, s, resolved, depth, sem.semantic == Semantic::kStarApply);
       break;
     }
     case Semantic::kFold: {

@@ -377,9 +377,10 @@ class Machine {
   ValuePtr InvokeSpecial(const Extra& e, const CallSpec& s, ValuePtr result, int depth);
   void ApplySemantic(const SemanticEntry& sem, const std::string& resolved, const CallSpec& s,
                      ValuePtr& result, int depth);
-  // f called on the items of the iterables, zipped (map(f, a, b)): a derived call per item.
+  // f called on the items of the iterables, zipped (map(f, a, b)): a derived call per item;
+  // `star`: each item is the argument list (itertools.starmap).
   void ApplyOver(const ValuePtr& f, const std::vector<ValuePtr>& iterables, const CallSpec& s,
-                 const std::string& resolved, int depth);
+                 const std::string& resolved, int depth, bool star = false);
   // The value of keyword argument `name` in a call's kwargs dict, or null.
   static ValuePtr KeywordArg(const ValuePtr& kwargs, std::string_view name);
 

@@ -25,6 +25,7 @@ enum class Semantic : uint8_t {
   kPartial,       // f(func, *a, **kw) -> p; p(*b) -> func(*a, *b)
   kApply,         // f(func, iterable, …) calls func on items now (map, functools.reduce);
                   // func_arg > 0: f(iterable, func) (itertools.groupby)
+  kStarApply,     // kApply whose items are argument lists: func(*item) (itertools.starmap)
   kFold,          // f(func, items[, initial]) calls func(acc, item) for each item, acc starting at
                   // initial or the first item (functools.reduce; itertools.accumulate with
                   // initial= as a keyword); items are args[data_arg]

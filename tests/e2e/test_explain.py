@@ -125,6 +125,15 @@ class Explain(unittest.TestCase):
                 for c in commands:
                     self.assertTrue(any(c in ev for ev in evidence), (c, evidence))
 
+    def test_starmap_item_is_the_argument_list(self):
+        # starmap(os.system, [('id',)]) runs os.system('id'): the evidence is that call.
+        with tempfile.TemporaryDirectory() as tmp:
+            named = {"sm": pickle.dumps(
+                Call(list, Call(itertools.starmap, real("os.system"), [("id",)])), protocol=2)}
+            paths, got = mvtest.scan_named_pickles(tmp, named)
+            e = got[os.path.realpath(paths["sm"])]
+            self.assertEqual(e["findings"][0]["evidence"], "posix.system('id')", e)
+
     def test_update_wrapper_is_not_cleared_as_a_wrapper(self):
         # update_wrapper(w, f) copies f's __dict__ into w: a call that changes its first
         # argument (a module's attributes, if w is one) stays for the rules to judge.
@@ -136,9 +145,10 @@ class Explain(unittest.TestCase):
             self.assertIn("update_wrapper", e["summary"])
 
     def test_plain_sorted_is_not_a_finding(self):
-        # Without key= these builtins call nothing: no review for sorting a list.
+        # Without key= these builtins call nothing, nor does filter(None, items): no review.
         with tempfile.TemporaryDirectory() as tmp:
-            named = {"plain": pickle.dumps([Call(sorted, ["b", "a"]), Call(max, 3, 4)],
+            named = {"plain": pickle.dumps([Call(sorted, ["b", "a"]), Call(max, 3, 4),
+                                            Call(list, Call(filter, None, [1, 0]))],
                                            protocol=2)}
             paths, got = mvtest.scan_named_pickles(tmp, named)
             e = got[os.path.realpath(paths["plain"])]

@@ -480,6 +480,39 @@ TEST(Machine, VectorizeCallsItsFunctionOnEachElement) {
   EXPECT_EQ(DerivedCalls(t), V{"os.system('pwd')"});
 }
 
+TEST(Machine, StarmapUnpacksEachItemAndFilterOfNoneCallsNothing) {
+  SemanticTable sem = TestSemantics();
+  using V = std::vector<std::string>;
+  // itertools.starmap(os.system, [('id',)]) calls os.system('id'), not os.system(('id',)).
+  std::string b = P().Proto(2)
+                      .Global("itertools", "starmap")
+                      .Global("os", "system")
+                      .Op(Op::kEmptyList)
+                      .Mark()
+                      .Str("id")
+                      .Tuple1()
+                      .Op(Op::kAppends)
+                      .Tuple2()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  EXPECT_EQ(DerivedCalls(AnalyzeBytes(b, &sem)), V{"os.system('id')"});
+  // filter(None, items) keeps the true items: no function runs.
+  b = P().Proto(2)
+          .Global("builtins", "filter")
+          .Op(Op::kNone)
+          .Op(Op::kEmptyList)
+          .Mark()
+          .Str("id")
+          .Op(Op::kAppends)
+          .Tuple2()
+          .Reduce()
+          .Stop()
+          .bytes();
+  Trace t = AnalyzeBytes(b, &sem);
+  EXPECT_EQ(t.calls.size(), 1u);  // filter itself
+}
+
 TEST(Machine, ReduceCallsItsFunctionWithTheAccumulatorAndEachItem) {
   SemanticTable sem = TestSemantics();
   using V = std::vector<std::string>;

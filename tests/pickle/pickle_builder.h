@@ -81,6 +81,8 @@ inline SemanticTable TestSemantics() {
   s.entries["builtins.map"] = {Semantic::kApply, 0, 0, ""};
   s.entries["itertools.groupby"] = {Semantic::kApply, 1, 0, ""};
   s.entries["functools.reduce"] = {Semantic::kFold, 0, 1, ""};
+  s.entries["itertools.starmap"] = {Semantic::kStarApply, 0, 0, ""};
+  s.entries["builtins.filter"] = {Semantic::kApply, 0, 0, ""};
   s.entries["builtins.sorted"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["builtins.min"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["functools.lru_cache"] = {Semantic::kWrap, 0, 0, ""};
