@@ -22,6 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.entries["builtins.map"] = {pickle::Semantic::kApply, 0, 0, ""};
     s.entries["itertools.groupby"] = {pickle::Semantic::kApply, 1, 0, ""};
     s.entries["functools.reduce"] = {pickle::Semantic::kFold, 0, 1, ""};
+    s.entries["itertools.starmap"] = {pickle::Semantic::kStarApply, 0, 0, ""};
+    s.entries["builtins.iter"] = {pickle::Semantic::kCallUntil, 0, 0, ""};
     s.entries["builtins.sorted"] = {pickle::Semantic::kKeyApply, 0, 0, ""};
     s.entries["functools.lru_cache"] = {pickle::Semantic::kWrap, 0, 0, ""};
     s.entries["numpy.vectorize"] = {pickle::Semantic::kVectorize, 0, 0, ""};

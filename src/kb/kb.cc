@@ -103,6 +103,7 @@ constexpr std::array kSemanticKinds = {
     SemanticName{"fold", pickle::Semantic::kFold},
     SemanticName{"key-apply", pickle::Semantic::kKeyApply},
     SemanticName{"call-arg", pickle::Semantic::kCallArg},
+    SemanticName{"call-until", pickle::Semantic::kCallUntil},
     SemanticName{"wrap", pickle::Semantic::kWrap},
     SemanticName{"vectorize", pickle::Semantic::kVectorize},
     SemanticName{"deferred-call", pickle::Semantic::kDeferredCall},

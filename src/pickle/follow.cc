@@ -352,6 +352,14 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       e.func = f;
       break;
     }
+    case Semantic::kCallUntil: {
+      // iter(f, sentinel): iterating calls f() until it returns sentinel (lazy, like map).
+      if (a.size() != fidx + 2) break;  // iter(items): an iterator over items, no call
+      ValuePtr f = Arg(a, fidx);
+      if (!f || f->kind == ValueKind::kNone) break;
+      Invoke({CallKind::kDerived, s.opcode, f, {}, nullptr, nullptr, resolved}, depth + 1);
+      break;
+    }
     case Semantic::kCallArg:
     case Semantic::kDeferredCall: {
       ValuePtr f = Arg(a, fidx);

@@ -274,8 +274,10 @@ class Machine {
       // 'id'), '__call__')() runs os.system('id'). (Not for names: Class.__call__ is the
       // instances' method, not the constructor.)
       if (attr == "__call__") return obj;
-      // partial(f, …).func is f (the attribute functools documents).
+      // partial(f, …).func is f (the attribute functools documents), as is a wrapper's
+      // __wrapped__ (functools.update_wrapper sets it; staticmethod has it too).
       if (e->special == Special::kPartial && attr == "func") return e->func;
+      if (e->special == Special::kWrapper && attr == "__wrapped__") return e->func;
     }
     std::string n = MemberName(obj, attr);
     if (n.empty()) return nullptr;

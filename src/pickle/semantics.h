@@ -32,6 +32,8 @@ enum class Semantic : uint8_t {
   kKeyApply,      // f(…, key=func) calls func on the items of args[data_arg], or on the
                   // positional arguments themselves when there are several (sorted, min, max)
   kCallArg,       // f(func, *args) calls func(*args) now (operator.call)
+  kCallUntil,     // f(func, sentinel) calls func() until it returns sentinel (iter's two-argument
+                  // form); with one argument it calls nothing
   kWrap,          // f(func, …) -> a wrapper that calls func with its own arguments, so it is
                   // func (functools.lru_cache, staticmethod); a constant argument is not wrapped
   kVectorize,     // f(func, …) -> v; v(items) calls func on each item (numpy.vectorize)

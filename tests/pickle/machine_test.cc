@@ -513,6 +513,30 @@ TEST(Machine, StarmapUnpacksEachItemAndFilterOfNoneCallsNothing) {
   EXPECT_EQ(t.calls.size(), 1u);  // filter itself
 }
 
+TEST(Machine, IterWithASentinelCallsItsFunctionWithoutArguments) {
+  SemanticTable sem = TestSemantics();
+  using V = std::vector<std::string>;
+  // iter(os.getcwd, 0): iterating calls os.getcwd() until it returns 0.
+  std::string b = P().Proto(2)
+                      .Global("builtins", "iter")
+                      .Global("os", "getcwd")
+                      .Int(0)
+                      .Tuple2()
+                      .Reduce()
+                      .Stop()
+                      .bytes();
+  EXPECT_EQ(DerivedCalls(AnalyzeBytes(b, &sem)), V{"os.getcwd()"});
+  // iter(items) only iterates the items.
+  b = P().Proto(2)
+          .Global("builtins", "iter")
+          .Global("os", "getcwd")
+          .Tuple1()
+          .Reduce()
+          .Stop()
+          .bytes();
+  EXPECT_EQ(DerivedCalls(AnalyzeBytes(b, &sem)), V{});
+}
+
 TEST(Machine, ReduceCallsItsFunctionWithTheAccumulatorAndEachItem) {
   SemanticTable sem = TestSemantics();
   using V = std::vector<std::string>;

@@ -83,6 +83,7 @@ inline SemanticTable TestSemantics() {
   s.entries["functools.reduce"] = {Semantic::kFold, 0, 1, ""};
   s.entries["itertools.starmap"] = {Semantic::kStarApply, 0, 0, ""};
   s.entries["builtins.filter"] = {Semantic::kApply, 0, 0, ""};
+  s.entries["builtins.iter"] = {Semantic::kCallUntil, 0, 0, ""};
   s.entries["builtins.sorted"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["builtins.min"] = {Semantic::kKeyApply, 0, 0, ""};
   s.entries["functools.lru_cache"] = {Semantic::kWrap, 0, 0, ""};
