@@ -46,12 +46,7 @@ ValuePtr Machine::InvokeSpecial(const Extra& e, const CallSpec& s, ValuePtr resu
         }
         if (IsContainer(*arg) && arg->kind != ValueKind::kDict) n = std::min(n, arg->items.size());
       }
-      if (n == SIZE_MAX) n = 1;  // all scalars: one call
-      if (n > limits::kMaxDerivedCallsPerOp) {
-        Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied",
-             op_offset_, true);
-        n = limits::kMaxDerivedCallsPerOp;
-      }
+      n = CapDerivedCalls(n == SIZE_MAX ? 1 : n);  // all scalars: one call
       for (size_t i = 0; i < n; ++i) {
         CallSpec d{CallKind::kDerived, s.opcode, e.func, {}, nullptr, nullptr, e.factory};
         for (const auto& arg : s.args) {
@@ -86,13 +81,7 @@ ValuePtr Machine::InvokeSpecial(const Extra& e, const CallSpec& s, ValuePtr resu
     case Special::kItemGetter: {
       ValuePtr key = e.args.empty() ? nullptr : e.args[0];
       if (obj && key && obj->kind == ValueKind::kDict) {
-        // Dict values keep repeated keys; Python keeps the last value, so search backwards.
-        for (size_t i = obj->items.size() / 2; i-- > 0;) {
-          const ValuePtr& k = obj->items[2 * i];
-          if (k && k->kind == key->kind && k->text == key->text && !k->truncated) {
-            return obj->items[2 * i + 1];
-          }
-        }
+        if (ValuePtr v = DictGet(obj, key->kind, key->text)) return v;
       } else if (obj && key && key->kind == ValueKind::kInt &&
                  (obj->kind == ValueKind::kTuple || obj->kind == ValueKind::kList)) {
         long long i = std::atoll(key->text.c_str());
@@ -130,16 +119,11 @@ ValuePtr Machine::Invoke(const CallSpec& s, int depth) {
   return result;
 }
 
-ValuePtr Machine::KeywordArg(const ValuePtr& kwargs, std::string_view name) {
-  if (!kwargs || kwargs->kind != ValueKind::kDict) return nullptr;
-  // Python keeps the last of repeated keys.
-  for (size_t i = kwargs->items.size() / 2; i-- > 0;) {
-    const ValuePtr& k = kwargs->items[2 * i];
-    if (k && k->kind == ValueKind::kStr && !k->truncated && k->text == name) {
-      return kwargs->items[2 * i + 1];
-    }
-  }
-  return nullptr;
+size_t Machine::CapDerivedCalls(size_t n) {
+  if (n <= limits::kMaxDerivedCallsPerOp) return n;
+  Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied", op_offset_,
+       true);
+  return limits::kMaxDerivedCallsPerOp;
 }
 
 void Machine::ApplyOver(const ValuePtr& f, const std::vector<ValuePtr>& iterables,
@@ -166,11 +150,7 @@ void Machine::ApplyOver(const ValuePtr& f, const std::vector<ValuePtr>& iterable
         depth + 1);
     return;
   }
-  if (n > limits::kMaxDerivedCallsPerOp) {
-    Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied", op_offset_,
-         true);
-    n = limits::kMaxDerivedCallsPerOp;
-  }
+  n = CapDerivedCalls(n);
   for (size_t i = 0; i < n; ++i) {
     CallSpec d{CallKind::kDerived, s.opcode, f, {}, nullptr, nullptr, resolved};
     for (const Value* it : iters) {
@@ -291,7 +271,7 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
       ValuePtr seq = Arg(a, di);
       ValuePtr acc = di + 1 < a.size() && di + 1 != fidx ? a[di + 1] : nullptr;
       if (!acc) {
-        acc = KeywordArg(s.kwargs, "initial");
+        acc = DictGet(s.kwargs, ValueKind::kStr, "initial");
         if (acc && acc->kind == ValueKind::kNone) acc = nullptr;
       }
       if (!seq || !IsContainer(*seq) || seq->truncated) {
@@ -313,11 +293,7 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
         if (n == 0) break;
         acc = item(i++);
       }
-      if (n - i > limits::kMaxDerivedCallsPerOp) {
-        Note("limit.derived-calls", "more than limits::kMaxDerivedCallsPerOp items applied",
-             op_offset_, true);
-        n = i + limits::kMaxDerivedCallsPerOp;
-      }
+      n = i + CapDerivedCalls(n - i);
       for (; i < n; ++i) {
         ValuePtr r =
             Invoke({CallKind::kDerived, s.opcode, f, {acc, item(i)}, nullptr, nullptr, resolved},
@@ -328,7 +304,7 @@ void Machine::ApplySemantic(const SemanticEntry& sem, const std::string& resolve
     }
     case Semantic::kKeyApply: {
       // sorted(items, key=f), min(a, b, key=f): f runs on each item; key=None calls nothing.
-      ValuePtr f = KeywordArg(s.kwargs, "key");
+      ValuePtr f = DictGet(s.kwargs, ValueKind::kStr, "key");
       if (!f || f->kind == ValueKind::kNone) break;
       auto first = static_cast<size_t>(sem.data_arg);
       if (a.size() > first + 1) {

@@ -11,14 +11,7 @@ namespace mv::pickle::vm {
 // joblib's NumpyUnpickler.load_build: after BUILD on a NumpyArrayWrapper, read the array that
 // follows inline (joblib 1.2 numpy_pickle.NumpyArrayWrapper.read_array).
 Status Machine::JoblibArray(const ValuePtr& /*wrapper*/, const ValuePtr& state) {
-  auto field = [&](const char* key) -> ValuePtr {
-    if (state->kind != ValueKind::kDict) return nullptr;
-    for (size_t i = state->items.size() / 2; i-- > 0;) {  // last of a repeated key wins
-      if (IsStr(state->items[2 * i]) && state->items[2 * i]->text == key)
-        return state->items[2 * i + 1];
-    }
-    return nullptr;
-  };
+  auto field = [&](const char* key) { return DictGet(state, ValueKind::kStr, key); };
   auto unknown = [&](const char* why) {
     return Err("pickle.joblib-array", std::string("joblib array data cannot be located: ") + why);
   };

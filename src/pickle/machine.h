@@ -98,6 +98,16 @@ struct PickleState {
 inline bool IsStr(const ValuePtr& v) {
   return v && v->kind == ValueKind::kStr && !v->truncated;
 }
+// The value of the key (kind, text) in a dict value, or null: dict values keep repeated keys,
+// and Python keeps the last one, so the search runs backwards. A truncated key matches nothing.
+inline ValuePtr DictGet(const ValuePtr& dict, ValueKind kind, std::string_view text) {
+  if (!dict || dict->kind != ValueKind::kDict) return nullptr;
+  for (size_t i = dict->items.size() / 2; i-- > 0;) {
+    const ValuePtr& k = dict->items[2 * i];
+    if (k && k->kind == kind && !k->truncated && k->text == text) return dict->items[2 * i + 1];
+  }
+  return nullptr;
+}
 inline bool IsContainer(const Value& v) {
   return v.kind == ValueKind::kList || v.kind == ValueKind::kDict || v.kind == ValueKind::kTuple ||
          v.kind == ValueKind::kSet || v.kind == ValueKind::kFrozenSet;
@@ -383,8 +393,9 @@ class Machine {
   // `star`: each item is the argument list (itertools.starmap).
   void ApplyOver(const ValuePtr& f, const std::vector<ValuePtr>& iterables, const CallSpec& s,
                  const std::string& resolved, int depth, bool star = false);
-  // The value of keyword argument `name` in a call's kwargs dict, or null.
-  static ValuePtr KeywordArg(const ValuePtr& kwargs, std::string_view name);
+  // More than limits::kMaxDerivedCallsPerOp calls at one opcode: notes that the rest are not
+  // followed (the trace is incomplete) and returns the number that are.
+  size_t CapDerivedCalls(size_t n);
 
   // ---- opcodes
   Status Exec(const Instr& in);
