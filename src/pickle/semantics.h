@@ -23,7 +23,7 @@ enum class Semantic : uint8_t {
   kItemGetter,    // f(key) -> g; g(obj) -> obj[key]
   kMethodCaller,  // f(name, *a) -> g; g(obj) -> obj.name(*a)
   kPartial,       // f(func, *a, **kw) -> p; p(*b) -> func(*a, *b)
-  kApply,         // f(func, iterable, …) calls func on items now (map, functools.reduce);
+  kApply,         // f(func, iterable, …) calls func on items now (map, filter);
                   // func_arg > 0: f(iterable, func) (itertools.groupby)
   kStarApply,     // kApply whose items are argument lists: func(*item) (itertools.starmap)
   kFold,          // f(func, items[, initial]) calls func(acc, item) for each item, acc starting at
@@ -34,8 +34,8 @@ enum class Semantic : uint8_t {
   kCallArg,       // f(func, *args) calls func(*args) now (operator.call)
   kCallUntil,     // f(func, sentinel) calls func() until it returns sentinel (iter's two-argument
                   // form); with one argument it calls nothing
-  kWrap,          // f(func, …) -> a wrapper that calls func with its own arguments, so it is
-                  // func (functools.lru_cache, staticmethod); a constant argument is not wrapped
+  kWrap,          // f(func, …) -> w; w(*a) -> func(*a) (functools.lru_cache, staticmethod); a
+                  // constant argument is not wrapped
   kVectorize,     // f(func, …) -> v; v(items) calls func on each item (numpy.vectorize)
   kDeferredCall,  // f(func, *args) arranges func(*args) later (atexit.register)
   kDeserialize,   // f(data, …) loads data as a nested payload (pickle.loads, torch.load)
@@ -48,6 +48,38 @@ enum class Semantic : uint8_t {
   // to do; the scanner reads that source (formats/fxcode).
   kFxGraphCode,
 };
+
+// Kinds whose call does nothing of its own: it computes a value (decoders, BytesIO) or calls
+// functions the engine records as derived calls, each judged on its own. The others act
+// themselves (a deserialiser, a deferred registration) or resolve a name that is judged.
+inline bool ActsOnlyThroughDerivedCalls(Semantic s) {
+  switch (s) {
+    case Semantic::kPartial:
+    case Semantic::kMethodCaller:
+    case Semantic::kApply:
+    case Semantic::kStarApply:
+    case Semantic::kFold:
+    case Semantic::kKeyApply:
+    case Semantic::kCallArg:
+    case Semantic::kCallUntil:
+    case Semantic::kWrap:
+    case Semantic::kVectorize:
+    case Semantic::kDecode:
+    case Semantic::kBytesIO: return true;
+    case Semantic::kGetattr:
+    case Semantic::kImportModule:
+    case Semantic::kResolveName:
+    case Semantic::kImportFrom:
+    case Semantic::kAttrGetter:
+    case Semantic::kItemGetter:
+    case Semantic::kDeferredCall:
+    case Semantic::kDeserialize:
+    case Semantic::kStrJoin:
+    case Semantic::kConcat:
+    case Semantic::kFxGraphCode: return false;
+  }
+  return false;
+}
 
 struct SemanticEntry {
   Semantic semantic = Semantic::kGetattr;

@@ -738,11 +738,7 @@ class Judge_ {
           return;
         }
         // Data from a path, URL or an unresolved value: the rule below decides.
-      } else if (s == Semantic::kDecode || s == Semantic::kBytesIO || s == Semantic::kPartial ||
-                 s == Semantic::kApply || s == Semantic::kStarApply || s == Semantic::kFold ||
-                 s == Semantic::kKeyApply || s == Semantic::kCallArg || s == Semantic::kCallUntil ||
-                 s == Semantic::kWrap || s == Semantic::kVectorize ||
-                 s == Semantic::kMethodCaller) {
+      } else if (pickle::ActsOnlyThroughDerivedCalls(s)) {
         // The engine records what these call as derived calls, judged on their own.
         if (info.rule != nullptr && info.rule->stance == kb::Stance::kBenign) {
           Note(*info.rule, name, loc, Evidence(name, c.args, c.kwargs));
