@@ -362,12 +362,14 @@ std::string KeyApplyPickle(const char* name, const std::vector<std::string>& key
   return p.Reduce().Stop().bytes();
 }
 
+// The derived calls of a trace as "name(arg, …)", leaving out a partial's own invocation.
 std::vector<std::string> DerivedCalls(const Trace& t) {
   std::vector<std::string> out;
   for (const auto& c : t.calls) {
-    if (c.kind == CallKind::kDerived && c.via != "functools.partial") {
-      out.push_back(c.resolved + "(" + (c.args.empty() ? "" : Render(c.args[0])) + ")");
-    }
+    if (c.kind != CallKind::kDerived || c.via == "functools.partial") continue;
+    std::string args;
+    for (const auto& a : c.args) args += (args.empty() ? "" : ", ") + Render(a);
+    out.push_back(c.resolved + "(" + args + ")");
   }
   return out;
 }
@@ -551,14 +553,7 @@ TEST(Machine, ReduceCallsItsFunctionWithTheAccumulatorAndEachItem) {
     }
     if (initial != nullptr) p.Str(initial);
     p.Op(Op::kTuple).Reduce().Stop();
-    std::vector<std::string> out;
-    for (const auto& c : AnalyzeBytes(p.bytes(), &sem).calls) {
-      if (c.kind != CallKind::kDerived) continue;
-      std::string args;
-      for (const auto& a : c.args) args += (args.empty() ? "" : ", ") + Render(a);
-      out.push_back(c.resolved + "(" + args + ")");
-    }
-    return out;
+    return DerivedCalls(AnalyzeBytes(p.bytes(), &sem));
   };
   // One item, no initial: Python returns the item and calls nothing.
   EXPECT_EQ(reduce({"id"}, nullptr), V{});
